@@ -1,0 +1,214 @@
+internal import CRdKafka
+import Logging
+
+/// A librdkafka consumer-group member.
+///
+/// Every call that waits (`poll`, `commit`, `committed`, `close`) blocks its thread: run them on a
+/// dedicated thread or the NIO thread pool, never on the cooperative pool. Rebalance callbacks run
+/// on the thread that calls `poll`.
+///
+/// `@unchecked Sendable`: `rd_kafka_t` is thread-safe; the Swift state (context, topic-name cache)
+/// is immutable after `init` or confined to the polling thread.
+final class KafkaConsumer: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let context: Unmanaged<RDKafkaClientContext>
+    private let logger: Logger
+    /// Topic names by `rd_kafka_topic_t` pointer, so the hot path does not build a `String` per
+    /// message. Touched only on the polling thread.
+    private var topicNames: [OpaquePointer: String] = [:]
+
+    /// Creates a consumer; `properties` must include `group.id` and `bootstrap.servers`.
+    /// Auto-commit is forced off: offsets are committed only by `commit(_:)`.
+    init(properties: [String: String], rebalance: RebalanceHandler? = nil, logger: Logger) throws(DaemonError) {
+        var props = properties
+        props["enable.auto.commit"] = "false"
+        props["enable.auto.offset.store"] = "false"
+        let conf = try RDKafkaConfig.make(props)
+        let context = Unmanaged.passRetained(RDKafkaClientContext(log: RDKafkaLog(logger: logger)))
+        context.takeUnretainedValue().rebalance.withLock { $0 = rebalance }
+        rd_kafka_conf_set_opaque(conf, context.toOpaque())
+        RDKafkaLog.install(on: conf)
+        rd_kafka_conf_set_rebalance_cb(conf, KafkaConsumer.rebalanceCallback)
+        var errstr = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errstr, errstr.count) else {
+            rd_kafka_conf_destroy(conf)
+            context.release()
+            throw DaemonError(.kafkaClient, RDKafkaConfig.string(errstr))
+        }
+        rd_kafka_poll_set_consumer(rk)
+        self.handle = rk
+        self.context = context
+        self.logger = logger
+    }
+
+    deinit {
+        rd_kafka_destroy(handle)
+        context.release()
+    }
+
+    /// Joins the group for `topics`.
+    func subscribe(_ topics: [String]) throws(DaemonError) {
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
+        let err = rd_kafka_subscribe(handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw DaemonError(.kafkaConsume, err, context: "subscribe failed", source: topics.joined(separator: ","))
+        }
+    }
+
+    /// Waits up to `timeoutMs` for messages and hands up to `maxMessages` of them to `handler`,
+    /// one at a time; returns how many were handled. Partition-EOF and transient errors are
+    /// logged and skipped; fatal client errors throw.
+    func poll(
+        maxMessages: Int,
+        timeoutMs: Int32,
+        _ handler: (KafkaMessage) throws -> Void
+    ) throws -> Int {
+        var handled = 0
+        var wait = timeoutMs
+        while handled < maxMessages {
+            guard let message = rd_kafka_consumer_poll(handle, wait) else { break }
+            defer { rd_kafka_message_destroy(message) }
+            wait = 0
+            let m = message.pointee
+            if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+                let error = DaemonError(.kafkaConsume, m.err, context: "consumer error")
+                if m.err == RD_KAFKA_RESP_ERR__FATAL { throw error }
+                logger.warning("kafka consumer error", metadata: ["error": "\(error)"])
+                continue
+            }
+            let topic = topicName(m.rkt)
+            // The payload is valid until rd_kafka_message_destroy (deferred above); the view
+            // does not outlive the handler call.
+            let value = UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : m.len)
+            let key = m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) }
+            var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+            let ts = rd_kafka_message_timestamp(message, &tsType)
+            try handler(KafkaMessage(
+                topic: topic,
+                partition: m.partition,
+                offset: m.offset,
+                key: key,
+                value: value,
+                timestampMs: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts
+            ))
+            handled += 1
+        }
+        return handled
+    }
+
+    private func topicName(_ rkt: OpaquePointer?) -> String {
+        guard let rkt else { return "" }
+        if let name = topicNames[rkt] { return name }
+        let name = String(cString: rd_kafka_topic_name(rkt))
+        topicNames[rkt] = name
+        return name
+    }
+
+    /// Synchronously commits `offsets` (the *next* offset to read per partition) to the group.
+    func commit(_ offsets: [TopicPartition: Int64]) throws(DaemonError) {
+        guard !offsets.isEmpty else { return }
+        let list = Self.makeList(offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_commit(handle, list, 0)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw DaemonError(.kafkaCommit, err, context: "offset commit failed")
+        }
+    }
+
+    /// The group's committed offsets for `partitions` (nil where nothing is committed).
+    func committed(_ partitions: [TopicPartition], timeoutMs: Int32) throws(DaemonError) -> [TopicPartition: Int64?] {
+        let list = Self.makeList(Dictionary(uniqueKeysWithValues: partitions.map { ($0, RD_KAFKA_OFFSET_INVALID) }))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_committed(handle, list, timeoutMs)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw DaemonError(.kafkaCommit, err, context: "cannot read committed offsets")
+        }
+        var result: [TopicPartition: Int64?] = [:]
+        for (tp, offset) in Self.read(list) { result[tp] = offset >= 0 ? offset : nil }
+        return result
+    }
+
+    /// The partitions currently assigned to this member.
+    func assignment() throws(DaemonError) -> [TopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        let err = rd_kafka_assignment(handle, &list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw DaemonError(.kafkaConsume, err, context: "cannot read assignment")
+        }
+        guard let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return Self.read(list).map(\.0).sorted()
+    }
+
+    /// Low and high watermarks of a partition as last seen by the client (no broker round trip),
+    /// nil when not yet known.
+    func cachedWatermarks(_ tp: TopicPartition) -> (low: Int64, high: Int64)? {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let err = rd_kafka_get_watermark_offsets(handle, tp.topic, tp.partition, &low, &high)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return (low, high)
+    }
+
+    /// Leaves the group (running the revoke callback) and stops fetching.
+    func close() throws(DaemonError) {
+        let err = rd_kafka_consumer_close(handle)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw DaemonError(.kafkaConsume, err, context: "consumer close failed")
+        }
+    }
+
+    // MARK: partition lists
+
+    static func makeList(_ offsets: [TopicPartition: Int64]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
+        for (tp, offset) in offsets.sorted(by: { $0.key < $1.key }) {
+            let element = rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)!
+            element.pointee.offset = offset
+        }
+        return list
+    }
+
+    static func read(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [(TopicPartition, Int64)] {
+        let count = Int(list.pointee.cnt)
+        guard count > 0, let elems = list.pointee.elems else { return [] }
+        return (0..<count).map { i in
+            let e = elems[i]
+            return (TopicPartition(topic: String(cString: e.topic), partition: e.partition), e.offset)
+        }
+    }
+
+    /// librdkafka's rebalance callback: runs on the polling thread inside `rd_kafka_consumer_poll`.
+    private static let rebalanceCallback: @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
+    ) -> Void = { rk, err, partitions, opaque in
+        guard let rk, let partitions, let opaque else { return }
+        let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+        let handler = context.rebalance.withLock { $0 }
+        let assigned = read(partitions).map(\.0)
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            if let handler {
+                let starts = handler.onAssign(assigned)
+                let count = Int(partitions.pointee.cnt)
+                for i in 0..<count {
+                    let e = partitions.pointee.elems[i]
+                    let tp = TopicPartition(topic: String(cString: e.topic), partition: e.partition)
+                    if let start = starts[tp] { partitions.pointee.elems[i].offset = start }
+                }
+            }
+            context.log.logger.info("partitions assigned", metadata: ["partitions": "\(assigned.sorted())"])
+            rd_kafka_assign(rk, partitions)
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            handler?.onRevoke(assigned)
+            context.log.logger.info("partitions revoked", metadata: ["partitions": "\(assigned.sorted())"])
+            rd_kafka_assign(rk, nil)
+        default:
+            context.log.logger.error("rebalance error", metadata: ["error": "\(String(cString: rd_kafka_err2str(err)))"])
+            rd_kafka_assign(rk, nil)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+internal import CRdKafka
+import Logging
+import Synchronization
+
+/// A librdkafka producer.
+///
+/// `@unchecked Sendable`: `rd_kafka_t` and `rd_kafka_topic_t` are thread-safe in librdkafka; the
+/// only Swift state, the topic-handle cache, is behind a `Mutex`.
+final class KafkaProducer: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let context: Unmanaged<RDKafkaClientContext>
+    private let topics = Mutex<[String: OpaquePointer]>([:])
+
+    /// Creates a producer; `properties` are librdkafka properties (`bootstrap.servers`, ...).
+    init(properties: [String: String], logger: Logger) throws(DaemonError) {
+        var props = properties
+        if props["queue.buffering.max.messages"] == nil { props["queue.buffering.max.messages"] = "1000000" }
+        let conf = try RDKafkaConfig.make(props)
+        let context = Unmanaged.passRetained(RDKafkaClientContext(log: RDKafkaLog(logger: logger)))
+        rd_kafka_conf_set_opaque(conf, context.toOpaque())
+        RDKafkaLog.install(on: conf)
+        var errstr = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) else {
+            rd_kafka_conf_destroy(conf)
+            context.release()
+            throw DaemonError(.kafkaClient, RDKafkaConfig.string(errstr))
+        }
+        self.handle = rk
+        self.context = context
+    }
+
+    deinit {
+        for topic in topics.withLock({ $0.values }) { rd_kafka_topic_destroy(topic) }
+        rd_kafka_destroy(handle)
+        context.release()
+    }
+
+    private func topicHandle(_ name: String) throws(DaemonError) -> OpaquePointer {
+        let result: OpaquePointer? = topics.withLock { cache in
+            if let rkt = cache[name] { return rkt }
+            guard let rkt = rd_kafka_topic_new(handle, name, nil) else { return nil }
+            cache[name] = rkt
+            return rkt
+        }
+        guard let result else {
+            throw DaemonError(.kafkaProduce, rd_kafka_last_error(), context: "cannot open topic", source: name)
+        }
+        return result
+    }
+
+    /// Enqueues one message (the bytes are copied). Blocks, serving delivery reports, while the
+    /// local queue is full. `partition` nil lets the partitioner choose (by key when present).
+    func produce(
+        topic: String,
+        partition: Int32? = nil,
+        key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer
+    ) throws(DaemonError) {
+        let rkt = try topicHandle(topic)
+        while true {
+            let rc = rd_kafka_produce(
+                rkt,
+                partition ?? RD_KAFKA_PARTITION_UA,
+                RD_KAFKA_MSG_F_COPY,
+                UnsafeMutableRawPointer(mutating: value.baseAddress),
+                value.count,
+                key?.baseAddress,
+                key?.count ?? 0,
+                nil
+            )
+            if rc == 0 { return }
+            let err = rd_kafka_last_error()
+            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                rd_kafka_poll(handle, 10)
+                continue
+            }
+            throw DaemonError(.kafkaProduce, err, context: "produce failed", source: topic)
+        }
+    }
+
+    /// Convenience for byte arrays.
+    func produce(topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8]) throws(DaemonError) {
+        let result: Result<Void, DaemonError> = value.withUnsafeBytes { v in
+            if let key {
+                return key.withUnsafeBytes { k in Result { () throws(DaemonError) in try produce(topic: topic, partition: partition, key: k, value: v) } }
+            }
+            return Result { () throws(DaemonError) in try produce(topic: topic, partition: partition, key: nil, value: v) }
+        }
+        try result.get()
+    }
+
+    /// Serves delivery reports for up to `timeoutMs`.
+    func poll(timeoutMs: Int32 = 0) {
+        rd_kafka_poll(handle, timeoutMs)
+    }
+
+    /// Waits until every enqueued message is acknowledged by the broker, or throws on timeout.
+    /// Blocking: call off the cooperative pool.
+    func flush(timeoutMs: Int32) throws(DaemonError) {
+        let err = rd_kafka_flush(handle, timeoutMs)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw DaemonError(.kafkaProduce, err, context: "flush did not complete (\(rd_kafka_outq_len(handle)) messages outstanding)")
+        }
+    }
+}

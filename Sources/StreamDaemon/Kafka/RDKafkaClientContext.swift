@@ -1,0 +1,27 @@
+internal import CRdKafka
+import Synchronization
+
+/// What librdkafka's C callbacks need from Swift, reachable through the handle's opaque pointer.
+///
+/// The client retains one context (`Unmanaged.passRetained`) for the whole life of its
+/// `rd_kafka_t` and releases it only after `rd_kafka_destroy` has returned, so callbacks never
+/// see a dangling pointer.
+final class RDKafkaClientContext: Sendable {
+    let log: RDKafkaLog
+    /// Set by the consumer: called on the polling thread from within `rd_kafka_consumer_poll`.
+    let rebalance: Mutex<RebalanceHandler?>
+
+    init(log: RDKafkaLog) {
+        self.log = log
+        self.rebalance = Mutex(nil)
+    }
+}
+
+/// Callbacks run on the polling thread when the group assigns or revokes partitions.
+struct RebalanceHandler: Sendable {
+    /// Returns the offset to start each newly assigned partition at; partitions left out start at
+    /// their committed offset (or `auto.offset.reset`).
+    var onAssign: @Sendable ([TopicPartition]) -> [TopicPartition: Int64]
+    /// Runs before the partitions are taken away: the last chance to checkpoint them.
+    var onRevoke: @Sendable ([TopicPartition]) -> Void
+}
