@@ -39,7 +39,7 @@ let package = Package(
             providers: [.apt(["librdkafka-dev"])]
         ),
         .systemLibrary(
-            name: "CZlib",
+            name: "CAuraZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
@@ -63,7 +63,7 @@ let package = Package(
         // MARK: Libraries
         .target(
             name: "Avro",
-            dependencies: ["CZlib", "CLibdeflate", "CCurl"],
+            dependencies: ["CAuraZlib", "CLibdeflate", "CCurl"],
             swiftSettings: strictSettings
         ),
         .target(
