@@ -1,0 +1,58 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Durable file writes: temporary file, fsync, rename, fsync of the directory.
+enum AtomicFile {
+    /// Writes `data` to `path` atomically; an existing file at `path` is replaced only by the rename.
+    static func write(_ data: Data, to path: String) throws(InvoicingError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw error("cannot create", temporary) }
+        var failure: InvoicingError?
+        data.withUnsafeBytes { raw in
+            // The pointer does not escape this closure.
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = error("cannot write", temporary)
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = error("cannot fsync", temporary) }
+        close(fd)
+        if let failure {
+            unlink(temporary)
+            throw failure
+        }
+        guard rename(temporary, path) == 0 else {
+            let failure = error("cannot rename into place", path)
+            unlink(temporary)
+            throw failure
+        }
+        let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 {
+            _ = fsync(dirFD)
+            close(dirFD)
+        }
+    }
+
+    /// Creates `path` and its parents.
+    static func makeDirectory(_ path: String) throws(InvoicingError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw InvoicingError(.io, "cannot create directory: \(error)", source: path)
+        }
+    }
+
+    private static func error(_ what: String, _ path: String) -> InvoicingError {
+        InvoicingError(.io, "\(what): \(String(cString: strerror(errno)))", source: path)
+    }
+}

@@ -1,0 +1,13 @@
+/// The outcome of closing one OB's period: where its files are and whether this close wrote them.
+public struct ClosedInvoice: Sendable {
+    public var invoice: PricedInvoice
+    public var manifest: InvoiceManifest
+    /// `<invoices>/<OB>/<YYYY-MM>`.
+    public var directory: String
+    public var workbookPath: String
+    public var manifestPath: String
+    /// 1, or N for `-rN`.
+    public var revision: Int
+    /// False when an identical invoice already existed (idempotent re-close): nothing was written.
+    public var written: Bool
+}
