@@ -131,6 +131,7 @@ let package = Package(
             dependencies: [
                 "StreamDaemon",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
