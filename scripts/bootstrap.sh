@@ -11,7 +11,7 @@ SUDO=
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for pkg in librdkafka-dev zlib1g-dev libdeflate-dev libcurl4-openssl-dev pkg-config tzdata \
-           python3 python3-openpyxl kcat ${AURA_EXTRA_APT:-}; do
+           python3 python3-openpyxl kcat curl ${AURA_EXTRA_APT:-}; do
     have_pkg "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
