@@ -20,3 +20,8 @@ extension InvoicingError.Code {
     /// A configuration file is malformed.
     public static let configuration = Self("configuration")
 }
+
+extension InvoicingError.Code {
+    /// A transport failure (connection, timeout) that a retry may cure.
+    public static let transport = Self("transport")
+}
