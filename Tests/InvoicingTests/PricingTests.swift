@@ -82,7 +82,7 @@ struct PricingTests {
         #expect(invoice.currency.code == "BRL")
         let halves = try price("DEU", "2026-03", [("half", 1000), ("half2", 5)])   // 0.005 → 0.00; 5 × 0.001 = 0.005 → 0.00
         #expect(halves.totals.components == .zero)
-        #expect(halves.totals.total == .zero)
+        #expect(halves.totals.total == halves.totals.monthlyFee)   // DEU: fee 10.00 only
         #expect(invoice.totals.components == (try money("0.02")))
     }
 

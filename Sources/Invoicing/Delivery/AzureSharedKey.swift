@@ -5,7 +5,8 @@ import Foundation
 /// builds the string to sign and the `Authorization: SharedKey account:signature` header.
 package struct AzureSharedKey: Sendable {
     package let account: String
-    let key: SymmetricKey
+    /// The decoded access key (SymmetricKey is built per signature: it is not Sendable).
+    let key: Data
 
     /// `base64Key` is the account access key as shown in the portal.
     package init(account: String, base64Key: String) throws(InvoicingError) {
@@ -13,7 +14,7 @@ package struct AzureSharedKey: Sendable {
             throw InvoicingError(.delivery, "the Shared Key access key is not base64", source: account)
         }
         self.account = account
-        self.key = SymmetricKey(data: bytes)
+        self.key = bytes
     }
 
     /// The string to sign for a request.
@@ -48,7 +49,7 @@ package struct AzureSharedKey: Sendable {
 
     /// Base64 HMAC-SHA256 of `stringToSign` with the account key.
     package func signature(_ stringToSign: String) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key)).base64EncodedString()
+        Data(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: SymmetricKey(data: key))).base64EncodedString()
     }
 
     /// The `Authorization` header value for a request.

@@ -10,9 +10,6 @@ enum CurlTransport {
     /// (`3` is CURL_GLOBAL_ALL = SSL | WIN32; the macro is not imported into Swift.)
     private static let globalInit: CURLcode = curl_global_init(3)
 
-    /// An empty, never freed C string for bodies of zero bytes (curl keeps the pointer during perform).
-    private static let emptyBody: UnsafeMutablePointer<CChar> = strdup("")
-
     /// Accumulates the response; passed to the C callbacks as an opaque pointer.
     private final class Sink {
         var body = Data()
@@ -39,7 +36,9 @@ enum CurlTransport {
         defer { unmanaged.release() }
         var code = CURLE_OK
         func set(_ result: CURLcode) { if code == CURLE_OK { code = result } }
-        let payload = body ?? Data()
+        // A zero-length body still gets a real buffer (one byte, size 0) so curl has a valid pointer.
+        let payload = body.flatMap { $0.isEmpty ? nil : $0 } ?? Data([0])
+        let payloadSize = body?.count ?? 0
         let result: CURLcode = url.withCString { urlPointer in
             method.withCString { methodPointer in
                 payload.withUnsafeBytes { raw in
@@ -53,8 +52,8 @@ enum CurlTransport {
                     if method == "HEAD" {
                         set(aura_curl_setopt_long(handle, CURLOPT_NOBODY, 1))
                     } else if body != nil {
-                        set(aura_curl_setopt_ptr(handle, CURLOPT_POSTFIELDS, raw.count > 0 ? raw.baseAddress : UnsafeRawPointer(emptyBody)))
-                        set(aura_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(raw.count)))
+                        set(aura_curl_setopt_ptr(handle, CURLOPT_POSTFIELDS, raw.baseAddress))
+                        set(aura_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(payloadSize)))
                         set(aura_curl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, methodPointer))
                     } else if method != "GET" {
                         set(aura_curl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, methodPointer))

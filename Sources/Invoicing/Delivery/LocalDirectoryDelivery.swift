@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Delivers invoice files into a local directory as `<dir>/<OB>/<YYYY-MM>/<file>`; never overwrites
 /// a different existing file. Blocking: call off the cooperative pool.

@@ -1,16 +1,19 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A loopback HTTP server (Python `http.server`, started per test) that behaves like the Blob
 /// service's Put Blob / Get Blob Properties for what the client uses. It checks headers, Content-MD5
 /// and the SAS token or Shared Key signature (recomputed independently in Python), and answers 503
-/// to the first `failFirst` PUTs. It exits on its own after 120 s.
+/// to the first `failFirst` PUTs. It exits on its own after 120 s at the latest.
 final class FakeBlobServer {
     let process = Process()
     let port: Int
     let logPath: String
 
     static let script = #"""
-import base64, hashlib, hmac, json, sys, threading, urllib.parse
+import base64, hashlib, hmac, json, signal, sys, threading, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 mode, account, key, fail_first, sas, log_path = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
 blobs = {}
@@ -75,6 +78,9 @@ class Handler(BaseHTTPRequestHandler):
             if url.path in blobs: return self.reply(409, {"x-ms-error-code": "BlobAlreadyExists"})
             blobs[url.path] = body
         self.reply(201, {"Content-MD5": self.headers.get("Content-MD5")})
+# The test runner's threads may have SIGTERM blocked, and a spawned child inherits that mask.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 threading.Timer(120, server.shutdown).start()
 print(server.server_address[1], flush=True)
@@ -115,7 +121,8 @@ server.serve_forever()
     }
 
     deinit {
-        process.terminate()
+        // SIGKILL: cannot be blocked (a SIGTERM could be, by an inherited signal mask).
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }

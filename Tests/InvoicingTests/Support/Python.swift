@@ -17,21 +17,7 @@ enum Python {
     static func run(_ script: String, arguments: [String]) throws -> Data {
         let directory = try TestPaths.temporaryDirectory("py")
         let scriptPath = try TestPaths.write(script, to: directory, name: "script.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = (executable == "/usr/bin/env" ? ["python3"] : []) + [scriptPath] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "python exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
-        }
-        return output
+        return try Subprocess.run(executable, (executable == "/usr/bin/env" ? ["python3"] : []) + [scriptPath] + arguments)
     }
 
     /// Every cell of every sheet of an xlsx, read by openpyxl: sheet → rows → cell strings
