@@ -80,6 +80,8 @@ struct CatalogTests {
         has(24, "unknown key 'colour'")
         has(26, "unknown OB code 'Esp'")
         has(27, "unknown price list 'nope'")
+        // Reported in line order.
+        #expect(lines == lines.sorted())
         #expect(problems.contains { $0.message.contains("missing default_ob") })
         #expect(lines.allSatisfy { $0 > 0 })
         #expect(throws: InvoicingError.self) { try TariffCatalogSet(path: path) }

@@ -140,5 +140,7 @@ struct PricingTests {
         // Currency of the original period differs (JPY both times here is fine; BRL default vs EUR is not).
         let mixed = InvoiceInput.LateRow(originalPeriod: "2026-02", component: "x", originalQueries: 0, lateQueries: 1)
         #expect(throws: InvoicingError.self) { try price("FRA", "2026-07", [], late: [mixed]) }
+        let future = InvoiceInput.LateRow(originalPeriod: "2026-07", component: "nlu", originalQueries: 0, lateQueries: 1)
+        #expect(throws: InvoicingError.self) { try price("ESP", "2026-07", [], late: [future]) }
     }
 }

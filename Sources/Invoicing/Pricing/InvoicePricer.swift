@@ -63,8 +63,8 @@ public struct InvoicePricer: Sendable {
             guard row.lateQueries >= 0, row.originalQueries >= 0 else {
                 throw InvoicingError(.pricing, "negative late/original queries for \(row.originalPeriod) \(row.component)", source: input.ob)
             }
-            guard TariffCatalogParser.isPeriod(row.originalPeriod) else {
-                throw InvoicingError(.pricing, "original period '\(row.originalPeriod)' must be YYYY-MM", source: input.ob)
+            guard TariffCatalogParser.isPeriod(row.originalPeriod), row.originalPeriod < input.period else {
+                throw InvoicingError(.pricing, "original period '\(row.originalPeriod)' of a late adjustment must be a month YYYY-MM before \(input.period)", source: input.ob)
             }
             if let existing = late[row.originalPeriod]?[row.component] {
                 guard existing.original == row.originalQueries else {

@@ -60,11 +60,13 @@ struct TariffCatalogParser {
         if let obsNode = root["obs"] {
             if let entries = obsNode.mapping {
                 for (key, value) in entries {
-                    guard let code = key.scalar?.string, Self.isOBCode(code) else {
-                        problem(key, "unknown OB code '\(key.scalar?.string ?? "?")': expected 3 uppercase letters (ISO 3166 alpha-3, e.g. ESP)")
-                        continue
+                    let code = key.scalar?.string ?? "?"
+                    let valid = Self.isOBCode(code)
+                    if !valid {
+                        problem(key, "unknown OB code '\(code)': expected 3 uppercase letters (ISO 3166 alpha-3, e.g. ESP)")
                     }
-                    if let tariff = parseOB(value, context: "OB \(code)", lists: priceLists, declared: declaredLists) {
+                    // Parsed even when the code is invalid, so its own problems are reported too.
+                    if let tariff = parseOB(value, context: "OB \(code)", lists: priceLists, declared: declaredLists), valid {
                         obs[code] = tariff
                     }
                 }

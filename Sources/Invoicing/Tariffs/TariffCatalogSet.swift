@@ -71,7 +71,8 @@ public struct TariffCatalogSet: Sendable {
             if let catalog = parser.parse(yaml: text, sha256: Digest.sha256Hex(data)) {
                 catalogs.append(catalog)
             }
-            problems += parser.problems
+            problems += parser.problems.enumerated()
+                .sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
         }
         var byMonth: [String: String] = [:]
         for catalog in catalogs {

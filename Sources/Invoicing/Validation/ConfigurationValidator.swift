@@ -7,7 +7,7 @@ package struct ConfigurationValidator {
     /// Result of validating one configuration file.
     package struct Report: Sendable {
         package var problems: [CatalogProblem]
-        /// `tariffs.path`, when set.
+        /// `tariffs.path`, when set (resolved against the file's folder by `validate(path:)`).
         package var tariffsPath: String?
     }
 
@@ -59,7 +59,12 @@ package struct ConfigurationValidator {
         guard let text = String(data: data, encoding: .utf8) else {
             return Report(problems: [CatalogProblem(file: path, line: 0, message: "the configuration file is not UTF-8")])
         }
-        return validate(yaml: text, file: path)
+        var report = validate(yaml: text, file: path)
+        // Relative paths in the configuration are relative to the configuration file's folder.
+        if let tariffs = report.tariffsPath, !tariffs.hasPrefix("/") {
+            report.tariffsPath = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(tariffs)
+        }
+        return report
     }
 
     /// Validates configuration YAML text; `file` names it in problems.

@@ -27,7 +27,12 @@ public struct InvoiceVerifier: Sendable {
             }
         }
         var results: [InvoiceVerification] = []
-        for manifest in manifests.sorted() {
+        // By directory, then revision (manifest.json is r1, manifest-rN.json follow).
+        let ordered = manifests.sorted {
+            let (a, b) = (($0 as NSString).deletingLastPathComponent, ($1 as NSString).deletingLastPathComponent)
+            return a != b ? a < b : Self.revision(of: $0) < Self.revision(of: $1)
+        }
+        for manifest in ordered {
             let result = verify(manifestPath: manifest)
             workbooks.remove(result.workbookPath)
             results.append(result)
@@ -37,6 +42,12 @@ public struct InvoiceVerifier: Sendable {
                                                currency: "?", total: "?", problems: ["workbook has no manifest"]))
         }
         return results
+    }
+
+    static func revision(of manifestPath: String) -> Int {
+        let name = (manifestPath as NSString).lastPathComponent
+        guard name.hasPrefix("manifest-r") else { return 1 }
+        return Int(name.dropFirst("manifest-r".count).dropLast(".json".count)) ?? Int.max
     }
 
     /// Verifies one manifest and the workbook it names.
@@ -52,6 +63,10 @@ public struct InvoiceVerifier: Sendable {
             manifest = try InvoiceManifest.decode(manifestData, source: manifestPath)
         } catch {
             result.problems.append(error.message)
+            return result
+        }
+        guard !manifest.workbook.contains("/"), manifest.workbook.hasSuffix(".xlsx") else {
+            result.problems.append("manifest names workbook '\(manifest.workbook)', expected a .xlsx file name in its own folder")
             return result
         }
         let directory = (manifestPath as NSString).deletingLastPathComponent
