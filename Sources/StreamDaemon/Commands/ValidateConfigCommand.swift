@@ -22,15 +22,19 @@ struct ValidateConfigCommand: AsyncParsableCommand {
         guard config != nil || catalog != nil else {
             throw ValidationError("give --config FILE and/or --catalog PATH")
         }
-        var problems: [CatalogProblem] = []
-        var catalogPath = catalog
-        if let config {
-            let report = ConfigurationValidator().validate(path: config)
-            problems += report.problems
-            if catalogPath == nil { catalogPath = report.tariffsPath }
-        }
-        if let catalogPath {
-            problems += TariffCatalogSet.validate(path: catalogPath)
+        let (config, catalog) = (self.config, self.catalog)
+        let (problems, catalogPath) = try await Blocking.run { () -> ([CatalogProblem], String?) in
+            var problems: [CatalogProblem] = []
+            var catalogPath = catalog
+            if let config {
+                let report = ConfigurationValidator().validate(path: config)
+                problems += report.problems
+                if catalogPath == nil { catalogPath = report.tariffsPath }
+            }
+            if let catalogPath {
+                problems += TariffCatalogSet.validate(path: catalogPath)
+            }
+            return (problems, catalogPath)
         }
         for problem in problems { print(problem.description) }
         if problems.isEmpty {

@@ -18,7 +18,8 @@ struct VerifyCommand: AsyncParsableCommand {
     var directory: String
 
     func run() async throws {
-        let results = try InvoiceVerifier().verify(directory: directory)
+        let directory = self.directory
+        let results = try await Blocking.run { try InvoiceVerifier().verify(directory: directory) }
         var failures = 0
         for result in results {
             print(result.line)
