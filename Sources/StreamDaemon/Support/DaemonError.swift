@@ -16,6 +16,7 @@ struct DaemonError: Error, CustomStringConvertible {
         static let kafkaCommit = Code("kafka-commit")
         static let kafkaMock = Code("kafka-mock")
         static let usage = Code("usage")
+        static let configuration = Code("configuration")
         static let notImplemented = Code("not-implemented")
     }
 
