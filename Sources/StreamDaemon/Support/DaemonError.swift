@@ -17,6 +17,9 @@ struct DaemonError: Error, CustomStringConvertible {
         static let kafkaMock = Code("kafka-mock")
         static let usage = Code("usage")
         static let configuration = Code("configuration")
+        static let quarantine = Code("quarantine")
+        static let checkpoint = Code("checkpoint")
+        static let close = Code("close")
         static let notImplemented = Code("not-implemented")
     }
 
