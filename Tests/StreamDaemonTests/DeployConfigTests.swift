@@ -22,6 +22,11 @@ struct DeployConfigTests {
         #expect(config.delivery.kind == .directory)
         #expect(config.delivery.retries == 5)
         #expect(config.adminTokenFile == "/etc/aura-billing/credentials/admin-token")
+        // Optional keys are unset, not empty strings: local schema files, no dead-letter topic.
+        #expect(config.schemas.registryURL == nil)
+        #expect(config.quarantineTopic == nil)
+        #expect(config.quarantineFile == "/var/lib/aura-billing/quarantine/quarantine.jsonl")
+        #expect(config.delivery.azureAccount == nil)
         #expect(config.schemas.files.keys.sorted() == [1, 2, 3])
         for path in config.schemas.files.values {
             #expect(FileManager.default.fileExists(atPath: path), "\(path)")
