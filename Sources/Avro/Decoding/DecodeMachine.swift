@@ -179,6 +179,25 @@ struct DecodeMachine {
         case .skipUnion:
             let branch = try readIndex(limit: op.arg2, code: .invalidUnionIndex, "union")
             try execute(branchOps[Int(op.arg) + branch])
+        case .skipNullableString:
+            let start = offset
+            let branch = try readVarint()
+            if branch == 1 {
+                _ = try readStringSpan()
+            } else if branch != 0 {
+                throw error(.invalidUnionIndex, "union index \(branch) out of range 0..<2", at: start)
+            }
+        case .readNullableString:
+            let start = offset
+            let branch = try readVarint()
+            if branch == 1 {
+                let span = try readStringSpan()
+                storeBytes(op.slot, start: span.start, count: span.count)
+            } else if branch == 0 {
+                store(op.slot, tag: .null, value: 0)
+            } else {
+                throw error(.invalidUnionIndex, "union index \(branch) out of range 0..<2", at: start)
+            }
         case .skipArray:
             try skipBlocks(itemProgram: op.arg, itemMinSize: op.arg2, isMap: false)
         case .skipMap:

@@ -27,6 +27,10 @@ struct DecodeOp: Sendable {
         case skipMap
         /// nested record: runs program `arg`.
         case call
+        /// Fused `["null","string"]` union, skipped.
+        case skipNullableString
+        /// Fused `["null","string"]` union read into the slot (null or the string).
+        case readNullableString
         /// Writer int/long into a long slot.
         case readLong
         /// Writer int/long into a float/double slot (promotion).

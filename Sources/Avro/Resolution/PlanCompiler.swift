@@ -69,6 +69,7 @@ struct PlanCompiler {
             return DecodeOp(.skipEnum, arg2: Int32(enumeration.symbols.count))
         case .union(let branches):
             let ops = branches.map { skipOp($0) }
+            if ops.count == 2 && ops[0].kind == .nop && ops[1].kind == .skipString { return DecodeOp(.skipNullableString) }
             return DecodeOp(.skipUnion, arg: appendBranches(ops), arg2: Int32(ops.count))
         case .array(let items):
             return DecodeOp(.skipArray, arg: skipProgram(items), arg2: minimumSize(items))
@@ -124,6 +125,9 @@ struct PlanCompiler {
                 }
             }
             if let firstError, !ops.contains(where: { $0.kind != .failBranch }) { throw firstError }
+            if ops.count == 2 && ops[0].kind == .setNull && ops[1].kind == .readString {
+                return DecodeOp(.readNullableString, slot: slot)
+            }
             return DecodeOp(.readUnion, slot: slot, arg: appendBranches(ops), arg2: Int32(ops.count))
         }
         if case .union(let branches) = r {
