@@ -63,7 +63,7 @@ struct FrameDecoderTests {
             let kind = try #require(entry["kind"] as? String)
             let expected = try #require(Self.expectedCode[kind], "unmapped kind \(kind)")
             let error = avroError { () throws(AvroError) in
-                try frame.withUnsafeBytes { (buffer) throws(AvroError) in try decoder.decode(buffer, into: &values) }
+                try withBytes(frame) { (buffer) throws(AvroError) in try decoder.decode(buffer, into: &values) }
             }
             #expect(error?.code == expected, "frame \(entry["index"] ?? "?") \(kind): got \(String(describing: error))")
             if let offset = error?.offset {
@@ -91,11 +91,11 @@ struct FrameDecoderTests {
         #expect(id == 0x1234_5678)
         #expect(offset == 5)
         let short = avroError { () throws(AvroError) in
-            _ = try [UInt8]([0, 0, 0]).withUnsafeBytes { (b) throws(AvroError) in try ConfluentFrame.split(b) }
+            _ = try withBytes([0, 0, 0]) { (b) throws(AvroError) in try ConfluentFrame.split(b) }
         }
         #expect(short?.code == .truncated)
         let magic = avroError { () throws(AvroError) in
-            _ = try [UInt8]([1, 0, 0, 0, 1]).withUnsafeBytes { (b) throws(AvroError) in try ConfluentFrame.split(b) }
+            _ = try withBytes([1, 0, 0, 0, 1]) { (b) throws(AvroError) in try ConfluentFrame.split(b) }
         }
         #expect(magic?.code == .wrongMagic)
         #expect(magic?.offset == 0)

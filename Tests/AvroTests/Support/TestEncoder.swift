@@ -40,11 +40,16 @@ struct TestEncoder {
 
 import Avro
 
+/// `bytes` as a raw buffer for a typed-throwing body (Array's `withUnsafeBytes` is untyped).
+func withBytes<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(AvroError) -> R) throws(AvroError) -> R {
+    try bytes.withUnsafeBufferPointer { (buffer) throws(AvroError) -> R in try body(UnsafeRawBufferPointer(buffer)) }
+}
+
 /// Decodes one record from `bytes`; returns the values and the offset after the record.
 func decodeOne(_ decoder: AvroRecordDecoder, _ bytes: [UInt8]) throws(AvroError) -> (AvroValues, Int) {
     var values = AvroValues(count: decoder.fieldCount)
     var offset = 0
-    try bytes.withUnsafeBytes { (buffer) throws(AvroError) in
+    try withBytes(bytes) { (buffer) throws(AvroError) in
         try decoder.decode(buffer, offset: &offset, into: &values)
     }
     return (values, offset)
@@ -54,7 +59,7 @@ func decodeOne(_ decoder: AvroRecordDecoder, _ bytes: [UInt8]) throws(AvroError)
 func decodeStrings(_ decoder: AvroRecordDecoder, _ bytes: [UInt8]) throws(AvroError) -> [String] {
     var values = AvroValues(count: decoder.fieldCount)
     var offset = 0
-    return try bytes.withUnsafeBytes { (buffer) throws(AvroError) -> [String] in
+    return try withBytes(bytes) { (buffer) throws(AvroError) -> [String] in
         try decoder.decode(buffer, offset: &offset, into: &values)
         guard offset == buffer.count else {
             throw AvroError(.trailingBytes, "test record not consumed exactly", offset: offset)
