@@ -18,11 +18,7 @@ let package = Package(
         .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl"),
         .target(name: "Avro", dependencies: ["CAuraZlib", "CLibdeflate", "CCurl"], swiftSettings: strictSettings),
-        .executableTarget(
-            name: "AvroFuzz",
-            dependencies: ["Avro"],
-            // libFuzzer supplies main(); the entry point is LLVMFuzzerTestOneInput.
-            swiftSettings: strictSettings + [.unsafeFlags(["-parse-as-library"])]
-        ),
+        // main.swift hands control to libFuzzer's LLVMFuzzerRunDriver.
+        .executableTarget(name: "AvroFuzz", dependencies: ["Avro"], swiftSettings: strictSettings),
     ]
 )

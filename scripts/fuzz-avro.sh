@@ -45,9 +45,11 @@ PY
 
 # Build the harness (debug, with libFuzzer and ASan).
 swift build -c debug --package-path Fuzz --scratch-path "$WORK/build" \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+    -Xswiftc -sanitize=fuzzer,address
 BIN="$(swift build -c debug --package-path Fuzz --scratch-path "$WORK/build" --show-bin-path)/AvroFuzz"
 
-"$BIN" -runs="$RUNS" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+# -detect_leaks=0: LeakSanitizer cannot see Swift enum payload pointers that carry tag bits in
+# their spare bits, so it reports long-lived schema trees as leaks (false positives).
+"$BIN" -runs="$RUNS" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
     -artifact_prefix="$WORK/artifacts/" "$CORPUS"
 echo "fuzz-avro: $RUNS runs without a crash"

@@ -64,10 +64,17 @@ private struct FuzzHarness {
     }
 }
 
+/// libFuzzer's driver (in the fuzzer runtime linked by `-sanitize=fuzzer`).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
+
 /// libFuzzer entry point.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    if harness == nil { harness = FuzzHarness() }
     guard size > 0 else { return 0 }
     // Copy into an exactly-sized allocation so AddressSanitizer catches any read past the input.
     let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: size - 1, alignment: 1)
@@ -76,3 +83,11 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     harness!.run(data[0], UnsafeRawBufferPointer(copy))
     return 0
 }
+
+// This file's top-level code is the program's main (SwiftPM may rename it for executables, so we
+// do not rely on libFuzzer's own main): hand the command line to the libFuzzer driver.
+// The harness is built before fuzzing starts, so its allocations are not reported as leaks.
+harness = FuzzHarness()
+var fuzzArgc = CommandLine.argc
+var fuzzArgv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&fuzzArgc, &fuzzArgv, fuzzOneInput))
