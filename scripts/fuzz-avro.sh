@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the Avro frame decoder, body decoder and schema parser with libFuzzer + AddressSanitizer.
 #
-#   scripts/fuzz-avro.sh [RUNS]        (default 200000 runs; 0 = until a crash or Ctrl-C)
+#   scripts/fuzz-avro.sh [RUNS]        (default 1000000 runs; 0 = until a crash or Ctrl-C)
 #
 # The harness is the separate package Fuzz/ (so the root package never builds it). The seed
 # corpus is made from the test fixtures: valid and corrupt frames, v2 bodies, schemas. The first
@@ -9,7 +9,7 @@
 # 2 gateway frame, 3 concatenated v2 bodies read with the v1 reader, 4 schema JSON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS="${1:-200000}"
+RUNS="${1:-1000000}"
 WORK="${FUZZ_WORK:-.build-fuzz}"
 CORPUS="$WORK/corpus"
 mkdir -p "$CORPUS" "$WORK/artifacts"
@@ -50,6 +50,6 @@ BIN="$(swift build -c debug --package-path Fuzz --scratch-path "$WORK/build" --s
 
 # -detect_leaks=0: LeakSanitizer cannot see Swift enum payload pointers that carry tag bits in
 # their spare bits, so it reports long-lived schema trees as leaks (false positives).
-"$BIN" -runs="$RUNS" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
+ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" "$BIN" -runs="$RUNS" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
     -artifact_prefix="$WORK/artifacts/" "$CORPUS"
 echo "fuzz-avro: $RUNS runs without a crash"

@@ -178,6 +178,12 @@ package final class AvroContainerReader {
         while let (count, data, blockOffset) = try nextBlock() {
             var offset = 0
             do {
+                if decoder.minimumRecordSize > 0 && count > data.count / decoder.minimumRecordSize {
+                    throw AvroError(.corruptBlock, "block claims \(count) records in \(data.count) bytes", offset: 0)
+                }
+                if decoder.minimumRecordSize == 0 && count > 1 << 24 {
+                    throw AvroError(.corruptBlock, "block claims \(count) empty records", offset: 0)
+                }
                 for _ in 0..<count {
                     try decoder.decode(data, offset: &offset, into: &values)
                     try body(values)

@@ -14,6 +14,10 @@ package final class AvroRecordDecoder: @unchecked Sendable {
     /// The projected reader fields, in slot order.
     package let fields: [String]
 
+    /// The fewest bytes one writer record can occupy (0 when records may be empty): lets callers
+    /// reject record counts a buffer cannot hold before looping over them.
+    package let minimumRecordSize: Int
+
     private let ops: UnsafeMutableBufferPointer<DecodeOp>
     private let programs: UnsafeMutableBufferPointer<DecodePlan.ProgramRange>
     private let branchOps: UnsafeMutableBufferPointer<DecodeOp>
@@ -35,6 +39,7 @@ package final class AvroRecordDecoder: @unchecked Sendable {
         self.writer = writer
         self.reader = reader
         self.fields = fields
+        self.minimumRecordSize = plan.minimumRecordSize
 
         func copy<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
             let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(array.count, 1))

@@ -15,6 +15,8 @@ struct DecodePlan: Sendable {
     var constants: [PlanConstant] = []
     /// Enum table start → index in `messages` of "field F: writer enum NAME|sym,sym,...".
     var enumMessageIndex: [Int32: Int32] = [:]
+    /// The fewest bytes one writer record can occupy (0 when records may be empty).
+    var minimumRecordSize = 0
     /// The program run for each top-level record.
     var topProgram: Int32 = 0
 

@@ -34,7 +34,7 @@ struct PlanCompiler {
     // MARK: Skipping (writer schema only)
 
     /// Minimum encoded size of a writer value (0 for null, empty records, fixed(0)).
-    private func minimumSize(_ type: AvroType, depth: Int = 0) -> Int32 {
+    func minimumSize(_ type: AvroType, depth: Int = 0) -> Int32 {
         if depth > 32 { return 0 }
         switch writer.resolve(type) {
         case .primitive(.null, _): return 0
@@ -225,6 +225,7 @@ struct PlanCompiler {
             body.append(DecodeOp(.loadConstant, slot: slot, arg: Int32(plan.constants.count - 1)))
         }
         programBodies[Int(top)] = body
+        plan.minimumRecordSize = Int(minimumSize(writer.root))
 
         for program in programBodies {
             plan.programs.append(DecodePlan.ProgramRange(start: Int32(plan.ops.count), count: Int32(program.count)))
