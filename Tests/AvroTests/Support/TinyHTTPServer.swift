@@ -11,6 +11,8 @@ final class TinyHTTPServer: Sendable {
     private let socket: Int32
     private let routes: [String: String]
     private let requests = Mutex<[String]>([])
+    /// Signalled by the serving thread when it has closed the socket and exited.
+    private let finished = DispatchSemaphore(value: 0)
 
     /// Starts listening before returning, so clients may connect at once.
     init(routes: [String: String]) throws {
@@ -41,13 +43,18 @@ final class TinyHTTPServer: Sendable {
     /// Paths requested so far.
     var requestedPaths: [String] { requests.withLock { $0 } }
 
-    /// Stops accepting (the serving thread exits when accept fails).
+    /// Stops accepting and waits for the serving thread to exit. The thread itself closes the
+    /// socket, so its descriptor cannot be reused by another server while it still accepts.
     func stop() {
         shutdown(socket, Int32(SHUT_RDWR))
-        close(socket)
+        finished.wait()
     }
 
     private func serve() {
+        defer {
+            close(socket)
+            finished.signal()
+        }
         while true {
             let client = accept(socket, nil, nil)
             if client < 0 { return }
