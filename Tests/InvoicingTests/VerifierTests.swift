@@ -51,6 +51,15 @@ struct VerifierTests {
         #expect(rehashed.problems.contains { $0.contains("Summary Total") })
     }
 
+    @Test("a workbook that is not a zip archive is reported, not a crash")
+    func garbageWorkbook() throws {
+        let (_, closed, _) = try closeSample()
+        try Data("PK\u{3}\u{4} but not really a zip".utf8).write(to: URL(fileURLWithPath: closed.workbookPath))
+        let result = InvoiceVerifier().verify(manifestPath: closed.manifestPath)
+        #expect(!result.ok)
+        #expect(result.problems.contains { $0.contains("not a zip archive") })
+    }
+
     @Test("a missing workbook and an orphan workbook both fail")
     func missingFiles() throws {
         let (root, closed, _) = try closeSample()
