@@ -70,6 +70,7 @@ let package = Package(
             name: "Aggregation",
             dependencies: [
                 "Avro",
+                "CAuraZlib",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
