@@ -1,5 +1,6 @@
 internal import CRdKafka
 import Logging
+import Synchronization
 
 /// A librdkafka consumer-group member.
 ///
@@ -120,7 +121,7 @@ final class KafkaConsumer: @unchecked Sendable {
 
     /// The group's committed offsets for `partitions` (nil where nothing is committed).
     func committed(_ partitions: [TopicPartition], timeoutMs: Int32) throws(DaemonError) -> [TopicPartition: Int64?] {
-        let list = Self.makeList(Dictionary(uniqueKeysWithValues: partitions.map { ($0, RD_KAFKA_OFFSET_INVALID) }))
+        let list = Self.makeList(Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = rd_kafka_committed(handle, list, timeoutMs)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {

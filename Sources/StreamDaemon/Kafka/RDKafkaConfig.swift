@@ -14,7 +14,7 @@ enum RDKafkaConfig {
             if result != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
                 // Never echo the value: it may be a secret (sasl.password, ...).
-                throw DaemonError(.kafkaConfig, String(cString: errstr), source: key)
+                throw DaemonError(.kafkaConfig, string(errstr), source: key)
             }
         }
         return conf
@@ -22,7 +22,7 @@ enum RDKafkaConfig {
 
     /// Turns librdkafka's error string buffer into a Swift string.
     static func string(_ buffer: [CChar]) -> String {
-        buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

@@ -20,7 +20,7 @@ final class RDKafkaLog: Sendable {
             let text = message.map { String(cString: $0) } ?? ""
             let fac = facility.map { String(cString: $0) } ?? ""
             context.log.logger.log(
-                level: Self.level(syslog: level),
+                level: RDKafkaLog.level(syslog: level),
                 "\(text)",
                 metadata: ["rdkafka.facility": .string(fac)]
             )

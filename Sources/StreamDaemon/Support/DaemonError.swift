@@ -16,6 +16,10 @@ struct DaemonError: Error, CustomStringConvertible {
         static let kafkaCommit = Code("kafka-commit")
         static let kafkaMock = Code("kafka-mock")
         static let usage = Code("usage")
+        static let configuration = Code("configuration")
+        static let quarantine = Code("quarantine")
+        static let checkpoint = Code("checkpoint")
+        static let close = Code("close")
         static let notImplemented = Code("not-implemented")
     }
 

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// Flushes stdout so a reader of a pipe sees a line at once (the bootstrap line, progress).
+/// Flushes stdout (and every other C stream) so a reader of a pipe sees a line at once.
 func fflushStdout() {
-    fflush(stdout)
+    fflush(nil)
 }

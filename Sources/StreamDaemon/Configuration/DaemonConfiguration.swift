@@ -1,0 +1,212 @@
+import Configuration
+import Foundation
+import SystemPackage
+import Yams
+
+/// Everything `aura-billing run` reads from its YAML file, each key overridable by an environment
+/// variable (swift-configuration's convention: `kafka.group_id` → `KAFKA_GROUP_ID`). Keys are
+/// documented in `deploy/config.yaml` and spec §11.
+struct DaemonConfiguration: Sendable {
+    struct Kafka: Sendable {
+        var brokers: String
+        var groupID: String
+        var auditTopic: String
+        var gatewayTopic: String
+        /// `kafka.properties.*`: passed to librdkafka unchanged.
+        var properties: [String: String]
+        var security: Security
+    }
+
+    /// `kafka.security.*`.
+    struct Security: Sendable {
+        enum SecurityProtocol: String, Sendable { case plaintext = "PLAINTEXT", saslSSL = "SASL_SSL" }
+        var `protocol`: SecurityProtocol
+        var tokenEndpoint: String?
+        var clientID: String?
+        /// Path of the file holding the client secret (a systemd credential); the secret itself is
+        /// read only when a token is requested and never logged.
+        var clientSecretFile: String?
+        var scope: String?
+    }
+
+    /// `schemas.*`: writer schemas by Confluent id, from a registry or local files.
+    struct Schemas: Sendable {
+        var registryURL: String?
+        var files: [Int32: String]
+    }
+
+    struct Delivery: Sendable {
+        enum Kind: String, Sendable { case directory, azure }
+        var kind: Kind
+        var azureAccount: String?
+        var azureContainer: String?
+        var azureEndpoint: String?
+        var sasTokenFile: String?
+        var sharedKeyFile: String?
+        var retries: Int
+    }
+
+    var kafka: Kafka
+    var schemas: Schemas
+    var stateDir: String
+    var checkpointIntervalSeconds: Int
+    var checkpointIntervalEvents: Int
+    var graceHours: Int
+    var autoClose: Bool
+    var tariffsPath: String?
+    var dimensionsDir: String?
+    var invoicesDir: String
+    var delivery: Delivery
+    var quarantineFile: String?
+    var quarantineTopic: String?
+    /// `host:port` of the HTTP endpoints; loopback by default.
+    var httpAddress: String
+    var adminTokenFile: String?
+    var logLevel: String
+    /// Where the file came from, for messages.
+    var source: String
+
+    /// Loads `path`, with environment variables taking precedence over the file.
+    static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> DaemonConfiguration {
+        let file: FileProvider<YAMLSnapshot>
+        do {
+            file = try await FileProvider<YAMLSnapshot>(filePath: FilePath(path))
+        } catch {
+            throw DaemonError(.configuration, "cannot read configuration: \(error)", source: path)
+        }
+        let reader = ConfigReader(providers: [EnvironmentVariablesProvider(environmentVariables: environment), file])
+        let maps = try passThroughMaps(path: path)
+        return try DaemonConfiguration(reader: reader, maps: maps, environment: environment, source: path)
+    }
+
+    init(reader config: ConfigReader, maps: PassThroughMaps, environment: [String: String], source: String) throws {
+        func required(_ key: ConfigKey, _ name: String) throws -> String {
+            guard let value = config.string(forKey: key), !value.isEmpty else {
+                throw DaemonError(.configuration, "missing required key `\(name)`", source: source)
+            }
+            return value
+        }
+        var properties = maps.kafkaProperties
+        // KAFKA_PROPERTIES="k=v,k2=v2" adds or overrides pass-through properties.
+        if let extra = environment["KAFKA_PROPERTIES"] {
+            for pair in extra.split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else {
+                    throw DaemonError(.configuration, "KAFKA_PROPERTIES entry `\(pair)` is not key=value", source: "environment")
+                }
+                properties[parts[0]] = parts[1]
+            }
+        }
+        let protocolName = config.string(forKey: "kafka.security.protocol", default: "PLAINTEXT")
+        guard let proto = Security.SecurityProtocol(rawValue: protocolName.uppercased()) else {
+            throw DaemonError(.configuration, "kafka.security.protocol must be PLAINTEXT or SASL_SSL, not `\(protocolName)`", source: source)
+        }
+        let deliveryKind = config.string(forKey: "delivery.kind", default: "directory")
+        guard let kind = Delivery.Kind(rawValue: deliveryKind) else {
+            throw DaemonError(.configuration, "delivery.kind must be directory or azure, not `\(deliveryKind)`", source: source)
+        }
+        kafka = Kafka(
+            brokers: try required("kafka.brokers", "kafka.brokers"),
+            groupID: config.string(forKey: "kafka.group_id", default: "aura-billing"),
+            auditTopic: config.string(forKey: "kafka.topics.audit", default: "Aura_Audit"),
+            gatewayTopic: config.string(forKey: "kafka.topics.gateway", default: "Aura_Gateway_Message"),
+            properties: properties,
+            security: Security(
+                protocol: proto,
+                tokenEndpoint: config.string(forKey: "kafka.security.oauth.token_endpoint"),
+                clientID: config.string(forKey: "kafka.security.oauth.client_id"),
+                clientSecretFile: config.string(forKey: "kafka.security.oauth.client_secret_file"),
+                scope: config.string(forKey: "kafka.security.oauth.scope")
+            )
+        )
+        if proto == .saslSSL {
+            for (value, name) in [(kafka.security.tokenEndpoint, "token_endpoint"), (kafka.security.clientID, "client_id"),
+                                  (kafka.security.clientSecretFile, "client_secret_file")] where value?.isEmpty ?? true {
+                throw DaemonError(.configuration, "SASL_SSL needs kafka.security.oauth.\(name)", source: source)
+            }
+        }
+        schemas = Schemas(registryURL: config.string(forKey: "schemas.registry_url"), files: maps.schemaFiles)
+        stateDir = try required("state.dir", "state.dir")
+        checkpointIntervalSeconds = config.int(forKey: "checkpoint.interval_seconds", default: 10)
+        checkpointIntervalEvents = config.int(forKey: "checkpoint.interval_events", default: 500_000)
+        graceHours = config.int(forKey: "periods.grace_hours", default: 72)
+        autoClose = config.bool(forKey: "periods.auto_close", default: false)
+        tariffsPath = config.string(forKey: "tariffs.path")
+        dimensionsDir = config.string(forKey: "dimensions.dir")
+        invoicesDir = config.string(forKey: "invoices.dir", default: stateDir + "/invoices")
+        delivery = Delivery(
+            kind: kind,
+            azureAccount: config.string(forKey: "delivery.azure.account"),
+            azureContainer: config.string(forKey: "delivery.azure.container"),
+            azureEndpoint: config.string(forKey: "delivery.azure.endpoint"),
+            sasTokenFile: config.string(forKey: "delivery.azure.sas_token_file"),
+            sharedKeyFile: config.string(forKey: "delivery.azure.shared_key_file"),
+            retries: config.int(forKey: "delivery.retries", default: 5)
+        )
+        quarantineFile = config.string(forKey: "quarantine.file")
+        quarantineTopic = config.string(forKey: "quarantine.topic")
+        httpAddress = config.string(forKey: "http.address", default: "127.0.0.1:9464")
+        adminTokenFile = config.string(forKey: "admin.token_file")
+        logLevel = config.string(forKey: "log.level", default: "info")
+        self.source = source
+        guard checkpointIntervalSeconds > 0, checkpointIntervalEvents > 0 else {
+            throw DaemonError(.configuration, "checkpoint intervals must be positive", source: source)
+        }
+        if schemas.registryURL == nil && schemas.files.isEmpty {
+            throw DaemonError(.configuration, "set schemas.registry_url or schemas.files (id: path)", source: source)
+        }
+    }
+
+    /// The open-ended maps swift-configuration cannot enumerate: `kafka.properties` and `schemas.files`.
+    struct PassThroughMaps: Sendable {
+        var kafkaProperties: [String: String] = [:]
+        var schemaFiles: [Int32: String] = [:]
+    }
+
+    static func passThroughMaps(path: String) throws -> PassThroughMaps {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw DaemonError(.configuration, "cannot read configuration: \(error.localizedDescription)", source: path)
+        }
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch {
+            throw DaemonError(.configuration, "invalid YAML: \(error)", source: path)
+        }
+        var maps = PassThroughMaps()
+        if let props = root?["kafka"]?["properties"]?.mapping {
+            for (key, value) in props {
+                guard let k = key.string, let v = value.string else {
+                    throw DaemonError(.configuration, "kafka.properties values must be scalars", source: "\(path):\(key.mark?.line ?? 0)")
+                }
+                maps.kafkaProperties[k] = v
+            }
+        }
+        if let files = root?["schemas"]?["files"]?.mapping {
+            for (key, value) in files {
+                guard let id = key.string.flatMap({ Int32($0) }), let file = value.string else {
+                    throw DaemonError(.configuration, "schemas.files maps a numeric schema id to an .avsc path", source: "\(path):\(key.mark?.line ?? 0)")
+                }
+                let resolved = file.hasPrefix("/") ? file : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file).path
+                maps.schemaFiles[id] = resolved
+            }
+        }
+        return maps
+    }
+
+    /// librdkafka properties for the consumer, security included.
+    var consumerProperties: [String: String] {
+        var props: [String: String] = [
+            "bootstrap.servers": kafka.brokers,
+            "group.id": kafka.groupID,
+            "auto.offset.reset": "earliest",
+            "enable.partition.eof": "false",
+            "partition.assignment.strategy": "range,roundrobin",
+        ]
+        if kafka.security.protocol == .saslSSL {
+            props["security.protocol"] = "SASL_SSL"
+            props["sasl.mechanisms"] = "OAUTHBEARER"
+        }
+        for (k, v) in kafka.properties { props[k] = v }
+        return props
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// `/metrics`, `/healthz`, `/readyz` and `POST /admin/close`, served by Hummingbird.
+struct HTTPEndpoints: Sendable {
+    /// Runs a close request; returns a JSON report. Called on the server's task.
+    typealias CloseHandler = @Sendable (AdminCloseRequest) async throws -> String
+
+    let metrics: DaemonMetrics
+    let status: DaemonStatus
+    /// The bearer token `/admin/close` requires; nil disables the endpoint (403).
+    let adminToken: String?
+    let close: CloseHandler
+
+    /// The application, bound to `host:port`; `onBound` receives the actual port (for port 0).
+    func application(
+        host: String,
+        port: Int,
+        logger: Logger,
+        onBound: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        let metrics = self.metrics
+        let status = self.status
+        let adminToken = self.adminToken
+        let close = self.close
+        router.get("metrics") { _, _ -> Response in
+            var buffer = ByteBuffer()
+            buffer.writeBytes(metrics.render())
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: buffer)
+            )
+        }
+        router.get("healthz") { _, _ -> Response in
+            Self.text(.ok, "ok\n")
+        }
+        router.get("readyz") { _, _ -> Response in
+            let reasons = status.notReadyReasons()
+            return reasons.isEmpty ? Self.text(.ok, "ready\n") : Self.text(.serviceUnavailable, reasons.joined(separator: "\n") + "\n")
+        }
+        router.post("admin/close") { request, _ -> Response in
+            guard let adminToken else {
+                return Self.text(.forbidden, "admin endpoint disabled: set admin.token_file\n")
+            }
+            guard let header = request.headers[.authorization], Self.bearerMatches(header, token: adminToken) else {
+                return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"], body: .init(byteBuffer: ByteBuffer(string: "unauthorized\n")))
+            }
+            let query = request.uri.queryParameters
+            let closeRequest: AdminCloseRequest
+            do {
+                closeRequest = try AdminCloseRequest(
+                    period: query.get("period"),
+                    ob: query.get("ob"),
+                    force: query.get("force")
+                )
+            } catch {
+                return Self.text(.badRequest, "\(error)\n")
+            }
+            do {
+                let report = try await close(closeRequest)
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: report)))
+            } catch {
+                return Self.text(.conflict, "\(error)\n")
+            }
+        }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "aura-billing"),
+            onServerRunning: { channel in await onBound(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// Constant-time comparison of `Authorization: Bearer <token>` with the expected token.
+    static func bearerMatches(_ header: String, token: String) -> Bool {
+        let prefix = "Bearer "
+        guard header.hasPrefix(prefix) else { return false }
+        let given = Array(header.utf8.dropFirst(prefix.utf8.count))
+        let expected = Array(token.utf8)
+        var diff = UInt8(given.count == expected.count ? 0 : 1)
+        for i in 0..<max(given.count, expected.count) {
+            let a = i < given.count ? given[i] : 0
+            let b = i < expected.count ? expected[i] : 0
+            diff |= a ^ b
+        }
+        return diff == 0
+    }
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds, runs every test.
+#   scripts/test.sh [swift test arguments...]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/bootstrap.sh
+
+echo "== build (debug, with tests)" >&2
+swift build --build-tests 2>&1 | grep -v -E "found [0-9]+ file\(s\) which are unhandled|CMakeLists.txt$" >&2
+echo "== swift test" >&2
+swift test --skip-build "$@"
