@@ -42,8 +42,10 @@ struct CheckpointTests {
         do {
             _ = try bytes.withUnsafeBytes { try CheckpointCodec.decode($0, zones: testZones, source: "x.ckpt") }
             return nil
-        } catch {
+        } catch let error as AggregationError {
             return error
+        } catch {
+            return AggregationError(.init("unexpected"), "\(error)")
         }
     }
 

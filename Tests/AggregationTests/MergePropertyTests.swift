@@ -24,7 +24,8 @@ struct MergePropertyTests {
             if Int.random(in: 0..<3, using: &rng) == 0 {
                 e = .gateway(TestGateway(id: "m\(i)", ob: ob, app: app, nlp: Bool.random(using: &rng), timeMs: t))
             } else {
-                e = .audit(TestAudit(id: "i\(i / 3)", component: "c\(Int.random(in: 0..<5, using: &rng))", ob: ob,
+                // (i / 3, i % 3) is unique per original: equal keys only for byte-identical re-sends.
+                e = .audit(TestAudit(id: "i\(i / 3)", component: "c\(i % 3 + 3 * Int.random(in: 0..<2, using: &rng))", ob: ob,
                                      app: app, service: UInt8.random(in: 0..<4, using: &rng), timeMs: t))
             }
             originals.append(e)

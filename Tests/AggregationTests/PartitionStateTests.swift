@@ -4,7 +4,7 @@ import Testing
 @Suite("PartitionState")
 struct PartitionStateTests {
     func event(_ id: String, _ comp: String = "aura-nlp", ob: String = "ESP", app: String? = "esp-app",
-               service: UInt8 = 1, _ time: String) throws -> TestAudit {
+               service: UInt8 = 1, at time: String) throws -> TestAudit {
         TestAudit(id: id, component: comp, ob: ob, app: app, service: service, timeMs: try ms(time))
     }
 
@@ -12,12 +12,12 @@ struct PartitionStateTests {
     func counting() throws {
         var state = PartitionState(zones: testZones)
         let src = state.source(PartitionKey(topic: "audit", partition: 0))
-        #expect(try state.ingest(event("i1", "c1", "2026-10-15T10:00:00+02:00"), source: src) == .counted)
-        #expect(try state.ingest(event("i1", "c2", "2026-10-15T10:00:00.200+02:00"), source: src) == .counted)
-        #expect(try state.ingest(event("i1", "c1", "2026-10-15T10:00:00+02:00"), source: src) == .duplicate)
+        #expect(try state.ingest(event("i1", "c1", at: "2026-10-15T10:00:00+02:00"), source: src) == .counted)
+        #expect(try state.ingest(event("i1", "c2", at: "2026-10-15T10:00:00.200+02:00"), source: src) == .counted)
+        #expect(try state.ingest(event("i1", "c1", at: "2026-10-15T10:00:00+02:00"), source: src) == .duplicate)
         // 23:30Z on Oct 31: November in Madrid, October in São Paulo.
-        #expect(try state.ingest(event("i2", "c1", "2026-10-31T23:30:00Z"), source: src) == .counted)
-        #expect(try state.ingest(event("i3", "c1", ob: "BRA", app: nil, "2026-10-31T23:30:00Z"), source: src) == .counted)
+        #expect(try state.ingest(event("i2", "c1", at: "2026-10-31T23:30:00Z"), source: src) == .counted)
+        #expect(try state.ingest(event("i3", "c1", ob: "BRA", app: nil, at: "2026-10-31T23:30:00Z"), source: src) == .counted)
         state.markConsumed(source: src, offset: 4)
 
         #expect(state.records == 5)
@@ -65,13 +65,13 @@ struct PartitionStateTests {
         var state = PartitionState(zones: testZones)
         let sep = Period(year: 2026, month: 9)
         let oct = Period(year: 2026, month: 10)
-        try state.ingest(event("a", "2026-09-20T10:00:00+02:00"))
+        try state.ingest(event("a", at: "2026-09-20T10:00:00+02:00"))
         state.markClosed(ob: "ESP", period: sep)
-        #expect(try state.ingest(event("b", "2026-09-30T23:00:00+02:00")) == .late)
-        #expect(try state.ingest(event("b", "2026-09-30T23:00:00+02:00")) == .duplicate)
-        #expect(try state.ingest(event("a", "2026-09-20T10:00:00+02:00")) == .duplicate)
+        #expect(try state.ingest(event("b", at: "2026-09-30T23:00:00+02:00")) == .late)
+        #expect(try state.ingest(event("b", at: "2026-09-30T23:00:00+02:00")) == .duplicate)
+        #expect(try state.ingest(event("a", at: "2026-09-20T10:00:00+02:00")) == .duplicate)
         state.markClosed(ob: "ESP", period: oct)
-        #expect(try state.ingest(event("c", "2026-09-29T23:00:00+02:00")) == .late)
+        #expect(try state.ingest(event("c", at: "2026-09-29T23:00:00+02:00")) == .late)
         #expect(state.late == 2)
         #expect(state.auditUsage(ob: "ESP", period: sep).map(\.queries) == [1])
         #expect(state.lateAuditUsage(ob: "ESP", billedIn: oct).map(\.queries) == [1])
@@ -82,16 +82,16 @@ struct PartitionStateTests {
         // Expiring the closed period's keys lets a later copy count again (as late).
         state.expireKeys(ob: "ESP", period: sep)
         #expect(state.dedup.count == 0)
-        #expect(try state.ingest(event("a", "2026-09-20T10:00:00+02:00")) == .late)
+        #expect(try state.ingest(event("a", at: "2026-09-20T10:00:00+02:00")) == .late)
     }
 
     @Test("an OB without a time zone is an error and counts nothing")
     func unknownOB() throws {
         var state = PartitionState(zones: testZones)
-        #expect(throws: AggregationError.self) { try state.ingest(event("x", ob: "XXX", "2026-10-01T00:00:00Z")) }
+        #expect(throws: AggregationError.self) { try state.ingest(event("x", ob: "XXX", at: "2026-10-01T00:00:00Z")) }
         #expect(state.records == 0)
         var fallback = PartitionState(zones: try OBTimeZones([:], fallback: "UTC"))
-        #expect(try fallback.ingest(event("x", ob: "XXX", "2026-10-31T23:30:00Z")) == .counted)
+        #expect(try fallback.ingest(event("x", ob: "XXX", at: "2026-10-31T23:30:00Z")) == .counted)
         #expect(fallback.auditUsage(ob: "XXX", period: Period(year: 2026, month: 10)).count == 1)
     }
 
@@ -103,11 +103,11 @@ struct PartitionStateTests {
         let oct = Period(year: 2026, month: 10)
         let end = try ms("2026-10-31T23:00:00Z")  // Madrid
         let grace: Int64 = 3_600_000
-        try state.ingest(event("1", "2026-11-01T00:30:00+01:00"), source: a)  // 23:30Z
+        try state.ingest(event("1", at: "2026-11-01T00:30:00+01:00"), source: a)  // 23:30Z
         #expect(!state.readyToClose(ob: "ESP", period: oct, graceMs: grace, nowMs: end + 10 * grace))
-        try state.ingest(event("2", "2026-11-01T01:00:00+01:00"), source: b)  // exactly end + grace
+        try state.ingest(event("2", at: "2026-11-01T01:00:00+01:00"), source: b)  // exactly end + grace
         #expect(!state.readyToClose(ob: "ESP", period: oct, graceMs: grace, nowMs: 0))
-        try state.ingest(event("3", "2026-11-01T01:00:00+01:00"), source: a)
+        try state.ingest(event("3", at: "2026-11-01T01:00:00+01:00"), source: a)
         #expect(state.readyToClose(ob: "ESP", period: oct, graceMs: grace, nowMs: 0))
         // São Paulo's October ends 3 h after UTC midnight: not ready yet.
         #expect(!state.readyToClose(ob: "BRA", period: oct, graceMs: grace, nowMs: 0))

@@ -49,7 +49,8 @@ func withOptionalBytes<R>(_ s: String?, _ body: (UnsafeRawBufferPointer?) throws
 extension PartitionState {
     @discardableResult
     mutating func ingest(_ e: TestAudit, source: Int = 0) throws -> Outcome {
-        try withBytes(e.id) { id in
+        if partitions.isEmpty { _ = self.source(PartitionKey(topic: "test", partition: 0)) }
+        return try withBytes(e.id) { id in
             try withBytes(e.component) { component in
                 try withBytes(e.ob) { ob in
                     try withOptionalBytes(e.app) { app in
@@ -63,7 +64,8 @@ extension PartitionState {
 
     @discardableResult
     mutating func ingest(_ e: TestGateway, source: Int = 0) throws -> Outcome {
-        try withBytes(e.id) { id in
+        if partitions.isEmpty { _ = self.source(PartitionKey(topic: "test", partition: 0)) }
+        return try withBytes(e.id) { id in
             try withBytes(e.ob) { ob in
                 try withOptionalBytes(e.app) { app in
                     try ingest(GatewayEvent(messageID: id, ob: ob, app: app, nlp: e.nlp, timeMs: e.timeMs), source: source)

@@ -121,6 +121,7 @@ package struct PartitionState: Sendable {
         fp: Fingerprint, obID: UInt32, period: Period, day: Int, timeMs: Int64, source: Int,
         addToRow: (inout PartitionState, Int32) throws(AggregationError) -> DedupRef
     ) throws(AggregationError) -> Outcome {
+        precondition(partitions.indices.contains(source), "source must come from source(_:)")  // programming error
         records += 1
         if timeMs > partitions[source].watermarkMs { partitions[source].watermarkMs = timeMs }
         let key = PeriodKey(ob: obID, period: period.rawValue)
