@@ -67,3 +67,22 @@ extension PartitionState {
             .sorted { ($0.ob, $0.period.rawValue) < ($1.ob, $1.period.rawValue) }
     }
 }
+
+extension PartitionState {
+    /// Closes every (OB, period) with events that is ready by `readyToClose` over this state's
+    /// partitions (replay and auto-close); returns what it closed, sorted.
+    @discardableResult
+    package mutating func closeReadyPeriods(graceMs: Int64, nowMs: Int64,
+                                            isIdle: (PartitionKey) -> Bool = { _ in false }) -> [(ob: String, period: Period)] {
+        var closedNow: [(ob: String, period: Period)] = []
+        for row in stats where !closed.contains(PeriodKey(ob: row.ob, period: row.period)) {
+            let ob = strings.string(row.ob)
+            let period = Period(rawValue: row.period)
+            if readyToClose(ob: ob, period: period, graceMs: graceMs, nowMs: nowMs, isIdle: isIdle) {
+                closedNow.append((ob, period))
+            }
+        }
+        for (ob, period) in closedNow { markClosed(ob: ob, period: period) }
+        return closedNow.sorted { ($0.ob, $0.period) < ($1.ob, $1.period) }
+    }
+}
