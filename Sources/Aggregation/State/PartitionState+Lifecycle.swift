@@ -72,13 +72,13 @@ extension PartitionState {
     /// Closes every (OB, period) with events that is ready by `readyToClose` over this state's
     /// partitions (replay and auto-close); returns what it closed, sorted.
     @discardableResult
-    package mutating func closeReadyPeriods(graceMs: Int64, nowMs: Int64,
+    package mutating func closeReadyPeriods(graceMs: Int64, nowMs: Int64, assigned: [PartitionKey]? = nil,
                                             isIdle: (PartitionKey) -> Bool = { _ in false }) -> [(ob: String, period: Period)] {
         var closedNow: [(ob: String, period: Period)] = []
         for row in stats where !closed.contains(PeriodKey(ob: row.ob, period: row.period)) {
             let ob = strings.string(row.ob)
             let period = Period(rawValue: row.period)
-            if readyToClose(ob: ob, period: period, graceMs: graceMs, nowMs: nowMs, isIdle: isIdle) {
+            if readyToClose(ob: ob, period: period, graceMs: graceMs, nowMs: nowMs, assigned: assigned, isIdle: isIdle) {
                 closedNow.append((ob, period))
             }
         }
