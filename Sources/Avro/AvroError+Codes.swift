@@ -1,0 +1,38 @@
+extension AvroError.Code {
+    /// The input ends before the value being read (a frame, a block, a string, a varint).
+    public static let truncated = Self("truncated")
+    /// A negative string/bytes/array/map length, or one larger than the decoder accepts.
+    public static let invalidLength = Self("invalidLength")
+    /// A varint longer than 10 bytes, or one whose value needs more than 64 bits.
+    public static let overlongVarint = Self("overlongVarint")
+    /// A union branch index outside the writer union.
+    public static let invalidUnionIndex = Self("invalidUnionIndex")
+    /// An enum index outside the writer's symbols, or a writer symbol the reader cannot map.
+    public static let invalidEnumIndex = Self("invalidEnumIndex")
+    /// A string that is not well-formed UTF-8.
+    public static let invalidUTF8 = Self("invalidUTF8")
+    /// A boolean byte other than 0 or 1.
+    public static let invalidBoolean = Self("invalidBoolean")
+    /// A Confluent frame whose first byte is not 0, or a file that is not an Avro container.
+    public static let wrongMagic = Self("wrongMagic")
+    /// A Confluent frame whose schema id the schema source does not know.
+    public static let unknownSchemaID = Self("unknownSchemaID")
+    /// Bytes left over after a complete record (frames) or after a block's records.
+    public static let trailingBytes = Self("trailingBytes")
+    /// A container block whose count, size or compressed data is invalid.
+    public static let corruptBlock = Self("corruptBlock")
+    /// A container block not followed by the file's sync marker.
+    public static let badSyncMarker = Self("badSyncMarker")
+    /// A container codec other than `null` and `deflate`.
+    public static let unsupportedCodec = Self("unsupportedCodec")
+    /// A schema that is not valid Avro schema JSON.
+    public static let schemaParse = Self("schemaParse")
+    /// A writer schema the reader schema cannot resolve (the message names the field).
+    public static let incompatibleSchemas = Self("incompatibleSchemas")
+    /// A reader union branch the writer's value cannot be resolved to (at decode time).
+    public static let unresolvedUnionBranch = Self("unresolvedUnionBranch")
+    /// The schema registry or a schema file could not be read.
+    public static let schemaUnavailable = Self("schemaUnavailable")
+    /// A file could not be opened or read.
+    public static let io = Self("io")
+}

@@ -1,0 +1,60 @@
+/// Reusable per-record output of ``AvroRecordDecoder``: one slot per projected field.
+///
+/// Allocate once per decoder (`AvroValues(count: decoder.fieldCount)`) and reuse it for every
+/// record: decoding overwrites every slot and allocates nothing.
+package struct AvroValues {
+    /// What a slot holds.
+    package enum Tag: UInt8, Sendable {
+        case null
+        /// int, long, boolean (0/1) or enum (reader symbol index).
+        case long
+        /// float or double (floats widened).
+        case double
+        /// string, bytes or fixed content; for a projected record, array or map, the writer's
+        /// binary encoding of the value.
+        case bytes
+    }
+
+    /// One slot. `start` points into the decoded buffer or the decoder's constant pool.
+    struct Slot {
+        var tag: Tag = .null
+        var value: Int64 = 0
+        var start: UnsafeRawPointer?
+        var count: Int = 0
+    }
+
+    var slots: [Slot]
+
+    /// Storage for `count` slots (`count` ≥ the decoder's `fieldCount`).
+    package init(count: Int) {
+        slots = Array(repeating: Slot(), count: count)
+    }
+
+    /// Number of slots.
+    package var count: Int { slots.count }
+
+    /// What slot `slot` holds for the last decoded record.
+    package func tag(_ slot: Int) -> Tag { slots[slot].tag }
+
+    /// True when the value is null (a union's null branch, or a null default).
+    package func isNull(_ slot: Int) -> Bool { slots[slot].tag == .null }
+
+    /// int/long (promoted), boolean 0/1, enum: the READER symbol index.
+    package func long(_ slot: Int) -> Int64 { slots[slot].value }
+
+    /// float/double (and int/long promoted to float/double by the reader schema).
+    package func double(_ slot: Int) -> Double { Double(bitPattern: UInt64(bitPattern: slots[slot].value)) }
+
+    /// String/bytes/fixed content. Points into the decoded buffer (or the decoder's constant pool
+    /// for defaults): valid only while that buffer is alive; do not escape it.
+    package func bytes(_ slot: Int) -> UnsafeRawBufferPointer {
+        let entry = slots[slot]
+        return UnsafeRawBufferPointer(start: entry.start, count: entry.count)
+    }
+
+    /// The slot's content as a `String` (allocates: for tests and diagnostics, not the hot path).
+    package func string(_ slot: Int) -> String? {
+        guard slots[slot].tag == .bytes else { return nil }
+        return String(decoding: bytes(slot), as: UTF8.self)
+    }
+}

@@ -1,0 +1,65 @@
+/// Strict UTF-8 well-formedness (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
+enum UTF8Validation {
+    /// Returns the index of the first byte of the first ill-formed sequence in
+    /// `start[0..<count]`, or nil when the bytes are well-formed UTF-8.
+    ///
+    /// `start` must be valid for `count` bytes (the caller has bounds-checked the range).
+    @inline(__always)
+    static func firstInvalid(_ start: UnsafeRawPointer, count: Int) -> Int? {
+        var index = 0
+        // ASCII fast path, eight bytes at a time.
+        while index + 8 <= count {
+            let word = start.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            if word & 0x8080_8080_8080_8080 != 0 { break }
+            index += 8
+        }
+        while index < count {
+            let byte = start.load(fromByteOffset: index, as: UInt8.self)
+            if byte < 0x80 {
+                index += 1
+                continue
+            }
+            return validateTail(start, count: count, from: index)
+        }
+        return nil
+    }
+
+    /// The general path from the first non-ASCII byte.
+    private static func validateTail(_ start: UnsafeRawPointer, count: Int, from: Int) -> Int? {
+        var index = from
+        @inline(__always) func byte(_ i: Int) -> UInt8 { start.load(fromByteOffset: i, as: UInt8.self) }
+        while index < count {
+            let lead = byte(index)
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            let length: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return index
+            }
+            if index + length > count { return index }
+            let second = byte(index + 1)
+            if second < low || second > high { return index }
+            if length >= 3 {
+                let third = byte(index + 2)
+                if third & 0xC0 != 0x80 { return index }
+            }
+            if length == 4 {
+                let fourth = byte(index + 3)
+                if fourth & 0xC0 != 0x80 { return index }
+            }
+            index += length
+        }
+        return nil
+    }
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Compares the Avro decoder with peers on the same Aura_Audit container files (deflate and null):
+# decode + count rows per (OB, first 7 chars of AURA_TM, component, app), checked against the
+# datagen's peer checksum. Also measures the ceiling: reading + inflating the blocks alone with
+# libdeflate. Prints records/s and ratios.
+#
+#   scripts/bench-avro.sh [RECORDS]     (default 2000000)
+#
+# Peers (installed here when missing): fastavro (pip, in a venv under the work dir), avro-c
+# (apt libavro-dev), Java Apache Avro (apt libavro-java; needs a JDK). A peer that cannot be
+# installed is skipped with a note.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RECORDS="${1:-2000000}"
+WORK="${BENCH_WORK:-.build-bench}"
+mkdir -p "$WORK"
+HERE="scripts/bench-avro"
+
+# --- peers (idempotent installs) -------------------------------------------------------------
+if ! dpkg -s libavro-dev >/dev/null 2>&1 || ! dpkg -s libavro-java >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libavro-dev libavro-java \
+        >/dev/null 2>&1 || echo "note: apt install of libavro-dev/libavro-java failed"
+fi
+if [ ! -x "$WORK/venv/bin/python" ]; then python3 -m venv "$WORK/venv"; fi
+"$WORK/venv/bin/python" -c "import fastavro" 2>/dev/null || "$WORK/venv/bin/pip" install -q fastavro \
+    || echo "note: pip install fastavro failed"
+
+# --- data ----------------------------------------------------------------------------------------
+for codec in deflate null; do
+    out="$WORK/audit-$RECORDS.$codec.avro"
+    if [ ! -f "$out.truth.json" ]; then
+        python3 scripts/datagen/aura_datagen.py audit --records "$RECORDS" --month 2026-10 \
+            --schema-dir scripts/datagen/schemas --codec "$codec" --out "$out"
+    fi
+done
+
+# --- builds --------------------------------------------------------------------------------------
+swift build -c release --package-path Bench --scratch-path "$WORK/build" >/dev/null
+OURS="$(swift build -c release --package-path Bench --scratch-path "$WORK/build" --show-bin-path)/AvroBench"
+if dpkg -s libavro-dev >/dev/null 2>&1; then
+    gcc -O2 -o "$WORK/avroc_peer" "$HERE/avroc_peer.c" -lavro
+fi
+JAVA_CP=""
+if command -v javac >/dev/null && [ -f /usr/share/java/avro.jar ]; then
+    javac -d "$WORK/java" -cp "/usr/share/java/*" "$HERE/JavaPeer.java" && JAVA_CP="$WORK/java:/usr/share/java/*"
+fi
+
+# --- runs ----------------------------------------------------------------------------------------
+RESULTS="$WORK/results.jsonl"
+: > "$RESULTS"
+run() { # name codec command...
+    local name="$1" codec="$2"; shift 2
+    local line
+    if line="$("$@" 2>/dev/null | tail -1)" && [ -n "$line" ]; then
+        echo "{\"name\":\"$name\",\"codec\":\"$codec\",\"result\":$line}" >> "$RESULTS"
+    else
+        echo "note: $name ($codec) failed"
+    fi
+}
+for codec in deflate null; do
+    file="$WORK/audit-$RECORDS.$codec.avro"
+    for i in 1 2 3; do run "aura-avro" "$codec" "$OURS" decode "$file"; done
+    for i in 1 2 3; do run "inflate-only" "$codec" "$OURS" inflate "$file"; done
+    [ -x "$WORK/avroc_peer" ] && run "avro-c" "$codec" "$WORK/avroc_peer" "$file"
+    [ -n "$JAVA_CP" ] && run "java-avro" "$codec" java -cp "$JAVA_CP" JavaPeer "$file"
+    "$WORK/venv/bin/python" -c "import fastavro" 2>/dev/null && run "fastavro" "$codec" "$WORK/venv/bin/python" "$HERE/fastavro_peer.py" "$file"
+done
+
+# --- report --------------------------------------------------------------------------------------
+python3 - "$RESULTS" "$WORK" "$RECORDS" <<'PY'
+import json, sys
+results, work, records = sys.argv[1], sys.argv[2], sys.argv[3]
+rows = [json.loads(l) for l in open(results)]
+ok = True
+for codec in ("deflate", "null"):
+    truth = json.load(open(f"{work}/audit-{records}.{codec}.avro.truth.json"))["peer_check"]
+    best = {}
+    for r in rows:
+        if r["codec"] != codec: continue
+        res = r["result"]
+        if "checksum" in res and res["checksum"] != truth["checksum"]:
+            print(f"MISMATCH {r['name']} {codec}: checksum {res['checksum']} != {truth['checksum']}"); ok = False
+        best[r["name"]] = max(best.get(r["name"], 0), res["records_per_s"])
+    print(f"\n{codec}: {records} records (best of runs, records/s)")
+    for name, rate in sorted(best.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:14s} {rate/1e6:8.2f} M/s")
+    ours = best.get("aura-avro")
+    peers = [v for k, v in best.items() if k not in ("aura-avro", "inflate-only")]
+    if ours and peers:
+        print(f"  ratio vs fastest peer: {ours / max(peers):.1f}x (goal >= 3x)")
+    if ours and best.get("inflate-only"):
+        print(f"  share of inflate-only ceiling: {100 * ours / best['inflate-only']:.0f}% (goal >= 50%)")
+sys.exit(0 if ok else 1)
+PY
