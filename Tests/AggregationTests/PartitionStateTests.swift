@@ -85,6 +85,37 @@ struct PartitionStateTests {
         #expect(try state.ingest(event("a", at: "2026-09-20T10:00:00+02:00")) == .late)
     }
 
+    @Test("auto-close closes ready periods, with or without events, and only up to the latest one with events")
+    func autoClose() throws {
+        var state = PartitionState(zones: testZones)
+        let src = state.source(PartitionKey(topic: "audit", partition: 0))
+        let sep = Period(year: 2026, month: 9)
+        let oct = Period(year: 2026, month: 10)
+        let grace: Int64 = 3_600_000
+        try state.ingest(event("1", ob: "BRA", at: "2026-10-31T23:00:00-03:00"), source: src)
+        #expect(state.nextCloseDueMs(graceMs: grace) == .min)
+        // Watermark 2026-11-01T02:00Z: BRA's September is ready (ended a month ago), October is not.
+        #expect(state.closeReadyPeriods(graceMs: grace, nowMs: 0).isEmpty)  // no September events
+        #expect(state.isClosed(ob: "BRA", period: sep))
+        #expect(!state.isClosed(ob: "BRA", period: oct))
+        #expect(state.nextCloseDueMs(graceMs: grace) == (try ms("2026-11-01T04:00:00Z")))
+        #expect(try state.ingest(event("2", ob: "BRA", at: "2026-09-15T12:00:00-03:00"), source: src) == .late)
+        // An ESP event moves the watermark past BRA's October end + grace, and ESP appears.
+        try state.ingest(event("3", ob: "ESP", at: "2026-11-01T05:00:00Z"), source: src)
+        let closed = state.closeReadyPeriods(graceMs: grace, nowMs: 0)
+        #expect(closed.map { "\($0.ob) \($0.period)" } == ["BRA 2026-10", "ESP 2026-10"].filter { _ in false } + ["BRA 2026-10"])
+        #expect(state.isClosed(ob: "ESP", period: oct))  // ended 2026-10-31T23:00Z, no events in it
+        #expect(!state.isClosed(ob: "ESP", period: Period(year: 2026, month: 11)))
+        // Idle partitions count with the clock; the mark survives checkpoints and merges.
+        let copy = try CheckpointCodec.encode(state).withUnsafeBytes {
+            try CheckpointCodec.decode($0, zones: testZones, source: "mem")
+        }
+        #expect(copy.isClosed(ob: "ESP", period: oct) && copy.isClosed(ob: "BRA", period: sep))
+        var merged = PartitionState(zones: testZones)
+        try merged.merge(state)
+        #expect(merged.isClosed(ob: "BRA", period: oct))
+    }
+
     @Test("an OB without a time zone is an error and counts nothing")
     func unknownOB() throws {
         var state = PartitionState(zones: testZones)

@@ -14,7 +14,8 @@ internal import CAuraZlib
 /// ```
 /// Sections: 1 counters, 2 interned strings (ends u32[], arena), 3 audit rows, 4 gateway
 /// rows, 5 period statistics + per-day counts, 6 dedup table (raw slot arrays), 7 closed
-/// periods, 8 partitions (topic, partition, watermark, next offset). Row and dedup arrays are
+/// periods, 8 partitions (topic, partition, watermark, next offset), 9 closed-through marks
+/// (OB, period). Row and dedup arrays are
 /// copied with one memcpy each; unknown section tags are skipped (forward compatible within
 /// a version).
 package enum CheckpointCodec {
@@ -25,7 +26,7 @@ package enum CheckpointCodec {
     static let trailerSize = 8
 
     enum Tag: UInt32 {
-        case counters = 1, strings, audit, gateway, stats, dedup, closed, partitions
+        case counters = 1, strings, audit, gateway, stats, dedup, closed, partitions, closedThrough
     }
 
     /// Checks that the POD rows have the layout the format copies.
@@ -46,7 +47,7 @@ package enum CheckpointCodec {
         w.raw(magic.withUnsafeBytes { Array($0) })
         w.u16(version)
         w.u16(0)
-        w.u32(8)
+        w.u32(9)
         w.u64(0)  // payload length, patched below
 
         func section(_ tag: Tag, _ body: (inout ByteWriter) -> Void) {
@@ -110,6 +111,14 @@ package enum CheckpointCodec {
                 w.i64(p.nextOffset)
                 w.raw(topic)
                 w.align8()
+            }
+        }
+        section(.closedThrough) { w in
+            let marks = state.closedThrough.sorted { $0.key < $1.key }
+            w.u64(UInt64(marks.count))
+            for (ob, period) in marks {
+                w.u32(ob)
+                w.u32(UInt32(bitPattern: period))
             }
         }
         w.patchU64(UInt64(w.bytes.count - headerSize), at: 16)
@@ -224,11 +233,17 @@ package enum CheckpointCodec {
                     state.partitions.append(PartitionProgress(key: PartitionKey(topic: topic, partition: partition),
                                                               watermarkMs: watermark, nextOffset: next))
                 }
+            case .closedThrough:
+                let n = try s.count(8, "closed-through marks")
+                for _ in 0..<n {
+                    let ob = try s.u32("closed-through ob")
+                    state.closedThrough[ob] = Int32(bitPattern: try s.u32("closed-through period"))
+                }
             case nil:
                 continue  // unknown section of a compatible writer
             }
         }
-        let required: Set<UInt32> = Set((1...8).map { UInt32($0) })
+        let required: Set<UInt32> = Set((1...9).map { UInt32($0) })
         guard required.isSubset(of: seen) else {
             throw AggregationError(.corrupt, "checkpoint lacks sections \(required.subtracting(seen).sorted())", source: source)
         }
@@ -250,7 +265,9 @@ package enum CheckpointCodec {
             if ref.row >= (ref.isGateway ? gateway : audit) { bad = true }
         }
         let strings = UInt32(state.strings.count)
-        if state.closed.contains(where: { $0.ob >= strings }) { bad = true }
+        if state.closed.contains(where: { $0.ob >= strings }) || state.closedThrough.keys.contains(where: { $0 >= strings }) {
+            bad = true
+        }
         if bad { throw AggregationError(.corrupt, "checkpoint references rows or strings it does not hold", source: source) }
     }
 

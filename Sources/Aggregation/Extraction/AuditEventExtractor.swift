@@ -1,6 +1,3 @@
-// Compiled once the Avro module (branch `avro`) has landed; until then the build defines
-// nothing here. Remove the #if when merging.
-#if AURA_AVRO_LANDED
 package import Avro
 
 /// Turns decoded `Aura_Audit` slots into `AuditEvent`s.
@@ -41,4 +38,3 @@ package struct AuditEventExtractor: Sendable {
             timeMs: try EventTime.parseMillis(values.bytes(1), field: "AURA_TM"))
     }
 }
-#endif

@@ -1,6 +1,3 @@
-// Compiled once the Avro module (branch `avro`) has landed; until then the build defines
-// nothing here. Remove the #if when merging.
-#if AURA_AVRO_LANDED
 package import Avro
 
 /// Turns decoded `Aura_Gateway_Message` slots into `GatewayEvent`s (see `AuditEventExtractor`).
@@ -35,4 +32,3 @@ package struct GatewayEventExtractor: Sendable {
             timeMs: try EventTime.parseMillis(values.bytes(1), field: "MESSAGE_TM"))
     }
 }
-#endif

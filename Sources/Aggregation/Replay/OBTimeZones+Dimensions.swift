@@ -1,6 +1,3 @@
-// Compiled once the Avro module (branch `avro`) has landed; until then the build defines
-// nothing here. Remove the #if when merging.
-#if AURA_AVRO_LANDED
 import Avro
 
 extension OBTimeZones {
@@ -28,4 +25,3 @@ extension OBTimeZones {
         return try OBTimeZones(zones, fallback: fallback)
     }
 }
-#endif

@@ -1,6 +1,3 @@
-// Compiled once the Avro module (branch `avro`) has landed; until then the build defines
-// nothing here. Remove the #if when merging.
-#if AURA_AVRO_LANDED
 import Avro
 package import Logging
 
@@ -11,8 +8,8 @@ package import Logging
 /// off and produces the same result as an uninterrupted run. Synchronous and blocking.
 package struct ReplayRunner {
     package struct Options: Sendable {
-        /// Close (OB, period) pairs once the file's watermark passes their end plus this grace
-        /// (checked after every block); `nil` never closes, so nothing is late.
+        /// Close (OB, period) pairs once they are ready with this grace (checked as events
+        /// arrive; each file is a partition, see `run`); `nil` never closes, so nothing is late.
         package var graceMs: Int64?
         /// Checkpoint directory; `nil` runs in memory only.
         package var stateDirectory: String?
@@ -43,14 +40,29 @@ package struct ReplayRunner {
     }
 
     /// Replays `files` in order (resuming from the state directory if it has a checkpoint).
+    ///
+    /// With a grace period, an (OB, period) closes when every file's watermark is past its end
+    /// plus the grace, where files already read count as idle (past everything) and files not
+    /// yet started hold every period open.
     package func run(files: [String]) throws(AggregationError) -> PartitionState {
+        try runCounting(files: files).state
+    }
+
+    /// `run(files:)`, also returning how many records this run processed (fewer than the files
+    /// hold when it resumed from a checkpoint).
+    package func runCounting(files: [String]) throws(AggregationError) -> (state: PartitionState, processed: Int) {
         let store = options.stateDirectory.map { CheckpointStore(directory: $0, name: "replay", logger: logger) }
         var state = try store?.loadForStart(zones: zones, expectingOffsets: false)?.state ?? PartitionState(zones: zones)
         let audit = try AuditEventExtractor()
         let gateway = try GatewayEventExtractor()
         var processedThisRun = 0
         var sinceCheckpoint = 0
+        let allFiles = files.map { PartitionKey(topic: $0, partition: 0) }
+        var finished: Set<String> = []
+        var statsSeen = -1
+        var closeDue = Int64.min
         for path in files {
+            defer { finished.insert(path) }
             let source = state.source(PartitionKey(topic: path, partition: 0))
             let skip = max(0, state.partitions[source].nextOffset)
             let reader: AvroContainerReader
@@ -101,6 +113,15 @@ package struct ReplayRunner {
                         } catch {
                             state.recordQuarantined(source: source, offset: index)
                         }
+                        if let grace = options.graceMs,
+                           state.stats.count != statsSeen || state.partitions[source].watermarkMs >= closeDue {
+                            // Every file is a partition: files not started yet hold readiness
+                            // back; finished ones are idle for good (they send nothing more).
+                            state.closeReadyPeriods(graceMs: grace, nowMs: .max, assigned: allFiles,
+                                                    isIdle: { finished.contains($0.topic) })
+                            statsSeen = state.stats.count
+                            closeDue = state.nextCloseDueMs(graceMs: grace)
+                        }
                         processedThisRun += 1
                         sinceCheckpoint += 1
                         if let crash = options.crashAfterRecords, processedThisRun >= crash {
@@ -115,9 +136,7 @@ package struct ReplayRunner {
                     if offset != block.count {
                         throw AggregationError(.decode, "\(block.count - offset) bytes after the block's \(count) records", source: "\(path) (block at byte \(blockOffset))")
                     }
-                    if let grace = options.graceMs {
-                        state.closeReadyPeriods(graceMs: grace, nowMs: 0, assigned: [PartitionKey(topic: path, partition: 0)])
-                    }
+
                 }
             } catch let error as AggregationError {
                 failure = error
@@ -131,7 +150,6 @@ package struct ReplayRunner {
             }
             progress("\(path): \(index) records done")
         }
-        return state
+        return (state, processedThisRun)
     }
 }
-#endif

@@ -2,12 +2,19 @@ extension PartitionState {
     /// Whether (ob, period) has been closed.
     package func isClosed(ob: String, period: Period) -> Bool {
         guard let id = strings.lookup(ob) else { return false }
-        return closed.contains(PeriodKey(ob: id, period: period.rawValue))
+        return isClosed(PeriodKey(ob: id, period: period.rawValue))
     }
 
     /// Records that (ob, period) is closed: later events of it count as late.
     package mutating func markClosed(ob: String, period: Period) {
         closed.insert(PeriodKey(ob: strings.intern(ob), period: period.rawValue))
+    }
+
+    /// Records that every period of `ob` up to `period` is closed, including periods without
+    /// events (their events, should any come, are late).
+    package mutating func markClosedThrough(ob: String, period: Period) {
+        let id = strings.intern(ob)
+        closedThrough[id] = max(closedThrough[id] ?? .min, period.rawValue)
     }
 
     /// Drops the dedup keys of (ob, period), counted on time or late (rebuilds the dedup
@@ -69,20 +76,67 @@ extension PartitionState {
 }
 
 extension PartitionState {
-    /// Closes every (OB, period) with events that is ready by `readyToClose` over this state's
-    /// partitions (replay and auto-close); returns what it closed, sorted.
+    /// Auto-close: for every OB with events, closes every period that is ready by
+    /// `readyToClose` over this state's partitions (or `assigned`), up to the OB's latest
+    /// period with events — periods without events included, through `markClosedThrough`.
+    /// Returns the (OB, period) pairs with events that it closed, sorted.
     @discardableResult
     package mutating func closeReadyPeriods(graceMs: Int64, nowMs: Int64, assigned: [PartitionKey]? = nil,
                                             isIdle: (PartitionKey) -> Bool = { _ in false }) -> [(ob: String, period: Period)] {
+        // The earliest effective time over the partitions decides; nil = some partition blocks.
+        let keys = assigned ?? partitions.map(\.key)
+        guard !keys.isEmpty else { return [] }
+        var horizon = Int64.max
+        for key in keys {
+            let watermark = partitions.first(where: { $0.key == key }).flatMap { $0.watermarkMs == .min ? nil : $0.watermarkMs }
+            let effective = isIdle(key) ? max(nowMs, watermark ?? .min) : watermark
+            guard let effective else { return [] }
+            horizon = min(horizon, effective)
+        }
+        // Latest period with events per OB.
+        var latest: [UInt32: Int32] = [:]
+        for row in stats { latest[row.ob] = max(latest[row.ob] ?? .min, row.period) }
         var closedNow: [(ob: String, period: Period)] = []
-        for row in stats where !closed.contains(PeriodKey(ob: row.ob, period: row.period)) {
-            let ob = strings.string(row.ob)
-            let period = Period(rawValue: row.period)
-            if readyToClose(ob: ob, period: period, graceMs: graceMs, nowMs: nowMs, assigned: assigned, isIdle: isIdle) {
-                closedNow.append((ob, period))
+        for (ob, last) in latest {
+            guard let calendar = calendar(obID: ob) else { continue }
+            // Ready: end(P) + grace <= horizon, i.e. start(P + 1) <= horizon - grace.
+            let (limit, overflow) = horizon.subtractingReportingOverflow(graceMs)
+            var through: Int32
+            if overflow || limit >= (calendar.end(of: calendar.lastPeriod) ?? .max) {
+                through = last
+            } else if let current = try? calendar.period(ofUTCMillis: limit) {
+                through = min(last, current.rawValue - 1)
+            } else {
+                continue  // before the calendar's window: nothing is ready
+            }
+            if let existing = closedThrough[ob] { through = max(through, existing) }
+            let newThrough = through
+            guard newThrough != closedThrough[ob] else { continue }
+            let previous = closedThrough[ob] ?? .min
+            closedThrough[ob] = newThrough
+            let name = strings.string(ob)
+            for row in stats where row.ob == ob && row.period > previous && row.period <= newThrough
+                && !closed.contains(PeriodKey(ob: ob, period: row.period)) {
+                closedNow.append((name, Period(rawValue: row.period)))
             }
         }
-        for (ob, period) in closedNow { markClosed(ob: ob, period: period) }
         return closedNow.sorted { ($0.ob, $0.period) < ($1.ob, $1.period) }
+    }
+}
+
+extension PartitionState {
+    /// The earliest effective time at which `closeReadyPeriods(graceMs:…)` could close more
+    /// than it already has: `.min` when some OB with events has no closed-through mark yet.
+    /// Callers that auto-close run the pass when a watermark reaches this, or when `stats`
+    /// grows (a new OB or period), instead of after every event.
+    package func nextCloseDueMs(graceMs: Int64) -> Int64 {
+        var due = Int64.max
+        var seen: Set<UInt32> = []
+        for row in stats where seen.insert(row.ob).inserted {
+            guard let through = closedThrough[row.ob] else { return .min }
+            guard let end = calendar(obID: row.ob)?.end(of: Period(rawValue: through + 1)) else { continue }
+            due = min(due, end.addingReportingOverflow(graceMs).overflow ? .max : end + graceMs)
+        }
+        return due
     }
 }

@@ -58,6 +58,10 @@ extension PartitionState {
             for d in 0..<31 { dayCounts[mine * 31 + d] += other.dayCounts[i * 31 + d] }
         }
         for key in other.closed { closed.insert(PeriodKey(ob: map(key.ob), period: key.period)) }
+        for (ob, period) in other.closedThrough {
+            let mine = map(ob)
+            closedThrough[mine] = max(closedThrough[mine] ?? .min, period)
+        }
         for progress in other.partitions {
             let i = source(progress.key)
             partitions[i].watermarkMs = max(partitions[i].watermarkMs, progress.watermarkMs)

@@ -89,7 +89,8 @@ extension PartitionState {
         return StateSnapshot(
             audit: allAuditUsage(), gateway: allGatewayUsage(),
             summaries: stats.indices.map { summary(row: $0) }.sorted { ($0.ob, $0.period) < ($1.ob, $1.period) },
-            closed: closed.map { "\(strings.string($0.ob)) \(Period(rawValue: $0.period))" }.sorted(),
+            closed: (closed.map { "\(strings.string($0.ob)) \(Period(rawValue: $0.period))" }
+                + closedThrough.map { "\(strings.string($0.key)) ≤\(Period(rawValue: $0.value))" }).sorted(),
             partitions: partitions.sorted { $0.key < $1.key },
             records: records, duplicates: duplicates, late: late, quarantined: quarantined, dedupKeys: keys)
     }

@@ -27,8 +27,11 @@ package struct PartitionState: Sendable {
     /// 31 counters per `stats` row: unique events per local day of month.
     package internal(set) var dayCounts: [Int64] = []
     package internal(set) var dedup = DedupTable()
-    /// Closed (OB, period) pairs.
+    /// Closed (OB, period) pairs, closed one by one (`markClosed`).
     package internal(set) var closed: Set<PeriodKey> = []
+    /// Per OB: every period up to this one (raw value) is closed, events or not
+    /// (`markClosedThrough`, `closeReadyPeriods`).
+    package internal(set) var closedThrough: [UInt32: Int32] = [:]
     /// Progress of every partition this state covers.
     package internal(set) var partitions: [PartitionProgress] = []
 
@@ -138,9 +141,9 @@ package struct PartitionState: Sendable {
             throw AggregationError(.capacity, "more than \(DedupRef.maxRows) aggregate rows in one state")
         }
         var billedIn: Int32 = 0
-        if closed.contains(key) {
+        if isClosed(key) {
             var next = period.rawValue + 1
-            while closed.contains(PeriodKey(ob: obID, period: next)) { next += 1 }
+            while isClosed(PeriodKey(ob: obID, period: next)) { next += 1 }
             billedIn = next
         }
         let ref = try addToRow(&self, billedIn)
@@ -153,6 +156,12 @@ package struct PartitionState: Sendable {
             return .late
         }
         return .counted
+    }
+
+    /// Whether (ob, period) is closed, one by one or through a later period.
+    func isClosed(_ key: PeriodKey) -> Bool {
+        if let through = closedThrough[key.ob], key.period <= through { return true }
+        return closed.contains(key)
     }
 
     /// Period and local day of an event of OB `obID`.

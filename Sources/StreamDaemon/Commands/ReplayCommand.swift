@@ -31,7 +31,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Output format.")
     var format: Format = .table
 
-    @Option(help: "Close each (OB, month) once the file's watermark is this many hours past its end; later events count as late. Default: never close.")
+    @Option(help: "Close each (OB, month) once every file's watermark is this many hours past its end (files already read count as past; files not started hold it open); later events count as late. Default: never close.")
     var graceHours: Double?
 
     @Option(help: "Directory with the D_Gbl_Country.avro dimension (OB → time zone).")
@@ -53,16 +53,11 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        #if AURA_AVRO_LANDED
         let command = self
         let output = try await Blocking.run { try command.replay() }
         FileHandle.standardOutput.write(Data(output.utf8))
-        #else
-        throw DaemonError(.notImplemented, "`aura-billing replay` needs the Avro module, which has not landed yet")
-        #endif
     }
 
-    #if AURA_AVRO_LANDED
     /// The whole replay, synchronously (runs on a blocking thread); returns the rendered report.
     func replay() throws -> String {
         let zones = try loadZones()
@@ -92,5 +87,4 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         return try OBTimeZones(OBTimeZones.datagenZones)
     }
-    #endif
 }
