@@ -57,8 +57,8 @@ extension PartitionState {
 
     /// Statistics of (ob, period), if the state has events for it.
     package func summary(ob: String, period: Period) -> PeriodSummary? {
-        guard let id = strings.lookup(ob), let row = statsIndex[PeriodKey(ob: id, period: period.rawValue)] else { return nil }
-        return summary(row: Int(row))
+        guard let id = strings.lookup(ob), let row = findStats(PeriodKey(ob: id, period: period.rawValue)) else { return nil }
+        return summary(row: row)
     }
 
     func summary(row i: Int) -> PeriodSummary {

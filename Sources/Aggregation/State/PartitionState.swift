@@ -19,11 +19,13 @@ package struct PartitionState: Sendable {
     package internal(set) var strings = InternTable()
 
     package internal(set) var auditRows: [AuditRow] = []
-    var auditIndex: [AuditRowKey: UInt32] = [:]
+    var auditIndex = RowIndex()
     package internal(set) var gatewayRows: [GatewayRow] = []
-    var gatewayIndex: [GatewayRowKey: UInt32] = [:]
+    var gatewayIndex = RowIndex()
     package internal(set) var stats: [PeriodStatsRow] = []
-    var statsIndex: [PeriodKey: UInt32] = [:]
+    var statsIndex = RowIndex()
+    /// The last statistics row used (events come in runs of one OB and period).
+    var lastStats: (key: PeriodKey, row: Int)?
     /// 31 counters per `stats` row: unique events per local day of month.
     package internal(set) var dayCounts: [Int64] = []
     package internal(set) var dedup = DedupTable()
@@ -131,7 +133,11 @@ package struct PartitionState: Sendable {
         let statsRow = statsRow(key)
         if timeMs < stats[statsRow].firstEventMs { stats[statsRow].firstEventMs = timeMs }
         if timeMs > stats[statsRow].lastEventMs { stats[statsRow].lastEventMs = timeMs }
-        if let existing = dedup.lookup(fp) {
+        let slot: Int
+        switch dedup.probe(fp) {
+        case .vacant(let vacant):
+            slot = vacant
+        case .found(let existing):
             duplicates += 1
             let dupStats = self.statsRow(of: DedupRef(rawValue: existing))
             stats[dupStats].duplicates += 1
@@ -147,7 +153,7 @@ package struct PartitionState: Sendable {
             billedIn = next
         }
         let ref = try addToRow(&self, billedIn)
-        dedup.insert(fp, ref: ref.rawValue)
+        dedup.fill(slot, fp, ref: ref.rawValue)  // addToRow does not touch `dedup`
         stats[statsRow].events += 1
         dayCounts[statsRow * 31 + day - 1] += 1
         if billedIn != 0 {
@@ -191,28 +197,43 @@ package struct PartitionState: Sendable {
     // MARK: Rows
 
     mutating func auditRow(_ key: AuditRowKey) -> Int {
-        if let row = auditIndex[key] { return Int(row) }
+        if let row = auditIndex.find(key, keyOf: { auditRows[$0].key }) { return row }
         auditRows.append(AuditRow(count: 0, ob: key.ob, component: key.component, app: key.app,
                                   period: key.period, billedIn: key.billedIn, service: key.service))
-        auditIndex[key] = UInt32(auditRows.count - 1)
-        return auditRows.count - 1
+        let rows = auditRows
+        auditIndex.insert(key, row: rows.count - 1, keyOf: { rows[$0].key })
+        return rows.count - 1
     }
 
     mutating func gatewayRow(_ key: GatewayRowKey) -> Int {
-        if let row = gatewayIndex[key] { return Int(row) }
+        if let row = gatewayIndex.find(key, keyOf: { gatewayRows[$0].key }) { return row }
         gatewayRows.append(GatewayRow(messages: 0, nlpMessages: 0, ob: key.ob, app: key.app,
                                       period: key.period, billedIn: key.billedIn))
-        gatewayIndex[key] = UInt32(gatewayRows.count - 1)
-        return gatewayRows.count - 1
+        let rows = gatewayRows
+        gatewayIndex.insert(key, row: rows.count - 1, keyOf: { rows[$0].key })
+        return rows.count - 1
     }
 
     mutating func statsRow(_ key: PeriodKey) -> Int {
-        if let row = statsIndex[key] { return Int(row) }
-        stats.append(PeriodStatsRow(firstEventMs: .max, lastEventMs: .min, events: 0, duplicates: 0, late: 0,
-                                    ob: key.ob, period: key.period))
-        dayCounts.append(contentsOf: repeatElement(0, count: 31))
-        statsIndex[key] = UInt32(stats.count - 1)
-        return stats.count - 1
+        if let last = lastStats, last.key == key { return last.row }
+        let row: Int
+        if let found = findStats(key) {
+            row = found
+        } else {
+            stats.append(PeriodStatsRow(firstEventMs: .max, lastEventMs: .min, events: 0, duplicates: 0, late: 0,
+                                        ob: key.ob, period: key.period))
+            dayCounts.append(contentsOf: repeatElement(0, count: 31))
+            let rows = stats
+            statsIndex.insert(key, row: rows.count - 1, keyOf: { PeriodKey(ob: rows[$0].ob, period: rows[$0].period) })
+            row = rows.count - 1
+        }
+        lastStats = (key, row)
+        return row
+    }
+
+    /// The statistics row of `key`, if any.
+    func findStats(_ key: PeriodKey) -> Int? {
+        statsIndex.find(key, keyOf: { PeriodKey(ob: stats[$0].ob, period: stats[$0].period) })
     }
 
     /// (OB, period) of the row a dedup reference points at.
@@ -234,23 +255,26 @@ package struct PartitionState: Sendable {
     /// - Returns: `false` when two rows have the same key or an id is not interned.
     mutating func rebuildIndexes() -> Bool {
         let n = UInt32(strings.count)
-        auditIndex = [:]
-        auditIndex.reserveCapacity(auditRows.count)
+        auditIndex = RowIndex()
         for (i, row) in auditRows.enumerated() {
             guard row.ob < n, row.component < n, row.app < n || row.app == nullStringID,
-                  auditIndex.updateValue(UInt32(i), forKey: row.key) == nil
+                  auditIndex.find(row.key, keyOf: { auditRows[$0].key }) == nil
             else { return false }
+            auditIndex.insert(row.key, row: i, keyOf: { auditRows[$0].key })
         }
-        gatewayIndex = [:]
+        gatewayIndex = RowIndex()
         for (i, row) in gatewayRows.enumerated() {
             guard row.ob < n, row.app < n || row.app == nullStringID,
-                  gatewayIndex.updateValue(UInt32(i), forKey: row.key) == nil
+                  gatewayIndex.find(row.key, keyOf: { gatewayRows[$0].key }) == nil
             else { return false }
+            gatewayIndex.insert(row.key, row: i, keyOf: { gatewayRows[$0].key })
         }
-        statsIndex = [:]
+        statsIndex = RowIndex()
+        lastStats = nil
         for (i, row) in stats.enumerated() {
-            guard row.ob < n, statsIndex.updateValue(UInt32(i), forKey: PeriodKey(ob: row.ob, period: row.period)) == nil
-            else { return false }
+            let key = PeriodKey(ob: row.ob, period: row.period)
+            guard row.ob < n, findStats(key) == nil else { return false }
+            statsIndex.insert(key, row: i, keyOf: { PeriodKey(ob: stats[$0].ob, period: stats[$0].period) })
         }
         calendarByID = []
         hintByID = []

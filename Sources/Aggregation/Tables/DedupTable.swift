@@ -109,6 +109,44 @@ package struct DedupTable: Sendable {
         return nil
     }
 
+    /// What `probe` found.
+    package enum Probe: Equatable {
+        /// The key is present with this reference.
+        case found(UInt32)
+        /// The key is absent; `fill` it into this slot.
+        case vacant(Int)
+    }
+
+    /// Looks `fp` up in one pass, first growing the table if one more key would not fit, so a
+    /// `.vacant` slot can be filled without probing again.
+    package mutating func probe(_ fp: Fingerprint) -> Probe {
+        precondition(fp.lo != 0 || fp.hi != 0, "the zero fingerprint marks empty slots")
+        if count + 1 > Self.maxCount(capacity: refs.count) { resize(to: refs.count * 2) }
+        let capacity = refs.count
+        var s = Self.home(fp.hi, capacity)
+        return keys.withUnsafeBufferPointer { k -> Probe in
+            // `s < capacity` and `k.count == 2 * capacity`; the pointer stays in this closure.
+            while true {
+                let lo = k[2 * s]
+                let hi = k[2 * s + 1]
+                if lo == fp.lo && hi == fp.hi { return .found(refs[s]) }
+                if lo == 0 && hi == 0 { return .vacant(s) }
+                s += 1
+                if s == capacity { s = 0 }
+            }
+        }
+    }
+
+    /// Stores `fp` with `ref` in the slot a `.vacant` probe returned.
+    /// - Precondition: the table was not changed since that `probe` (the slot is still empty).
+    package mutating func fill(_ slot: Int, _ fp: Fingerprint, ref: UInt32) {
+        precondition(keys[2 * slot] == 0 && keys[2 * slot + 1] == 0, "fill needs the slot of the last probe")
+        keys[2 * slot] = fp.lo
+        keys[2 * slot + 1] = fp.hi
+        refs[slot] = ref
+        count += 1
+    }
+
     /// Calls `body` with every (fingerprint, reference), in slot order.
     package func forEach(_ body: (Fingerprint, UInt32) throws -> Void) rethrows {
         for s in 0..<refs.count {
