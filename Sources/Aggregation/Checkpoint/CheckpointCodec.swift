@@ -30,6 +30,7 @@ package enum CheckpointCodec {
     }
 
     /// Checks that the POD rows have the layout the format copies.
+    /// Invariant: the row structs declare explicit padding, so size == stride == these values.
     static func checkLayouts() {
         precondition(MemoryLayout<AuditRow>.size == 32 && MemoryLayout<AuditRow>.stride == 32, "AuditRow layout")
         precondition(MemoryLayout<GatewayRow>.size == 32 && MemoryLayout<GatewayRow>.stride == 32, "GatewayRow layout")

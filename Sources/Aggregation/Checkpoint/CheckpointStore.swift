@@ -61,6 +61,7 @@ package final class CheckpointStore: Sendable {
         let prefix = name + "."
         var found: [UInt64] = []
         while let entry = readdir(dir) {
+            // d_name is a NUL-terminated inline array; the pointer does not escape the closure.
             let fileName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
             }

@@ -13,6 +13,7 @@ package struct DedupRef: Hashable, Sendable {
 
     /// - Precondition: `row < maxRows`, `1 <= day <= 31` (callers check `maxRows` first).
     package init(gateway: Bool, nlp: Bool, day: Int, row: Int) {
+        // Invariant: ingest and merge check the row count against maxRows before building refs.
         precondition(row < Self.maxRows && (1...31).contains(day), "dedup reference out of range")
         rawValue = (gateway ? 1 << 31 : 0) | (nlp ? 1 << 30 : 0) | UInt32(day - 1) << 25 | UInt32(row)
     }

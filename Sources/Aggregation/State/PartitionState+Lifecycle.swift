@@ -58,6 +58,7 @@ extension PartitionState {
     /// blocks readiness.
     package static func readyToClose(periodEndMs: Int64, graceMs: Int64, watermarks: [Int64?], idle: [Bool],
                                      nowMs: Int64) -> Bool {
+        // Invariant: callers pass parallel arrays (a programming error otherwise).
         precondition(watermarks.count == idle.count, "one idle flag per watermark")
         let due = periodEndMs + graceMs
         guard !watermarks.isEmpty else { return false }

@@ -84,6 +84,7 @@ package struct DedupTable: Sendable {
     /// - Precondition: `fp` is not (0, 0) (`ByteHash.fingerprint` never returns it).
     @discardableResult
     package mutating func insert(_ fp: Fingerprint, ref: UInt32) -> UInt32? {
+        // Invariant: ByteHash.fingerprint never yields (0, 0), the empty-slot marker.
         precondition(fp.lo != 0 || fp.hi != 0, "the zero fingerprint marks empty slots")
         if count + 1 > Self.maxCount(capacity: refs.count) { resize(to: refs.count * 2) }
         let capacity = refs.count
@@ -120,6 +121,7 @@ package struct DedupTable: Sendable {
     /// Looks `fp` up in one pass, first growing the table if one more key would not fit, so a
     /// `.vacant` slot can be filled without probing again.
     package mutating func probe(_ fp: Fingerprint) -> Probe {
+        // Invariant: ByteHash.fingerprint never yields (0, 0), the empty-slot marker.
         precondition(fp.lo != 0 || fp.hi != 0, "the zero fingerprint marks empty slots")
         if count + 1 > Self.maxCount(capacity: refs.count) { resize(to: refs.count * 2) }
         let capacity = refs.count
@@ -140,6 +142,7 @@ package struct DedupTable: Sendable {
     /// Stores `fp` with `ref` in the slot a `.vacant` probe returned.
     /// - Precondition: the table was not changed since that `probe` (the slot is still empty).
     package mutating func fill(_ slot: Int, _ fp: Fingerprint, ref: UInt32) {
+        // Invariant: nothing changed the table since `probe` returned `slot`.
         precondition(keys[2 * slot] == 0 && keys[2 * slot + 1] == 0, "fill needs the slot of the last probe")
         keys[2 * slot] = fp.lo
         keys[2 * slot + 1] = fp.hi

@@ -97,6 +97,7 @@ package struct InternTable: Sendable {
                 if hashes[id] == h {
                     let start = id == 0 ? 0 : Int(ends[id - 1])
                     let end = Int(ends[id])
+                    // Non-empty lengths imply non-nil base addresses; the pointers stay in this closure.
                     if end - start == bytes.count,
                        bytes.count == 0 || memcmpEqual(arenaBytes.baseAddress! + start, bytes.baseAddress!, bytes.count) {
                         return entry - 1

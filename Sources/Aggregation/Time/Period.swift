@@ -7,6 +7,7 @@ package struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// - Precondition: `1 <= month <= 12` (programming error otherwise).
     package init(year: Int, month: Int) {
+        // Invariant: callers pass a calendar month; parsed input goes through init?(_:).
         precondition((1...12).contains(month), "month must be 1...12")
         rawValue = Int32(year * 12 + month - 1)
     }
