@@ -183,3 +183,56 @@ struct ReplayTests {
         }
     }
 }
+
+@Suite("Replay of damaged containers")
+struct DamagedReplayTests {
+    /// A copy of the null-codec fixture with `patch` applied to the bytes of `needle` (a
+    /// field value of record `line` of the TSV dump), written to a temporary file.
+    static func damaged(line: Int, column: Int, _ patch: (inout [UInt8], Int) -> Void) throws -> String {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: ReplayTests.fixture("audit-2k.null.avro"))))
+        let fields = try TruthFixtureTests.lines("audit-2k.events.tsv")[line]
+        let needle = Array(fields[column].utf8)
+        let at = try #require(bytes.indices.first { i in
+            i + needle.count <= bytes.count && bytes[i..<(i + needle.count)].elementsEqual(needle)
+        })
+        patch(&bytes, at)
+        let path = NSTemporaryDirectory() + "aura-damaged-\(UUID().uuidString).avro"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("a malformed AURA_TM quarantines that record only")
+    func badTimestamp() throws {
+        let path = try Self.damaged(line: 1000, column: 1) { bytes, at in bytes[at + 10] = UInt8(ascii: "X") }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let state = try ReplayRunner(zones: try ReplayTests.truthZones(), options: .init()).run(files: [path])
+        #expect(state.quarantined == 1)
+        #expect(state.records == 1999)
+        #expect(state.partitions[0].nextOffset == 2000)
+    }
+
+    @Test("invalid UTF-8 in a string quarantines the rest of its block and replay goes on")
+    func badUTF8() throws {
+        let path = try Self.damaged(line: 1000, column: 0) { bytes, at in bytes[at] = 0xFF }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let state = try ReplayRunner(zones: try ReplayTests.truthZones(), options: .init()).run(files: [path])
+        #expect(state.quarantined >= 1)
+        #expect(state.records + state.quarantined == 2000)
+        #expect(state.records > 1000)  // later blocks still count
+        #expect(state.partitions[0].nextOffset == 2000)
+    }
+
+    @Test("a truncated container is an error naming the file")
+    func truncated() throws {
+        let source = [UInt8](try Data(contentsOf: URL(fileURLWithPath: ReplayTests.fixture("audit-2k.null.avro"))))
+        let path = NSTemporaryDirectory() + "aura-truncated-\(UUID().uuidString).avro"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(source.prefix(source.count / 2)).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try ReplayRunner(zones: try ReplayTests.truthZones(), options: .init()).run(files: [path])
+            Issue.record("a truncated file replayed without error")
+        } catch {
+            #expect("\(error)".contains(path))
+        }
+    }
+}

@@ -87,31 +87,31 @@ package struct ReplayRunner {
             do {
                 try reader.forEachBlock { count, block, blockOffset in
                     var offset = 0
-                    var r = 0
-                    while r < count {
-                        defer { r += 1; index += 1 }
+                    let blockEnd = index + Int64(count)  // record index past this block
+                    while index < blockEnd {
+                        let record = index
+                        index += 1
                         do {
                             try decoder.decode(block, offset: &offset, into: &values)
                         } catch {
                             // The rest of the block cannot be framed: quarantine its records.
                             logger.warning("undecodable record; quarantining the rest of its block",
                                            metadata: ["file": "\(path)", "block": "\(blockOffset)", "error": "\(error)"])
-                            while r < count {
-                                if index >= skip { state.recordQuarantined(source: source, offset: index) }
-                                r += 1
-                                index += 1
+                            for rest in record..<blockEnd where rest >= skip {
+                                state.recordQuarantined(source: source, offset: rest)
                             }
+                            index = blockEnd
                             return
                         }
-                        if index < skip { continue }
+                        if record < skip { continue }
                         do {
                             switch kind {
                             case .audit: try state.ingest(try audit.event(values), source: source)
                             case .gateway: try state.ingest(try gateway.event(values), source: source)
                             }
-                            state.markConsumed(source: source, offset: index)
+                            state.markConsumed(source: source, offset: record)
                         } catch {
-                            state.recordQuarantined(source: source, offset: index)
+                            state.recordQuarantined(source: source, offset: record)
                         }
                         if let grace = options.graceMs,
                            state.stats.count != statsSeen || state.partitions[source].watermarkMs >= closeDue {
@@ -131,7 +131,7 @@ package struct ReplayRunner {
                             try store.save(state)
                             sinceCheckpoint = 0
                         }
-                        if processedThisRun % 500_000 == 0 { progress("\(path): \(index + 1) records") }
+                        if processedThisRun % 500_000 == 0 { progress("\(path): \(index) records") }
                     }
                     if offset != block.count {
                         throw AggregationError(.decode, "\(block.count - offset) bytes after the block's \(count) records", source: "\(path) (block at byte \(blockOffset))")
