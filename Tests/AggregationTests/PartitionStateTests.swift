@@ -116,6 +116,25 @@ struct PartitionStateTests {
         #expect(merged.isClosed(ob: "BRA", period: oct))
     }
 
+    @Test("expiring closed periods past their retention drops only their keys")
+    func expireClosed() throws {
+        var state = PartitionState(zones: testZones)
+        let sep = Period(year: 2026, month: 9)
+        try state.ingest(event("a", at: "2026-09-20T10:00:00+02:00"))
+        try state.ingest(event("b", at: "2026-10-20T10:00:00+02:00"))
+        try state.ingest(TestGateway(id: "m", ob: "ESP", app: nil, nlp: false, timeMs: try ms("2026-09-21T10:00:00Z")))
+        let day: Int64 = 86_400_000
+        let septemberEnd = try ms("2026-09-30T22:00:00Z")
+        // Not closed yet: nothing expires however late the horizon.
+        #expect(state.expireClosedKeys(retentionMs: day, horizonMs: .max) == 0)
+        state.markClosed(ob: "ESP", period: sep)
+        #expect(state.expireClosedKeys(retentionMs: day, horizonMs: septemberEnd + day - 1) == 0)
+        #expect(state.expireClosedKeys(retentionMs: day, horizonMs: septemberEnd + day) == 2)
+        #expect(state.dedup.count == 1)
+        #expect(try state.ingest(event("b", at: "2026-10-20T10:00:00+02:00")) == .duplicate)
+        #expect(try state.ingest(event("a", at: "2026-09-20T10:00:00+02:00")) == .late)
+    }
+
     @Test("an OB without a time zone is an error and counts nothing")
     func unknownOB() throws {
         var state = PartitionState(zones: testZones)

@@ -141,3 +141,26 @@ extension PartitionState {
         return due
     }
 }
+
+extension PartitionState {
+    /// Drops, in one rebuild of the dedup table, the keys of every closed (OB, period) whose end
+    /// plus `retentionMs` is at or before `horizonMs` (e.g. the lowest partition watermark).
+    /// Keys of open periods always stay. Returns how many keys were dropped.
+    @discardableResult
+    package mutating func expireClosedKeys(retentionMs: Int64, horizonMs: Int64) -> Int {
+        var expired: Set<PeriodKey> = []
+        for row in stats {
+            let key = PeriodKey(ob: row.ob, period: row.period)
+            guard isClosed(key), let end = calendar(obID: row.ob)?.end(of: Period(rawValue: row.period)) else { continue }
+            let (due, overflow) = end.addingReportingOverflow(retentionMs)
+            if !overflow && due <= horizonMs { expired.insert(key) }
+        }
+        guard !expired.isEmpty else { return 0 }
+        let before = dedup.count
+        var table = dedup
+        dedup = DedupTable()  // release the reference so the rebuild does not copy
+        table.removeAll { raw in expired.contains(periodKey(of: DedupRef(rawValue: raw))) }
+        dedup = table
+        return before - dedup.count
+    }
+}
