@@ -1,3 +1,4 @@
+import Avro
 import Foundation
 import Testing
 @testable import Aggregation
@@ -234,5 +235,66 @@ struct DamagedReplayTests {
         } catch {
             #expect("\(error)".contains(path))
         }
+    }
+}
+
+@Suite("Kafka frames through the extractor")
+struct FrameExtractionTests {
+    /// Length-prefixed Confluent frames (4-byte big-endian length, then the frame).
+    static func frames(_ name: String) throws -> [[UInt8]] {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: ReplayTests.fixture(name))))
+        var out: [[UInt8]] = []
+        var i = 0
+        while i < bytes.count {
+            try #require(i + 4 <= bytes.count)
+            let n = Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
+            try #require(i + 4 + n <= bytes.count)
+            out.append(Array(bytes[(i + 4)..<(i + 4 + n)]))
+            i += 4 + n
+        }
+        return out
+    }
+
+    static func registry(_ name: String) throws -> LocalSchemaFiles {
+        let data = try Data(contentsOf: URL(fileURLWithPath: ReplayTests.fixture(name)))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
+        var schemas: [Int32: AvroSchema] = [:]
+        for (id, entry) in object {
+            schemas[try #require(Int32(id))] = try AvroSchema.parse(json: try #require(entry["schema"] as? String), source: id)
+        }
+        return LocalSchemaFiles(schemas: schemas)
+    }
+
+    @Test("frames with v1 and v2 writers aggregate to the truth's groups; corrupt frames are rejected")
+    func frames() throws {
+        let extractor = try AuditEventExtractor()
+        let decoder = extractor.frameDecoder(schemas: try Self.registry("audit-2k.frames.registry.json"))
+        var values = AvroValues(count: decoder.fieldCount)
+        var state = PartitionState(zones: try ReplayTests.truthZones())
+        let src = state.source(PartitionKey(topic: "aura.audit", partition: 0))
+        for frame in try Self.frames("audit-2k.frames") {
+            try frame.withUnsafeBytes { buffer in
+                try decoder.decode(buffer, into: &values)
+                try state.ingest(try extractor.event(values), source: src)
+            }
+        }
+        var actual: [String: Int64] = [:]
+        for r in ReplayReport(state).audit { actual["\(r.ob)|\(r.period)|\(r.component)|\(r.app ?? "∅")|\(r.service)"] = r.queries }
+        #expect(actual == (try ReplayTests.auditTruth("audit-2k.frames.truth.json")))
+        #expect(state.duplicates == 20)
+
+        var rejected = 0
+        let bad = try Self.frames("audit-2k.frames.bad.frames")
+        for frame in bad {
+            frame.withUnsafeBytes { buffer in
+                do {
+                    try decoder.decode(buffer, into: &values)
+                    _ = try extractor.event(values)
+                } catch {
+                    rejected += 1
+                }
+            }
+        }
+        #expect(rejected == bad.count)
     }
 }

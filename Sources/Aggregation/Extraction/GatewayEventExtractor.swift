@@ -21,6 +21,11 @@ package struct GatewayEventExtractor: Sendable {
         try AvroRecordDecoder(writer: writer, reader: reader, fields: Self.fields)
     }
 
+    /// A decoder of Confluent frames (Kafka message values) into the slots `event(_:)` reads.
+    package func frameDecoder(schemas: any WriterSchemaSource) -> FrameDecoder {
+        FrameDecoder(reader: reader, fields: Self.fields, schemas: schemas)
+    }
+
     /// The event in `values`. Its buffers point where `values` points: do not escape it.
     /// - Throws: `.malformedField` for a bad `MESSAGE_TM`.
     package func event(_ values: borrowing AvroValues) throws(AggregationError) -> GatewayEvent {

@@ -168,13 +168,6 @@ package struct DedupTable: Sendable {
         self = kept
     }
 
-    /// Rewrites every reference (row renumbering after a merge or compaction).
-    package mutating func mapRefs(_ transform: (UInt32) -> UInt32) {
-        for s in 0..<refs.count where keys[2 * s] != 0 || keys[2 * s + 1] != 0 {
-            refs[s] = transform(refs[s])
-        }
-    }
-
     /// Grows so that `additional` more keys fit without a resize.
     package mutating func reserve(additional: Int) {
         let needed = Self.capacity(for: count + additional)
