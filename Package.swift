@@ -71,6 +71,7 @@ let package = Package(
             name: "Aggregation",
             dependencies: [
                 "Avro",
+                "CAuraZlib",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -122,6 +123,7 @@ let package = Package(
         .testTarget(
             name: "AggregationTests",
             dependencies: ["Aggregation", "Avro"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
