@@ -177,7 +177,10 @@ package final class AvroContainerReader {
     /// to a slot: the producer writes slot `i % 2` only after `free` says the caller released it,
     /// and the caller reads it only after `filled` says the producer finished it.
     private func forEachBlockReadingAhead(_ body: (Int, UnsafeRawBufferPointer, Int) throws -> Void) throws {
-        let free = DispatchSemaphore(value: slots.count)
+        // Created at 0 and signalled up: libdispatch traps when a semaphore is released with a
+        // value below its initial one, which an early exit can leave.
+        let free = DispatchSemaphore(value: 0)
+        for _ in slots { free.signal() }
         let filled = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
         let cancelled = CancellationFlag()
