@@ -188,6 +188,18 @@ struct DecodeMachine {
             } else if branch != 0 {
                 throw error(.invalidUnionIndex, "union index \(branch) out of range 0..<2", at: start)
             }
+        case .skipNullableStrings:
+            for _ in 0..<op.arg {
+                let start = offset
+                let branch = try readVarint()
+                if branch == 1 {
+                    _ = try readStringSpan()
+                } else if branch != 0 {
+                    throw error(.invalidUnionIndex, "union index \(branch) out of range 0..<2", at: start)
+                }
+            }
+        case .skipStrings:
+            for _ in 0..<op.arg { _ = try readStringSpan() }
         case .readNullableString:
             let start = offset
             let branch = try readVarint()
