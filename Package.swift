@@ -93,6 +93,7 @@ let package = Package(
             dependencies: [
                 "CRdKafka",
                 "CBindPort",
+                "CCurl",
                 "Avro",
                 "Aggregation",
                 "Invoicing",
