@@ -94,6 +94,7 @@ let package = Package(
             dependencies: [
                 "CRdKafka",
                 "CBindPort",
+                "CCurl",
                 "Avro",
                 "Aggregation",
                 "Invoicing",
