@@ -284,6 +284,23 @@ struct OAuthTokenFetcherTests {
 
     // MARK: configuration
 
+    @Test("the endpoint must be https, except on loopback")
+    func endpointScheme() throws {
+        func make(_ endpoint: String) throws -> OAuthTokenFetcher {
+            try OAuthTokenFetcher(credentials: OAuthClientCredentials(
+                tokenEndpoint: endpoint, clientID: Self.clientID, clientSecretFile: "/nonexistent", scope: nil
+            ))
+        }
+        for endpoint in ["https://login.example/token", "http://127.0.0.1:8080/token", "http://localhost/token", "http://[::1]:80/t"] {
+            #expect(throws: Never.self, "\(endpoint)") { _ = try make(endpoint) }
+        }
+        for endpoint in ["http://login.example/token", "http://127.0.0.1.evil.example/token", "ftp://login.example/token", "login.example"] {
+            let error = try #require(throws: DaemonError.self, "\(endpoint)") { _ = try make(endpoint) }
+            #expect(error.code == .configuration)
+            #expect(error.source == endpoint)
+        }
+    }
+
     @Test("the configuration builds the fetcher for SASL_SSL and none for PLAINTEXT")
     func configurationFactory() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
