@@ -7,6 +7,9 @@ import Testing
 /// The client-credentials token fetcher against a real HTTP endpoint on loopback (a Python
 /// `http.server`), and its wiring into librdkafka's OAUTHBEARER refresh callback against the
 /// embedded mock cluster.
+///
+/// Blocking work (curl, librdkafka, the server process) runs through `Blocking.run`; the
+/// expectations stay in the test's task so failures are attributed to their test.
 @Suite("OAuth token fetcher")
 struct OAuthTokenFetcherTests {
     static let clientID = "aura-billing"
@@ -14,142 +17,154 @@ struct OAuthTokenFetcherTests {
     static let scope = "data:Aura_Audit:read data:Aura_Gateway_Message:read"
     let logger = Logger(label: "test.oauth")
 
-    /// A server plus a fetcher whose secret file holds `secret` followed by a newline.
-    func makeFetcher(path: String = "/token", secret: String = Self.secret) throws -> (LocalTokenServer, OAuthTokenFetcher) {
-        let server = try LocalTokenServer(clientID: Self.clientID, secret: Self.secret, scope: Self.scope)
-        let secretFile = try server.writeFile("client-secret", secret + "\n")
-        let fetcher = try OAuthTokenFetcher(credentials: OAuthClientCredentials(
-            tokenEndpoint: server.url(path),
-            clientID: Self.clientID,
-            clientSecretFile: secretFile,
-            scope: Self.scope,
-            connectTimeoutSeconds: 5,
-            requestTimeoutSeconds: 10
-        ))
-        return (server, fetcher)
+    /// A server plus a fetcher of `path` whose secret file holds `secret` and a newline.
+    static func makeFetcher(path: String = "/token", secret: String = secret) async throws -> (LocalTokenServer, OAuthTokenFetcher) {
+        try await Blocking.run {
+            let server = try LocalTokenServer(clientID: clientID, secret: Self.secret, scope: scope)
+            let secretFile = try server.writeFile("client-secret", secret + "\n")
+            let fetcher = try OAuthTokenFetcher(credentials: OAuthClientCredentials(
+                tokenEndpoint: server.url(path),
+                clientID: clientID,
+                clientSecretFile: secretFile,
+                scope: scope,
+                connectTimeoutSeconds: 5,
+                requestTimeoutSeconds: 10
+            ))
+            return (server, fetcher)
+        }
+    }
+
+    /// `fetcher.fetchToken()` off the cooperative pool.
+    static func fetch(_ fetcher: OAuthTokenFetcher) async throws -> OAuthToken {
+        try await Blocking.run { try fetcher.fetchToken() }
+    }
+
+    /// Stops the server off the cooperative pool.
+    static func stop(_ server: LocalTokenServer) async throws {
+        try await Blocking.run { server.stop() }
     }
 
     @Test("a token is fetched with Basic auth, the client-credentials grant and the scope")
     func fetchesToken() async throws {
-        try await Blocking.run {
-            let (server, fetcher) = try makeFetcher(path: "/token?expires_in=1800")
-            defer { server.stop() }
-            let before = Int64(Date().timeIntervalSince1970 * 1000)
-            let token = try fetcher.fetchToken()
-            let after = Int64(Date().timeIntervalSince1970 * 1000)
-            let requests = try server.requests()
-            #expect(requests.count == 1)
-            let request = try #require(requests.first)
-            #expect(request["user"] as? String == Self.clientID)
-            // The trailing newline of the secret file was not sent.
-            #expect(request["password_ok"] as? Bool == true)
-            #expect(request["content_type"] as? String == "application/x-www-form-urlencoded")
-            #expect(request["grant_type"] as? [String] == ["client_credentials"])
-            #expect(request["scope"] as? [String] == [Self.scope])
-            #expect(token.accessToken == request["issued"] as? String)
-            #expect(token.lifetimeSeconds == 1800)
-            #expect(token.expiryMs >= before - 1000 + 1_800_000 && token.expiryMs <= after + 1_800_000)
-            #expect(!token.description.contains(token.accessToken))
-        }
+        let (server, fetcher) = try await Self.makeFetcher(path: "/token?expires_in=1800")
+        let before = Int64(Date().timeIntervalSince1970 * 1000)
+        let token = try await Self.fetch(fetcher)
+        let after = Int64(Date().timeIntervalSince1970 * 1000)
+        let requests = try server.requests()
+        try await Self.stop(server)
+        #expect(requests.count == 1)
+        let request = try #require(requests.first)
+        #expect(request["user"] as? String == Self.clientID)
+        // The trailing newline of the secret file was not sent.
+        #expect(request["password_ok"] as? Bool == true)
+        #expect(request["content_type"] as? String == "application/x-www-form-urlencoded")
+        #expect(request["grant_type"] as? [String] == ["client_credentials"])
+        #expect(request["scope"] as? [String] == [Self.scope])
+        #expect(token.accessToken == request["issued"] as? String)
+        #expect(token.lifetimeSeconds == 1800)
+        #expect(token.expiryMs >= before - 1000 + 1_800_000 && token.expiryMs <= after + 1_800_000)
+        #expect(!token.description.contains(token.accessToken))
     }
 
     @Test("a wrong secret gives an error naming the endpoint and HTTP 401, without the secret")
     func wrongSecret() async throws {
-        try await Blocking.run {
-            let wrong = "wrong-secret-1234"
-            let (server, fetcher) = try makeFetcher(secret: wrong)
-            defer { server.stop() }
-            let error = try #require(throws: DaemonError.self) { try fetcher.fetchToken() }
-            #expect(error.code == .oauthToken)
-            #expect(error.source == server.url("/token"))
-            #expect(error.description.contains("HTTP 401"))
-            #expect(error.description.contains("invalid_client"))
-            // The server echoed the presented credentials; they were scrubbed.
-            #expect(!error.description.contains(wrong))
-            #expect(error.description.contains("[redacted]"))
-            #expect(try server.requests().map { $0["status"] as? Int } == [401])
-        }
+        let wrong = "wrong-secret-1234"
+        let (server, fetcher) = try await Self.makeFetcher(secret: wrong)
+        let error = try await #require(throws: DaemonError.self) { try await Self.fetch(fetcher) }
+        let statuses = try server.requests().map { $0["status"] as? Int }
+        try await Self.stop(server)
+        #expect(error.code == .oauthToken)
+        #expect(error.source == server.url("/token"))
+        #expect(error.description.contains("HTTP 401"))
+        #expect(error.description.contains("invalid_client"))
+        // The server echoed the presented credentials; they were scrubbed.
+        #expect(!error.description.contains(wrong))
+        #expect(error.description.contains("[redacted]"))
+        #expect(statuses == [401])
     }
 
     @Test("an HTTP 500 gives an error with the status and the endpoint's error description")
     func serverError() async throws {
-        try await Blocking.run {
-            let (server, fetcher) = try makeFetcher(path: "/fail/500")
-            defer { server.stop() }
-            let error = try #require(throws: DaemonError.self) { try fetcher.fetchToken() }
-            #expect(error.code == .oauthToken)
-            #expect(error.source == server.url("/fail/500"))
-            #expect(error.description.contains("HTTP 500: server_error: told to fail"))
-            #expect(!error.description.contains(Self.secret))
-        }
+        let (server, fetcher) = try await Self.makeFetcher(path: "/fail/500")
+        let error = try await #require(throws: DaemonError.self) { try await Self.fetch(fetcher) }
+        try await Self.stop(server)
+        #expect(error.code == .oauthToken)
+        #expect(error.source == server.url("/fail/500"))
+        #expect(error.description.contains("HTTP 500: server_error: told to fail"))
+        #expect(!error.description.contains(Self.secret))
     }
 
     @Test("a response that is not JSON, or lacks access_token, is a clear error")
     func malformedResponses() async throws {
-        try await Blocking.run {
-            let (server, fetcher) = try makeFetcher(path: "/malformed")
-            defer { server.stop() }
-            let error = try #require(throws: DaemonError.self) { try fetcher.fetchToken() }
-            #expect(error.code == .oauthResponse)
-            #expect(error.source == server.url("/malformed"))
-            #expect(error.message.contains("not JSON"))
-
-            let noToken = try OAuthTokenFetcher(credentials: OAuthClientCredentials(
-                tokenEndpoint: server.url("/no-token"), clientID: Self.clientID,
-                clientSecretFile: fetcher.credentials.clientSecretFile, scope: Self.scope
-            ))
-            let error2 = try #require(throws: DaemonError.self) { try noToken.fetchToken() }
-            #expect(error2.code == .oauthResponse)
-            #expect(error2.message.contains("access_token"))
-            #expect(try server.requests().count == 2)
-        }
+        let (server, fetcher) = try await Self.makeFetcher(path: "/malformed")
+        let error = try await #require(throws: DaemonError.self) { try await Self.fetch(fetcher) }
+        let noToken = try OAuthTokenFetcher(credentials: OAuthClientCredentials(
+            tokenEndpoint: server.url("/no-token"), clientID: Self.clientID,
+            clientSecretFile: fetcher.credentials.clientSecretFile, scope: Self.scope
+        ))
+        let error2 = try await #require(throws: DaemonError.self) { try await Self.fetch(noToken) }
+        let count = try server.requests().count
+        try await Self.stop(server)
+        #expect(error.code == .oauthResponse)
+        #expect(error.source == server.url("/malformed"))
+        #expect(error.message.contains("not JSON"))
+        #expect(error2.code == .oauthResponse)
+        #expect(error2.source == server.url("/no-token"))
+        #expect(error2.message.contains("access_token"))
+        #expect(count == 2)
     }
 
     @Test("a missing secret file is an error naming the file, and nothing is sent")
     func missingSecretFile() async throws {
-        try await Blocking.run {
-            let (server, fetcher) = try makeFetcher()
-            defer { server.stop() }
-            let missing = server.directory.appendingPathComponent("no-such-secret").path
-            let broken = try OAuthTokenFetcher(credentials: OAuthClientCredentials(
-                tokenEndpoint: fetcher.credentials.tokenEndpoint, clientID: Self.clientID,
-                clientSecretFile: missing, scope: Self.scope
-            ))
-            let error = try #require(throws: DaemonError.self) { try broken.fetchToken() }
-            #expect(error.code == .oauthCredentials)
-            #expect(error.source == missing)
-            #expect(error.message.contains("No such file"))
-            #expect(try server.requests().isEmpty)
-        }
+        let (server, fetcher) = try await Self.makeFetcher()
+        let missing = server.directory.appendingPathComponent("no-such-secret").path
+        let broken = try OAuthTokenFetcher(credentials: OAuthClientCredentials(
+            tokenEndpoint: fetcher.credentials.tokenEndpoint, clientID: Self.clientID,
+            clientSecretFile: missing, scope: Self.scope
+        ))
+        let error = try await #require(throws: DaemonError.self) { try await Self.fetch(broken) }
+        let count = try server.requests().count
+        try await Self.stop(server)
+        #expect(error.code == .oauthCredentials)
+        #expect(error.source == missing)
+        #expect(error.message.contains("No such file"))
+        #expect(count == 0)
     }
 
     @Test("an unreachable endpoint is an error naming it")
     func unreachable() async throws {
-        try await Blocking.run {
-            let (server, fetcher) = try makeFetcher()
-            let endpoint = fetcher.credentials.tokenEndpoint
-            server.stop()  // nothing listens on the port any more
-            let error = try #require(throws: DaemonError.self) { try fetcher.fetchToken() }
-            #expect(error.code == .oauthToken)
-            #expect(error.source == endpoint)
-            #expect(error.message.contains("token request failed"))
-        }
+        let (server, fetcher) = try await Self.makeFetcher()
+        // Keep the secret outside the server's directory, which stop() removes.
+        let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent("aura-oauth-secret-\(UUID().uuidString)")
+        try (Self.secret + "\n").write(to: secretFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: secretFile) }
+        var credentials = fetcher.credentials
+        credentials.clientSecretFile = secretFile.path
+        let orphan = try OAuthTokenFetcher(credentials: credentials)
+        try await Self.stop(server)  // nothing listens on the port any more
+        let error = try await #require(throws: DaemonError.self) { try await Self.fetch(orphan) }
+        #expect(error.code == .oauthToken)
+        #expect(error.source == credentials.tokenEndpoint)
+        #expect(error.message.contains("token request failed"))
     }
 
     @Test("after a failure, refreshes fail fast without contacting the endpoint")
     func failFastAfterFailure() async throws {
-        try await Blocking.run {
-            let (server, fetcher) = try makeFetcher(path: "/fail/503")
-            defer { server.stop() }
-            let first = try #require(throws: DaemonError.self) { try fetcher.refreshToken() }
-            #expect(first.code == .oauthToken)
-            let second = try #require(throws: DaemonError.self) { try fetcher.refreshToken() }
-            #expect(second.code == .oauthBackoff)
-            #expect(second.message.contains("HTTP 503"))
-            #expect(try server.requests().count == 1)
-            let status = fetcher.status
-            #expect(status.requests == 1 && status.failedFast == 1 && status.consecutiveFailures == 1)
+        let (server, fetcher) = try await Self.makeFetcher(path: "/fail/503")
+        let first = try await #require(throws: DaemonError.self) {
+            try await Blocking.run { try fetcher.refreshToken() }
         }
+        let second = try await #require(throws: DaemonError.self) {
+            try await Blocking.run { try fetcher.refreshToken() }
+        }
+        let count = try server.requests().count
+        try await Self.stop(server)
+        #expect(first.code == .oauthToken)
+        #expect(second.code == .oauthBackoff)
+        #expect(second.message.contains("HTTP 503"))
+        #expect(count == 1)
+        let status = fetcher.status
+        #expect(status.requests == 1 && status.failedFast == 1 && status.consecutiveFailures == 1)
     }
 
     @Test("the backoff window starts at 5 s, doubles, caps at 60 s and closes on success")
@@ -174,7 +189,7 @@ struct OAuthTokenFetcherTests {
 
     /// OAUTHBEARER over plaintext against the mock cluster (which has no SASL: authentication
     /// cannot complete, but the token refresh happens before any connection needs it).
-    func oauthConsumerProperties(_ bootstrap: String) -> [String: String] {
+    static func oauthProperties(_ bootstrap: String) -> [String: String] {
         [
             "bootstrap.servers": bootstrap,
             "group.id": "oauth-wiring",
@@ -186,78 +201,105 @@ struct OAuthTokenFetcherTests {
     @Test("the consumer's first poll fetches a token through the refresh callback and librdkafka accepts it")
     func consumerRefreshCallback() async throws {
         let cluster = try MockKafkaCluster(logger: logger)
-        let bootstrap = cluster.bootstrapServers
+        let props = Self.oauthProperties(cluster.bootstrapServers)
         let logger = self.logger
-        try await Blocking.run {
-            let (server, fetcher) = try makeFetcher()
-            defer { server.stop() }
-            let consumer = try KafkaConsumer(properties: oauthConsumerProperties(bootstrap), tokenProvider: fetcher, logger: logger)
-            #expect(try server.requests().isEmpty, "no token before the first poll")
+        let (server, fetcher) = try await Self.makeFetcher()
+        let counts = try await Blocking.run {
+            let consumer = try KafkaConsumer(properties: props, tokenProvider: fetcher, logger: logger)
+            let beforePoll = try server.requests().count
             // The refresh is queued at creation and served by the first poll.
             _ = try consumer.poll(maxMessages: 1, timeoutMs: 100) { _ in }
-            let requests = try server.requests()
-            #expect(requests.count == 1)
-            #expect(requests.first?["user"] as? String == Self.clientID)
-            #expect(requests.first?["password_ok"] as? Bool == true)
-            #expect(requests.first?["scope"] as? [String] == [Self.scope])
-            let status = fetcher.status
-            #expect(status.installed == 1 && status.rejected == 0 && status.consecutiveFailures == 0)
+            let afterFirst = try server.requests().count
+            let installedAfterFirst = fetcher.status.installed
             // Later polls do not fetch again: the next refresh is due at 80 % of 3600 s.
             _ = try consumer.poll(maxMessages: 1, timeoutMs: 100) { _ in }
-            #expect(try server.requests().count == 1)
+            return (beforePoll, afterFirst, installedAfterFirst, try server.requests().count)
         }
+        let requests = try server.requests()
+        try await Self.stop(server)
+        #expect(counts.0 == 0, "no token before the first poll")
+        #expect(counts.1 == 1)
+        #expect(counts.2 == 1, "librdkafka accepted the token")
+        #expect(counts.3 == 1)
+        #expect(requests.first?["user"] as? String == Self.clientID)
+        #expect(requests.first?["password_ok"] as? Bool == true)
+        #expect(requests.first?["scope"] as? [String] == [Self.scope])
+        let status = fetcher.status
+        #expect(status.rejected == 0 && status.consecutiveFailures == 0)
         _ = cluster
     }
 
     @Test("a failing endpoint is reported to librdkafka, not thrown from poll, and not hammered")
     func consumerRefreshFailure() async throws {
         let cluster = try MockKafkaCluster(logger: logger)
-        let bootstrap = cluster.bootstrapServers
+        let props = Self.oauthProperties(cluster.bootstrapServers)
         let logger = self.logger
+        let (server, fetcher) = try await Self.makeFetcher(path: "/fail/500")
         try await Blocking.run {
-            let (server, fetcher) = try makeFetcher(path: "/fail/500")
-            defer { server.stop() }
-            let consumer = try KafkaConsumer(properties: oauthConsumerProperties(bootstrap), tokenProvider: fetcher, logger: logger)
+            let consumer = try KafkaConsumer(properties: props, tokenProvider: fetcher, logger: logger)
             for _ in 0..<3 { _ = try consumer.poll(maxMessages: 1, timeoutMs: 100) { _ in } }
-            #expect(try server.requests().map { $0["status"] as? Int } == [500])
-            let status = fetcher.status
-            #expect(status.installed == 0 && status.consecutiveFailures == 1)
-            #expect(status.lastError?.contains("HTTP 500") == true)
         }
+        let statuses = try server.requests().map { $0["status"] as? Int }
+        try await Self.stop(server)
+        #expect(statuses == [500])
+        let status = fetcher.status
+        #expect(status.installed == 0 && status.consecutiveFailures == 1)
+        #expect(status.lastError?.contains("HTTP 500") == true)
         _ = cluster
     }
 
     @Test("the producer fetches its token on librdkafka's background thread, without polling")
     func producerBackgroundRefresh() async throws {
         let cluster = try MockKafkaCluster(logger: logger)
-        let props = oauthConsumerProperties(cluster.bootstrapServers).filter { $0.key != "group.id" }
+        let props = Self.oauthProperties(cluster.bootstrapServers).filter { $0.key != "group.id" }
         let waiter = LogWaiter(waitingFor: "OAuth token installed")
         let logger = waiter.logger
-        try await Blocking.run {
-            let (server, fetcher) = try makeFetcher()
-            defer { server.stop() }
+        let (server, fetcher) = try await Self.makeFetcher()
+        let installed = try await Blocking.run {
             let producer = try KafkaProducer(properties: props, tokenProvider: fetcher, logger: logger)
             // Nothing polls the producer: wait (bounded) for the background thread's log line.
-            #expect(waiter.wait(seconds: 15), "messages: \(waiter.messages)")
-            #expect(fetcher.status.installed == 1)
-            #expect(try server.requests().count == 1)
+            let installed = waiter.wait(seconds: 15)
             _ = producer
+            return installed
         }
+        let count = try server.requests().count
+        try await Self.stop(server)
+        #expect(installed, "messages: \(waiter.messages)")
+        #expect(fetcher.status.installed == 1)
+        #expect(count == 1)
         _ = cluster
     }
 
     @Test("a token provider without OAUTHBEARER is a configuration error")
     func providerNeedsOAuthBearer() async throws {
-        let (server, fetcher) = try makeFetcher()
-        defer { server.stop() }
+        let (server, fetcher) = try await Self.makeFetcher()
         let error = try #require(throws: DaemonError.self) {
             try KafkaConsumer(properties: ["bootstrap.servers": "127.0.0.1:1", "group.id": "g"], tokenProvider: fetcher, logger: logger)
         }
+        let count = try server.requests().count
+        try await Self.stop(server)
         #expect(error.code == .kafkaConfig)
-        #expect(try server.requests().isEmpty)
+        #expect(count == 0)
     }
 
     // MARK: configuration
+
+    @Test("the endpoint must be https, except on loopback")
+    func endpointScheme() throws {
+        func make(_ endpoint: String) throws -> OAuthTokenFetcher {
+            try OAuthTokenFetcher(credentials: OAuthClientCredentials(
+                tokenEndpoint: endpoint, clientID: Self.clientID, clientSecretFile: "/nonexistent", scope: nil
+            ))
+        }
+        for endpoint in ["https://login.example/token", "http://127.0.0.1:8080/token", "http://localhost/token", "http://[::1]:80/t"] {
+            #expect(throws: Never.self, "\(endpoint)") { _ = try make(endpoint) }
+        }
+        for endpoint in ["http://login.example/token", "http://127.0.0.1.evil.example/token", "ftp://login.example/token", "login.example"] {
+            let error = try #require(throws: DaemonError.self, "\(endpoint)") { _ = try make(endpoint) }
+            #expect(error.code == .configuration)
+            #expect(error.source == endpoint)
+        }
+    }
 
     @Test("the configuration builds the fetcher for SASL_SSL and none for PLAINTEXT")
     func configurationFactory() async throws {

@@ -34,7 +34,11 @@ final class OAuthTokenFetcher: Sendable {
     init(credentials: OAuthClientCredentials) throws(DaemonError) {
         let endpoint = credentials.tokenEndpoint
         guard endpoint.hasPrefix("https://") || endpoint.hasPrefix("http://") else {
-            throw DaemonError(.configuration, "the OAuth token endpoint must be an http(s) URL", source: endpoint)
+            throw DaemonError(.configuration, "the OAuth token endpoint must be an https URL", source: endpoint)
+        }
+        // The client secret travels in the request: cleartext HTTP only to this machine.
+        if endpoint.hasPrefix("http://") && !Self.isLoopback(endpoint) {
+            throw DaemonError(.configuration, "the OAuth token endpoint must use https (http only on loopback)", source: endpoint)
         }
         guard !credentials.clientID.isEmpty else {
             throw DaemonError(.configuration, "the OAuth client id is empty", source: endpoint)
@@ -43,6 +47,22 @@ final class OAuthTokenFetcher: Sendable {
             throw DaemonError(.configuration, "OAuth timeouts must be positive", source: endpoint)
         }
         self.credentials = credentials
+    }
+
+    /// True when the URL's host is `localhost`, `127.x.x.x` or `[::1]`.
+    static func isLoopback(_ url: String) -> Bool {
+        guard let schemeEnd = url.range(of: "://") else { return false }
+        let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostPort = authority.split(separator: "@").last.map(String.init) ?? ""
+        let host: Substring
+        if hostPort.hasPrefix("[") {
+            host = hostPort.dropFirst().prefix { $0 != "]" }
+        } else {
+            host = hostPort.prefix { $0 != ":" }
+        }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false).map { UInt8($0) }
+        let loopbackIPv4 = octets.count == 4 && !octets.contains(nil) && octets[0] == 127
+        return host.lowercased() == "localhost" || loopbackIPv4 || host == "::1"
     }
 
     /// A snapshot of the backoff state and counters.

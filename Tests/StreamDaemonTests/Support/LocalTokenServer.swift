@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A throwaway OAuth token endpoint for tests: a Python `http.server` on 127.0.0.1 (port chosen
 /// by the kernel), started with `Process`.
@@ -12,20 +13,26 @@ import Foundation
 /// careless identity provider might. Every request is appended to `requests.jsonl` (before the
 /// answer is sent) with what the server saw and the token it issued.
 ///
-/// Bounded: the server exits when its stdin closes (the test process ended), after 120 s at
-/// the latest, and `stop()`/`deinit` terminate it.
-final class LocalTokenServer {
+/// Bounded: the server exits when its stdin closes (`stop()`, `deinit`, or the test process
+/// ended), on SIGTERM, and after 120 s at the latest.
+///
+/// `@unchecked Sendable`: `process` and `stdin` are touched after `init` only by `stop()`, which
+/// runs its body once (guarded by the `stopped` mutex); the other state is immutable.
+final class LocalTokenServer: @unchecked Sendable {
     let directory: URL
     let port: Int
     private let process: Process
     private let stdin: Pipe
-    private var stopped = false
+    private let stopped = Mutex(false)
 
     static let script = #"""
     import base64, json, os, signal, sys, threading, urllib.parse, uuid
     from http.server import HTTPServer, BaseHTTPRequestHandler
 
     state_dir, client_id, secret, scope = sys.argv[1:5]
+    # The test runner's thread may block signals, and the mask is inherited: unblock the ones
+    # that stop this server.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGALRM, signal.SIGINT])
     signal.alarm(120)
     lock = threading.Lock()
 
@@ -151,13 +158,17 @@ final class LocalTokenServer {
 
     /// Stops the server and removes its directory.
     func stop() {
-        guard !stopped else { return }
-        stopped = true
+        let first = stopped.withLock { wasStopped in
+            defer { wasStopped = true }
+            return !wasStopped
+        }
+        guard first else { return }
+        // End of stdin makes the server exit even if SIGTERM were blocked.
+        try? stdin.fileHandleForWriting.close()
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
         }
-        try? stdin.fileHandleForWriting.close()
         try? FileManager.default.removeItem(at: directory)
     }
 }
