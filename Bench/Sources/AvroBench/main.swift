@@ -99,7 +99,21 @@ do {
     let start = now()
     let cpuStart = cpuTime()
     var records = 0
-    if mode == "inflate" {
+    if mode == "decode-only" {
+        // Decoding alone (no grouping): the decoder's own cost over the whole file.
+        let timeField = file.writerSchema.fullName?.hasSuffix("Gateway_Message") == true ? "MESSAGE_TM" : "AURA_TM"
+        let decoder = try AvroRecordDecoder(
+            writer: file.writerSchema, reader: file.writerSchema,
+            fields: ["COUNTRY_3_ALPHA_CD", timeField, "AURA_COMPONENT_ID", "AURA_APP_ID"])
+        var values = AvroValues(count: decoder.fieldCount)
+        var bytes = 0
+        try file.forEachRecord(decoder: decoder, values: &values) { values in
+            bytes &+= values.bytes(0).count
+            records += 1
+        }
+        let seconds = now() - start
+        print(#"{"mode":"decode-only","records":\#(records),"bytes":\#(bytes),"seconds":\#(seconds),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / (cpuTime() - cpuStart))}"#)
+    } else if mode == "inflate" {
         var bytes = 0
         try file.forEachBlock { count, data, _ in
             records += count
