@@ -68,6 +68,7 @@ struct GroupTable {
         var index = Int(truncatingIfNeeded: hash) & mask
         while counts[index] != 0 && hashes[index] != hash { index = (index + 1) & mask }
         if counts[index] == 0 {
+            // Invariant: the table keeps a free slot, so probing terminates.
             precondition(groups < mask, "too many groups for the benchmark table")
             hashes[index] = hash
             keys[index] = makeKey()
