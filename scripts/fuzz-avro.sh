@@ -6,7 +6,8 @@
 # The harness is the separate package Fuzz/ (so the root package never builds it). The seed
 # corpus is made from the test fixtures: valid and corrupt frames, v2 bodies, schemas. The first
 # byte of each input selects the target (0 audit frame, 1 audit frame with no projection,
-# 2 gateway frame, 3 concatenated v2 bodies read with the v1 reader, 4 schema JSON).
+# 2 gateway frame, 3 concatenated v2 bodies read with the v1 reader, 4 schema JSON, 5 a whole
+# object container file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-1000000}"
@@ -41,6 +42,8 @@ for i, fr in enumerate(frames(f"{fx}/audit-2k.null.avro.bad.frames")):
 reg = json.load(open(f"{fx}/audit-2k.frames.registry.json"))
 for k, v in reg.items():
     put(f"schema-{k}", 4, v["schema"].encode())
+for name in ("D_Gbl_Brand", "D_Gbl_Contact_Channel", "D_Gbl_Country", "D_Aura_Recognizer"):
+    put(f"container-{name}", 5, open(f"{fx}/dims/{name}.avro", "rb").read())
 PY
 
 # Build the harness (debug, with libFuzzer and ASan).

@@ -116,7 +116,9 @@ struct ContainerCorruptionTests {
         var encoder = TestEncoder()
         encoder.long(1)
         encoder.long(1000)
-        let header = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try Self.container(codec: "null", blocks: []))))
+        let headerPath = try Self.container(codec: "null", blocks: [])
+        defer { try? FileManager.default.removeItem(atPath: headerPath) }
+        let header = [UInt8](try Data(contentsOf: URL(fileURLWithPath: headerPath)))
         #expect(Self.readAll(try Self.write(header + encoder.bytes + [2]))?.code == .truncated)
     }
 

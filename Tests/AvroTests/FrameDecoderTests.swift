@@ -101,3 +101,24 @@ struct FrameDecoderTests {
         #expect(magic?.offset == 0)
     }
 }
+
+@Suite("FrameDecoder schema errors")
+struct FrameDecoderSchemaErrorTests {
+    @Test("a writer id the reader cannot resolve fails every frame with incompatibleSchemas naming the field")
+    func incompatibleWriter() throws {
+        let reader = try AvroSchema.parse(
+            json: #"{"type":"record","name":"Aura_Audit","namespace":"com.telefonica.aura","fields":[{"name":"INTERACTION_ID","type":"long"}]}"#,
+            source: "reader")
+        let decoder = FrameDecoder(
+            reader: reader, fields: ["INTERACTION_ID"], schemas: try Fixtures.registry("audit-2k.frames.registry.json"))
+        var values = AvroValues(count: 1)
+        for frame in try Fixtures.frames("audit-2k.frames").prefix(3) {
+            let error = avroError { () throws(AvroError) in
+                try withBytes(frame) { (buffer) throws(AvroError) in try decoder.decode(buffer, into: &values) }
+            }
+            #expect(error?.code == .incompatibleSchemas)
+            #expect(error?.message.contains("INTERACTION_ID") == true)
+            #expect(error?.offset == 1)
+        }
+    }
+}

@@ -42,7 +42,7 @@ private struct FuzzHarness {
 
     /// Runs one input: the first byte picks the target, the rest is the data.
     mutating func run(_ mode: UInt8, _ input: UnsafeRawBufferPointer) {
-        switch mode % 5 {
+        switch mode % 6 {
         case 0:
             _ = try? audit.decode(input, into: &values)
         case 1:
@@ -58,8 +58,32 @@ private struct FuzzHarness {
                     break
                 }
             }
-        default:
+        case 4:
             _ = try? AvroSchema.parse(json: String(decoding: input, as: UTF8.self), source: "fuzz")
+        default:
+            readContainer(input)
+        }
+    }
+}
+
+/// Writes the input to a scratch file and reads it as an object container file, decoding every
+/// record with its own writer schema (sequentially, then with read-ahead).
+private func readContainer(_ input: UnsafeRawBufferPointer) {
+    let path = "/tmp/avro-fuzz-\(getpid()).avro"
+    guard let file = fopen(path, "wb") else { return }
+    if input.count > 0 { fwrite(input.baseAddress, 1, input.count, file) }
+    fclose(file)
+    defer { unlink(path) }
+    for readAhead in [false, true] {
+        do {
+            let reader = try AvroContainerReader(path: path, readAhead: readAhead)
+            var fields: [String] = []
+            if case .record(let record) = reader.writerSchema.root { fields = record.fields.map(\.name) }
+            let decoder = try AvroRecordDecoder(writer: reader.writerSchema, reader: reader.writerSchema, fields: fields)
+            var values = AvroValues(count: decoder.fieldCount)
+            try reader.forEachRecord(decoder: decoder, values: &values) { _ in }
+        } catch {
+            continue
         }
     }
 }

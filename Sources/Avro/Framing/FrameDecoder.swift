@@ -8,6 +8,9 @@ package final class FrameDecoder {
     private let fields: [String]
     private let schemas: any WriterSchemaSource
     private var decoders: [Int32: AvroRecordDecoder] = [:]
+    /// Ids whose writer schema the reader cannot resolve (or that does not parse): the error is
+    /// permanent for that id, so it is kept instead of re-fetching and re-compiling per frame.
+    private var failures: [Int32: AvroError] = [:]
     /// The last id's decoder: consecutive frames usually share a schema.
     private var lastID: Int32 = -1
     private var lastDecoder: AvroRecordDecoder?
@@ -28,8 +31,14 @@ package final class FrameDecoder {
         if let cached = decoders[schemaID] {
             decoder = cached
         } else {
+            if let failure = failures[schemaID] { throw failure }
             let writer = try schemas.schema(id: schemaID)
-            decoder = try AvroRecordDecoder(writer: writer, reader: reader, fields: fields)
+            do {
+                decoder = try AvroRecordDecoder(writer: writer, reader: reader, fields: fields)
+            } catch {
+                failures[schemaID] = error
+                throw error
+            }
             decoders[schemaID] = decoder
         }
         lastID = schemaID

@@ -58,8 +58,3 @@ enum Fixtures {
         try registry("audit-2k.frames.registry.json").schema(id: id)
     }
 }
-
-struct FixtureError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
