@@ -71,6 +71,7 @@ let package = Package(
             name: "Aggregation",
             dependencies: [
                 "Avro",
+                "CAuraZlib",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -93,6 +94,7 @@ let package = Package(
             dependencies: [
                 "CRdKafka",
                 "CBindPort",
+                "CCurl",
                 "Avro",
                 "Aggregation",
                 "Invoicing",
@@ -122,6 +124,7 @@ let package = Package(
         .testTarget(
             name: "AggregationTests",
             dependencies: ["Aggregation", "Avro"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -132,3 +132,45 @@ struct ContainerReaderTests {
         }
     }
 }
+
+@Suite("AvroContainerReader read-ahead")
+struct ContainerReadAheadTests {
+    /// (records, byte count, FNV of the bytes, file offset) of every block.
+    static func blocks(_ name: String, readAhead: Bool) throws -> [[UInt64]] {
+        let file = try AvroContainerReader(path: Fixtures.path(name), readAhead: readAhead)
+        var out: [[UInt64]] = []
+        try file.forEachBlock { count, data, offset in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in data { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            out.append([UInt64(count), UInt64(data.count), hash, UInt64(offset)])
+        }
+        return out
+    }
+
+    @Test(
+        "blocks read ahead on a second thread are identical to blocks read sequentially",
+        arguments: ["audit-2k.null.avro", "audit-2k.deflate.avro", "audit-2k.v2.deflate.avro", "gateway-2k.deflate.avro"])
+    func sameBlocks(name: String) throws {
+        let sequential = try Self.blocks(name, readAhead: false)
+        let ahead = try Self.blocks(name, readAhead: true)
+        #expect(sequential.count > 1)
+        #expect(ahead == sequential)
+    }
+
+    struct Stop: Error {}
+
+    @Test("a body that throws stops the iteration; the reader can iterate no further and is released cleanly")
+    func earlyExit() throws {
+        for _ in 0..<20 {
+            let file = try AvroContainerReader(path: Fixtures.path("audit-2k.v2.deflate.avro"))
+            var seen = 0
+            #expect(throws: Stop.self) {
+                try file.forEachBlock { _, _, _ in
+                    seen += 1
+                    if seen == 3 { throw Stop() }
+                }
+            }
+            #expect(seen == 3)
+        }
+    }
+}

@@ -26,6 +26,9 @@ struct SchemaRegistryClientTests {
         #expect(try client.schema(id: 3).fullName == "com.telefonica.aura.Aura_Gateway_Message")
         let missing = avroError { () throws(AvroError) in _ = try client.schema(id: 999) }
         #expect(missing?.code == .unknownSchemaID)
+        // A 404 is remembered: asking again does not hit the registry.
+        let again404 = avroError { () throws(AvroError) in _ = try client.schema(id: 999) }
+        #expect(again404?.code == .unknownSchemaID)
         #expect(server.requestedPaths == ["/schemas/ids/1", "/schemas/ids/3", "/schemas/ids/999"])
     }
 

@@ -35,10 +35,7 @@ struct StrictnessTests {
             let (values, end) = try decodeOne(decoder, Self.record())
             #expect(end == Self.record().count)
             if decoder.fieldCount == 4 {
-                #expect(values.string(0) == "ok")
-                #expect(values.long(1) == 1)
-                #expect(values.long(2) == 5)
-                #expect(values.long(3) == 1)
+                #expect(values == ["bytes:ok", "long:1", "long:5", "long:1"])
             }
         }
     }
@@ -63,7 +60,7 @@ struct StrictnessTests {
         for decoder in try Self.decoders() {
             let text = "añ€𝄞 — ok"
             let (values, _) = try decodeOne(decoder, Self.record(string: Array(text.utf8)))
-            if decoder.fieldCount == 4 { #expect(values.string(0) == text) }
+            if decoder.fieldCount == 4 { #expect(values.first == "bytes:" + text) }
         }
     }
 
@@ -126,5 +123,52 @@ struct StrictnessTests {
             let error = avroError { () throws(AvroError) in _ = try decodeOne(decoder, encoder.bytes) }
             #expect(error?.code == .truncated)
         }
+    }
+}
+
+@Suite("UTF-8 validation agrees with the standard library")
+struct UTF8DifferentialTests {
+    /// A small deterministic generator (SplitMix64), so failures reproduce.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test("20,000 strings of 0–40 bytes (ASCII with multi-byte, invalid and truncated sequences) are accepted exactly when String(validating:) accepts them")
+    func differential() throws {
+        let schema = try AvroSchema.parse(json: #"{"type":"record","name":"R","fields":[{"name":"s","type":"string"}]}"#, source: "t")
+        let projected = try AvroRecordDecoder(writer: schema, reader: schema, fields: ["s"])
+        let skipped = try AvroRecordDecoder(writer: schema, reader: schema, fields: [])
+        var random = SplitMix(state: 42)
+        let pieces: [[UInt8]] = [
+            [0xC3, 0xA9], [0xE2, 0x82, 0xAC], [0xF0, 0x9D, 0x84, 0x9E], [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80],
+            [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80], [0xF0, 0x9D, 0x84], [0xEF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF],
+        ]
+        var accepted = 0
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 0...40, using: &random)
+            var text = (0..<length).map { _ in UInt8.random(in: 0x20...0x7E, using: &random) }
+            if length > 0 && Bool.random(using: &random) {
+                let piece = pieces.randomElement(using: &random)!
+                let position = Int.random(in: 0...text.count, using: &random)
+                text.insert(contentsOf: piece, at: position)
+            }
+            var encoder = TestEncoder()
+            encoder.bytesValue(text)
+            let valid = String(validating: text, as: UTF8.self) != nil
+            for decoder in [projected, skipped] {
+                let error = avroError { () throws(AvroError) in _ = try decodeOne(decoder, encoder.bytes) }
+                #expect((error == nil) == valid, "\(text)")
+                if let error { #expect(error.code == .invalidUTF8) }
+            }
+            if valid { accepted += 1 }
+        }
+        #expect(accepted > 5_000 && accepted < 19_000)
     }
 }

@@ -1,4 +1,7 @@
 import CLibdeflate
+import Dispatch
+import Foundation
+import Synchronization
 
 /// Streaming Avro Object Container File reader (constant memory: the file is read in chunks and
 /// each block is decompressed into a reused buffer).
@@ -18,20 +21,22 @@ package final class AvroContainerReader {
     /// The header's metadata map.
     package let metadata: [String: [UInt8]]
     package let codec: Codec
+    /// Whether blocks are read and inflated on a second thread, one block ahead of the caller.
+    package let readAhead: Bool
     private let sync: [UInt8]
     private let input: ChunkedFileReader
-    /// Compressed (or, for `null`, plain) block bytes; grown on demand, owned.
-    private var blockBuffer: UnsafeMutableRawBufferPointer
-    /// Inflated block bytes (deflate only); grown on demand, owned.
-    private var inflateBuffer: UnsafeMutableRawBufferPointer
+    /// Two block buffers: with read-ahead the producer fills one while the caller uses the other.
+    private let slots: [BlockSlot]
     private let decompressor: OpaquePointer?
 
     /// Largest block (compressed or inflated) this reader accepts.
     package static let maxBlockSize = 1 << 30
     private static let magic: [UInt8] = [0x4F, 0x62, 0x6A, 0x01]
 
-    /// Opens the file and reads its header (magic, metadata, sync marker).
-    package init(path: String) throws(AvroError) {
+    /// Opens the file and reads its header (magic, metadata, sync marker). With `readAhead`, block
+    /// iteration reads and inflates the next block on a dedicated thread while the caller decodes
+    /// the current one (two block buffers: memory stays constant).
+    package init(path: String, readAhead: Bool = true) throws(AvroError) {
         let input = try ChunkedFileReader(path: path)
         let magic = try input.readArray(count: 4, "container magic")
         guard magic == Self.magic else {
@@ -82,8 +87,8 @@ package final class AvroContainerReader {
         self.codec = codec
         self.sync = sync
         self.input = input
-        self.blockBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        self.inflateBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: codec == .deflate ? 1 << 18 : 1, alignment: 16)
+        self.readAhead = readAhead
+        self.slots = [BlockSlot(inflating: codec == .deflate), BlockSlot(inflating: codec == .deflate)]
         self.decompressor = codec == .deflate ? libdeflate_alloc_decompressor() : nil
         if codec == .deflate && decompressor == nil {
             throw AvroError(.io, "libdeflate_alloc_decompressor failed", source: path)
@@ -91,44 +96,37 @@ package final class AvroContainerReader {
     }
 
     deinit {
-        blockBuffer.deallocate()
-        inflateBuffer.deallocate()
         if let decompressor { libdeflate_free_decompressor(decompressor) }
     }
 
-    private static func grow(_ buffer: inout UnsafeMutableRawBufferPointer, to size: Int) {
-        guard buffer.count < size else { return }
-        var capacity = buffer.count
-        while capacity < size { capacity *= 2 }
-        buffer.deallocate()
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
-    }
-
-    /// Inflates `input` into `inflateBuffer`, growing it while libdeflate reports it too small.
-    private func inflate(_ compressed: UnsafeRawBufferPointer, blockOffset: Int) throws(AvroError) -> UnsafeRawBufferPointer {
-        if inflateBuffer.count < compressed.count * 4 { Self.grow(&inflateBuffer, to: compressed.count * 4) }
+    /// Inflates `compressed` into the slot's inflate buffer, growing it while libdeflate reports it
+    /// too small.
+    private func inflate(
+        _ compressed: UnsafeRawBufferPointer, into slot: BlockSlot, blockOffset: Int
+    ) throws(AvroError) -> UnsafeRawBufferPointer {
+        if slot.inflateBuffer.count < compressed.count * 4 { BlockSlot.grow(&slot.inflateBuffer, to: compressed.count * 4) }
         while true {
             var produced = 0
             let result = libdeflate_deflate_decompress(
-                decompressor, compressed.baseAddress, compressed.count, inflateBuffer.baseAddress, inflateBuffer.count,
-                &produced)
+                decompressor, compressed.baseAddress, compressed.count, slot.inflateBuffer.baseAddress,
+                slot.inflateBuffer.count, &produced)
             switch result {
             case LIBDEFLATE_SUCCESS:
-                return UnsafeRawBufferPointer(start: inflateBuffer.baseAddress, count: produced)
+                return UnsafeRawBufferPointer(start: slot.inflateBuffer.baseAddress, count: produced)
             case LIBDEFLATE_INSUFFICIENT_SPACE:
-                guard inflateBuffer.count < Self.maxBlockSize else {
+                guard slot.inflateBuffer.count < Self.maxBlockSize else {
                     throw AvroError(.corruptBlock, "block inflates to more than \(Self.maxBlockSize) bytes", offset: blockOffset, source: path)
                 }
-                Self.grow(&inflateBuffer, to: inflateBuffer.count * 2)
+                BlockSlot.grow(&slot.inflateBuffer, to: slot.inflateBuffer.count * 2)
             default:
                 throw AvroError(.corruptBlock, "block's deflate data is invalid", offset: blockOffset, source: path)
             }
         }
     }
 
-    /// Reads the next block; nil at the end of the file. Returns (records, data, block's file offset).
-    private func nextBlock() throws(AvroError) -> (Int, UnsafeRawBufferPointer, Int)? {
-        if try input.isAtEnd() { return nil }
+    /// Reads the next block into `slot`; false at the end of the file.
+    private func readBlock(into slot: BlockSlot) throws(AvroError) -> Bool {
+        if try input.isAtEnd() { return false }
         let blockOffset = input.position
         let count = try input.readVarint("block record count")
         guard count >= 0 else {
@@ -145,8 +143,8 @@ package final class AvroContainerReader {
         if count > 0 && size == 0 && codec == .deflate {
             throw AvroError(.corruptBlock, "block of \(count) records has no data", offset: blockOffset, source: path)
         }
-        Self.grow(&blockBuffer, to: Int(size))
-        try input.read(into: blockBuffer.baseAddress!, count: Int(size), "block data")
+        BlockSlot.grow(&slot.blockBuffer, to: Int(size))
+        try input.read(into: slot.blockBuffer.baseAddress!, count: Int(size), "block data")
         var marker: (UInt64, UInt64) = (0, 0)
         let markerOffset = input.position
         try withUnsafeMutableBytes(of: &marker) { (bytes) throws(AvroError) in
@@ -156,16 +154,74 @@ package final class AvroContainerReader {
         guard matches else {
             throw AvroError(.badSyncMarker, "block not followed by the file's sync marker", offset: markerOffset, source: path)
         }
-        let raw = UnsafeRawBufferPointer(start: blockBuffer.baseAddress, count: Int(size))
-        let data = codec == .deflate ? try inflate(raw, blockOffset: blockOffset) : raw
-        return (Int(count), data, blockOffset)
+        let raw = UnsafeRawBufferPointer(start: slot.blockBuffer.baseAddress, count: Int(size))
+        slot.data = codec == .deflate ? try inflate(raw, into: slot, blockOffset: blockOffset) : raw
+        slot.count = Int(count)
+        slot.offset = blockOffset
+        return true
     }
 
     /// Calls `body` with each decompressed block: (records in block, block bytes, block's file offset).
     /// The buffer is reused: do not escape it.
     package func forEachBlock(_ body: (Int, UnsafeRawBufferPointer, Int) throws -> Void) throws {
-        while let (count, data, offset) = try nextBlock() {
-            try body(count, data, offset)
+        guard readAhead else {
+            while try readBlock(into: slots[0]) {
+                try body(slots[0].count, slots[0].data, slots[0].offset)
+            }
+            return
+        }
+        try forEachBlockReadingAhead(body)
+    }
+
+    /// Block iteration with a producer thread one block ahead. The semaphores order every access
+    /// to a slot: the producer writes slot `i % 2` only after `free` says the caller released it,
+    /// and the caller reads it only after `filled` says the producer finished it.
+    private func forEachBlockReadingAhead(_ body: (Int, UnsafeRawBufferPointer, Int) throws -> Void) throws {
+        // Created at 0 and signalled up: libdispatch traps when a semaphore is released with a
+        // value below its initial one, which an early exit can leave.
+        let free = DispatchSemaphore(value: 0)
+        for _ in slots { free.signal() }
+        let filled = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        let cancelled = CancellationFlag()
+        let reader = UncheckedReader(reader: self)
+        let producer = Thread {
+            var index = 0
+            while true {
+                free.wait()
+                if cancelled.isSet { break }
+                let slot = reader.reader.slots[index % 2]
+                do throws(AvroError) {
+                    slot.isEnd = try !reader.reader.readBlock(into: slot)
+                    slot.error = nil
+                } catch {
+                    slot.error = error
+                    slot.isEnd = true
+                }
+                filled.signal()
+                if slot.isEnd { break }
+                index += 1
+            }
+            finished.signal()
+        }
+        producer.name = "avro-read-ahead"
+        producer.start()
+        defer {
+            // Stop the producer (wherever it is) and wait for it: it must not touch the slots or
+            // the file after this call returns.
+            cancelled.set()
+            for _ in slots { free.signal() }
+            finished.wait()
+        }
+        var index = 0
+        while true {
+            filled.wait()
+            let slot = slots[index % 2]
+            if let error = slot.error { throw error }
+            if slot.isEnd { return }
+            try body(slot.count, slot.data, slot.offset)
+            free.signal()
+            index += 1
         }
     }
 
@@ -175,7 +231,7 @@ package final class AvroContainerReader {
     package func forEachRecord(
         decoder: AvroRecordDecoder, values: inout AvroValues, _ body: (borrowing AvroValues) throws -> Void
     ) throws {
-        while let (count, data, blockOffset) = try nextBlock() {
+        try forEachBlock { count, data, blockOffset in
             var offset = 0
             do {
                 if decoder.minimumRecordSize > 0 && count > data.count / decoder.minimumRecordSize {

@@ -99,6 +99,17 @@ final class ChunkedFileReader {
         let start = position
         var copied = 0
         while copied < count {
+            if head == tail && count - copied >= buffer.count / 2 {
+                // Large reads bypass the buffer: straight from the file into the destination.
+                let read = fread(destination + copied, 1, count - copied, file)
+                if read == 0 {
+                    if ferror(file) != 0 { throw AvroError(.io, "read error", offset: position, source: path) }
+                    throw AvroError(.truncated, "\(what) runs past the end of the file", offset: start, source: path)
+                }
+                filePosition += read
+                copied += read
+                continue
+            }
             let available = try fill(1)
             guard available > 0 else {
                 throw AvroError(.truncated, "\(what) runs past the end of the file", offset: start, source: path)

@@ -16,14 +16,23 @@ package struct AvroValues {
     }
 
     /// One slot. `start` points into the decoded buffer or the decoder's constant pool.
+    @usableFromInline
     struct Slot {
-        var tag: Tag = .null
-        var value: Int64 = 0
-        var start: UnsafeRawPointer?
-        var count: Int = 0
+        @usableFromInline var tag: Tag = .null
+        @usableFromInline var value: Int64 = 0
+        @usableFromInline var start: UnsafeRawPointer?
+        @usableFromInline var count: Int = 0
+
+        @usableFromInline
+        init(tag: Tag = .null, value: Int64 = 0, start: UnsafeRawPointer? = nil, count: Int = 0) {
+            self.tag = tag
+            self.value = value
+            self.start = start
+            self.count = count
+        }
     }
 
-    var slots: [Slot]
+    @usableFromInline var slots: [Slot]
 
     /// Storage for `count` slots (`count` ≥ the decoder's `fieldCount`).
     package init(count: Int) {
@@ -31,22 +40,28 @@ package struct AvroValues {
     }
 
     /// Number of slots.
+    @inlinable
     package var count: Int { slots.count }
 
     /// What slot `slot` holds for the last decoded record.
+    @inlinable
     package func tag(_ slot: Int) -> Tag { slots[slot].tag }
 
     /// True when the value is null (a union's null branch, or a null default).
+    @inlinable
     package func isNull(_ slot: Int) -> Bool { slots[slot].tag == .null }
 
     /// int/long (promoted), boolean 0/1, enum: the READER symbol index.
+    @inlinable
     package func long(_ slot: Int) -> Int64 { slots[slot].value }
 
     /// float/double (and int/long promoted to float/double by the reader schema).
+    @inlinable
     package func double(_ slot: Int) -> Double { Double(bitPattern: UInt64(bitPattern: slots[slot].value)) }
 
     /// String/bytes/fixed content. Points into the decoded buffer (or the decoder's constant pool
     /// for defaults): valid only while that buffer is alive; do not escape it.
+    @inlinable
     package func bytes(_ slot: Int) -> UnsafeRawBufferPointer {
         let entry = slots[slot]
         return UnsafeRawBufferPointer(start: entry.start, count: entry.count)

@@ -142,7 +142,7 @@ struct DecodeMachine {
         var position = Int(range.start)
         let stop = position + Int(range.count)
         while position < stop {
-            try execute(ops[position])
+            try step(ops[position])
             position += 1
         }
         depth -= 1
@@ -158,8 +158,10 @@ struct DecodeMachine {
         slots[Int(slot)] = AvroValues.Slot(tag: .bytes, value: 0, start: base + start, count: count)
     }
 
-    /// Runs one instruction.
-    mutating func execute(_ op: DecodeOp) throws(AvroError) {
+    /// Runs one instruction. Inlined into the program loop so the common instructions cost no
+    /// call; nested structures go through the out-of-line ``nested(_:)``.
+    @inline(__always)
+    mutating func step(_ op: DecodeOp) throws(AvroError) {
         switch op.kind {
         case .nop:
             break
@@ -176,9 +178,8 @@ struct DecodeMachine {
             _ = try readStringSpan()
         case .skipEnum:
             _ = try readIndex(limit: op.arg2, code: .invalidEnumIndex, "enum")
-        case .skipUnion:
-            let branch = try readIndex(limit: op.arg2, code: .invalidUnionIndex, "union")
-            try execute(branchOps[Int(op.arg) + branch])
+        case .skipUnion, .readUnion, .skipArray, .skipMap, .call, .capture:
+            try nested(op)
         case .skipNullableString:
             let start = offset
             let branch = try readVarint()
@@ -187,6 +188,18 @@ struct DecodeMachine {
             } else if branch != 0 {
                 throw error(.invalidUnionIndex, "union index \(branch) out of range 0..<2", at: start)
             }
+        case .skipNullableStrings:
+            for _ in 0..<op.arg {
+                let start = offset
+                let branch = try readVarint()
+                if branch == 1 {
+                    _ = try readStringSpan()
+                } else if branch != 0 {
+                    throw error(.invalidUnionIndex, "union index \(branch) out of range 0..<2", at: start)
+                }
+            }
+        case .skipStrings:
+            for _ in 0..<op.arg { _ = try readStringSpan() }
         case .readNullableString:
             let start = offset
             let branch = try readVarint()
@@ -198,12 +211,6 @@ struct DecodeMachine {
             } else {
                 throw error(.invalidUnionIndex, "union index \(branch) out of range 0..<2", at: start)
             }
-        case .skipArray:
-            try skipBlocks(itemProgram: op.arg, itemMinSize: op.arg2, isMap: false)
-        case .skipMap:
-            try skipBlocks(itemProgram: op.arg, itemMinSize: op.arg2, isMap: true)
-        case .call:
-            try run(program: op.arg)
         case .readLong:
             let value = try readVarint()
             store(op.slot, tag: .long, value: value)
@@ -244,19 +251,34 @@ struct DecodeMachine {
                 throw error(.invalidEnumIndex, decoder.enumMessage(table: op.arg, index: index), at: start)
             }
             store(op.slot, tag: .long, value: Int64(mapped))
-        case .readUnion:
-            let branch = try readIndex(limit: op.arg2, code: .invalidUnionIndex, "union")
-            try execute(branchOps[Int(op.arg) + branch])
-        case .capture:
-            let start = offset
-            try run(program: op.arg)
-            storeBytes(op.slot, start: start, count: offset - start)
         case .setNull:
             store(op.slot, tag: .null, value: 0)
         case .loadConstant:
             slots[Int(op.slot)] = constants[Int(op.arg)]
         case .failBranch:
             throw error(.unresolvedUnionBranch, decoder.message(Int(op.arg)), at: offset)
+        }
+    }
+
+    /// Unions, arrays, maps, nested records and captures (kept out of line).
+    @inline(never)
+    mutating func nested(_ op: DecodeOp) throws(AvroError) {
+        switch op.kind {
+        case .skipUnion, .readUnion:
+            let branch = try readIndex(limit: op.arg2, code: .invalidUnionIndex, "union")
+            try step(branchOps[Int(op.arg) + branch])
+        case .skipArray:
+            try skipBlocks(itemProgram: op.arg, itemMinSize: op.arg2, isMap: false)
+        case .skipMap:
+            try skipBlocks(itemProgram: op.arg, itemMinSize: op.arg2, isMap: true)
+        case .call:
+            try run(program: op.arg)
+        case .capture:
+            let start = offset
+            try run(program: op.arg)
+            storeBytes(op.slot, start: start, count: offset - start)
+        default:
+            try step(op)
         }
     }
 

@@ -29,6 +29,10 @@ struct DecodeOp: Sendable {
         case call
         /// Fused `["null","string"]` union, skipped.
         case skipNullableString
+        /// `arg` consecutive `["null","string"]` unions, skipped (a fused run).
+        case skipNullableStrings
+        /// `arg` consecutive strings, skipped (a fused run).
+        case skipStrings
         /// Fused `["null","string"]` union read into the slot (null or the string).
         case readNullableString
         /// Writer int/long into a long slot.

@@ -6,22 +6,29 @@ enum UTF8Validation {
     /// `start` must be valid for `count` bytes (the caller has bounds-checked the range).
     @inline(__always)
     static func firstInvalid(_ start: UnsafeRawPointer, count: Int) -> Int? {
-        var index = 0
-        // ASCII fast path, eight bytes at a time.
-        while index + 8 <= count {
-            let word = start.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            if word & 0x8080_8080_8080_8080 != 0 { break }
-            index += 8
-        }
-        while index < count {
-            let byte = start.load(fromByteOffset: index, as: UInt8.self)
-            if byte < 0x80 {
-                index += 1
-                continue
+        // ASCII check without data-dependent branches: OR every byte together (whole words, the
+        // tail through one overlapping load), then test the high bits once.
+        if count >= 8 {
+            var accumulated: UInt64 = 0
+            var index = 0
+            while index + 8 <= count {
+                accumulated |= start.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                index += 8
             }
-            return validateTail(start, count: count, from: index)
+            accumulated |= start.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            if accumulated & 0x8080_8080_8080_8080 == 0 { return nil }
+        } else if count >= 4 {
+            let accumulated = start.loadUnaligned(as: UInt32.self)
+                | start.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+            if accumulated & 0x8080_8080 == 0 { return nil }
+        } else if count >= 1 {
+            let accumulated = start.load(as: UInt8.self) | start.load(fromByteOffset: count - 1, as: UInt8.self)
+                | start.load(fromByteOffset: count >> 1, as: UInt8.self)
+            if accumulated & 0x80 == 0 { return nil }
+        } else {
+            return nil
         }
-        return nil
+        return validateTail(start, count: count, from: 0)
     }
 
     /// The general path from the first non-ASCII byte.

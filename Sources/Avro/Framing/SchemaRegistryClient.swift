@@ -11,22 +11,33 @@ package final class SchemaRegistryClient: WriterSchemaSource {
     package let baseURL: String
     private let timeoutSeconds: Int
     private let cache = Mutex<[Int32: AvroSchema]>([:])
+    /// Ids the registry answered 404 for, and when: asked again only after `unknownRetryInterval`,
+    /// so a stream of frames with a bad id does not become a stream of HTTP requests.
+    private let unknown = Mutex<[Int32: ContinuousClock.Instant]>([:])
+    private let unknownRetryInterval: Duration
 
     /// - Parameters:
     ///   - url: the registry's base URL, e.g. `http://registry:8081`.
     ///   - timeoutSeconds: whole-request timeout.
-    package init(url: String, timeoutSeconds: Int = 10) {
+    ///   - unknownRetryInterval: how long a 404 answer is remembered before the id is asked again.
+    package init(url: String, timeoutSeconds: Int = 10, unknownRetryInterval: Duration = .seconds(30)) {
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.timeoutSeconds = timeoutSeconds
+        self.unknownRetryInterval = unknownRetryInterval
     }
 
     package func schema(id: Int32) throws(AvroError) -> AvroSchema {
         if let cached = cache.withLock({ $0[id] }) { return cached }
         let url = "\(baseURL)/schemas/ids/\(id)"
+        let now = ContinuousClock.now
+        if let since = unknown.withLock({ $0[id] }), now - since < unknownRetryInterval {
+            throw AvroError(.unknownSchemaID, "schema id \(id) is not registered (HTTP 404, cached)", source: url)
+        }
         let (status, body) = try Self.get(url, timeoutSeconds: timeoutSeconds)
         if status == 404 {
+            unknown.withLock { $0[id] = now }
             throw AvroError(.unknownSchemaID, "schema id \(id) is not registered (HTTP 404)", source: url)
         }
         guard status == 200 else {

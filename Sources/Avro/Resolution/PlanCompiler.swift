@@ -172,6 +172,33 @@ struct PlanCompiler {
         }
     }
 
+    /// Merges runs of consecutive skipped strings / nullable strings into one instruction each.
+    static func fuseRuns(_ body: [DecodeOp]) -> [DecodeOp] {
+        var out: [DecodeOp] = []
+        for op in body {
+            if let last = out.last {
+                switch (last.kind, op.kind) {
+                case (.skipString, .skipString):
+                    out[out.count - 1] = DecodeOp(.skipStrings, arg: 2)
+                    continue
+                case (.skipStrings, .skipString):
+                    out[out.count - 1].arg += 1
+                    continue
+                case (.skipNullableString, .skipNullableString):
+                    out[out.count - 1] = DecodeOp(.skipNullableStrings, arg: 2)
+                    continue
+                case (.skipNullableStrings, .skipNullableString):
+                    out[out.count - 1].arg += 1
+                    continue
+                default:
+                    break
+                }
+            }
+            out.append(op)
+        }
+        return out
+    }
+
     /// Compiles the top-level program: every writer field read into its slot or skipped, then
     /// defaults for projected reader fields the writer lacks.
     mutating func compile(fields: [String]) throws(AvroError) -> DecodePlan {
@@ -227,6 +254,9 @@ struct PlanCompiler {
         programBodies[Int(top)] = body
         plan.minimumRecordSize = Int(minimumSize(writer.root))
 
+        for index in programBodies.indices {
+            programBodies[index] = Self.fuseRuns(programBodies[index])
+        }
         for program in programBodies {
             plan.programs.append(DecodePlan.ProgramRange(start: Int32(plan.ops.count), count: Int32(program.count)))
             plan.ops.append(contentsOf: program)

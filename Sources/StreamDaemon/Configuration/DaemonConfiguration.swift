@@ -193,6 +193,25 @@ struct DaemonConfiguration: Sendable {
         return maps
     }
 
+    /// The token fetcher for SASL_SSL/OAUTHBEARER (`kafka.security.oauth.*`), to pass as
+    /// `tokenProvider` to the consumer and the dead-letter producer; nil for PLAINTEXT.
+    func makeTokenFetcher() throws(DaemonError) -> OAuthTokenFetcher? {
+        let security = kafka.security
+        guard security.protocol == .saslSSL else { return nil }
+        guard let endpoint = security.tokenEndpoint, !endpoint.isEmpty,
+              let clientID = security.clientID, !clientID.isEmpty,
+              let secretFile = security.clientSecretFile, !secretFile.isEmpty
+        else {
+            throw DaemonError(.configuration, "SASL_SSL needs kafka.security.oauth.token_endpoint, client_id and client_secret_file", source: source)
+        }
+        return try OAuthTokenFetcher(credentials: OAuthClientCredentials(
+            tokenEndpoint: endpoint,
+            clientID: clientID,
+            clientSecretFile: secretFile,
+            scope: security.scope
+        ))
+    }
+
     /// librdkafka properties for the consumer, security included.
     var consumerProperties: [String: String] {
         var props: [String: String] = [

@@ -20,15 +20,24 @@ final class KafkaConsumer: @unchecked Sendable {
 
     /// Creates a consumer; `properties` must include `group.id` and `bootstrap.servers`.
     /// Auto-commit is forced off: offsets are committed only by `commit(_:)`.
-    init(properties: [String: String], rebalance: RebalanceHandler? = nil, logger: Logger) throws(DaemonError) {
+    /// With `sasl.mechanisms=OAUTHBEARER`, `tokenProvider` supplies the tokens; librdkafka asks
+    /// for them from within `poll` (the first poll fetches the initial token).
+    init(
+        properties: [String: String],
+        rebalance: RebalanceHandler? = nil,
+        tokenProvider: OAuthTokenFetcher? = nil,
+        logger: Logger
+    ) throws(DaemonError) {
         var props = properties
         props["enable.auto.commit"] = "false"
         props["enable.auto.offset.store"] = "false"
+        try RDKafkaOAuthBearer.validate(props, provider: tokenProvider)
         let conf = try RDKafkaConfig.make(props)
-        let context = Unmanaged.passRetained(RDKafkaClientContext(log: RDKafkaLog(logger: logger)))
+        let context = Unmanaged.passRetained(RDKafkaClientContext(log: RDKafkaLog(logger: logger), tokenProvider: tokenProvider))
         context.takeUnretainedValue().rebalance.withLock { $0 = rebalance }
         rd_kafka_conf_set_opaque(conf, context.toOpaque())
         RDKafkaLog.install(on: conf)
+        if tokenProvider != nil { RDKafkaOAuthBearer.install(on: conf) }
         rd_kafka_conf_set_rebalance_cb(conf, KafkaConsumer.rebalanceCallback)
         var errstr = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errstr, errstr.count) else {

@@ -10,10 +10,14 @@ final class RDKafkaClientContext: Sendable {
     let log: RDKafkaLog
     /// Set by the consumer: called on the polling thread from within `rd_kafka_consumer_poll`.
     let rebalance: Mutex<RebalanceHandler?>
+    /// Answers librdkafka's SASL/OAUTHBEARER token refreshes (`RDKafkaOAuthBearer`); nil when
+    /// the client does not use OAUTHBEARER.
+    let tokenProvider: OAuthTokenFetcher?
 
-    init(log: RDKafkaLog) {
+    init(log: RDKafkaLog, tokenProvider: OAuthTokenFetcher? = nil) {
         self.log = log
         self.rebalance = Mutex(nil)
+        self.tokenProvider = tokenProvider
     }
 }
 

@@ -21,6 +21,14 @@ struct DaemonError: Error, CustomStringConvertible {
         static let checkpoint = Code("checkpoint")
         static let close = Code("close")
         static let notImplemented = Code("not-implemented")
+        /// The OAuth client secret file is missing, unreadable or empty.
+        static let oauthCredentials = Code("oauth-credentials")
+        /// The token request failed: transport error or an HTTP status other than 200.
+        static let oauthToken = Code("oauth-token")
+        /// The token endpoint answered 200 with a body that is not a usable token response.
+        static let oauthResponse = Code("oauth-response")
+        /// A token request was refused locally because the previous one failed too recently.
+        static let oauthBackoff = Code("oauth-backoff")
     }
 
     var code: Code

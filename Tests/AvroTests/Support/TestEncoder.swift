@@ -45,26 +45,15 @@ func withBytes<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(Avro
     try bytes.withUnsafeBufferPointer { (buffer) throws(AvroError) -> R in try body(UnsafeRawBufferPointer(buffer)) }
 }
 
-/// Decodes one record from `bytes`; returns the values and the offset after the record.
-func decodeOne(_ decoder: AvroRecordDecoder, _ bytes: [UInt8]) throws(AvroError) -> (AvroValues, Int) {
+/// Decodes one record from `bytes`; returns its slots as comparable strings (null, long:N,
+/// double:X, bytes:TEXT — converted while `bytes` is alive, since slots point into it) and the
+/// offset after the record.
+func decodeOne(_ decoder: AvroRecordDecoder, _ bytes: [UInt8]) throws(AvroError) -> ([String], Int) {
     var values = AvroValues(count: decoder.fieldCount)
     var offset = 0
-    try withBytes(bytes) { (buffer) throws(AvroError) in
+    return try withBytes(bytes) { (buffer) throws(AvroError) -> ([String], Int) in
         try decoder.decode(buffer, offset: &offset, into: &values)
-    }
-    return (values, offset)
-}
-
-/// Decodes one record and returns its slots as comparable strings (null, long, double, string).
-func decodeStrings(_ decoder: AvroRecordDecoder, _ bytes: [UInt8]) throws(AvroError) -> [String] {
-    var values = AvroValues(count: decoder.fieldCount)
-    var offset = 0
-    return try withBytes(bytes) { (buffer) throws(AvroError) -> [String] in
-        try decoder.decode(buffer, offset: &offset, into: &values)
-        guard offset == buffer.count else {
-            throw AvroError(.trailingBytes, "test record not consumed exactly", offset: offset)
-        }
-        return (0..<decoder.fieldCount).map { slot in
+        let slots = (0..<decoder.fieldCount).map { slot in
             switch values.tag(slot) {
             case .null: "null"
             case .long: "long:\(values.long(slot))"
@@ -72,7 +61,17 @@ func decodeStrings(_ decoder: AvroRecordDecoder, _ bytes: [UInt8]) throws(AvroEr
             case .bytes: "bytes:" + String(decoding: values.bytes(slot), as: UTF8.self)
             }
         }
+        return (slots, offset)
     }
+}
+
+/// Decodes one record that must fill `bytes` exactly; returns its slots as strings (see decodeOne).
+func decodeStrings(_ decoder: AvroRecordDecoder, _ bytes: [UInt8]) throws(AvroError) -> [String] {
+    let (slots, offset) = try decodeOne(decoder, bytes)
+    guard offset == bytes.count else {
+        throw AvroError(.trailingBytes, "test record not consumed exactly", offset: offset)
+    }
+    return slots
 }
 
 /// The error thrown by `body`, or nil.

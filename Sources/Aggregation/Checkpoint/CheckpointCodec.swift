@@ -1,0 +1,279 @@
+internal import CAuraZlib
+
+#if _endian(big)
+#error("The checkpoint format copies little-endian memory; big-endian hosts are not supported")
+#endif
+
+/// The binary checkpoint format (version 1). All integers little-endian.
+///
+/// ```
+/// header   "AURACKPT" | version u16 | flags u16 | sections u32 | payload length u64
+/// section  tag u32 | reserved u32 | length u64 | data, zero-padded to a multiple of 8
+///          (repeated; payload = all sections)
+/// trailer  CRC-32 (zlib) of header + payload, u32 | "END!"
+/// ```
+/// Sections: 1 counters, 2 interned strings (ends u32[], arena), 3 audit rows, 4 gateway
+/// rows, 5 period statistics + per-day counts, 6 dedup table (raw slot arrays), 7 closed
+/// periods, 8 partitions (topic, partition, watermark, next offset), 9 closed-through marks
+/// (OB, period). Row and dedup arrays are
+/// copied with one memcpy each; unknown section tags are skipped (forward compatible within
+/// a version).
+package enum CheckpointCodec {
+    package static let magic: [UInt8] = Array("AURACKPT".utf8)
+    package static let trailerMagic: [UInt8] = Array("END!".utf8)
+    package static let version: UInt16 = 1
+    static let headerSize = 24
+    static let trailerSize = 8
+
+    enum Tag: UInt32 {
+        case counters = 1, strings, audit, gateway, stats, dedup, closed, partitions, closedThrough
+    }
+
+    /// Checks that the POD rows have the layout the format copies.
+    /// Invariant: the row structs declare explicit padding, so size == stride == these values.
+    static func checkLayouts() {
+        precondition(MemoryLayout<AuditRow>.size == 32 && MemoryLayout<AuditRow>.stride == 32, "AuditRow layout")
+        precondition(MemoryLayout<GatewayRow>.size == 32 && MemoryLayout<GatewayRow>.stride == 32, "GatewayRow layout")
+        precondition(MemoryLayout<PeriodStatsRow>.size == 48 && MemoryLayout<PeriodStatsRow>.stride == 48, "PeriodStatsRow layout")
+    }
+
+    /// Encodes the state.
+    package static func encode(_ state: PartitionState) -> [UInt8] {
+        checkLayouts()
+        let estimate = headerSize + trailerSize + 8 * 64 + state.strings.arena.count + 4 * state.strings.count
+            + 32 * (state.auditRows.count + state.gatewayRows.count) + (48 + 31 * 8) * state.stats.count
+            + state.dedup.memoryBytes + 8 * state.closed.count
+            + state.partitions.reduce(0) { $0 + 32 + $1.key.topic.utf8.count }
+        var w = ByteWriter(capacity: estimate)
+        w.raw(magic.withUnsafeBytes { Array($0) })
+        w.u16(version)
+        w.u16(0)
+        w.u32(9)
+        w.u64(0)  // payload length, patched below
+
+        func section(_ tag: Tag, _ body: (inout ByteWriter) -> Void) {
+            w.u32(tag.rawValue)
+            w.u32(0)
+            let lengthAt = w.bytes.count
+            w.u64(0)
+            let start = w.bytes.count
+            body(&w)
+            w.align8()
+            w.patchU64(UInt64(w.bytes.count - start), at: lengthAt)
+        }
+
+        section(.counters) { w in
+            w.i64(state.records)
+            w.i64(state.duplicates)
+            w.i64(state.late)
+            w.i64(state.quarantined)
+        }
+        section(.strings) { w in
+            w.u64(UInt64(state.strings.count))
+            w.raw(state.strings.ends)
+            w.align8()
+            w.u64(UInt64(state.strings.arena.count))
+            w.raw(state.strings.arena)
+        }
+        section(.audit) { w in
+            w.u64(UInt64(state.auditRows.count))
+            w.raw(state.auditRows)
+        }
+        section(.gateway) { w in
+            w.u64(UInt64(state.gatewayRows.count))
+            w.raw(state.gatewayRows)
+        }
+        section(.stats) { w in
+            w.u64(UInt64(state.stats.count))
+            w.raw(state.stats)
+            w.raw(state.dayCounts)
+        }
+        section(.dedup) { w in
+            w.u64(UInt64(state.dedup.capacity))
+            w.u64(UInt64(state.dedup.count))
+            w.raw(state.dedup.keys)
+            w.raw(state.dedup.refs)
+        }
+        section(.closed) { w in
+            let closed = state.closed.sorted { ($0.ob, $0.period) < ($1.ob, $1.period) }
+            w.u64(UInt64(closed.count))
+            for key in closed {
+                w.u32(key.ob)
+                w.u32(UInt32(bitPattern: key.period))
+            }
+        }
+        section(.partitions) { w in
+            w.u64(UInt64(state.partitions.count))
+            for p in state.partitions {
+                let topic = Array(p.key.topic.utf8)
+                w.u32(UInt32(topic.count))
+                w.u32(UInt32(bitPattern: p.key.partition))
+                w.i64(p.watermarkMs)
+                w.i64(p.nextOffset)
+                w.raw(topic)
+                w.align8()
+            }
+        }
+        section(.closedThrough) { w in
+            let marks = state.closedThrough.sorted { $0.key < $1.key }
+            w.u64(UInt64(marks.count))
+            for (ob, period) in marks {
+                w.u32(ob)
+                w.u32(UInt32(bitPattern: period))
+            }
+        }
+        w.patchU64(UInt64(w.bytes.count - headerSize), at: 16)
+        let crc = w.bytes.withUnsafeBytes { crc32(of: $0) }
+        w.u32(crc)
+        w.raw(trailerMagic)
+        return w.bytes
+    }
+
+    /// zlib CRC-32 of `bytes`.
+    package static func crc32(of bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard let base = bytes.baseAddress else { return 0 }
+        // crc32_z reads exactly `count` bytes from `base`; the pointer does not escape.
+        return UInt32(truncatingIfNeeded: crc32_z(0, base.assumingMemoryBound(to: UInt8.self), bytes.count))
+    }
+
+    /// Decodes a checkpoint; `source` (the file) goes into errors.
+    /// - Throws: `.emptyFile`, `.truncated`, `.corrupt` (magic, sections), `.newerVersion`,
+    ///   `.checksumMismatch`.
+    package static func decode(_ bytes: UnsafeRawBufferPointer, zones: OBTimeZones, source: String) throws(AggregationError) -> PartitionState {
+        checkLayouts()
+        guard bytes.count > 0 else { throw AggregationError(.emptyFile, "checkpoint file is empty", source: source) }
+        guard bytes.count >= headerSize else {
+            throw AggregationError(.truncated, "checkpoint has \(bytes.count) bytes, shorter than its header", source: source)
+        }
+        guard bytes.prefix(8).elementsEqual(magic) else {
+            throw AggregationError(.corrupt, "not a checkpoint (magic is not AURACKPT)", source: source)
+        }
+        var header = ByteReader(bytes, from: 8, source: source)
+        let version = try header.u16("version")
+        guard version <= Self.version else {
+            throw AggregationError(.newerVersion, "checkpoint format version \(version) is newer than \(Self.version), which this build reads", source: source)
+        }
+        _ = try header.u16("flags")
+        let sectionCount = try header.u32("section count")
+        let payload = try header.u64("payload length")
+        guard payload <= UInt64(bytes.count), bytes.count >= headerSize + Int(payload) + trailerSize else {
+            throw AggregationError(.truncated, "checkpoint is \(bytes.count) bytes but declares \(headerSize + Int(min(payload, UInt64(Int32.max))) + trailerSize)", source: source)
+        }
+        let bodyEnd = headerSize + Int(payload)
+        guard bytes.count == bodyEnd + trailerSize else {
+            throw AggregationError(.corrupt, "checkpoint has \(bytes.count - bodyEnd - trailerSize) bytes after its trailer", source: source)
+        }
+        let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: bodyEnd, as: UInt32.self))
+        let actual = crc32(of: UnsafeRawBufferPointer(rebasing: bytes[0..<bodyEnd]))
+        guard stored == actual, bytes[(bodyEnd + 4)...].elementsEqual(trailerMagic) else {
+            throw AggregationError(.checksumMismatch, "checkpoint checksum mismatch (stored \(hex(stored)), computed \(hex(actual)))", source: source)
+        }
+
+        var state = PartitionState(zones: zones)
+        var reader = ByteReader(bytes, from: headerSize, end: bodyEnd, source: source)
+        var seen: Set<UInt32> = []
+        for _ in 0..<sectionCount {
+            let tag = try reader.u32("section tag")
+            _ = try reader.u32("section reserved")
+            let length = try reader.u64("section length")
+            guard length <= UInt64(reader.remaining) else { throw reader.fail("section \(tag) length \(length)") }
+            var s = ByteReader(bytes, from: reader.offset, end: reader.offset + Int(length), source: source)
+            reader.offset += Int(length)
+            seen.insert(tag)
+            switch Tag(rawValue: tag) {
+            case .counters:
+                state.records = try s.i64("records")
+                state.duplicates = try s.i64("duplicates")
+                state.late = try s.i64("late")
+                state.quarantined = try s.i64("quarantined")
+            case .strings:
+                let n = try s.count(4, "strings")
+                let ends = try s.raw(UInt32.self, count: n, "string ends")
+                try s.skipTo8()
+                let arenaCount = try s.count(1, "arena")
+                let arena = try s.raw(UInt8.self, count: arenaCount, "arena")
+                guard let table = InternTable(arena: arena, ends: ends) else { throw s.fail("string offsets") }
+                state.strings = table
+            case .audit:
+                let n = try s.count(32, "audit rows")
+                state.auditRows = try s.raw(AuditRow.self, count: n, "audit rows")
+            case .gateway:
+                let n = try s.count(32, "gateway rows")
+                state.gatewayRows = try s.raw(GatewayRow.self, count: n, "gateway rows")
+            case .stats:
+                let n = try s.count(48 + 31 * 8, "statistics")
+                state.stats = try s.raw(PeriodStatsRow.self, count: n, "statistics")
+                state.dayCounts = try s.raw(Int64.self, count: n * 31, "day counts")
+            case .dedup:
+                let capacity = try s.count(20, "dedup capacity")
+                let count = Int(try s.u64("dedup count"))
+                let keys = try s.raw(UInt64.self, count: 2 * capacity, "dedup keys")
+                let refs = try s.raw(UInt32.self, count: capacity, "dedup refs")
+                guard let table = DedupTable(rawKeys: keys, rawRefs: refs, count: count) else {
+                    throw s.fail("dedup table shape (capacity \(capacity), count \(count))")
+                }
+                state.dedup = table
+            case .closed:
+                let n = try s.count(8, "closed periods")
+                for _ in 0..<n {
+                    let ob = try s.u32("closed ob")
+                    let period = Int32(bitPattern: try s.u32("closed period"))
+                    state.closed.insert(PeriodKey(ob: ob, period: period))
+                }
+            case .partitions:
+                let n = try s.count(24, "partitions")
+                for _ in 0..<n {
+                    let topicLength = Int(try s.u32("topic length"))
+                    let partition = Int32(bitPattern: try s.u32("partition"))
+                    let watermark = try s.i64("watermark")
+                    let next = try s.i64("next offset")
+                    try s.need(topicLength, "topic")
+                    let topic = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[s.offset..<(s.offset + topicLength)]), as: UTF8.self)
+                    s.offset += topicLength
+                    try s.skipTo8()
+                    state.partitions.append(PartitionProgress(key: PartitionKey(topic: topic, partition: partition),
+                                                              watermarkMs: watermark, nextOffset: next))
+                }
+            case .closedThrough:
+                let n = try s.count(8, "closed-through marks")
+                for _ in 0..<n {
+                    let ob = try s.u32("closed-through ob")
+                    state.closedThrough[ob] = Int32(bitPattern: try s.u32("closed-through period"))
+                }
+            case nil:
+                continue  // unknown section of a compatible writer
+            }
+        }
+        let required: Set<UInt32> = Set((1...9).map { UInt32($0) })
+        guard required.isSubset(of: seen) else {
+            throw AggregationError(.corrupt, "checkpoint lacks sections \(required.subtracting(seen).sorted())", source: source)
+        }
+        try validateReferences(state, source: source)
+        var loaded = state
+        guard loaded.rebuildIndexes() else {
+            throw AggregationError(.corrupt, "checkpoint rows repeat a key or name an unknown string", source: source)
+        }
+        return loaded
+    }
+
+    /// Every dedup reference and closed period must point inside the loaded arrays.
+    private static func validateReferences(_ state: PartitionState, source: String) throws(AggregationError) {
+        let audit = state.auditRows.count
+        let gateway = state.gatewayRows.count
+        var bad = false
+        state.dedup.forEach { _, raw in
+            let ref = DedupRef(rawValue: raw)
+            if ref.row >= (ref.isGateway ? gateway : audit) { bad = true }
+        }
+        let strings = UInt32(state.strings.count)
+        if state.closed.contains(where: { $0.ob >= strings }) || state.closedThrough.keys.contains(where: { $0 >= strings }) {
+            bad = true
+        }
+        if bad { throw AggregationError(.corrupt, "checkpoint references rows or strings it does not hold", source: source) }
+    }
+
+    private static func hex(_ v: UInt32) -> String {
+        let s = String(v, radix: 16)
+        return String(repeating: "0", count: 8 - s.count) + s
+    }
+}

@@ -1,0 +1,283 @@
+/// Aggregates, dedup set, watermarks, closed periods and offsets of one Kafka partition (or of
+/// several, after `merge`).
+///
+/// A value type: the daemon owns one per assigned partition and mutates it from one thread.
+/// Strings (OBs, components, apps) are interned per state, so a state is self-contained in
+/// its checkpoint; `merge` maps the other state's ids through their strings.
+///
+/// Counting rules:
+/// - an event's period is the calendar month of its time in its OB's zone (`OBTimeZones`);
+/// - a key already in the dedup set is a duplicate: counted in `duplicates` only;
+/// - a new key whose (OB, period) is closed is *late*: counted in a row with `billedIn` set to
+///   the OB's next open period, so the invoice of that period bills it as an adjustment;
+/// - statistics per (OB, period): first/last event time over every copy received, unique
+///   events, events per local day, duplicates, late events.
+package struct PartitionState: Sendable {
+    /// Time zones of the OBs.
+    package let zones: OBTimeZones
+    /// Interned strings of this state.
+    package internal(set) var strings = InternTable()
+
+    package internal(set) var auditRows: [AuditRow] = []
+    var auditIndex = RowIndex()
+    package internal(set) var gatewayRows: [GatewayRow] = []
+    var gatewayIndex = RowIndex()
+    package internal(set) var stats: [PeriodStatsRow] = []
+    var statsIndex = RowIndex()
+    /// The last statistics row used (events come in runs of one OB and period).
+    var lastStats: (key: PeriodKey, row: Int)?
+    /// 31 counters per `stats` row: unique events per local day of month.
+    package internal(set) var dayCounts: [Int64] = []
+    package internal(set) var dedup = DedupTable()
+    /// Closed (OB, period) pairs, closed one by one (`markClosed`).
+    package internal(set) var closed: Set<PeriodKey> = []
+    /// Per OB: every period up to this one (raw value) is closed, events or not
+    /// (`markClosedThrough`, `closeReadyPeriods`).
+    package internal(set) var closedThrough: [UInt32: Int32] = [:]
+    /// Progress of every partition this state covers.
+    package internal(set) var partitions: [PartitionProgress] = []
+
+    /// Events offered to `ingest` that decoded (unique, duplicate and late alike).
+    package internal(set) var records: Int64 = 0
+    /// Copies dropped as duplicates.
+    package internal(set) var duplicates: Int64 = 0
+    /// Unique events that arrived for a closed period.
+    package internal(set) var late: Int64 = 0
+    /// Messages that could not be decoded or placed (see `recordQuarantined`).
+    package internal(set) var quarantined: Int64 = 0
+
+    /// Calendar of each interned OB id (filled on first sight), with a period hint.
+    var calendarByID: [PeriodCalendar?] = []
+    var hintByID: [Int] = []
+
+    /// An empty state.
+    package init(zones: OBTimeZones) {
+        self.zones = zones
+    }
+
+    /// What `ingest` did with an event.
+    package enum Outcome: Equatable, Sendable {
+        case counted
+        case duplicate
+        case late
+    }
+
+    // MARK: Partitions
+
+    /// The index of `key` among `partitions`, adding it when new. Pass it to `ingest`.
+    package mutating func source(_ key: PartitionKey) -> Int {
+        if let index = partitions.firstIndex(where: { $0.key == key }) { return index }
+        partitions.append(PartitionProgress(key: key))
+        return partitions.count - 1
+    }
+
+    /// Records that the message at `offset` of partition `source` has been processed
+    /// (counted, dropped or quarantined): the partition resumes at `offset + 1`.
+    package mutating func markConsumed(source: Int, offset: Int64) {
+        if offset + 1 > partitions[source].nextOffset { partitions[source].nextOffset = offset + 1 }
+    }
+
+    /// Counts a message that could not be decoded or placed; the caller logs/quarantines it.
+    package mutating func recordQuarantined(source: Int, offset: Int64? = nil) {
+        quarantined += 1
+        if let offset { markConsumed(source: source, offset: offset) }
+    }
+
+    // MARK: Ingest
+
+    /// Counts one audit event of partition `source`.
+    /// - Throws: `AggregationError` when the OB has no time zone or the time is outside the
+    ///   calendar window; nothing is counted then (quarantine the message).
+    @discardableResult
+    package mutating func ingest(_ event: AuditEvent, source: Int) throws(AggregationError) -> Outcome {
+        let obID = strings.intern(event.ob)
+        let (period, day) = try place(obID: obID, timeMs: event.timeMs)
+        let fp = Fingerprint.audit(interactionID: event.interactionID, componentID: event.componentID)
+        return try count(fp: fp, obID: obID, period: period, day: day, timeMs: event.timeMs, source: source) {
+            state, billedIn in
+            let component = state.strings.intern(event.componentID)
+            let app = event.app.map { state.strings.intern($0) } ?? nullStringID
+            let row = state.auditRow(AuditRowKey(ob: obID, component: component, app: app, period: period.rawValue,
+                                                 billedIn: billedIn, service: event.service))
+            state.auditRows[row].count += 1
+            return DedupRef(gateway: false, nlp: false, day: day, row: row)
+        }
+    }
+
+    /// Counts one gateway message of partition `source` (see the audit overload).
+    @discardableResult
+    package mutating func ingest(_ event: GatewayEvent, source: Int) throws(AggregationError) -> Outcome {
+        let obID = strings.intern(event.ob)
+        let (period, day) = try place(obID: obID, timeMs: event.timeMs)
+        let fp = Fingerprint.gateway(messageID: event.messageID)
+        return try count(fp: fp, obID: obID, period: period, day: day, timeMs: event.timeMs, source: source) {
+            state, billedIn in
+            let app = event.app.map { state.strings.intern($0) } ?? nullStringID
+            let row = state.gatewayRow(GatewayRowKey(ob: obID, app: app, period: period.rawValue, billedIn: billedIn))
+            state.gatewayRows[row].messages += 1
+            if event.nlp { state.gatewayRows[row].nlpMessages += 1 }
+            return DedupRef(gateway: true, nlp: event.nlp, day: day, row: row)
+        }
+    }
+
+    /// The shared part of `ingest`: watermark, statistics, dedup, lateness.
+    /// `addToRow` counts the event in its row and returns the dedup reference.
+    private mutating func count(
+        fp: Fingerprint, obID: UInt32, period: Period, day: Int, timeMs: Int64, source: Int,
+        addToRow: (inout PartitionState, Int32) throws(AggregationError) -> DedupRef
+    ) throws(AggregationError) -> Outcome {
+        precondition(partitions.indices.contains(source), "source must come from source(_:)")  // programming error
+        records += 1
+        if timeMs > partitions[source].watermarkMs { partitions[source].watermarkMs = timeMs }
+        let key = PeriodKey(ob: obID, period: period.rawValue)
+        let statsRow = statsRow(key)
+        if timeMs < stats[statsRow].firstEventMs { stats[statsRow].firstEventMs = timeMs }
+        if timeMs > stats[statsRow].lastEventMs { stats[statsRow].lastEventMs = timeMs }
+        let slot: Int
+        switch dedup.probe(fp) {
+        case .vacant(let vacant):
+            slot = vacant
+        case .found(let existing):
+            duplicates += 1
+            let dupStats = self.statsRow(of: DedupRef(rawValue: existing))
+            stats[dupStats].duplicates += 1
+            return .duplicate
+        }
+        guard auditRows.count < DedupRef.maxRows - 1, gatewayRows.count < DedupRef.maxRows - 1 else {
+            throw AggregationError(.capacity, "more than \(DedupRef.maxRows) aggregate rows in one state")
+        }
+        var billedIn: Int32 = 0
+        if isClosed(key) {
+            var next = period.rawValue + 1
+            while isClosed(PeriodKey(ob: obID, period: next)) { next += 1 }
+            billedIn = next
+        }
+        let ref = try addToRow(&self, billedIn)
+        dedup.fill(slot, fp, ref: ref.rawValue)  // addToRow does not touch `dedup`
+        stats[statsRow].events += 1
+        dayCounts[statsRow * 31 + day - 1] += 1
+        if billedIn != 0 {
+            stats[statsRow].late += 1
+            late += 1
+            return .late
+        }
+        return .counted
+    }
+
+    /// Whether (ob, period) is closed, one by one or through a later period.
+    func isClosed(_ key: PeriodKey) -> Bool {
+        if let through = closedThrough[key.ob], key.period <= through { return true }
+        return closed.contains(key)
+    }
+
+    /// Period and local day of an event of OB `obID`.
+    private mutating func place(obID: UInt32, timeMs: Int64) throws(AggregationError) -> (Period, Int) {
+        let i = Int(obID)
+        if i >= calendarByID.count {
+            calendarByID.append(contentsOf: repeatElement(nil, count: i + 1 - calendarByID.count))
+            hintByID.append(contentsOf: repeatElement(-1, count: i + 1 - hintByID.count))
+        }
+        if calendarByID[i] == nil {
+            let ob = strings.string(obID)
+            guard let calendar = zones.calendar(forOB: ob) else {
+                throw AggregationError(.unknownTimeZone, "OB \"\(ob)\" has no time zone", source: ob)
+            }
+            calendarByID[i] = calendar
+        }
+        let calendar = calendarByID[i]!  // set just above
+        let period = try calendar.period(ofUTCMillis: timeMs, hint: &hintByID[i])
+        return (period, calendar.localDay(ofUTCMillis: timeMs))
+    }
+
+    /// The calendar of an interned OB.
+    func calendar(obID: UInt32) -> PeriodCalendar? {
+        zones.calendar(forOB: strings.string(obID))
+    }
+
+    // MARK: Rows
+
+    mutating func auditRow(_ key: AuditRowKey) -> Int {
+        if let row = auditIndex.find(key, keyOf: { auditRows[$0].key }) { return row }
+        auditRows.append(AuditRow(count: 0, ob: key.ob, component: key.component, app: key.app,
+                                  period: key.period, billedIn: key.billedIn, service: key.service))
+        let rows = auditRows
+        auditIndex.insert(key, row: rows.count - 1, keyOf: { rows[$0].key })
+        return rows.count - 1
+    }
+
+    mutating func gatewayRow(_ key: GatewayRowKey) -> Int {
+        if let row = gatewayIndex.find(key, keyOf: { gatewayRows[$0].key }) { return row }
+        gatewayRows.append(GatewayRow(messages: 0, nlpMessages: 0, ob: key.ob, app: key.app,
+                                      period: key.period, billedIn: key.billedIn))
+        let rows = gatewayRows
+        gatewayIndex.insert(key, row: rows.count - 1, keyOf: { rows[$0].key })
+        return rows.count - 1
+    }
+
+    mutating func statsRow(_ key: PeriodKey) -> Int {
+        if let last = lastStats, last.key == key { return last.row }
+        let row: Int
+        if let found = findStats(key) {
+            row = found
+        } else {
+            stats.append(PeriodStatsRow(firstEventMs: .max, lastEventMs: .min, events: 0, duplicates: 0, late: 0,
+                                        ob: key.ob, period: key.period))
+            dayCounts.append(contentsOf: repeatElement(0, count: 31))
+            let rows = stats
+            statsIndex.insert(key, row: rows.count - 1, keyOf: { PeriodKey(ob: rows[$0].ob, period: rows[$0].period) })
+            row = rows.count - 1
+        }
+        lastStats = (key, row)
+        return row
+    }
+
+    /// The statistics row of `key`, if any.
+    func findStats(_ key: PeriodKey) -> Int? {
+        statsIndex.find(key, keyOf: { PeriodKey(ob: stats[$0].ob, period: stats[$0].period) })
+    }
+
+    /// (OB, period) of the row a dedup reference points at.
+    func periodKey(of ref: DedupRef) -> PeriodKey {
+        if ref.isGateway {
+            let row = gatewayRows[ref.row]
+            return PeriodKey(ob: row.ob, period: row.period)
+        }
+        let row = auditRows[ref.row]
+        return PeriodKey(ob: row.ob, period: row.period)
+    }
+
+    /// Statistics row of the period a dedup reference belongs to (created if missing).
+    mutating func statsRow(of ref: DedupRef) -> Int {
+        statsRow(periodKey(of: ref))
+    }
+
+    /// Rebuilds the row and statistics indexes from the row arrays (after loading).
+    /// - Returns: `false` when two rows have the same key or an id is not interned.
+    mutating func rebuildIndexes() -> Bool {
+        let n = UInt32(strings.count)
+        auditIndex = RowIndex()
+        for (i, row) in auditRows.enumerated() {
+            guard row.ob < n, row.component < n, row.app < n || row.app == nullStringID,
+                  auditIndex.find(row.key, keyOf: { auditRows[$0].key }) == nil
+            else { return false }
+            auditIndex.insert(row.key, row: i, keyOf: { auditRows[$0].key })
+        }
+        gatewayIndex = RowIndex()
+        for (i, row) in gatewayRows.enumerated() {
+            guard row.ob < n, row.app < n || row.app == nullStringID,
+                  gatewayIndex.find(row.key, keyOf: { gatewayRows[$0].key }) == nil
+            else { return false }
+            gatewayIndex.insert(row.key, row: i, keyOf: { gatewayRows[$0].key })
+        }
+        statsIndex = RowIndex()
+        lastStats = nil
+        for (i, row) in stats.enumerated() {
+            let key = PeriodKey(ob: row.ob, period: row.period)
+            guard row.ob < n, findStats(key) == nil else { return false }
+            statsIndex.insert(key, row: i, keyOf: { PeriodKey(ob: stats[$0].ob, period: stats[$0].period) })
+        }
+        calendarByID = []
+        hintByID = []
+        return dayCounts.count == stats.count * 31
+    }
+}

@@ -1,0 +1,118 @@
+/// Parses event timestamps (`AURA_TM`, `MESSAGE_TM`) straight from their bytes.
+///
+/// Accepted form: `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM)`. The result is the instant in
+/// milliseconds since the Unix epoch, UTC; digits below the millisecond are truncated.
+/// No Foundation date parsing: this runs once per event on the hot path.
+package enum EventTime {
+    /// Parses `bytes` as an ISO-8601 timestamp with offset.
+    /// - Parameter field: the field name, used in the error message.
+    /// - Throws: `AggregationError(.malformedField)` naming the field and the text.
+    package static func parseMillis(_ bytes: UnsafeRawBufferPointer, field: StaticString) throws(AggregationError) -> Int64 {
+        if let value = parseOrNil(bytes) { return value }
+        throw malformed(bytes, field: field)
+    }
+
+    /// The parser behind `parseMillis`; `nil` when the text is malformed.
+    package static func parseOrNil(_ b: UnsafeRawBufferPointer) -> Int64? {
+        let n = b.count
+        // Shortest: "YYYY-MM-DDTHH:MM:SSZ" (20); longest: 19 + 1 + 9 + 6 = 35.
+        guard n >= 20, n <= 35 else { return nil }
+        // One bounds check above; the reads below stay inside `0..<n`.
+        @inline(__always) func digit(_ i: Int) -> Int64? {
+            let c = b[i] &- 0x30
+            return c < 10 ? Int64(c) : nil
+        }
+        @inline(__always) func two(_ i: Int) -> Int64? {
+            guard let h = digit(i), let l = digit(i + 1) else { return nil }
+            return h * 10 + l
+        }
+        guard let y1 = two(0), let y2 = two(2), b[4] == 0x2D, let month = two(5), b[7] == 0x2D,
+              let day = two(8), b[10] == 0x54, let hour = two(11), b[13] == 0x3A,
+              let minute = two(14), b[16] == 0x3A, let second = two(17)
+        else { return nil }
+        let year = y1 * 100 + y2
+        guard month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month),
+              hour <= 23, minute <= 59, second <= 59
+        else { return nil }
+        var i = 19
+        var millis: Int64 = 0
+        if b[i] == 0x2E {  // '.'
+            i += 1
+            var digits = 0
+            while i < n, let d = digit(i) {
+                if digits < 3 { millis = millis * 10 + d }
+                digits += 1
+                i += 1
+            }
+            guard digits >= 1, digits <= 9 else { return nil }
+            while digits < 3 {
+                millis *= 10
+                digits += 1
+            }
+        }
+        guard i < n else { return nil }
+        var offsetMinutes: Int64 = 0
+        switch b[i] {
+        case 0x5A:  // 'Z'
+            i += 1
+        case 0x2B, 0x2D:  // '+', '-'
+            guard n - i == 6, let oh = two(i + 1), b[i + 3] == 0x3A, let om = two(i + 4),
+                  oh <= 23, om <= 59
+            else { return nil }
+            offsetMinutes = oh * 60 + om
+            if b[i] == 0x2D { offsetMinutes = -offsetMinutes }
+            i += 6
+        default:
+            return nil
+        }
+        guard i == n else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let localSeconds = days * 86_400 + hour * 3_600 + minute * 60 + second
+        return (localSeconds - offsetMinutes * 60) * 1_000 + millis
+    }
+
+    static func malformed(_ bytes: UnsafeRawBufferPointer, field: StaticString) -> AggregationError {
+        let shown = bytes.prefix(64)
+        var text = String(decoding: shown, as: UTF8.self)
+        if bytes.count > 64 { text += "…" }
+        return AggregationError(
+            .malformedField,
+            "\(field) is not an ISO-8601 timestamp with offset (YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)): \"\(text)\"",
+            source: "\(field)")
+    }
+
+    /// Days in `month` of `year` in the proleptic Gregorian calendar.
+    package static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+        switch month {
+        case 2:
+            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+            return leap ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+    package static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The proleptic Gregorian date of a count of days since 1970-01-01.
+    package static func civilFromDays(_ z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+
+/// Billing months of one IANA time zone, precomputed as UTC instants.
+///
+/// Foundation's `Calendar` and `TimeZone` run only in `init`; per event, `period(ofUTCMillis:)`
+/// is a binary search over the month starts and `localDay(ofUTCMillis:)` one over the zone's
+/// offset transitions. Immutable, so `Sendable`.
+package final class PeriodCalendar: Sendable {
+    /// The IANA identifier, e.g. `Europe/Madrid`.
+    package let identifier: String
+    /// The first month covered.
+    package let firstPeriod: Period
+    /// `monthStarts[i]` = UTC ms of the start of month `firstPeriod + i`; one extra entry holds
+    /// the end of the last month.
+    let monthStarts: [Int64]
+    /// UTC ms at which the zone's offset changes, ascending (first entry: window start).
+    let transitionStarts: [Int64]
+    /// Offset from UTC in ms in force from `transitionStarts[i]`.
+    let transitionOffsets: [Int64]
+
+    /// Builds the calendar for years `years` (default 1990...2109).
+    /// - Throws: `AggregationError(.unknownTimeZone)` when `identifier` is not an IANA zone.
+    package init(identifier: String, years: ClosedRange<Int> = 1990...2109) throws(AggregationError) {
+        guard let zone = TimeZone(identifier: identifier) else {
+            throw AggregationError(.unknownTimeZone, "unknown IANA time zone \"\(identifier)\"", source: identifier)
+        }
+        self.identifier = identifier
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        firstPeriod = Period(year: years.lowerBound, month: 1)
+        let months = (years.upperBound - years.lowerBound + 1) * 12
+        var starts: [Int64] = []
+        starts.reserveCapacity(months + 1)
+        for index in 0...months {
+            let year = years.lowerBound + index / 12
+            let month = index % 12 + 1
+            // Noon of the 15th is inside the month whatever the zone's rules.
+            let probe = DateComponents(year: year, month: month, day: 15, hour: 12)
+            guard let mid = calendar.date(from: probe),
+                  let interval = calendar.dateInterval(of: .month, for: mid)
+            else {
+                throw AggregationError(.unknownTimeZone, "cannot compute month starts of \(identifier)", source: identifier)
+            }
+            starts.append(Self.millis(interval.start))
+        }
+        monthStarts = starts
+
+        var tStarts: [Int64] = [starts[0]]
+        var tOffsets: [Int64] = [Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(starts[0]) / 1000))) * 1000]
+        var cursor = Date(timeIntervalSince1970: Double(starts[0]) / 1000)
+        let end = starts[months]
+        while let next = zone.nextDaylightSavingTimeTransition(after: cursor), Self.millis(next) < end {
+            let offset = Int64(zone.secondsFromGMT(for: next)) * 1000
+            if offset != tOffsets[tOffsets.count - 1] {
+                tStarts.append(Self.millis(next))
+                tOffsets.append(offset)
+            }
+            guard next > cursor else { break }
+            cursor = next
+        }
+        transitionStarts = tStarts
+        transitionOffsets = tOffsets
+    }
+
+    private static func millis(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    /// The last month covered.
+    package var lastPeriod: Period { Period(rawValue: firstPeriod.rawValue + Int32(monthStarts.count - 2)) }
+
+    /// The billing month containing the instant.
+    /// - Throws: `AggregationError(.timeOutOfRange)` outside the precomputed window.
+    package func period(ofUTCMillis t: Int64) throws(AggregationError) -> Period {
+        guard let index = monthIndex(t) else { throw outOfRange(t) }
+        return Period(rawValue: firstPeriod.rawValue + Int32(index))
+    }
+
+    /// Like `period(ofUTCMillis:)`, starting from `hint` (the previous answer's month index),
+    /// which it updates: events arrive nearly in order, so this is usually two comparisons.
+    package func period(ofUTCMillis t: Int64, hint: inout Int) throws(AggregationError) -> Period {
+        let h = hint
+        if h >= 0, h + 1 < monthStarts.count, monthStarts[h] <= t, t < monthStarts[h + 1] {
+            return Period(rawValue: firstPeriod.rawValue + Int32(h))
+        }
+        guard let index = monthIndex(t) else { throw outOfRange(t) }
+        hint = index
+        return Period(rawValue: firstPeriod.rawValue + Int32(index))
+    }
+
+    /// Index `i` with `monthStarts[i] <= t < monthStarts[i + 1]`.
+    private func monthIndex(_ t: Int64) -> Int? {
+        guard let first = monthStarts.first, let last = monthStarts.last, t >= first, t < last else { return nil }
+        var lo = 0
+        var hi = monthStarts.count - 1  // invariant: starts[lo] <= t < starts[hi]
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if monthStarts[mid] <= t { lo = mid } else { hi = mid }
+        }
+        return lo
+    }
+
+    private func outOfRange(_ t: Int64) -> AggregationError {
+        AggregationError(
+            .timeOutOfRange,
+            "event time \(t) ms is outside the months \(firstPeriod)...\(lastPeriod) covered for \(identifier)",
+            source: identifier)
+    }
+
+    /// UTC ms of the first instant of `period` (nil outside the window).
+    package func start(of period: Period) -> Int64? {
+        let i = Int(period.rawValue - firstPeriod.rawValue)
+        guard i >= 0, i + 1 < monthStarts.count else { return nil }
+        return monthStarts[i]
+    }
+
+    /// UTC ms just past the last instant of `period` (the start of the next month).
+    package func end(of period: Period) -> Int64? {
+        let i = Int(period.rawValue - firstPeriod.rawValue)
+        guard i >= 0, i + 1 < monthStarts.count else { return nil }
+        return monthStarts[i + 1]
+    }
+
+    /// The zone's offset from UTC in ms at the instant.
+    package func offsetMillis(atUTCMillis t: Int64) -> Int64 {
+        var lo = 0
+        var hi = transitionStarts.count
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if transitionStarts[mid] <= t { lo = mid } else { hi = mid }
+        }
+        return transitionOffsets[lo]
+    }
+
+    /// Day of the month (1...31) of the instant in this zone.
+    package func localDay(ofUTCMillis t: Int64) -> Int {
+        let local = t + offsetMillis(atUTCMillis: t)
+        let days = local >= 0 ? local / 86_400_000 : (local - 86_399_999) / 86_400_000
+        return Int(EventTime.civilFromDays(days).day)
+    }
+}

@@ -1,0 +1,119 @@
+import Testing
+@testable import Aggregation
+
+@Suite("DedupTable")
+struct DedupTableTests {
+    func fp(_ rng: inout SplitMix64) -> Fingerprint {
+        Fingerprint(lo: rng.next() | 1, hi: rng.next())
+    }
+
+    @Test("insert reports the stored reference of a present key and leaves it unchanged")
+    func insertLookup() {
+        var table = DedupTable()
+        var rng = SplitMix64(seed: 1)
+        var keys: [Fingerprint] = []
+        for i in 0..<50_000 {
+            let k = fp(&rng)
+            keys.append(k)
+            #expect(table.insert(k, ref: UInt32(i)) == nil)
+        }
+        #expect(table.count == 50_000)
+        for (i, k) in keys.enumerated() {
+            #expect(table.lookup(k) == UInt32(i))
+            #expect(table.insert(k, ref: 999_999) == UInt32(i))
+        }
+        #expect(table.count == 50_000)
+        #expect(table.lookup(Fingerprint(lo: 12345, hi: 678)) == nil)
+    }
+
+    @Test("1M keys at the maximum load factor use at most 24 bytes per key")
+    func memoryPerKey() {
+        var table = DedupTable(minimumCount: 1_000_000)
+        let capacity = table.capacity
+        let fill = DedupTable.maxCount(capacity: capacity)
+        #expect(fill >= 1_000_000)
+        var rng = SplitMix64(seed: 2)
+        for i in 0..<fill { table.insert(fp(&rng), ref: UInt32(i & 0xFFFF)) }
+        #expect(table.capacity == capacity)  // filled to the limit without growing
+        #expect(table.count == fill)
+        let perKey = Double(table.memoryBytes) / Double(table.count)
+        #expect(perKey <= 24, "\(perKey) bytes per key")
+        // One more key grows the table.
+        table.insert(fp(&rng), ref: 0)
+        #expect(table.capacity > capacity)
+    }
+
+    @Test("removeAll(where:) drops exactly the matching references")
+    func removal() {
+        var table = DedupTable()
+        var rng = SplitMix64(seed: 3)
+        var keys: [(Fingerprint, UInt32)] = []
+        for i in 0..<10_000 {
+            let k = fp(&rng)
+            keys.append((k, UInt32(i % 10)))
+            table.insert(k, ref: UInt32(i % 10))
+        }
+        table.removeAll { $0 == 3 || $0 == 7 }
+        #expect(table.count == 8_000)
+        for (k, ref) in keys {
+            #expect(table.lookup(k) == (ref == 3 || ref == 7 ? nil : ref))
+        }
+    }
+
+    @Test("raw arrays rebuild the same table; inconsistent shapes are refused")
+    func rawRebuild() throws {
+        var table = DedupTable()
+        var rng = SplitMix64(seed: 4)
+        for i in 0..<1000 { table.insert(fp(&rng), ref: UInt32(i)) }
+        let copy = try #require(DedupTable(rawKeys: table.keys, rawRefs: table.refs, count: table.count))
+        var pairs: [Fingerprint: UInt32] = [:]
+        table.forEach { pairs[$0] = $1 }
+        for (k, ref) in pairs { #expect(copy.lookup(k) == ref) }
+        #expect(DedupTable(rawKeys: table.keys, rawRefs: table.refs, count: table.count + 1) == nil)
+        #expect(DedupTable(rawKeys: Array(table.keys.dropLast(2)), rawRefs: table.refs, count: table.count) == nil)
+    }
+}
+
+@Suite("ByteHash")
+struct ByteHashTests {
+    @Test("fingerprints delimit the two parts and separate the domains")
+    func delimiting() {
+        func audit(_ a: String, _ b: String) -> Fingerprint {
+            withBytes(a) { a in withBytes(b) { b in Fingerprint.audit(interactionID: a, componentID: b) } }
+        }
+        #expect(audit("ab", "c") != audit("a", "bc"))
+        #expect(audit("abc", "") != audit("", "abc"))
+        #expect(audit("i-1", "comp") == audit("i-1", "comp"))
+        let gateway = withBytes("i-1") { Fingerprint.gateway(messageID: $0) }
+        #expect(gateway != audit("i-1", ""))
+    }
+
+    @Test("no collisions among 1M similar keys, in either 64-bit half")
+    func noCollisions() {
+        var lows = Set<UInt64>()
+        var highs = Set<UInt64>()
+        for i in 0..<1_000_000 {
+            let f = withBytes("2b9c1f0e-\(i)-interaction") { a in withBytes("aura-comp-\(i % 60)") { b in
+                Fingerprint.audit(interactionID: a, componentID: b)
+            } }
+            lows.insert(f.lo)
+            highs.insert(f.hi)
+        }
+        #expect(lows.count == 1_000_000)
+        #expect(highs.count == 1_000_000)
+    }
+
+    @Test("every input byte and length changes the 64-bit hash")
+    func avalancheSmoke() {
+        let base = [UInt8](repeating: 0x61, count: 40)
+        let h0 = base.withUnsafeBytes { ByteHash.hash64($0) }
+        for i in 0..<40 {
+            var changed = base
+            changed[i] ^= 1
+            #expect(changed.withUnsafeBytes { ByteHash.hash64($0) } != h0)
+        }
+        for n in 0..<40 {
+            #expect(Array(base.prefix(n)).withUnsafeBytes { ByteHash.hash64($0) } != h0)
+        }
+    }
+}

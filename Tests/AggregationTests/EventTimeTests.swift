@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import Aggregation
+
+@Suite("EventTime")
+struct EventTimeTests {
+    /// Independent oracle: Foundation's calendar in UTC.
+    func oracle(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, ms: Int64 = 0, offsetMinutes: Int = 0) -> Int64 {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let date = calendar.date(from: DateComponents(year: y, month: mo, day: d, hour: h, minute: mi, second: s))!
+        return Int64(date.timeIntervalSince1970) * 1000 + ms - Int64(offsetMinutes) * 60_000
+    }
+
+    @Test("parses Z, positive and negative offsets, with and without fractions")
+    func parsesForms() throws {
+        #expect(try ms("2026-10-31T23:59:58.123-03:00") == oracle(2026, 10, 31, 23, 59, 58, ms: 123, offsetMinutes: -180))
+        #expect(try ms("2026-10-31T23:59:58.123+01:00") == oracle(2026, 10, 31, 23, 59, 58, ms: 123, offsetMinutes: 60))
+        #expect(try ms("2026-10-31T23:59:58Z") == oracle(2026, 10, 31, 23, 59, 58))
+        #expect(try ms("2026-10-31T23:59:58+00:00") == oracle(2026, 10, 31, 23, 59, 58))
+        #expect(try ms("2026-10-01T00:00:00.5+05:45") == oracle(2026, 10, 1, 0, 0, 0, ms: 500, offsetMinutes: 345))
+        #expect(try ms("2026-10-01T00:00:00.123456Z") == oracle(2026, 10, 1, 0, 0, 0, ms: 123))
+        #expect(try ms("2026-10-01T00:00:00.999999999Z") == oracle(2026, 10, 1, 0, 0, 0, ms: 999))
+        #expect(try ms("2024-02-29T12:00:00-09:30") == oracle(2024, 2, 29, 12, 0, 0, offsetMinutes: -570))
+        #expect(try ms("1969-12-31T23:59:59.001Z") == -999)
+        #expect(try ms("2000-03-01T00:00:00Z") == oracle(2000, 3, 1, 0, 0, 0))
+    }
+
+    @Test("agrees with Foundation on random instants and offsets")
+    func randomAgreement() throws {
+        var rng = SplitMix64(seed: 42)
+        for _ in 0..<2000 {
+            let y = Int.random(in: 1971...2099, using: &rng)
+            let mo = Int.random(in: 1...12, using: &rng)
+            let d = Int.random(in: 1...28, using: &rng)
+            let h = Int.random(in: 0...23, using: &rng)
+            let mi = Int.random(in: 0...59, using: &rng)
+            let s = Int.random(in: 0...59, using: &rng)
+            let milli = Int.random(in: 0...999, using: &rng)
+            let off = Int.random(in: -14 * 60...14 * 60, using: &rng)
+            func p2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            let sign = off < 0 ? "-" : "+"
+            let text = "\(y)-\(p2(mo))-\(p2(d))T\(p2(h)):\(p2(mi)):\(p2(s)).\(String(format: "%03d", milli))\(sign)\(p2(abs(off) / 60)):\(p2(abs(off) % 60))"
+            #expect(try ms(text) == oracle(y, mo, d, h, mi, s, ms: Int64(milli), offsetMinutes: off), "\(text)")
+        }
+    }
+
+    @Test("rejects malformed stamps with an error naming the field and the text", arguments: [
+        "", "2026-10-31", "2026-10-31T23:59:58", "2026-10-31 23:59:58Z", "2026-13-01T00:00:00Z",
+        "2026-02-29T00:00:00Z", "2026-10-32T00:00:00Z", "2026-10-31T24:00:00Z", "2026-10-31T23:60:00Z",
+        "2026-10-31T23:59:60Z", "2026-10-31T23:59:58.Z", "2026-10-31T23:59:58.1234567890Z",
+        "2026-10-31T23:59:58+0100", "2026-10-31T23:59:58+01", "2026-10-31T23:59:58+24:00",
+        "2026-10-31T23:59:58+01:60", "2026-10-31T23:59:58Zx", "2026-1a-31T23:59:58Z", "+026-10-31T23:59:58Z",
+        "2026-10-31T23:59:58z", "2026-10-31T23:59:58.123+01:00 ",
+    ])
+    func rejectsMalformed(_ text: String) {
+        do {
+            _ = try withBytes(text) { try EventTime.parseMillis($0, field: "MESSAGE_TM") }
+            Issue.record("accepted \"\(text)\"")
+        } catch let error as AggregationError {
+            #expect(error.code == .malformedField)
+            #expect(error.message.contains("MESSAGE_TM"))
+            #expect(error.message.contains("\"\(text)\""))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test("civil date conversions round-trip over four centuries")
+    func civilRoundTrip() {
+        var day: Int64 = -200_000
+        while day < 200_000 {
+            let (y, m, d) = EventTime.civilFromDays(day)
+            #expect(EventTime.daysFromCivil(year: y, month: m, day: d) == day)
+            day += 7
+        }
+    }
+}

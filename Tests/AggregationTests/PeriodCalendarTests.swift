@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+@testable import Aggregation
+
+@Suite("PeriodCalendar")
+struct PeriodCalendarTests {
+    func calendar(_ zone: String) throws -> PeriodCalendar { try OBTimeZones.sharedCalendar(zone) }
+
+    @Test("2026-10-31T23:30:00Z is November in Madrid and October in São Paulo")
+    func specExample() throws {
+        let t = try ms("2026-10-31T23:30:00Z")
+        #expect(try calendar("Europe/Madrid").period(ofUTCMillis: t) == Period(year: 2026, month: 11))
+        #expect(try calendar("America/Sao_Paulo").period(ofUTCMillis: t) == Period(year: 2026, month: 10))
+    }
+
+    /// Month starts written by hand from the zones' rules (tzdata 2025).
+    @Test("month starts match the zones' rules, both sides of each boundary", arguments: [
+        ("Europe/Madrid", 2026, 11, "2026-10-31T23:00:00Z"),       // CET after the Oct 25 change
+        ("Europe/Madrid", 2026, 10, "2026-09-30T22:00:00Z"),       // CEST
+        ("Europe/Madrid", 2026, 4, "2026-03-31T22:00:00Z"),        // CEST since Mar 29
+        ("Europe/London", 2026, 11, "2026-11-01T00:00:00Z"),
+        ("Europe/London", 2026, 10, "2026-09-30T23:00:00Z"),
+        ("America/Sao_Paulo", 2026, 11, "2026-11-01T03:00:00Z"),   // no DST since 2019
+        ("America/Sao_Paulo", 2018, 12, "2018-12-01T02:00:00Z"),   // DST (−02) in 2018
+        ("America/Sao_Paulo", 2019, 3, "2019-03-01T03:00:00Z"),    // DST ended Feb 17, 2019
+        ("Australia/Sydney", 2026, 11, "2026-10-31T13:00:00Z"),    // AEDT (+11) since Oct 4
+        ("Australia/Sydney", 2026, 4, "2026-03-31T13:00:00Z"),     // still AEDT on Apr 1
+        ("Australia/Sydney", 2026, 5, "2026-04-30T14:00:00Z"),     // AEST (+10) after Apr 5
+        ("Asia/Kathmandu", 2026, 11, "2026-10-31T18:15:00Z"),      // +05:45
+        ("America/Caracas", 2016, 6, "2016-06-01T04:00:00Z"),      // −04 after May 1, 2016
+        ("America/Caracas", 2016, 4, "2016-04-01T04:30:00Z"),      // −04:30 before
+        ("America/Santiago", 2026, 10, "2026-10-01T03:00:00Z"),    // −03 (DST since Sep 6)
+    ])
+    func monthStarts(_ zone: String, _ year: Int, _ month: Int, _ start: String) throws {
+        let cal = try calendar(zone)
+        let period = Period(year: year, month: month)
+        let s = try ms(start)
+        #expect(cal.start(of: period) == s)
+        #expect(cal.end(of: period.previous) == s)
+        #expect(try cal.period(ofUTCMillis: s) == period)
+        #expect(try cal.period(ofUTCMillis: s - 1) == period.previous)
+        #expect(cal.localDay(ofUTCMillis: s) == 1)
+        #expect(cal.localDay(ofUTCMillis: s - 1) == EventTime.daysInMonth(year: Int64(period.previous.year), month: Int64(period.previous.month)).asInt)
+    }
+
+    @Test("periods and local days agree with Foundation every 20 minutes of 2026 in six zones", arguments: [
+        "Europe/Madrid", "America/Sao_Paulo", "Australia/Sydney", "Asia/Kathmandu", "America/Santiago", "Europe/London",
+    ])
+    func agreesWithFoundation(_ zone: String) throws {
+        let cal = try calendar(zone)
+        var foundation = Calendar(identifier: .gregorian)
+        foundation.timeZone = TimeZone(identifier: zone)!
+        var t = try ms("2026-01-01T00:00:00Z")
+        let end = try ms("2027-01-01T00:00:00Z")
+        var hint = -1
+        while t < end {
+            let parts = foundation.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(t) / 1000))
+            let expected = Period(year: parts.year!, month: parts.month!)
+            #expect(try cal.period(ofUTCMillis: t, hint: &hint) == expected)
+            #expect(cal.localDay(ofUTCMillis: t) == parts.day!)
+            t += 20 * 60_000 + 7
+        }
+    }
+
+    @Test("DST change days: the repeated hour stays on the same local day")
+    func dstDays() throws {
+        let madrid = try calendar("Europe/Madrid")
+        // 2026-10-25 03:00 CEST → 02:00 CET: 00:30Z and 01:30Z are both 02:30 local on the 25th.
+        #expect(madrid.localDay(ofUTCMillis: try ms("2026-10-25T00:30:00Z")) == 25)
+        #expect(madrid.localDay(ofUTCMillis: try ms("2026-10-25T01:30:00Z")) == 25)
+        #expect(madrid.localDay(ofUTCMillis: try ms("2026-10-25T22:59:59.999Z")) == 25)
+        #expect(madrid.localDay(ofUTCMillis: try ms("2026-10-25T23:00:00Z")) == 26)
+        #expect(madrid.offsetMillis(atUTCMillis: try ms("2026-10-25T00:59:59Z")) == 7_200_000)
+        #expect(madrid.offsetMillis(atUTCMillis: try ms("2026-10-25T01:00:00Z")) == 3_600_000)
+    }
+
+    @Test("times outside the window are a clear error")
+    func outOfRange() throws {
+        let cal = try calendar("Europe/Madrid")
+        #expect(throws: AggregationError.self) { try cal.period(ofUTCMillis: try ms("1900-01-01T00:00:00Z")) }
+        #expect(throws: AggregationError.self) { try cal.period(ofUTCMillis: try ms("2500-01-01T00:00:00Z")) }
+        #expect(throws: AggregationError.self) { try PeriodCalendar(identifier: "Mars/Olympus_Mons") }
+    }
+
+    @Test("Period prints and parses YYYY-MM")
+    func periodText() {
+        #expect(Period(year: 2026, month: 1).description == "2026-01")
+        #expect(Period(year: 2026, month: 12).description == "2026-12")
+        #expect(Period(year: 2026, month: 12).next == Period(year: 2027, month: 1))
+        #expect(Period("2026-10") == Period(year: 2026, month: 10))
+        #expect(Period("2026-13") == nil)
+        #expect(Period("202610") == nil)
+    }
+}
+
+extension Int64 {
+    var asInt: Int { Int(self) }
+}

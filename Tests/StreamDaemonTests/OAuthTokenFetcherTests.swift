@@ -1,0 +1,286 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import StreamDaemon
+
+/// The client-credentials token fetcher against a real HTTP endpoint on loopback (a Python
+/// `http.server`), and its wiring into librdkafka's OAUTHBEARER refresh callback against the
+/// embedded mock cluster.
+@Suite("OAuth token fetcher")
+struct OAuthTokenFetcherTests {
+    static let clientID = "aura-billing"
+    static let secret = "s3cr3t-Value_with+chars/="
+    static let scope = "data:Aura_Audit:read data:Aura_Gateway_Message:read"
+    let logger = Logger(label: "test.oauth")
+
+    /// A server plus a fetcher whose secret file holds `secret` followed by a newline.
+    func makeFetcher(path: String = "/token", secret: String = Self.secret) throws -> (LocalTokenServer, OAuthTokenFetcher) {
+        let server = try LocalTokenServer(clientID: Self.clientID, secret: Self.secret, scope: Self.scope)
+        let secretFile = try server.writeFile("client-secret", secret + "\n")
+        let fetcher = try OAuthTokenFetcher(credentials: OAuthClientCredentials(
+            tokenEndpoint: server.url(path),
+            clientID: Self.clientID,
+            clientSecretFile: secretFile,
+            scope: Self.scope,
+            connectTimeoutSeconds: 5,
+            requestTimeoutSeconds: 10
+        ))
+        return (server, fetcher)
+    }
+
+    @Test("a token is fetched with Basic auth, the client-credentials grant and the scope")
+    func fetchesToken() async throws {
+        try await Blocking.run {
+            let (server, fetcher) = try makeFetcher(path: "/token?expires_in=1800")
+            defer { server.stop() }
+            let before = Int64(Date().timeIntervalSince1970 * 1000)
+            let token = try fetcher.fetchToken()
+            let after = Int64(Date().timeIntervalSince1970 * 1000)
+            let requests = try server.requests()
+            #expect(requests.count == 1)
+            let request = try #require(requests.first)
+            #expect(request["user"] as? String == Self.clientID)
+            // The trailing newline of the secret file was not sent.
+            #expect(request["password_ok"] as? Bool == true)
+            #expect(request["content_type"] as? String == "application/x-www-form-urlencoded")
+            #expect(request["grant_type"] as? [String] == ["client_credentials"])
+            #expect(request["scope"] as? [String] == [Self.scope])
+            #expect(token.accessToken == request["issued"] as? String)
+            #expect(token.lifetimeSeconds == 1800)
+            #expect(token.expiryMs >= before - 1000 + 1_800_000 && token.expiryMs <= after + 1_800_000)
+            #expect(!token.description.contains(token.accessToken))
+        }
+    }
+
+    @Test("a wrong secret gives an error naming the endpoint and HTTP 401, without the secret")
+    func wrongSecret() async throws {
+        try await Blocking.run {
+            let wrong = "wrong-secret-1234"
+            let (server, fetcher) = try makeFetcher(secret: wrong)
+            defer { server.stop() }
+            let error = try #require(throws: DaemonError.self) { try fetcher.fetchToken() }
+            #expect(error.code == .oauthToken)
+            #expect(error.source == server.url("/token"))
+            #expect(error.description.contains("HTTP 401"))
+            #expect(error.description.contains("invalid_client"))
+            // The server echoed the presented credentials; they were scrubbed.
+            #expect(!error.description.contains(wrong))
+            #expect(error.description.contains("[redacted]"))
+            #expect(try server.requests().map { $0["status"] as? Int } == [401])
+        }
+    }
+
+    @Test("an HTTP 500 gives an error with the status and the endpoint's error description")
+    func serverError() async throws {
+        try await Blocking.run {
+            let (server, fetcher) = try makeFetcher(path: "/fail/500")
+            defer { server.stop() }
+            let error = try #require(throws: DaemonError.self) { try fetcher.fetchToken() }
+            #expect(error.code == .oauthToken)
+            #expect(error.source == server.url("/fail/500"))
+            #expect(error.description.contains("HTTP 500: server_error: told to fail"))
+            #expect(!error.description.contains(Self.secret))
+        }
+    }
+
+    @Test("a response that is not JSON, or lacks access_token, is a clear error")
+    func malformedResponses() async throws {
+        try await Blocking.run {
+            let (server, fetcher) = try makeFetcher(path: "/malformed")
+            defer { server.stop() }
+            let error = try #require(throws: DaemonError.self) { try fetcher.fetchToken() }
+            #expect(error.code == .oauthResponse)
+            #expect(error.source == server.url("/malformed"))
+            #expect(error.message.contains("not JSON"))
+
+            let noToken = try OAuthTokenFetcher(credentials: OAuthClientCredentials(
+                tokenEndpoint: server.url("/no-token"), clientID: Self.clientID,
+                clientSecretFile: fetcher.credentials.clientSecretFile, scope: Self.scope
+            ))
+            let error2 = try #require(throws: DaemonError.self) { try noToken.fetchToken() }
+            #expect(error2.code == .oauthResponse)
+            #expect(error2.message.contains("access_token"))
+            #expect(try server.requests().count == 2)
+        }
+    }
+
+    @Test("a missing secret file is an error naming the file, and nothing is sent")
+    func missingSecretFile() async throws {
+        try await Blocking.run {
+            let (server, fetcher) = try makeFetcher()
+            defer { server.stop() }
+            let missing = server.directory.appendingPathComponent("no-such-secret").path
+            let broken = try OAuthTokenFetcher(credentials: OAuthClientCredentials(
+                tokenEndpoint: fetcher.credentials.tokenEndpoint, clientID: Self.clientID,
+                clientSecretFile: missing, scope: Self.scope
+            ))
+            let error = try #require(throws: DaemonError.self) { try broken.fetchToken() }
+            #expect(error.code == .oauthCredentials)
+            #expect(error.source == missing)
+            #expect(error.message.contains("No such file"))
+            #expect(try server.requests().isEmpty)
+        }
+    }
+
+    @Test("an unreachable endpoint is an error naming it")
+    func unreachable() async throws {
+        try await Blocking.run {
+            let (server, fetcher) = try makeFetcher()
+            let endpoint = fetcher.credentials.tokenEndpoint
+            server.stop()  // nothing listens on the port any more
+            let error = try #require(throws: DaemonError.self) { try fetcher.fetchToken() }
+            #expect(error.code == .oauthToken)
+            #expect(error.source == endpoint)
+            #expect(error.message.contains("token request failed"))
+        }
+    }
+
+    @Test("after a failure, refreshes fail fast without contacting the endpoint")
+    func failFastAfterFailure() async throws {
+        try await Blocking.run {
+            let (server, fetcher) = try makeFetcher(path: "/fail/503")
+            defer { server.stop() }
+            let first = try #require(throws: DaemonError.self) { try fetcher.refreshToken() }
+            #expect(first.code == .oauthToken)
+            let second = try #require(throws: DaemonError.self) { try fetcher.refreshToken() }
+            #expect(second.code == .oauthBackoff)
+            #expect(second.message.contains("HTTP 503"))
+            #expect(try server.requests().count == 1)
+            let status = fetcher.status
+            #expect(status.requests == 1 && status.failedFast == 1 && status.consecutiveFailures == 1)
+        }
+    }
+
+    @Test("the backoff window starts at 5 s, doubles, caps at 60 s and closes on success")
+    func backoffStateMachine() {
+        #expect((1...7).map { OAuthRefreshState.backoff(afterFailures: $0) }
+            == [.seconds(5), .seconds(10), .seconds(20), .seconds(40), .seconds(60), .seconds(60), .seconds(60)])
+        var state = OAuthRefreshState()
+        let t0 = ContinuousClock.now
+        #expect(state.begin(now: t0) == .request)
+        state.failed("HTTP 500", now: t0)
+        #expect(state.begin(now: t0 + .seconds(4)) == .failFast(retryIn: .seconds(1), lastError: "HTTP 500"))
+        #expect(state.begin(now: t0 + .seconds(5)) == .request)
+        state.failed("HTTP 500", now: t0 + .seconds(5))
+        #expect(state.begin(now: t0 + .seconds(14)) != .request)
+        #expect(state.begin(now: t0 + .seconds(15)) == .request)
+        state.succeeded()
+        #expect(state.begin(now: t0 + .seconds(15)) == .request)
+        #expect(state.consecutiveFailures == 0 && state.requests == 4 && state.failedFast == 2)
+    }
+
+    // MARK: librdkafka wiring
+
+    /// OAUTHBEARER over plaintext against the mock cluster (which has no SASL: authentication
+    /// cannot complete, but the token refresh happens before any connection needs it).
+    func oauthConsumerProperties(_ bootstrap: String) -> [String: String] {
+        [
+            "bootstrap.servers": bootstrap,
+            "group.id": "oauth-wiring",
+            "security.protocol": "SASL_PLAINTEXT",
+            "sasl.mechanisms": "OAUTHBEARER",
+        ]
+    }
+
+    @Test("the consumer's first poll fetches a token through the refresh callback and librdkafka accepts it")
+    func consumerRefreshCallback() async throws {
+        let cluster = try MockKafkaCluster(logger: logger)
+        let bootstrap = cluster.bootstrapServers
+        let logger = self.logger
+        try await Blocking.run {
+            let (server, fetcher) = try makeFetcher()
+            defer { server.stop() }
+            let consumer = try KafkaConsumer(properties: oauthConsumerProperties(bootstrap), tokenProvider: fetcher, logger: logger)
+            #expect(try server.requests().isEmpty, "no token before the first poll")
+            // The refresh is queued at creation and served by the first poll.
+            _ = try consumer.poll(maxMessages: 1, timeoutMs: 100) { _ in }
+            let requests = try server.requests()
+            #expect(requests.count == 1)
+            #expect(requests.first?["user"] as? String == Self.clientID)
+            #expect(requests.first?["password_ok"] as? Bool == true)
+            #expect(requests.first?["scope"] as? [String] == [Self.scope])
+            let status = fetcher.status
+            #expect(status.installed == 1 && status.rejected == 0 && status.consecutiveFailures == 0)
+            // Later polls do not fetch again: the next refresh is due at 80 % of 3600 s.
+            _ = try consumer.poll(maxMessages: 1, timeoutMs: 100) { _ in }
+            #expect(try server.requests().count == 1)
+        }
+        _ = cluster
+    }
+
+    @Test("a failing endpoint is reported to librdkafka, not thrown from poll, and not hammered")
+    func consumerRefreshFailure() async throws {
+        let cluster = try MockKafkaCluster(logger: logger)
+        let bootstrap = cluster.bootstrapServers
+        let logger = self.logger
+        try await Blocking.run {
+            let (server, fetcher) = try makeFetcher(path: "/fail/500")
+            defer { server.stop() }
+            let consumer = try KafkaConsumer(properties: oauthConsumerProperties(bootstrap), tokenProvider: fetcher, logger: logger)
+            for _ in 0..<3 { _ = try consumer.poll(maxMessages: 1, timeoutMs: 100) { _ in } }
+            #expect(try server.requests().map { $0["status"] as? Int } == [500])
+            let status = fetcher.status
+            #expect(status.installed == 0 && status.consecutiveFailures == 1)
+            #expect(status.lastError?.contains("HTTP 500") == true)
+        }
+        _ = cluster
+    }
+
+    @Test("the producer fetches its token on librdkafka's background thread, without polling")
+    func producerBackgroundRefresh() async throws {
+        let cluster = try MockKafkaCluster(logger: logger)
+        let props = oauthConsumerProperties(cluster.bootstrapServers).filter { $0.key != "group.id" }
+        let waiter = LogWaiter(waitingFor: "OAuth token installed")
+        let logger = waiter.logger
+        try await Blocking.run {
+            let (server, fetcher) = try makeFetcher()
+            defer { server.stop() }
+            let producer = try KafkaProducer(properties: props, tokenProvider: fetcher, logger: logger)
+            // Nothing polls the producer: wait (bounded) for the background thread's log line.
+            #expect(waiter.wait(seconds: 15), "messages: \(waiter.messages)")
+            #expect(fetcher.status.installed == 1)
+            #expect(try server.requests().count == 1)
+            _ = producer
+        }
+        _ = cluster
+    }
+
+    @Test("a token provider without OAUTHBEARER is a configuration error")
+    func providerNeedsOAuthBearer() async throws {
+        let (server, fetcher) = try makeFetcher()
+        defer { server.stop() }
+        let error = try #require(throws: DaemonError.self) {
+            try KafkaConsumer(properties: ["bootstrap.servers": "127.0.0.1:1", "group.id": "g"], tokenProvider: fetcher, logger: logger)
+        }
+        #expect(error.code == .kafkaConfig)
+        #expect(try server.requests().isEmpty)
+    }
+
+    // MARK: configuration
+
+    @Test("the configuration builds the fetcher for SASL_SSL and none for PLAINTEXT")
+    func configurationFactory() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("deploy/config.yaml").path
+        let plain = try await DaemonConfiguration.load(path: path, environment: [:])
+        #expect(try plain.makeTokenFetcher() == nil)
+        let sasl = try await DaemonConfiguration.load(path: path, environment: [
+            "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "KAFKA_SECURITY_OAUTH_TOKEN_ENDPOINT": "https://login.example/oauth2/token",
+            "KAFKA_SECURITY_OAUTH_CLIENT_ID": "aura-billing",
+            "KAFKA_SECURITY_OAUTH_CLIENT_SECRET_FILE": "/run/credentials/aura-billing.service/kafka-client-secret",
+            "KAFKA_SECURITY_OAUTH_SCOPE": "data:Aura_Audit:read",
+        ])
+        let fetcher = try #require(try sasl.makeTokenFetcher())
+        #expect(fetcher.credentials == OAuthClientCredentials(
+            tokenEndpoint: "https://login.example/oauth2/token",
+            clientID: "aura-billing",
+            clientSecretFile: "/run/credentials/aura-billing.service/kafka-client-secret",
+            scope: "data:Aura_Audit:read"
+        ))
+        #expect(sasl.consumerProperties["sasl.mechanisms"] == "OAUTHBEARER")
+        #expect(fetcher.formBody() == "grant_type=client_credentials&scope=data%3AAura_Audit%3Aread")
+    }
+}
