@@ -2,7 +2,7 @@
 # Renders invoice workbooks to PDF with LibreOffice (headless), e.g. to eyeball the layout or to
 # prove a workbook opens in LibreOffice.
 #   scripts/render-invoice.sh WORKBOOK.xlsx... [--out DIR]
-# Installs libreoffice-calc through apt when soffice is missing (large: several hundred MB).
+# Installs libreoffice-calc-nogui through apt when soffice is missing (large: several hundred MB).
 set -euo pipefail
 
 out=""
@@ -18,10 +18,10 @@ done
 
 # --- optional dependency: LibreOffice Calc (only installed when missing) ---
 if ! command -v soffice >/dev/null 2>&1 && ! command -v libreoffice >/dev/null 2>&1; then
-  echo "installing libreoffice-calc (apt)..." >&2
+  echo "installing libreoffice-calc-nogui (apt)..." >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends libreoffice-calc >/dev/null
+  apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null
 fi
 office=$(command -v soffice || command -v libreoffice)
 

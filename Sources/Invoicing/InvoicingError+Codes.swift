@@ -19,9 +19,6 @@ extension InvoicingError.Code {
     public static let delivery = Self("delivery")
     /// A configuration file is malformed.
     public static let configuration = Self("configuration")
-}
-
-extension InvoicingError.Code {
     /// A transport failure (connection, timeout) that a retry may cure.
     public static let transport = Self("transport")
 }

@@ -97,6 +97,36 @@ struct CatalogTests {
         #expect(problems.first?.message.contains("YAML syntax") == true)
     }
 
+    @Test("duplicate keys and unknown time zones are reported with their lines")
+    func duplicatesAndTimeZones() throws {
+        let directory = try TestPaths.temporaryDirectory("dup")
+        let duplicate = try TestPaths.write("""
+            catalog_version: "x"
+            effective_from: "2026-01"
+            price_lists:
+              a: { currency: EUR, default_unit_price: "0.1" }
+              a: { currency: EUR, default_unit_price: "0.2" }
+            default_ob: { price_list: a }
+            """, to: directory, name: "dup.yaml")
+        let problems = TariffCatalogSet.validate(path: duplicate)
+        #expect(problems.count == 1)
+        #expect(problems.first?.line == 4 && problems.first?.message.contains("duplicated key(s) 'a'") == true)
+
+        let zone = try TestPaths.write("""
+            catalog_version: "x"
+            effective_from: "2026-01"
+            price_lists:
+              a: { currency: EUR, default_unit_price: "0.1" }
+            obs:
+              ESP: { price_list: a, time_zone: Europe/Madrid }
+              BRA: { price_list: a, time_zone: Mars/Olympus }
+            default_ob: { price_list: a }
+            """, to: directory, name: "zone.yml")
+        let zoneProblems = TariffCatalogSet.validate(path: zone)
+        #expect(zoneProblems.map(\.line) == [7])
+        #expect(zoneProblems.first?.message.contains("Mars/Olympus") == true)
+    }
+
     @Test("in a directory, the latest effective_from not after the period applies")
     func selectsByEffectiveMonth() throws {
         let directory = try TestPaths.temporaryDirectory("dir")

@@ -75,6 +75,19 @@ struct CloseTests {
         #expect(totals["currency"] as? String == "EUR")
     }
 
+    @Test("input files are hashed like sha256sum, streaming past the 1 MiB chunk size")
+    func inputFileHash() throws {
+        let directory = try TestPaths.temporaryDirectory("input")
+        let path = directory + "/replay.avro"
+        var bytes = Data(count: (1 << 20) + 12_345)
+        for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 31 &+ 7) }
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let file = try InvoiceInputs.InputFile(hashing: path)
+        #expect(file.path == path)
+        #expect(file.sha256 == (try sha256Hex(bytes)))
+        #expect(throws: InvoicingError.self) { try InvoiceInputs.InputFile(hashing: directory + "/missing") }
+    }
+
     func sha256Hex(_ data: Data) throws -> String {
         // Independent implementation: coreutils' sha256sum.
         let path = try TestPaths.temporaryDirectory("sha") + "/blob"

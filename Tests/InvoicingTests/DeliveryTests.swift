@@ -27,6 +27,16 @@ struct DeliveryTests {
         #expect(text == expected.joined(separator: "\n"))
     }
 
+    @Test("Shared Key string to sign matches the example of Azure's \"Authorize with Shared Key\" page")
+    func documentedExample() {
+        // GET https://myaccount.blob.core.windows.net/mycontainer?restype=container&comp=metadata&timeout=20
+        let text = AzureSharedKey.stringToSign(
+            method: "GET", path: "/mycontainer", query: [("restype", "container"), ("comp", "metadata"), ("timeout", "20")],
+            headers: [("x-ms-date", "Fri, 26 Jun 2015 23:39:12 GMT"), ("x-ms-version", "2015-02-21")], account: "myaccount")
+        #expect(text == "GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:Fri, 26 Jun 2015 23:39:12 GMT\nx-ms-version:2015-02-21\n"
+                + "/myaccount/mycontainer\ncomp:metadata\nrestype:container\ntimeout:20")
+    }
+
     @Test("Shared Key signature matches an independent HMAC (Python hmac)")
     func signatureMatchesOpenSSL() throws {
         let signer = try AzureSharedKey(account: "acct", base64Key: Self.key)

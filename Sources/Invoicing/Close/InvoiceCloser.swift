@@ -7,7 +7,8 @@ public import Foundation
 /// result becomes a new revision (`aura-invoice-ESP-2026-10-r2.xlsx` + `manifest-r2.json`), never an
 /// overwrite. The workbook is written before its manifest; a revision counts only once its manifest
 /// exists, so a crash between the two is repaired by the next close. Synchronous and blocking: call
-/// it off the cooperative pool.
+/// it off the cooperative pool, and serialize closes of the same OB and period (revision numbers
+/// are chosen from the directory's contents).
 public struct InvoiceCloser: Sendable {
     public let invoicesDirectory: String
     public let pricer: InvoicePricer

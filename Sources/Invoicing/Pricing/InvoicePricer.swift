@@ -45,12 +45,14 @@ public struct InvoicePricer: Sendable {
 
         // Requests: all gateway messages at the request price.
         var totalRequests: Int64 = 0
+        var totalNLP: Int64 = 0
         var requestLines: [PricedInvoice.RequestLine] = []
         for row in input.requests.sorted(by: { ($0.app ?? "") < ($1.app ?? "") }) {
             guard row.messages >= 0, row.nlpMessages >= 0 else {
                 throw InvoicingError(.pricing, "negative message count for app \(row.app ?? "-")", source: input.ob)
             }
             totalRequests = try Self.add(totalRequests, row.messages)
+            totalNLP = try Self.add(totalNLP, row.nlpMessages)
             requestLines.append(.init(appID: row.app ?? "", appName: row.app.map { names.apps[$0] ?? $0 } ?? "",
                                       messages: row.messages, nlpMessages: row.nlpMessages))
         }
@@ -101,7 +103,7 @@ public struct InvoicePricer: Sendable {
         return PricedInvoice(
             ob: input.ob, country: names.countries[input.ob] ?? input.ob, period: input.period, currency: currency,
             model: tariff.model, catalogVersion: tariff.catalogVersion, catalogSHA256: tariff.catalogSHA256,
-            catalogFile: tariff.catalogFile, totalRequests: totalRequests, totalQueries: totalQueries,
+            catalogFile: tariff.catalogFile, totalRequests: totalRequests, totalQueries: totalQueries, totalNLPMessages: totalNLP,
             components: componentLines, usage: usage, requests: requestLines,
             requestUnitPrice: tariff.priceList.requestPrice,
             totals: .init(components: componentsTotal, requests: requestsAmount, monthlyFee: fee,

@@ -60,6 +60,7 @@ public struct PricedInvoice: Sendable, Hashable {
     public var catalogFile: String
     public var totalRequests: Int64
     public var totalQueries: Int64
+    public var totalNLPMessages: Int64
     public var components: [ComponentLine]
     public var usage: [UsageLine]
     public var requests: [RequestLine]

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Parses one catalog YAML text into a ``TariffCatalog``, collecting every problem with its line.
@@ -20,7 +21,7 @@ struct TariffCatalogParser {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            problems.append(CatalogProblem(file: file, line: Self.line(of: error), message: "YAML syntax: \(error)"))
+            problems.append(CatalogProblem(file: file, line: Self.line(of: error), message: Self.message(of: error)))
             return nil
         } catch {
             problems.append(CatalogProblem(file: file, line: 0, message: "YAML syntax: \(error)"))
@@ -207,8 +208,8 @@ struct TariffCatalogParser {
         }
         let currency = lists[listName]?.currency
         let timeZone = optionalString(node, "time_zone", context: context)
-        if let timeZone, !Self.looksLikeTimeZone(timeZone) {
-            problem(node["time_zone"], "\(context): time_zone '\(timeZone)' is not an IANA zone name such as Europe/Madrid")
+        if let timeZone, TimeZone(identifier: timeZone) == nil {
+            problem(node["time_zone"], "\(context): time_zone '\(timeZone)' is not a known IANA zone such as Europe/Madrid")
         }
         return OBTariff(priceList: listName, timeZone: timeZone,
                         model: optionalString(node, "model", context: context),
@@ -308,17 +309,27 @@ struct TariffCatalogParser {
         text.utf8.count == 3 && text.utf8.allSatisfy { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
     }
 
-    static func looksLikeTimeZone(_ text: String) -> Bool {
-        if text == "UTC" { return true }
-        return text.contains("/") && !text.contains(" ") && !text.hasPrefix("/") && !text.hasSuffix("/")
-    }
-
     static func line(of error: YamlError) -> Int {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
             return mark.line
+        case .duplicatedKeysInMapping(_, let context):
+            return context.mark.line
         default:
             return 0
+        }
+    }
+
+    /// A one-line description of a YAML error (Yams' own repeats the whole document).
+    static func message(of error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
+             .composer(let context, let problem, _, _):
+            return "YAML syntax: \(problem)" + (context.map { " (\($0.text))" } ?? "")
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "duplicated key(s) \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in the mapping starting here"
+        default:
+            return "YAML syntax: \(error)"
         }
     }
 }

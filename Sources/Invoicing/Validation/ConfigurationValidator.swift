@@ -74,7 +74,7 @@ package struct ConfigurationValidator {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            return Report(problems: [CatalogProblem(file: file, line: TariffCatalogParser.line(of: error), message: "YAML syntax: \(error)")])
+            return Report(problems: [CatalogProblem(file: file, line: TariffCatalogParser.line(of: error), message: TariffCatalogParser.message(of: error))])
         } catch {
             return Report(problems: [CatalogProblem(file: file, line: 0, message: "YAML syntax: \(error)")])
         }

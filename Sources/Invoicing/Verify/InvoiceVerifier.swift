@@ -144,7 +144,9 @@ public struct InvoiceVerifier: Sendable {
                 let queries = integer(components.value("C", row), "Components!C\(row)")
                 guard let amount = money(components.value("F", row), "Components!F\(row)") else { continue }
                 componentAmounts.append(amount)
-                componentQueries &+= queries ?? 0
+                let (sum, overflow) = componentQueries.addingReportingOverflow(queries ?? 0)
+                if overflow { problems.append("Components queries overflow at row \(row)") }
+                componentQueries = sum
                 if amount.significantDecimals > currency.minorUnit {
                     problems.append("Components!F\(row) \(amount) is not rounded to \(currency.minorUnit) decimals")
                 }

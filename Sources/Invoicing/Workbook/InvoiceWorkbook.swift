@@ -84,14 +84,12 @@ public struct InvoiceWorkbook: Sendable {
     func requests() -> WorksheetXML {
         var sheet = WorksheetXML(freezeHeader: true)
         sheet.append(Self.requestsHeader.map(SheetCell.label))
-        var nlp: Int64 = 0
         for line in invoice.requests {
-            nlp &+= line.nlpMessages
             sheet.append([line.appID.isEmpty ? .empty : .text(line.appID), line.appName.isEmpty ? .empty : .text(line.appName),
                           .integer(line.messages), .integer(line.nlpMessages)])
         }
         sheet.append([])
-        sheet.append([.label(Self.requestsPricedLabels[0]), .empty, .integer(invoice.totalRequests), .integer(nlp)])
+        sheet.append([.label(Self.requestsPricedLabels[0]), .empty, .integer(invoice.totalRequests), .integer(invoice.totalNLPMessages)])
         sheet.append([.label(Self.requestsPricedLabels[1]), .empty, .price(invoice.requestUnitPrice)])
         sheet.append([.label(Self.requestsPricedLabels[2]), .empty, .amount(invoice.totals.requests)])
         return sheet
