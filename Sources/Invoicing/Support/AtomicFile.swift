@@ -1,12 +1,12 @@
-import Foundation
+package import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Durable file writes: temporary file, fsync, rename, fsync of the directory.
-enum AtomicFile {
+package enum AtomicFile {
     /// Writes `data` to `path` atomically; an existing file at `path` is replaced only by the rename.
-    static func write(_ data: Data, to path: String) throws(InvoicingError) {
+    package static func write(_ data: Data, to path: String) throws(InvoicingError) {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -44,7 +44,7 @@ enum AtomicFile {
     }
 
     /// Creates `path` and its parents.
-    static func makeDirectory(_ path: String) throws(InvoicingError) {
+    package static func makeDirectory(_ path: String) throws(InvoicingError) {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {

@@ -212,6 +212,19 @@ struct DaemonConfiguration: Sendable {
         ))
     }
 
+    /// librdkafka properties for the dead-letter producer: brokers and security, plus the
+    /// pass-through properties that are not consumer-only.
+    var producerProperties: [String: String] {
+        var props: [String: String] = ["bootstrap.servers": kafka.brokers, "compression.codec": "lz4"]
+        if kafka.security.protocol == .saslSSL {
+            props["security.protocol"] = "SASL_SSL"
+            props["sasl.mechanisms"] = "OAUTHBEARER"
+        }
+        let consumerOnly: Set<String> = ["group.id", "auto.offset.reset", "enable.partition.eof", "partition.assignment.strategy", "session.timeout.ms", "fetch.wait.max.ms", "max.poll.interval.ms"]
+        for (k, v) in kafka.properties where !consumerOnly.contains(k) { props[k] = v }
+        return props
+    }
+
     /// librdkafka properties for the consumer, security included.
     var consumerProperties: [String: String] {
         var props: [String: String] = [

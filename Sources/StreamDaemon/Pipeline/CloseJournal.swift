@@ -1,0 +1,57 @@
+import Foundation
+import Invoicing
+
+/// The durable record of a period close, written before the period is marked closed.
+///
+/// "Closed at" is the instant the close was first recorded: a rerun after a crash (or a second
+/// close of the same period) reuses it, so the workbook and manifest come out byte-identical.
+struct CloseJournal: Codable, Equatable {
+    var ob: String
+    var period: String
+    var closedAtMs: Int64
+    var forced: Bool
+    /// Next offset of every partition when the period was frozen (the manifest's inputs).
+    var offsets: [InvoiceInputs.OffsetRange]
+    /// Set once the invoice files are written and delivered.
+    var done: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case ob, period, closedAtMs = "closed_at_ms", forced, offsets, done
+    }
+
+    var closedAt: Date { Date(timeIntervalSince1970: Double(closedAtMs) / 1000) }
+
+    static func path(stateDir: String, ob: String, period: String) -> String {
+        "\(stateDir)/closes/\(ob)-\(period).json"
+    }
+
+    /// The journal of (ob, period), nil when the period was never closed.
+    static func load(stateDir: String, ob: String, period: String) throws -> CloseJournal? {
+        let path = path(stateDir: stateDir, ob: ob, period: period)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        do {
+            return try JSONDecoder().decode(CloseJournal.self, from: data)
+        } catch {
+            throw DaemonError(.close, "damaged close journal: \(error)", source: path)
+        }
+    }
+
+    /// Every journal in the state directory.
+    static func all(stateDir: String) throws -> [CloseJournal] {
+        let dir = "\(stateDir)/closes"
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        return try files.compactMap { file in
+            let stem = file.dropLast(5)
+            guard stem.count == 11 else { return nil }  // ESP-2026-10
+            return try load(stateDir: stateDir, ob: String(stem.prefix(3)), period: String(stem.suffix(7)))
+        }
+    }
+
+    /// Writes the journal durably (temporary file, fsync, rename, fsync of the directory).
+    func save(stateDir: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try AtomicFile.makeDirectory("\(stateDir)/closes")
+        try AtomicFile.write(try encoder.encode(self), to: Self.path(stateDir: stateDir, ob: ob, period: period))
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Invoicing
+import Logging
+import Synchronization
+
+/// The tariff catalogs and dimension names invoices are priced and labelled with, swapped as a
+/// whole on SIGHUP: a reload that fails validation keeps the previous ones.
+final class InvoicingContext: Sendable {
+    struct Snapshot: Sendable {
+        var catalogs: TariffCatalogSet?
+        var dimensions: DimensionNames
+        var loadedAt: Date
+    }
+
+    let tariffsPath: String?
+    let dimensionsDir: String?
+    private let current: Mutex<Snapshot>
+
+    /// Loads both; throws (naming the file) when either is invalid.
+    init(tariffsPath: String?, dimensionsDir: String?) throws {
+        self.tariffsPath = tariffsPath
+        self.dimensionsDir = dimensionsDir
+        current = Mutex(try Self.load(tariffsPath: tariffsPath, dimensionsDir: dimensionsDir))
+    }
+
+    var snapshot: Snapshot { current.withLock { $0 } }
+
+    /// Re-reads catalogs and dimensions; on any problem keeps the old ones and rethrows.
+    func reload() throws {
+        let fresh = try Self.load(tariffsPath: tariffsPath, dimensionsDir: dimensionsDir)
+        current.withLock { $0 = fresh }
+    }
+
+    static func load(tariffsPath: String?, dimensionsDir: String?) throws -> Snapshot {
+        var catalogs: TariffCatalogSet?
+        if let tariffsPath {
+            let problems = TariffCatalogSet.validate(path: tariffsPath)
+            if !problems.isEmpty {
+                throw DaemonError(.configuration, problems.map { "\($0)" }.joined(separator: "; "), source: tariffsPath)
+            }
+            catalogs = try TariffCatalogSet(path: tariffsPath)
+        }
+        let dimensions = try dimensionsDir.map { try DimensionNames.load(directory: $0) } ?? DimensionNames()
+        return Snapshot(catalogs: catalogs, dimensions: dimensions, loadedAt: Date())
+    }
+}
