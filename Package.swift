@@ -136,6 +136,7 @@ let package = Package(
             name: "StreamDaemonTests",
             dependencies: [
                 "StreamDaemon",
+                "Aggregation",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
