@@ -110,6 +110,11 @@ struct Daemon {
     }
 
     func run() async throws {
+        try await makeServiceGroup().run()
+    }
+
+    /// The consumer, HTTP server and signal handler, wired; SIGTERM/SIGINT shut it down.
+    func makeServiceGroup() throws -> ServiceGroup {
         let configuration = self.configuration
         let zones = try timeZones()
         let schemas = try schemaSource()
@@ -191,7 +196,7 @@ struct Daemon {
             "brokers": "\(configuration.kafka.brokers)", "group": "\(configuration.kafka.groupID)",
             "state_dir": "\(configuration.stateDir)", "http": "\(configuration.httpAddress)",
         ])
-        try await ServiceGroup(configuration: groupConfiguration).run()
+        return ServiceGroup(configuration: groupConfiguration)
     }
 
     /// Splits `host:port` (IPv6 in brackets).

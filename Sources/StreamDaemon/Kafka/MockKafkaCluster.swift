@@ -37,7 +37,11 @@ final class MockKafkaCluster: @unchecked Sendable {
         }
         // An idle producer without bootstrap servers carries the mock cluster's bookkeeping.
         let conf = try RDKafkaConfig.make(["log_level": "3"])
-        let context = Unmanaged.passRetained(RDKafkaClientContext(log: RDKafkaLog(logger: logger)))
+        // The cluster's own handle reconnects to the mock brokers while they are torn down and
+        // logs that as an error: only its critical lines are worth showing.
+        var quiet = logger
+        quiet.logLevel = .critical
+        let context = Unmanaged.passRetained(RDKafkaClientContext(log: RDKafkaLog(logger: quiet)))
         rd_kafka_conf_set_opaque(conf, context.toOpaque())
         RDKafkaLog.install(on: conf)
         var errstr = [CChar](repeating: 0, count: 512)

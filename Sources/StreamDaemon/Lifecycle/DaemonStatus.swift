@@ -9,6 +9,10 @@ final class DaemonStatus: Sendable {
         var brokerReachable = true
         var checkpointWritable = true
         var stopping = false
+        /// Sum of the assigned partitions' next offsets (messages consumed, for offsets from 0).
+        var consumedOffsets: Int64 = 0
+        /// Sum of the assigned partitions' lag, when known.
+        var lagTotal: Int64 = 0
     }
 
     private let state = Mutex(State())

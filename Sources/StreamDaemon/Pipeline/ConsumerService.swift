@@ -186,17 +186,25 @@ final class ConsumerService: Service, Sendable {
 
     private func updateLag(consumer: KafkaConsumer, engine: BillingEngine) {
         var known = !engine.slots.isEmpty
+        var consumed: Int64 = 0
+        var lagTotal: Int64 = 0
         for p in engine.progress {
             let gauges = metrics.partition(p.key)
+            consumed += max(0, p.nextOffset)
             if let lag = Self.lag(consumer: consumer, engine: engine, p.key) {
                 gauges.lag.set(to: Double(lag))
+                lagTotal += lag
             } else {
                 known = false
             }
             if let wm = p.watermarkMs { gauges.watermark.set(to: Double(wm) / 1000) }
             gauges.nextOffset.set(to: Double(p.nextOffset))
         }
-        status.update { $0.lagKnown = known }
+        status.update {
+            $0.lagKnown = known
+            $0.consumedOffsets = consumed
+            $0.lagTotal = lagTotal
+        }
     }
 }
 
