@@ -140,6 +140,7 @@ obs:
   BHR: { price_list: bhd-standard, time_zone: Asia/Bahrain, model: "flat fee + usage" }
 
 default_ob: { price_list: eur-standard, model: "pay-per-use" }
+
 """#
 
     /// `deploy/schemas/Aura_Audit.avsc`, verbatim: the writer schema of id 1.
@@ -268,6 +269,7 @@ default_ob: { price_list: eur-standard, model: "pay-per-use" }
     }
   ]
 }
+
 """#
 
     /// `deploy/schemas/Aura_Gateway_Message.avsc`, verbatim: the writer schema of id 3.
@@ -362,5 +364,6 @@ default_ob: { price_list: eur-standard, model: "pay-per-use" }
     }
   ]
 }
+
 """#
 }
