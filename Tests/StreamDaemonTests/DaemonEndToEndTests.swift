@@ -44,6 +44,19 @@ struct DaemonEndToEndTests {
         let (status, body) = try harness.http("/admin/close?period=2026-10&force=true", method: "POST", token: harness.adminToken)
         #expect(status == 200, "close failed: \(body)\n\(harness.log)")
         let report = try JSONDecoder().decode(CloseReport.self, from: Data(body.utf8))
+
+        // A second close, through `aura-billing close`, rewrites nothing and names the same files.
+        let cli = Process()
+        cli.executableURL = DaemonHarness.executable
+        cli.arguments = ["close", "--config", harness.configPath, "--period", "2026-10"]
+        let cliOut = Pipe()
+        cli.standardOutput = cliOut
+        try cli.run()
+        let again = try JSONDecoder().decode(CloseReport.self, from: cliOut.fileHandleForReading.readToEnd() ?? Data())
+        cli.waitUntilExit()
+        #expect(cli.terminationStatus == 0)
+        #expect(again.closed.map(\.workbook).sorted() == report.closed.map(\.workbook).sorted())
+        #expect(again.closed.allSatisfy { !$0.written && $0.revision == 1 })
         #expect(harness.stop(signal: SIGTERM) == 0)
 
         // Aggregates in the checkpoints equal the generator's independent count, exactly.

@@ -1,11 +1,11 @@
 import CCurl
-import Foundation
+package import Foundation
 
 /// One blocking HTTP exchange through a libcurl easy handle (no shared state between calls).
 ///
 /// Transport failures (connection refused, timeouts, resets) throw `InvoicingError` with code
 /// `.transport`, which callers treat as retryable; anything else is `.delivery`.
-enum CurlTransport {
+package enum CurlTransport {
     /// libcurl's global initialisation, done once before the first handle.
     /// (`3` is CURL_GLOBAL_ALL = SSL | WIN32; the macro is not imported into Swift.)
     private static let globalInit: CURLcode = curl_global_init(3)
@@ -16,7 +16,7 @@ enum CurlTransport {
         var headers: [String: String] = [:]
     }
 
-    static func perform(method: String, url: String, headers: [String], body: Data?,
+    package static func perform(method: String, url: String, headers: [String], body: Data?,
                         timeoutMilliseconds: Int) throws(InvoicingError) -> HTTPResponse {
         guard globalInit == CURLE_OK else {
             throw InvoicingError(.delivery, "curl_global_init failed (\(globalInit.rawValue))")

@@ -1,9 +1,9 @@
-import Foundation
+package import Foundation
 
 /// A response received through ``CurlTransport``.
-struct HTTPResponse: Sendable {
-    var status: Int
+package struct HTTPResponse: Sendable {
+    package var status: Int
     /// Header names lower-cased; the last value wins.
-    var headers: [String: String]
-    var body: Data
+    package var headers: [String: String]
+    package var body: Data
 }
