@@ -14,13 +14,6 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .path
 
-private let perOperation = Benchmark.Configuration(
-    metrics: [.wallClock, .throughput, .mallocCountTotal],
-    scalingFactor: .kilo,
-    maxDuration: .seconds(2),
-    maxIterations: 20_000
-)
-
 /// A mutable value shared by a benchmark's setup hook and its body (both run on the benchmark's
 /// thread, one after the other).
 final class Box<Value> {
@@ -66,7 +59,7 @@ func fixtureEvents() throws -> [AuditEvent] {
     }
     // Never deallocated: the events borrow it for the life of the process.
     let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: blocks.count, alignment: 8)
-    storage.copyMemory(from: UnsafeRawBufferPointer(start: blocks, count: blocks.count))
+    blocks.withUnsafeBytes { storage.copyMemory(from: $0) }
     let buffer = UnsafeRawBufferPointer(storage)
     let extractor = try AuditEventExtractor()
     let decoder = try extractor.decoder(writer: reader.writerSchema)
@@ -83,6 +76,12 @@ func fixtureEvents() throws -> [AuditEvent] {
 }
 
 let benchmarks: @Sendable () -> Void = {
+    let perOperation = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2),
+        maxIterations: 20_000
+    )
     do {
         // MARK: Interning
         let known = StringSet((0..<2_000).map { $0 % 2 == 0 ? "app-\($0)" : "aura-component-\($0)" })

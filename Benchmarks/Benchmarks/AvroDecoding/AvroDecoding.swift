@@ -14,14 +14,6 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath)
 
 private let fixtures = repositoryRoot + "/Tests/AvroTests/Fixtures/"
 
-/// Decoding configuration: short runs, so the whole suite stays within a minute or so.
-private let configuration = Benchmark.Configuration(
-    metrics: [.wallClock, .throughput, .mallocCountTotal],
-    scalingFactor: .kilo,
-    maxDuration: .seconds(2),
-    maxIterations: 100_000
-)
-
 /// Records encoded back to back, with the offset of each record.
 struct RecordBatch {
     var bytes: [UInt8] = []
@@ -122,6 +114,13 @@ func decodeScaled(
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // Short runs, so the whole suite stays within a minute or so.
+    let configuration = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2),
+        maxIterations: 100_000
+    )
     do {
         // MARK: Varints
         let longs = try AvroSchema.parse(

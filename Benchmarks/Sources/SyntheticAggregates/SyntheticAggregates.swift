@@ -11,7 +11,7 @@ package enum SyntheticAggregates {
 
     /// A state of `keys` unique events (so `keys` dedup keys) counted in `rows` audit rows.
     /// - Precondition: `rows <= keys` and `rows >= 1`.
-    package static func state(keys: Int, rows: Int) throws(AggregationError) -> PartitionState {
+    package static func state(keys: Int, rows: Int) throws -> PartitionState {
         precondition(rows >= 1 && rows <= keys, "every row needs at least one event")  // caller's arguments
         var state = PartitionState(zones: try OBTimeZones(OBTimeZones.datagenZones))
         let source = state.source(PartitionKey(topic: "synthetic", partition: 0))
@@ -36,10 +36,10 @@ package enum SyntheticAggregates {
             }
             interaction[19] = UInt8(ascii: "-")
             let timeMs = startMs + Int64(index % (25 * 86_400)) * 1_000
-            try interaction.withUnsafeBytes { id throws(AggregationError) in
-                try components[component].withUnsafeBytes { componentID throws(AggregationError) in
-                    try obBytes[ob].withUnsafeBytes { obID throws(AggregationError) in
-                        try apps[app].withUnsafeBytes { appID throws(AggregationError) in
+            try interaction.withUnsafeBytes { id in
+                try components[component].withUnsafeBytes { componentID in
+                    try obBytes[ob].withUnsafeBytes { obID in
+                        try apps[app].withUnsafeBytes { appID in
                             // The event borrows these buffers only for the `ingest` call.
                             let event = AuditEvent(interactionID: id, componentID: componentID, ob: obID, app: appID,
                                                    service: UInt8(truncatingIfNeeded: row % 4), timeMs: timeMs)
