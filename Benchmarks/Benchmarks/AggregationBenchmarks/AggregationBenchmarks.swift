@@ -14,27 +14,6 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .path
 
-/// A mutable value shared by a benchmark's setup hook and its body (both run on the benchmark's
-/// thread, one after the other).
-final class Box<Value> {
-    var value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-/// Strings laid out back to back in one buffer, with each one's range.
-struct StringSet {
-    var bytes: [UInt8] = []
-    var ranges: [Range<Int>] = []
-
-    init(_ strings: [String]) {
-        for string in strings {
-            let start = bytes.count
-            bytes.append(contentsOf: string.utf8)
-            ranges.append(start..<bytes.count)
-        }
-    }
-}
-
 /// A well-mixed nonzero 128-bit fingerprint for key number `index` (splitmix64).
 func fingerprint(_ index: UInt64, salt: UInt64) -> Fingerprint {
     func mix(_ value: UInt64) -> UInt64 {
