@@ -36,8 +36,8 @@ for codec in deflate null; do
 done
 
 # --- builds --------------------------------------------------------------------------------------
-swift build -c release --package-path Bench --scratch-path "$WORK/build" >/dev/null
-OURS="$(swift build -c release --package-path Bench --scratch-path "$WORK/build" --show-bin-path)/AvroBench"
+swift build -c release --package-path Benchmarks --product AvroBench >/dev/null
+OURS="$(swift build -c release --package-path Benchmarks --show-bin-path)/AvroBench"
 if dpkg -s libavro-dev >/dev/null 2>&1; then
     gcc -O2 -o "$WORK/avroc_peer" "$HERE/avroc_peer.c" -lavro
 fi

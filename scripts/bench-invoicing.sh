@@ -13,10 +13,10 @@ if ! /usr/bin/python3 -c "import openpyxl" 2>/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-openpyxl >/dev/null
 fi
 
-echo "== building Bench/InvoicingBench (release)" >&2
-(cd Bench && swift build -c release --product InvoicingBench 2>&1 \
-    | grep -v -E "found [0-9]+ file\(s\) which are unhandled|CMakeLists.txt$" >&2)
-BIN="$(cd Bench && swift build -c release --show-bin-path)/InvoicingBench"
+echo "== building Benchmarks/InvoicingBench (release)" >&2
+swift build -c release --package-path Benchmarks --product InvoicingBench 2>&1 \
+    | grep -v -E "found [0-9]+ file\(s\) which are unhandled|CMakeLists.txt$" >&2
+BIN="$(swift build -c release --package-path Benchmarks --show-bin-path)/InvoicingBench"
 
 ours=$("$BIN" --catalog deploy/tariffs.yaml --obs "$OBS" --lines "$LINES" --repeats "$REPEATS")
 peer=$(/usr/bin/python3 scripts/bench-invoicing/openpyxl_peer.py "$OBS" "$LINES" "$REPEATS")

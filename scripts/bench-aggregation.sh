@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Aggregation cost against decoding alone, and checkpoint time at scale.
+#
+# 1. On one Aura_Audit container file (RECORDS records, deflate; generated once by the datagen),
+#    Benchmarks/AggregationBench decodes the fields aggregation reads ("decode") and decodes +
+#    extracts + ingests into a PartitionState ("aggregate"), alternately, REPEATS times each.
+#    Prints the best records/s of each and the overhead of aggregation over decoding alone
+#    (goal: at most +30%), by wall clock and by CPU time (robust on a busy machine).
+# 2. Builds a state of KEYS dedup keys in ROWS aggregate rows (untimed) and times
+#    CheckpointCodec.encode and CheckpointStore.save (encode + write + fsync + rename)
+#    (goal: < 2 s).
+#
+#   scripts/bench-aggregation.sh [RECORDS] [REPEATS] [KEYS] [ROWS]
+#                                (default 2000000 3 10000000 100000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RECORDS="${1:-2000000}"; REPEATS="${2:-3}"; KEYS="${3:-10000000}"; ROWS="${4:-100000}"
+WORK="${BENCH_WORK:-.build-bench}"
+mkdir -p "$WORK"
+
+# --- data ----------------------------------------------------------------------------------------
+FILE="$WORK/audit-$RECORDS.deflate.avro"
+if [ ! -f "$FILE.truth.json" ]; then
+    echo "== generating $FILE" >&2
+    python3 scripts/datagen/aura_datagen.py audit --records "$RECORDS" --month 2026-10 \
+        --schema-dir scripts/datagen/schemas --codec deflate --out "$FILE" >&2
+fi
+
+# --- build ---------------------------------------------------------------------------------------
+echo "== building Benchmarks/AggregationBench (release)" >&2
+swift build -c release --package-path Benchmarks --product AggregationBench 2>&1 \
+    | grep -v -E "found [0-9]+ file\(s\) which are unhandled|CMakeLists.txt$" >&2
+BIN="$(swift build -c release --package-path Benchmarks --show-bin-path)/AggregationBench"
+
+# --- runs ----------------------------------------------------------------------------------------
+RESULTS="$WORK/aggregation-results.jsonl"
+: > "$RESULTS"
+for i in $(seq "$REPEATS"); do
+    "$BIN" decode "$FILE" >> "$RESULTS"
+    "$BIN" aggregate "$FILE" >> "$RESULTS"
+done
+CKPT="$WORK/checkpoint-bench"
+rm -rf "$CKPT"
+"$BIN" checkpoint "$CKPT" "$KEYS" "$ROWS" >> "$RESULTS"
+rm -rf "$CKPT"
+
+# --- report --------------------------------------------------------------------------------------
+python3 - "$RESULTS" "$FILE.truth.json" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+truth = json.load(open(sys.argv[2]))
+def best(mode, key):
+    return max(r[key] for r in rows if r["mode"] == mode)
+records = next(r["records"] for r in rows if r["mode"] == "decode")
+total = truth.get("total_records")
+if total is not None and any(r["records"] != total for r in rows if r["mode"] in ("decode", "aggregate")):
+    print(f"MISMATCH: records decoded != truth total_records {total}"); sys.exit(1)
+dec, agg = best("decode", "records_per_s"), best("aggregate", "records_per_s")
+dec_cpu, agg_cpu = best("decode", "cpu_records_per_s"), best("aggregate", "cpu_records_per_s")
+print(f"{records} records (best of runs)")
+print(f"  decode only          {dec / 1e6:7.2f} M records/s   (CPU {dec_cpu / 1e6:.2f} M/s)")
+print(f"  decode + aggregate   {agg / 1e6:7.2f} M records/s   (CPU {agg_cpu / 1e6:.2f} M/s)")
+print(f"  aggregation overhead: +{100 * (dec / agg - 1):.0f}% wall, +{100 * (dec_cpu / agg_cpu - 1):.0f}% CPU "
+      f"(ratio aggregate/decode time {dec / agg:.2f}x; goal <= 1.30x)")
+for r in rows:
+    if r["mode"] == "checkpoint":
+        print(f"checkpoint of {r['keys']} dedup keys + {r['rows']} aggregate rows ({r['bytes'] / 1e6:.0f} MB): "
+              f"encode {r['encode_seconds']:.2f} s, save (encode + write + fsync + rename) {r['save_seconds']:.2f} s "
+              f"(goal < 2 s; state built in {r['build_seconds']:.1f} s, untimed)")
+PY
