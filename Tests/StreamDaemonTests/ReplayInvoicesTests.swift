@@ -172,7 +172,8 @@ struct ReplayInvoicesTests {
         let path = "\(dir)/ESP/2026-10/manifest.json"
         var manifest = try Self.manifest(path)
         var totals = try #require(manifest["totals"] as? [String: Any])
-        let total = try #require(Decimal(string: try #require(totals["total"] as? String)))
+        let totalText = try #require(totals["total"] as? String)
+        let total = try #require(Decimal(string: totalText))
         totals["total"] = "\(total + 1)"
         manifest["totals"] = totals
         try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]).write(to: URL(fileURLWithPath: path))
@@ -207,7 +208,8 @@ struct ReplayInvoicesTests {
             let path = row[0]
             let manifestPath = (path as NSString).deletingLastPathComponent + "/manifest.json"
             let totals = try #require(try Self.manifest(manifestPath)["totals"] as? [String: Any])
-            let expected = try #require(Decimal(string: try #require(totals["total"] as? String)))
+            let expectedText = try #require(totals["total"] as? String)
+            let expected = try #require(Decimal(string: expectedText))
             #expect(row[1] == "int" || row[1] == "float", "\(path): Total is a \(row[1]) cell")
             #expect(Decimal(string: row[2]) == expected, "\(path): Summary Total \(row[2]) vs manifest \(expected)")
             #expect(row[3].hasPrefix("Summary,Components,Usage,Requests"), "\(path): sheets \(row[3])")
@@ -218,7 +220,7 @@ struct ReplayInvoicesTests {
     /// other is read.
     static func runTool(_ path: String, _ arguments: [String]) throws -> Run {
         let errorPath = NSTemporaryDirectory() + "aura-replay-inv-stderr-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        try #require(FileManager.default.createFile(atPath: errorPath, contents: nil))
         defer { try? FileManager.default.removeItem(atPath: errorPath) }
         let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         let process = Process()
