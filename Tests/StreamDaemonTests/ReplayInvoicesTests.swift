@@ -27,9 +27,9 @@ struct ReplayInvoicesTests {
     }
 
     /// `replay --invoices DIR` over both fixtures with the deploy catalog and the fixture dimensions.
-    static func replay(invoices: String, extra: [String] = []) throws -> Run {
+    static func replay(invoices: String, extra: [String] = [], files: [String] = inputFiles) throws -> Run {
         try run(["replay", "--invoices", invoices, "--catalog", catalog,
-                 "--dimensions", fixtures.appendingPathComponent("dims").path] + extra + inputFiles)
+                 "--dimensions", fixtures.appendingPathComponent("dims").path] + extra + files)
     }
 
     static func temporaryDirectory() -> String {
@@ -214,6 +214,53 @@ struct ReplayInvoicesTests {
             #expect(Decimal(string: row[2]) == expected, "\(path): Summary Total \(row[2]) vs manifest \(expected)")
             #expect(row[3].hasPrefix("Summary,Components,Usage,Requests"), "\(path): sheets \(row[3])")
         }
+    }
+
+    @Test("with --grace-hours 0 late events are billed as adjustments on the next month: nothing is lost or counted twice")
+    func lateEventsBecomeAdjustments() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable.path))
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Gateway first: while the audit file is read the gateway file is done (idle), so September
+        // closes as the audit watermark passes it and the generator's late audit rows are late.
+        let result = try Self.replay(invoices: dir, extra: ["--grace-hours", "0", "--format", "json"],
+                                     files: Self.inputFiles.reversed())
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let late = try #require(report["late"] as? Int)
+        #expect(late > 0)
+        let workbooks = Self.invoiceLines(result.stderr).map { $0[5] }
+        var lateInManifests = 0
+        var queries = 0
+        var requests = 0
+        for workbook in workbooks {
+            let manifest = try Self.manifest((workbook as NSString).deletingLastPathComponent + "/manifest.json")
+            let counts = try #require(manifest["counts"] as? [String: Any])
+            let totals = try #require(manifest["totals"] as? [String: Any])
+            lateInManifests += try #require(counts["late"] as? Int)
+            queries += try #require(totals["total_queries"] as? Int)
+            requests += try #require(totals["total_requests"] as? Int)
+        }
+        #expect(lateInManifests == late)
+        // Late gateway messages are billed with the next month's requests; late queries are the
+        // Adjustments sheets' "Late queries" (column D).
+        let script = """
+            import sys, openpyxl
+            total = 0
+            for path in sys.argv[1:]:
+                rows = list(openpyxl.load_workbook(path)["Adjustments"].iter_rows(min_row=2, values_only=True))
+                total += sum(row[3] for row in rows if row and isinstance(row[3], int))
+            print(total)
+            """
+        let python = try Self.runTool("/usr/bin/python3", ["-c", script] + workbooks)
+        #expect(python.status == 0, "\(python.stderr)")
+        let lateQueries = try #require(Int(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(lateQueries > 0)
+        let auditUnique = try Self.truthTotals("audit-2k.deflate.avro").values.reduce(0, +)
+        let gatewayUnique = try Self.truthTotals("gateway-2k.deflate.avro").values.reduce(0, +)
+        #expect(queries + lateQueries == auditUnique)
+        #expect(requests == gatewayUnique)
+        #expect(try Self.run(["verify", dir]).status == 0)
     }
 
     /// Runs an executable; stderr goes through a file so neither pipe can fill up while the
