@@ -15,7 +15,21 @@ struct ReplayCommand: AsyncParsableCommand {
             from --dimensions (D_Gbl_Country.avro), else --time-zones (a JSON object OB → IANA \
             zone), else the built-in table of the test-data generator's 12 OBs.
 
-            Invoices (--invoices DIR --catalog PATH): after the replay, every (OB, month) it saw             is closed and its workbook and manifest.json are written under             DIR/<OB>/<YYYY-MM>/, priced with the catalog (a YAML file or a directory of them),             labelled with the names of the --dimensions tables. OB time zones then follow the             daemon's rule: --time-zones (or the built-in table), overridden by D_Gbl_Country,             overridden by the catalog's time_zone. The manifest's inputs are the container files             (absolute path and SHA-256). "Closed at" is deterministic, so rerunning the same             replay leaves the files byte-identical (no -r2): with --state, the instant recorded             by the first close of that (OB, month) in STATE/closes/ is reused; otherwise             --closed-at if given; otherwise the instant of the latest event of that (OB, month)             in the replay (to the second). Different inputs (more files, another catalog) make a             new revision (-r2), never an overwrite. One line per invoice,             "invoice <OB> <YYYY-MM> <total> <currency> <workbook>", follows the aggregates on             stdout with --format table, and goes to stderr with --format json, so stdout stays             one JSON document.
+            Invoices (--invoices DIR --catalog PATH): after the replay, every (OB, month) it saw \
+            is closed and its workbook and manifest.json are written under \
+            DIR/<OB>/<YYYY-MM>/, priced with the catalog (a YAML file or a directory of them), \
+            labelled with the names of the --dimensions tables. OB time zones then follow the \
+            daemon's rule: --time-zones (or the built-in table), overridden by D_Gbl_Country, \
+            overridden by the catalog's time_zone. The manifest's inputs are the container files \
+            (absolute path and SHA-256). "Closed at" is deterministic, so rerunning the same \
+            replay leaves the files byte-identical (no -r2): with --state, the instant recorded \
+            by the first close of that (OB, month) in STATE/closes/ is reused; otherwise \
+            --closed-at if given; otherwise the instant of the latest event of that (OB, month) \
+            in the replay (to the second). Different inputs (more files, another catalog) make a \
+            new revision (-r2), never an overwrite. One line per invoice, \
+            "invoice <OB> <YYYY-MM> <total> <currency> <workbook>", follows the aggregates on \
+            stdout with --format table, and goes to stderr with --format json, so stdout stays \
+            one JSON document.
             """
     )
 
@@ -36,7 +50,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Close each (OB, month) once every file's watermark is this many hours past its end (files already read count as past; files not started hold it open); later events count as late. Default: never close.")
     var graceHours: Double?
 
-    @Option(help: "Directory with the D_Gbl_Country.avro dimension (OB → time zone).")
+    @Option(help: "Dimension directory: D_Gbl_Country.avro (OB → time zone); with --invoices also the country, component and app names.")
     var dimensions: String?
 
     @Option(help: "JSON file mapping OB codes to IANA time zones.")
