@@ -16,15 +16,14 @@ import Invoicing
 ///    adjustments.
 /// Synchronous and blocking (hashing, xlsx, fsync): call it on a blocking thread.
 struct ReplayInvoiceWriter {
-    /// One written (or already identical) invoice.
+    /// One written (or already identical, so left as it was) invoice.
     struct Line: Sendable, Equatable {
         var ob: String
         var period: String
         var total: String
         var currency: String
+        /// The latest revision's workbook (`-rN` when the inputs changed since an earlier close).
         var workbookPath: String
-        var revision: Int
-        var written: Bool
 
         /// `invoice <OB> <YYYY-MM> <total> <currency> <workbook path>`.
         var text: String { "invoice \(ob) \(period) \(total) \(currency) \(workbookPath)" }
@@ -54,8 +53,7 @@ struct ReplayInvoiceWriter {
                 let closed = try closer.close(input, closedAt: closedAt)
                 let invoice = closed.invoice
                 lines.append(Line(ob: ob, period: period.description, total: invoice.currency.format(invoice.totals.total),
-                                  currency: invoice.currency.code, workbookPath: closed.workbookPath,
-                                  revision: closed.revision, written: closed.written))
+                                  currency: invoice.currency.code, workbookPath: closed.workbookPath))
             } catch {
                 errors.append("\(ob) \(period): \(error)")
             }
