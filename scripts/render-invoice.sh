@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Renders invoice workbooks to PDF with LibreOffice (headless), e.g. to eyeball the layout or to
 # prove a workbook opens in LibreOffice.
-#   scripts/render-invoice.sh WORKBOOK.xlsx... [--out DIR]
+#   scripts/render-invoice.sh WORKBOOK.xlsx... [--out DIR] [--single-page-sheets]
+# --single-page-sheets: one PDF page per sheet, sized to the sheet (LibreOffice >= 7.4), instead of
+# A4 pages that split wide sheets; used for the screenshots in docs/ (docs/README-invoice.md).
 # Installs libreoffice-calc-nogui through apt when soffice is missing (large: several hundred MB).
 set -euo pipefail
 
 out=""
 files=()
+filter="pdf"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    --single-page-sheets) filter='pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boolean","value":"true"}}'; shift ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) files+=("$1"); shift ;;
   esac
 done
@@ -31,7 +35,7 @@ for file in "${files[@]}"; do
   mkdir -p "$dir"
   # A private profile so concurrent runs do not fight over ~/.config/libreoffice.
   profile=$(mktemp -d)
-  "$office" -env:UserInstallation=file://"$profile" --headless --convert-to pdf --outdir "$dir" "$file" >/dev/null
+  "$office" -env:UserInstallation=file://"$profile" --headless --convert-to "$filter" --outdir "$dir" "$file" >/dev/null
   rm -rf "$profile"
   pdf="$dir/$(basename "${file%.xlsx}").pdf"
   [[ -s "$pdf" ]] || { echo "conversion failed: $file" >&2; exit 1; }
