@@ -215,6 +215,7 @@ final class ConsumerService: Service, Sendable {
 /// synchronously from `rd_kafka_consumer_poll`/`close` called there).
 final class ThreadConfined: @unchecked Sendable {
     let engine: BillingEngine
-    var consumer: KafkaConsumer?
+    /// Weak: the consumer owns the rebalance callbacks that hold this box.
+    weak var consumer: KafkaConsumer?
     init(engine: BillingEngine) { self.engine = engine }
 }
