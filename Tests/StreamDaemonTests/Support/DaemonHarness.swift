@@ -27,7 +27,7 @@ final class DaemonHarness: @unchecked Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("aura-billing")
     }
 
-    init(auditPartitions: Int = 8, gatewayPartitions: Int = 4, extraConfig: String = "") throws {
+    init(auditPartitions: Int = 8, gatewayPartitions: Int = 4, tariffsPath: String? = nil, extraConfig: String = "") throws {
         cluster = try MockKafkaCluster(brokers: 1, logger: logger)
         try cluster.createTopic(Self.auditTopic, partitions: auditPartitions)
         try cluster.createTopic(Self.gatewayTopic, partitions: gatewayPartitions)
@@ -53,7 +53,7 @@ final class DaemonHarness: @unchecked Sendable {
             state: { dir: "\(directory.path)/state" }
             checkpoint: { interval_seconds: 1, interval_events: 3000 }
             periods: { grace_hours: 6, auto_close: false }
-            tariffs: { path: "\(Self.root.path)/deploy/tariffs.yaml" }
+            tariffs: { path: "\(tariffsPath ?? Self.root.path + "/deploy/tariffs.yaml")" }
             invoices: { dir: "\(directory.path)/invoices" }
             quarantine: { file: "\(directory.path)/quarantine.jsonl" }
             http: { address: "127.0.0.1:\(httpPort)" }
