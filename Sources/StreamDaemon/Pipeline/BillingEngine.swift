@@ -87,9 +87,11 @@ final class BillingEngine {
         return starts
     }
 
-    /// Drops revoked partitions after the caller checkpointed them.
+    /// Drops revoked partitions after the caller checkpointed them (and their gauges: another
+    /// instance reports them now).
     func drop(_ partitions: [TopicPartition]) {
         let gone = Set(partitions)
+        for key in slots.map(\.key) where gone.contains(key) { metrics.removePartition(key) }
         slots.removeAll { gone.contains($0.key) }
         slotIndex = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1.key, $0) })
         lastKey = nil
