@@ -89,6 +89,7 @@ kafka:
   topics: { audit: "aura.audit", gateway: "aura.gateway" }
   properties:
     session.timeout.ms: "6000"
+    fetch.wait.max.ms: "10"   # the mock waits this long on any fetch without data (the empty gateway topic)
 schemas:
   files:
     1: "$ROOT/deploy/schemas/Aura_Audit.avsc"
@@ -103,9 +104,9 @@ quarantine: { file: "$STATE/quarantine.jsonl" }
 http: { address: "127.0.0.1:$HTTP_PORT" }
 log: { level: "notice" }
 EOF
-metric() {  # sum of a metric family's samples, empty while the server is not up
+metric() {  # sum of a metric family's positive samples (an unread partition's next offset is -1), empty while the server is not up
     curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null \
-        | awk -v f="$1" 'index($0, f "{") == 1 || index($0, f " ") == 1 { s += $NF; n++ } END { if (n) printf "%d\n", s }'
+        | awk -v f="$1" 'index($0, f "{") == 1 || index($0, f " ") == 1 { if ($NF > 0) s += $NF; n++ } END { if (n) printf "%d\n", s }' || true
 }
 t_start=$(now)
 "$BIN" run --config "$STATE/config.yaml" > "$STATE/daemon.log" 2>&1 &
@@ -117,9 +118,11 @@ while :; do
     consumed=$(metric aura_events_consumed_total)
     if [[ -n "$consumed" && "$consumed" -gt 0 && -z "$t_first" ]]; then t_first=$(now); fi
     if [[ "$consumed" == "$RECORDS" ]]; then t_done=$(now); break; fi
-    sleep 0.02
+    sleep 0.1   # each poll costs a curl process: keep it light on 2 cores
 done
 RSS=$(awk '/VmRSS/ { print $2, $3 }' "/proc/$DAEMON_PID/status")
+CPU_S=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f user + %.2f sys", $14 / hz, $15 / hz }' "/proc/$DAEMON_PID/stat")
+CKPT=$(curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" | awk '/^aura_checkpoint_duration_seconds_sum/ { s = $NF } /^aura_checkpoint_duration_seconds_count/ { n = $NF } END { printf "%d checkpoints, %.2f s in all", n, s }' || true)
 HWM=$(awk '/VmHWM/ { print $2, $3 }' "/proc/$DAEMON_PID/status")
 # The per-partition positions (published every 2 s) must reach the end too.
 while [[ "$(metric aura_partition_next_offset)" != "$RECORDS" ]]; do sleep 0.1; done
@@ -142,3 +145,4 @@ echo "positions published          $(elapsed "$t_start" "$t_offsets") s after st
 echo "graceful stop (final ckpt)   $(elapsed "$t_stop0" "$t_stop1") s; $CKPTS checkpoint files; quarantined $QUARANTINED"
 python3 -c "import sys; k,a,c=map(float,sys.argv[1:]); print(f'ratio daemon/kcat          {k/c:.0%} (consume phase), {k/a:.0%} (from process start)')" "$KCAT_S" "$DAEMON_ALL" "$DAEMON_CONSUME"
 echo "daemon RSS at the end        $RSS (peak $HWM)"
+echo "daemon CPU until consumed    $CPU_S s; $CKPT (on the consumer thread)"

@@ -102,16 +102,19 @@ final class BillingEngine {
     // MARK: Ingest
 
     /// Decodes and counts one message; an undecodable one goes to quarantine and is counted as
-    /// such. Every message advances its partition's next offset.
+    /// such. Every message advances its partition's next offset. Messages of partitions not
+    /// assigned here, and offsets below the partition's next offset (fetched before a
+    /// rebalance that reloaded the partition from its checkpoint), are ignored.
     func handle(_ message: KafkaMessage) throws {
-        let key = message.topicPartition
         let i: Int
-        if lastKey == key { i = lastSlot } else {
+        if let last = lastKey, last.partition == message.partition, last.topic == message.topic { i = lastSlot } else {
+            let key = message.topicPartition
             guard let found = slotIndex[key] else { return }  // not ours (yet): fetched before revoke
             i = found
             lastKey = key
             lastSlot = found
         }
+        guard message.offset >= slots[i].nextOffset else { return }  // already in this state
         let source = slots[i].source
         do {
             let outcome: PartitionState.Outcome
