@@ -117,6 +117,7 @@ while :; do
     kill -0 "$DAEMON_PID" 2>/dev/null || { echo "daemon exited:" >&2; tail -20 "$STATE/daemon.log" >&2; exit 1; }
     consumed=$(metric aura_events_consumed_total)
     if [[ -n "$consumed" && "$consumed" -gt 0 && -z "$t_first" ]]; then t_first=$(now); fi
+    [[ -n "$t_first" ]] && echo "$(elapsed "$t_first" "$(now)") $consumed" >> "$STATE/progress.txt"   # seconds since the first event, events consumed
     if [[ "$consumed" == "$RECORDS" ]]; then t_done=$(now); break; fi
     sleep 0.1   # each poll costs a curl process: keep it light on 2 cores
 done

@@ -26,6 +26,14 @@ final class KafkaConsumer: @unchecked Sendable {
     private let batch: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     private static let batchCapacity = 4096
 
+    /// Prefetch limits used unless `properties` set them. In a group, librdkafka (2.0.2) checks
+    /// `queued.min.messages` / `queued.max.messages.kbytes` against the group queue that every
+    /// partition forwards to, so with the defaults (100,000 messages) fetching stops for all
+    /// partitions as soon as one poll's worth is queued and resumes only at the broker thread's
+    /// next wake-up, up to 1 s later: measured, the consume phase of 2M events went from 7.4 s
+    /// (1 s stalls between bursts) to 2.6 s (docs/daemon-throughput.md).
+    static let prefetchDefaults = ["queued.min.messages": "1000000", "queued.max.messages.kbytes": "262144"]
+
     /// Creates a consumer; `properties` must include `group.id` and `bootstrap.servers`.
     /// Auto-commit is forced off: offsets are committed only by `commit(_:)`.
     /// With `sasl.mechanisms=OAUTHBEARER`, `tokenProvider` supplies the tokens; librdkafka asks
@@ -36,7 +44,7 @@ final class KafkaConsumer: @unchecked Sendable {
         tokenProvider: OAuthTokenFetcher? = nil,
         logger: Logger
     ) throws(DaemonError) {
-        var props = properties
+        var props = Self.prefetchDefaults.merging(properties) { _, given in given }
         props["enable.auto.commit"] = "false"
         props["enable.auto.offset.store"] = "false"
         try RDKafkaOAuthBearer.validate(props, provider: tokenProvider)
