@@ -97,6 +97,15 @@ final class DaemonMetrics: Sendable {
         }
     }
 
+    /// Removes a partition's gauges (after it was revoked), so `/metrics` shows only the
+    /// partitions this instance owns; they come back on the next assignment.
+    func removePartition(_ tp: TopicPartition) {
+        guard let metrics = perPartition.withLock({ $0.removeValue(forKey: tp) }) else { return }
+        registry.unregisterGauge(metrics.lag)
+        registry.unregisterGauge(metrics.watermark)
+        registry.unregisterGauge(metrics.nextOffset)
+    }
+
     /// The invoice-total gauge of one OB (in the currency's major unit; informational only, the
     /// invoice itself is fixed-point).
     func invoiceTotal(ob: String, currency: String) -> Gauge {

@@ -87,9 +87,11 @@ final class BillingEngine {
         return starts
     }
 
-    /// Drops revoked partitions after the caller checkpointed them.
+    /// Drops revoked partitions after the caller checkpointed them (and their gauges: another
+    /// instance reports them now).
     func drop(_ partitions: [TopicPartition]) {
         let gone = Set(partitions)
+        for key in slots.map(\.key) where gone.contains(key) { metrics.removePartition(key) }
         slots.removeAll { gone.contains($0.key) }
         slotIndex = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1.key, $0) })
         lastKey = nil
@@ -100,16 +102,19 @@ final class BillingEngine {
     // MARK: Ingest
 
     /// Decodes and counts one message; an undecodable one goes to quarantine and is counted as
-    /// such. Every message advances its partition's next offset.
+    /// such. Every message advances its partition's next offset. Messages of partitions not
+    /// assigned here, and offsets below the partition's next offset (fetched before a
+    /// rebalance that reloaded the partition from its checkpoint), are ignored.
     func handle(_ message: KafkaMessage) throws {
-        let key = message.topicPartition
         let i: Int
-        if lastKey == key { i = lastSlot } else {
+        if let last = lastKey, last.partition == message.partition, last.topic == message.topic { i = lastSlot } else {
+            let key = message.topicPartition
             guard let found = slotIndex[key] else { return }  // not ours (yet): fetched before revoke
             i = found
             lastKey = key
             lastSlot = found
         }
+        guard message.offset >= slots[i].nextOffset else { return }  // already in this state
         let source = slots[i].source
         do {
             let outcome: PartitionState.Outcome

@@ -14,6 +14,10 @@ final class DaemonHarness: @unchecked Sendable {
     let httpPort: Int
     let adminToken = "test-admin-token"
     var process: Process?
+    /// A second instance in the same group, sharing the config and state directory, with its
+    /// own HTTP port (`HTTP_ADDRESS`) and log (`daemon-peer.log`).
+    var peer: Process?
+    private(set) var peerHTTPPort = 0
     let logger = Logger(label: "test.daemon")
 
     static let auditTopic = "aura.audit"
@@ -66,7 +70,7 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     deinit {
-        if let process, process.isRunning { process.interrupt(); kill(process.processIdentifier, SIGKILL) }
+        for p in [process, peer].compactMap({ $0 }) where p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -103,17 +107,41 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Starts `aura-billing run`.
     func start() throws {
+        process = try launch(log: "daemon.log")
+    }
+
+    /// Starts a second `aura-billing run` on the same configuration and state directory, its
+    /// HTTP server on a port of its own (the `HTTP_ADDRESS` environment override).
+    func startPeer() throws {
+        peerHTTPPort = try Self.freePort()
+        var environment = ProcessInfo.processInfo.environment
+        environment["HTTP_ADDRESS"] = "127.0.0.1:\(peerHTTPPort)"
+        peer = try launch(log: "daemon-peer.log", environment: environment)
+    }
+
+    /// Stops the second instance with `signal` and waits for it; returns its exit status.
+    @discardableResult
+    func stopPeer(signal: Int32 = SIGTERM) -> Int32 {
+        guard let peer else { return -1 }
+        kill(peer.processIdentifier, signal)
+        peer.waitUntilExit()
+        self.peer = nil
+        return peer.terminationStatus
+    }
+
+    private func launch(log name: String, environment: [String: String]? = nil) throws -> Process {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = ["run", "--config", configPath]
-        let log = directory.appendingPathComponent("daemon.log")
+        if let environment { process.environment = environment }
+        let log = directory.appendingPathComponent(name)
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         try handle.seekToEnd()
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        self.process = process
+        return process
     }
 
     /// Stops the daemon with `signal` and waits for it; returns its exit status.
@@ -130,13 +158,18 @@ final class DaemonHarness: @unchecked Sendable {
         (try? String(contentsOf: directory.appendingPathComponent("daemon.log"), encoding: .utf8)) ?? ""
     }
 
-    /// One HTTP call with curl: (status, body).
-    func http(_ path: String, method: String = "GET", token: String? = nil) throws -> (Int, String) {
+    /// The second instance's log.
+    var peerLog: String {
+        (try? String(contentsOf: directory.appendingPathComponent("daemon-peer.log"), encoding: .utf8)) ?? ""
+    }
+
+    /// One HTTP call with curl to the first instance (or to `port`): (status, body).
+    func http(_ path: String, method: String = "GET", token: String? = nil, port: Int? = nil) throws -> (Int, String) {
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         var args = ["-sS", "--max-time", "60", "-X", method, "-w", "\n%{http_code}"]
         if let token { args += ["-H", "Authorization: Bearer \(token)"] }
-        curl.arguments = args + ["http://127.0.0.1:\(httpPort)\(path)"]
+        curl.arguments = args + ["http://127.0.0.1:\(port ?? httpPort)\(path)"]
         let out = Pipe()
         curl.standardOutput = out
         curl.standardError = FileHandle.nullDevice
@@ -149,13 +182,20 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// The sum of a metric family's samples from `/metrics` (nil while the server is not up).
-    func metric(_ family: String) -> Double? {
-        guard let (status, body) = try? http("/metrics"), status == 200 else { return nil }
-        var total = 0.0
+    func metric(_ family: String, port: Int? = nil) -> Double? {
+        samples(family, port: port).map { $0.values.reduce(0, +) }
+    }
+
+    /// A metric family's samples from `/metrics`, by label set (`{topic="…",partition="…"}`,
+    /// empty without labels); nil while the server is not up.
+    func samples(_ family: String, port: Int? = nil) -> [String: Double]? {
+        guard let (status, body) = try? http("/metrics", port: port), status == 200 else { return nil }
+        var samples: [String: Double] = [:]
         for line in body.split(separator: "\n") where line.hasPrefix(family + "{") || line.hasPrefix(family + " ") {
-            total += Double(line.split(separator: " ").last ?? "") ?? 0
+            let name = line.split(separator: " ").dropLast().joined(separator: " ")
+            samples[String(name.dropFirst(family.count))] = Double(line.split(separator: " ").last ?? "") ?? 0
         }
-        return total
+        return samples
     }
 
     /// Waits (bounded) until `condition` holds, checking every 100 ms; false on timeout.
@@ -164,6 +204,7 @@ final class DaemonHarness: @unchecked Sendable {
         while Date() < deadline {
             if condition() { return true }
             if let process, !process.isRunning { return condition() }
+            if let peer, !peer.isRunning { return condition() }
             usleep(100_000)
         }
         return condition()
