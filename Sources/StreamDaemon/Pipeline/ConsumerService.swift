@@ -18,6 +18,8 @@ final class ConsumerService: Service, Sendable {
         var autoClose: Bool
         var autoCloseCheckEvery: Duration = .seconds(30)
         var invoicesDir: String
+        /// The "closed at" instant of new closes (ms since the epoch) instead of the wall clock.
+        var pinnedClosedAtMs: Int64? = nil
         /// Supplies OAUTHBEARER tokens when the brokers need SASL_SSL.
         var tokenProvider: OAuthTokenFetcher?
     }
@@ -104,7 +106,7 @@ final class ConsumerService: Service, Sendable {
         try consumer.subscribe(settings.topics)
         let closer = PeriodCloser(
             engine: engine, context: context, invoicesDir: settings.invoicesDir, delivery: delivery, graceMs: settings.graceMs,
-            metrics: metrics, logger: logger,
+            metrics: metrics, logger: logger, pinnedClosedAtMs: settings.pinnedClosedAtMs,
             commit: { [metrics] offsets in
                 do { try consumer.commit(offsets) } catch {
                     metrics.commitFailures.increment()
