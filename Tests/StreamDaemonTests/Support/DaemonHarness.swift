@@ -11,6 +11,8 @@ final class DaemonHarness: @unchecked Sendable {
     let cluster: MockKafkaCluster
     let directory: URL
     let configPath: String
+    /// The daemon's `state.dir` (inside `directory` unless the test chose another place).
+    let stateDir: String
     let httpPort: Int
     let adminToken = "test-admin-token"
     var process: Process?
@@ -27,12 +29,14 @@ final class DaemonHarness: @unchecked Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("aura-billing")
     }
 
-    init(auditPartitions: Int = 8, gatewayPartitions: Int = 4, extraConfig: String = "") throws {
-        cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+    init(auditPartitions: Int = 8, gatewayPartitions: Int = 4, brokers: Int = 1, stateDirectory: String? = nil,
+         extraConfig: String = "") throws {
+        cluster = try MockKafkaCluster(brokers: brokers, logger: logger)
         try cluster.createTopic(Self.auditTopic, partitions: auditPartitions)
         try cluster.createTopic(Self.gatewayTopic, partitions: gatewayPartitions)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("aura-daemon-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        stateDir = stateDirectory ?? directory.appendingPathComponent("state").path
         httpPort = try Self.freePort()
         try adminToken.write(to: directory.appendingPathComponent("admin-token"), atomically: true, encoding: .utf8)
         let schemas = Self.root.appendingPathComponent("deploy/schemas").path
@@ -50,7 +54,7 @@ final class DaemonHarness: @unchecked Sendable {
                 1: "\(schemas)/Aura_Audit.avsc"
                 2: "\(schemas)/Aura_Audit.v2.avsc"
                 3: "\(schemas)/Aura_Gateway_Message.avsc"
-            state: { dir: "\(directory.path)/state" }
+            state: { dir: "\(stateDir)" }
             checkpoint: { interval_seconds: 1, interval_events: 3000 }
             periods: { grace_hours: 6, auto_close: false }
             tariffs: { path: "\(Self.root.path)/deploy/tariffs.yaml" }
@@ -101,11 +105,14 @@ final class DaemonHarness: @unchecked Sendable {
         try producer.flush(timeoutMs: 60_000)
     }
 
-    /// Starts `aura-billing run`.
-    func start() throws {
+    /// Starts `aura-billing run`; `environment` adds to (or overrides) the inherited variables.
+    func start(environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = ["run", "--config", configPath]
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let log = directory.appendingPathComponent("daemon.log")
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
@@ -171,7 +178,6 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Every partition's newest checkpoint, merged: the aggregates the daemon holds.
     func mergedCheckpoints(zones: OBTimeZones) throws -> PartitionState {
-        let stateDir = directory.appendingPathComponent("state").path
         var merged = PartitionState(zones: zones)
         let names = Set(try FileManager.default.contentsOfDirectory(atPath: stateDir).compactMap { file -> String? in
             guard file.hasSuffix(".ckpt") else { return nil }
