@@ -25,24 +25,33 @@ struct ReliabilityBrokerFaultTests {
         outcome.eventsIn = count
         let harness = try DaemonHarness(brokers: 3)
         let cluster = harness.cluster
+        try cluster.setCoordinator(group: "aura-test", broker: 1)
         let feed = try ReliabilityFeed(harness: harness, messages: month.messages)
-        let environment = ["KAFKA_PROPERTIES": "group.instance.id=brokers", "CHECKPOINT_INTERVAL_EVENTS": "600"]
+        let environment = DaemonHarness.reliabilityEnvironment()
 
         try feed.produce(upTo: quarter)
         try harness.start(environment: environment)
         outcome.runs += 1
         #expect(harness.waitCaughtUp(quarter), "first quarter not consumed:\n\(harness.log)")
 
-        // 1. Broker 2 goes down while the second quarter is produced: the partitions it leads
-        //    stall (the embedded cluster elects no new leader), the others keep flowing; then it
-        //    comes back and everything is consumed.
-        try cluster.setBroker(2, up: false)
+        // 1. Broker 3, leader of some partitions but not the group coordinator (broker 1), goes
+        //    down while the second quarter is produced: its partitions stall (the embedded
+        //    cluster elects no new leader), the others keep flowing; then it comes back.
+        try cluster.setBroker(3, up: false)
         outcome.faults += 1
         try feed.produce(upTo: 2 * quarter, flush: false)
         #expect(harness.wait(seconds: 60) { harness.progress > Double(quarter) }, "nothing consumed with one broker down:\n\(harness.log)")
-        try cluster.setBroker(2, up: true)
+        try cluster.setBroker(3, up: true)
         try feed.flush()
         #expect(harness.waitCaughtUp(2 * quarter), "second quarter not consumed after the broker returned:\n\(harness.log)")
+
+        // 1b. The group coordinator goes down long enough for the session to expire: the
+        //     partitions are revoked (checkpointed), and taken back once it returns.
+        try cluster.setBroker(1, up: false)
+        outcome.faults += 1
+        #expect(harness.wait(seconds: 30) { harness.log.contains("session timed out") }, "no session loss:\n\(harness.log)")
+        try cluster.setBroker(1, up: true)
+        #expect(harness.waitCaughtUp(2 * quarter), "not back after the coordinator returned:\n\(harness.log)")
 
         // 2. Fetch and OffsetCommit requests fail for a while during the third quarter.
         let fetchErrors = [Self.notLeaderOrFollower, Self.requestTimedOut, Self.unknownTopicOrPartition, Self.notLeaderOrFollower, Self.requestTimedOut]

@@ -16,16 +16,7 @@ struct ReliabilityCrashTests {
     /// plus grace by the wall clock, so neither close is forced once the daemon caught up.
     static let periods = ["2026-10", "2026-09"]
 
-    /// The daemon's environment: static group membership (KIP-345) so a restarted process takes
-    /// its partitions back without waiting for the killed member's session to expire; frequent
-    /// checkpoints so kills land between, during and after them.
-    static func environment(instance: String) -> [String: String] {
-        [
-            "KAFKA_PROPERTIES": "group.instance.id=\(instance)",
-            "CHECKPOINT_INTERVAL_EVENTS": "600",
-            "PERIODS_PINNED_CLOSED_AT": pinnedClosedAt,
-        ]
-    }
+    static let environment = DaemonHarness.reliabilityEnvironment(["PERIODS_PINNED_CLOSED_AT": pinnedClosedAt])
 
     @Test("SIGKILL at many points of consumption and twice during closes: exact totals, invoices byte-identical to an uninterrupted run")
     func crashAnywhere() throws {
@@ -37,7 +28,7 @@ struct ReliabilityCrashTests {
         // The reference: one uninterrupted run over the same input, closed the same way.
         let reference = try DaemonHarness()
         try reference.produce(month.messages)
-        try reference.start(environment: Self.environment(instance: "reference"))
+        try reference.start(environment: Self.environment)
         #expect(reference.waitCaughtUp(count), "reference run did not catch up:\n\(reference.log)")
         for period in Self.periods {
             let report = try reference.closePeriod(period)
@@ -52,7 +43,7 @@ struct ReliabilityCrashTests {
         // process has read `k` messages, k drawn anew for every run.
         let harness = try DaemonHarness()
         let feed = try ReliabilityFeed(harness: harness, messages: month.messages)
-        let environment = Self.environment(instance: "crash")
+        let environment = Self.environment
         let killPoints = ReliabilityMonth.long ? 40 : 10
         var random = SplitMix64(seed: 9)
         var previousTarget = 0

@@ -7,7 +7,7 @@ import Testing
 /// Issue 9, scenario 3: damaged checkpoints and a state directory the daemon cannot write.
 @Suite("Reliability: damaged state", .serialized)
 struct ReliabilityDamagedStateTests {
-    static let environment = ["KAFKA_PROPERTIES": "group.instance.id=damaged", "CHECKPOINT_INTERVAL_EVENTS": "600"]
+    static let environment = DaemonHarness.reliabilityEnvironment()
 
     /// A way to damage one checkpoint file.
     enum Damage: String, CaseIterable {

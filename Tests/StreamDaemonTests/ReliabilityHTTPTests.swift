@@ -38,7 +38,7 @@ struct ReliabilityHTTPTests {
         outcome.eventsIn = count
         let harness = try DaemonHarness()
         try harness.produce(Array(month.messages[..<(count / 2)]))
-        try harness.start(environment: ["KAFKA_PROPERTIES": "group.instance.id=http"])
+        try harness.start(environment: DaemonHarness.reliabilityEnvironment())
         outcome.runs += 1
         #expect(harness.waitCaughtUp(count / 2), "not caught up:\n\(harness.log)")
         let pid = try #require(harness.pid)

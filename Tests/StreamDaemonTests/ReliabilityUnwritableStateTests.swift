@@ -9,7 +9,7 @@ import Testing
 /// again the daemon catches up and the totals are exact.
 @Suite("Reliability: unwritable state directory", .serialized)
 struct ReliabilityUnwritableStateTests {
-    static let environment = ["KAFKA_PROPERTIES": "group.instance.id=unwritable", "CHECKPOINT_INTERVAL_EVENTS": "600"]
+    static let environment = DaemonHarness.reliabilityEnvironment()
 
     /// How the state directory becomes unwritable. We run as root, for whom permission bits do
     /// not apply: the immutable attribute (`chattr +i`) refuses every new file in the directory

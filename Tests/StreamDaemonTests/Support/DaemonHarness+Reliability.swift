@@ -6,6 +6,24 @@ import Logging
 
 /// Observation and fault helpers the reliability scenarios share.
 extension DaemonHarness {
+    /// The daemon's environment in the reliability scenarios, plus `extra`.
+    ///
+    /// The embedded broker (librdkafka 2.0.2's mock cluster) ignores static membership
+    /// (`group.instance.id`, KIP-345): a restarted process joins as a new member while the
+    /// SIGKILLed one keeps its partitions until its session expires. So restarts are made fast
+    /// with a short session instead: 3.5 s is about the shortest the mock tolerates (it holds a
+    /// group's first join for 3 s and expires members whose session is shorter meanwhile, which
+    /// leaves their JoinGroup unanswered). Checkpoints every 600 events, so kills land between,
+    /// during and after them.
+    static func reliabilityEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = [
+            "KAFKA_PROPERTIES": "session.timeout.ms=3500,heartbeat.interval.ms=500",
+            "CHECKPOINT_INTERVAL_EVENTS": "600",
+        ]
+        for (k, v) in extra { environment[k] = v }
+        return environment
+    }
+
     /// Sum of every partition's next offset (= messages consumed; offsets start at 0). Updated
     /// by the daemon every 2 s.
     var progress: Double { metric("aura_partition_next_offset") ?? -1 }
