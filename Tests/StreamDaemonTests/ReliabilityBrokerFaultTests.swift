@@ -61,6 +61,7 @@ struct ReliabilityBrokerFaultTests {
         outcome.faults += fetchErrors.count + commitErrors.count
         try feed.produce(upTo: 3 * quarter)
         #expect(harness.waitCaughtUp(3 * quarter), "third quarter not consumed through request errors:\n\(harness.log)")
+        #expect((harness.metric("aura_offset_commit_failures_total") ?? 0) >= 1, "the failed commits are not counted")
         #expect(harness.wait(seconds: 30) { (try? harness.committedOffsetSum()) == Int64(3 * quarter) }, "offsets not committed after the errors")
 
         // 3. Every broker down: /readyz says so while the daemon keeps running, and recovers by
