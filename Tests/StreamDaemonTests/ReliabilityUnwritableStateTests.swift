@@ -34,7 +34,7 @@ struct ReliabilityUnwritableStateTests {
         }
     }
 
-    /// Fills the file system holding `directory` with `filler` until it is full (4 KiB pages).
+    /// Writes zeros to the file `filler` until its file system is full (down to 4 KiB pages).
     static func fill(_ filler: String) {
         _ = FileManager.default.createFile(atPath: filler, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: filler) else { return }
