@@ -63,6 +63,9 @@ public struct InvoiceCloser: Sendable {
         let directory = ((invoicesDirectory as NSString).appendingPathComponent(input.ob) as NSString)
             .appendingPathComponent(input.period)
         try AtomicFile.makeDirectory(directory)
+        // A crash while writing left a half-written temporary; closes of this OB and period are
+        // serialized, so it is nobody's now (and must not be delivered with the invoice).
+        AtomicFile.removeTemporaries(in: directory)
         let latest = Self.latestRevision(in: directory)
         if latest > 0 {
             let existing = try render(input, closedAt: closedAt, revision: latest)

@@ -43,6 +43,17 @@ package enum AtomicFile {
         }
     }
 
+    /// Deletes the temporaries (`<name>.tmp-<pid>`) a crash during `write` left in `directory`.
+    /// Call it only where no other write into `directory` is under way.
+    package static func removeTemporaries(in directory: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names {
+            guard let range = name.range(of: ".tmp-", options: .backwards),
+                  !name[range.upperBound...].isEmpty, name[range.upperBound...].allSatisfy(\.isNumber) else { continue }
+            unlink((directory as NSString).appendingPathComponent(name))
+        }
+    }
+
     /// Creates `path` and its parents.
     package static func makeDirectory(_ path: String) throws(InvoicingError) {
         do {

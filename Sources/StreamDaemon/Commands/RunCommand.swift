@@ -144,6 +144,7 @@ struct Daemon {
                 graceMs: Int64(configuration.graceHours) * 3_600_000,
                 autoClose: configuration.autoClose,
                 invoicesDir: configuration.invoicesDir,
+                pinnedClosedAtMs: configuration.pinnedClosedAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) },
                 tokenProvider: tokens
             ),
             control: control, status: status, notifier: notifier, metrics: metrics, context: context,

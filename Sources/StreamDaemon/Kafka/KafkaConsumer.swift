@@ -55,6 +55,7 @@ final class KafkaConsumer: @unchecked Sendable {
         RDKafkaLog.install(on: conf)
         if tokenProvider != nil { RDKafkaOAuthBearer.install(on: conf) }
         rd_kafka_conf_set_rebalance_cb(conf, KafkaConsumer.rebalanceCallback)
+        rd_kafka_conf_set_error_cb(conf, KafkaConsumer.errorCallback)
         var errstr = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)
@@ -210,6 +211,22 @@ final class KafkaConsumer: @unchecked Sendable {
         return (low, high)
     }
 
+    /// Whether librdkafka last reported every broker connection down (and no probe has
+    /// reached a broker since).
+    var allBrokersDown: Bool { context.takeUnretainedValue().allBrokersDown.load(ordering: .relaxed) }
+
+    /// Asks any broker for metadata (blocking up to `timeoutMs`); a reply clears
+    /// `allBrokersDown`. Returns whether a broker answered.
+    @discardableResult
+    func probeBrokers(timeoutMs: Int32) -> Bool {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 0, nil, &metadata, timeoutMs)
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { return false }
+        context.takeUnretainedValue().allBrokersDown.store(false, ordering: .relaxed)
+        return true
+    }
+
     /// Leaves the group (running the revoke callback) and stops fetching.
     func close() throws(DaemonError) {
         let err = rd_kafka_consumer_close(handle)
@@ -236,6 +253,18 @@ final class KafkaConsumer: @unchecked Sendable {
             let e = elems[i]
             return (TopicPartition(topic: String(cString: e.topic), partition: e.partition), e.offset)
         }
+    }
+
+    /// librdkafka's error callback (client-level errors, e.g. every broker down): logged as
+    /// librdkafka logs them without a callback, and ALL_BROKERS_DOWN is remembered for /readyz.
+    private static let errorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+        _, err, reason, opaque in
+        guard let opaque else { return }
+        let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+        if err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue { context.allBrokersDown.store(true, ordering: .relaxed) }
+        context.log.logger.error("\(reason.map { String(cString: $0) } ?? "")", metadata: [
+            "rdkafka.facility": "ERROR", "rdkafka.error": .string(String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: err)))),
+        ])
     }
 
     /// librdkafka's rebalance callback: runs on the polling thread inside `rd_kafka_consumer_poll`.

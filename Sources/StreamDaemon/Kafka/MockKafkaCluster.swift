@@ -90,6 +90,14 @@ final class MockKafkaCluster: @unchecked Sendable {
         }
     }
 
+    /// Makes broker `id` the coordinator of consumer group `group`, for fault tests.
+    func setCoordinator(group: String, broker id: Int32) throws(DaemonError) {
+        let err = rd_kafka_mock_coordinator_set(cluster, "group", group, id)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw DaemonError(.kafkaMock, err, context: "cannot set the coordinator of \(group)")
+        }
+    }
+
     /// Makes the next `errors.count` requests of Kafka API `apiKey` fail with those error codes.
     func pushRequestErrors(apiKey: Int16, errors: [Int32]) {
         var codes = errors.map { rd_kafka_resp_err_t(rawValue: $0) }

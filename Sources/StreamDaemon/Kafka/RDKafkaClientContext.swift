@@ -13,6 +13,9 @@ final class RDKafkaClientContext: Sendable {
     /// Answers librdkafka's SASL/OAUTHBEARER token refreshes (`RDKafkaOAuthBearer`); nil when
     /// the client does not use OAUTHBEARER.
     let tokenProvider: OAuthTokenFetcher?
+    /// Set by the error callback when librdkafka reports that every broker connection is down;
+    /// cleared by a successful broker round trip (`KafkaConsumer.probeBrokers`).
+    let allBrokersDown = Atomic<Bool>(false)
 
     init(log: RDKafkaLog, tokenProvider: OAuthTokenFetcher? = nil) {
         self.log = log

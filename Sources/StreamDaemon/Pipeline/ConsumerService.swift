@@ -18,6 +18,8 @@ final class ConsumerService: Service, Sendable {
         var autoClose: Bool
         var autoCloseCheckEvery: Duration = .seconds(30)
         var invoicesDir: String
+        /// The "closed at" instant of new closes (ms since the epoch) instead of the wall clock.
+        var pinnedClosedAtMs: Int64? = nil
         /// Supplies OAUTHBEARER tokens when the brokers need SASL_SSL.
         var tokenProvider: OAuthTokenFetcher?
     }
@@ -102,15 +104,26 @@ final class ConsumerService: Service, Sendable {
         )
         box.consumer = consumer
         try consumer.subscribe(settings.topics)
+        let metrics = self.metrics
+        /// Commits `durable` plus whatever an earlier failed commit left (of partitions still
+        /// assigned): an idle partition's committed offset must not stay behind for good.
+        func commit(_ durable: [TopicPartition: Int64]) {
+            box.uncommitted.merge(durable) { max($0, $1) }
+            let owned = Set(engine.assigned)
+            box.uncommitted = box.uncommitted.filter { owned.contains($0.key) }
+            guard !box.uncommitted.isEmpty else { return }
+            do {
+                try consumer.commit(box.uncommitted)
+                box.uncommitted.removeAll()
+            } catch {
+                metrics.commitFailures.increment()
+                logger.warning("offset commit failed; will retry", metadata: ["error": "\(error)"])
+            }
+        }
         let closer = PeriodCloser(
             engine: engine, context: context, invoicesDir: settings.invoicesDir, delivery: delivery, graceMs: settings.graceMs,
-            metrics: metrics, logger: logger,
-            commit: { [metrics] offsets in
-                do { try consumer.commit(offsets) } catch {
-                    metrics.commitFailures.increment()
-                    logger.warning("offset commit failed; will retry with the next checkpoint", metadata: ["error": "\(error)"])
-                }
-            },
+            metrics: metrics, logger: logger, pinnedClosedAtMs: settings.pinnedClosedAtMs,
+            commit: { offsets in commit(offsets) },
             isIdle: { tp in Self.lag(consumer: consumer, engine: engine, tp) == 0 }
         )
 
@@ -129,15 +142,16 @@ final class ConsumerService: Service, Sendable {
                 lastWatchdog = now
                 notifier.watchdog()
                 updateLag(consumer: consumer, engine: engine)
+                if consumer.allBrokersDown { consumer.probeBrokers(timeoutMs: 500) }
+                let reachable = !consumer.allBrokersDown
+                status.update { $0.brokerReachable = reachable }
+                if !box.uncommitted.isEmpty { commit([:]) }
             }
             if engine.checkpointDue {
                 do {
                     let durable = try engine.checkpoint()
                     status.update { $0.checkpointWritable = true }
-                    do { try consumer.commit(durable) } catch {
-                        metrics.commitFailures.increment()
-                        logger.warning("offset commit failed; will retry with the next checkpoint", metadata: ["error": "\(error)"])
-                    }
+                    commit(durable)
                 } catch {
                     // Disk full, permissions: keep consuming in memory, commit nothing, retry.
                     status.update { $0.checkpointWritable = false }
@@ -217,5 +231,7 @@ final class ThreadConfined: @unchecked Sendable {
     let engine: BillingEngine
     /// Weak: the consumer owns the rebalance callbacks that hold this box.
     weak var consumer: KafkaConsumer?
+    /// Durable offsets whose commit failed, retried until a commit succeeds.
+    var uncommitted: [TopicPartition: Int64] = [:]
     init(engine: BillingEngine) { self.engine = engine }
 }

@@ -21,6 +21,9 @@ final class PeriodCloser {
     let invoicesDir: String
     let delivery: InvoiceDelivery?
     let graceMs: Int64
+    /// When set, new journals record this instant instead of the wall clock (see
+    /// `periods.pinned_closed_at`); readiness still uses the wall clock.
+    let pinnedClosedAtMs: Int64?
     let metrics: DaemonMetrics
     let logger: Logger
     /// Commits offsets made durable by the checkpoint of step 2.
@@ -29,13 +32,14 @@ final class PeriodCloser {
     let isIdle: (TopicPartition) -> Bool
 
     init(engine: BillingEngine, context: InvoicingContext, invoicesDir: String, delivery: InvoiceDelivery?, graceMs: Int64,
-         metrics: DaemonMetrics, logger: Logger, commit: @escaping ([TopicPartition: Int64]) -> Void,
+         metrics: DaemonMetrics, logger: Logger, pinnedClosedAtMs: Int64? = nil, commit: @escaping ([TopicPartition: Int64]) -> Void,
          isIdle: @escaping (TopicPartition) -> Bool) {
         self.engine = engine
         self.context = context
         self.invoicesDir = invoicesDir
         self.delivery = delivery
         self.graceMs = graceMs
+        self.pinnedClosedAtMs = pinnedClosedAtMs
         self.metrics = metrics
         self.logger = logger
         self.commit = commit
@@ -93,7 +97,7 @@ final class PeriodCloser {
             if let existing = try CloseJournal.load(stateDir: stateDir, ob: target.ob, period: name) {
                 journals.append(existing)
             } else {
-                let journal = CloseJournal(ob: target.ob, period: name, closedAtMs: nowMs, forced: target.forced, offsets: offsets, done: false)
+                let journal = CloseJournal(ob: target.ob, period: name, closedAtMs: pinnedClosedAtMs ?? nowMs, forced: target.forced, offsets: offsets, done: false)
                 try journal.save(stateDir: stateDir)
                 journals.append(journal)
             }

@@ -11,6 +11,8 @@ final class DaemonHarness: @unchecked Sendable {
     let cluster: MockKafkaCluster
     let directory: URL
     let configPath: String
+    /// The daemon's `state.dir` (inside `directory` unless the test chose another place).
+    let stateDir: String
     let httpPort: Int
     let adminToken = "test-admin-token"
     var process: Process?
@@ -31,12 +33,14 @@ final class DaemonHarness: @unchecked Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("aura-billing")
     }
 
-    init(auditPartitions: Int = 8, gatewayPartitions: Int = 4, tariffsPath: String? = nil, extraConfig: String = "") throws {
-        cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+    init(auditPartitions: Int = 8, gatewayPartitions: Int = 4, brokers: Int = 1, stateDirectory: String? = nil,
+         tariffsPath: String? = nil, extraConfig: String = "") throws {
+        cluster = try MockKafkaCluster(brokers: brokers, logger: logger)
         try cluster.createTopic(Self.auditTopic, partitions: auditPartitions)
         try cluster.createTopic(Self.gatewayTopic, partitions: gatewayPartitions)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("aura-daemon-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        stateDir = stateDirectory ?? directory.appendingPathComponent("state").path
         httpPort = try Self.freePort()
         try adminToken.write(to: directory.appendingPathComponent("admin-token"), atomically: true, encoding: .utf8)
         let schemas = Self.root.appendingPathComponent("deploy/schemas").path
@@ -54,7 +58,7 @@ final class DaemonHarness: @unchecked Sendable {
                 1: "\(schemas)/Aura_Audit.avsc"
                 2: "\(schemas)/Aura_Audit.v2.avsc"
                 3: "\(schemas)/Aura_Gateway_Message.avsc"
-            state: { dir: "\(directory.path)/state" }
+            state: { dir: "\(stateDir)" }
             checkpoint: { interval_seconds: 1, interval_events: 3000 }
             periods: { grace_hours: 6, auto_close: false }
             tariffs: { path: "\(tariffsPath ?? Self.root.path + "/deploy/tariffs.yaml")" }
@@ -105,9 +109,9 @@ final class DaemonHarness: @unchecked Sendable {
         try producer.flush(timeoutMs: 60_000)
     }
 
-    /// Starts `aura-billing run`.
-    func start() throws {
-        process = try launch(log: "daemon.log")
+    /// Starts `aura-billing run`; `environment` adds to (or overrides) the inherited variables.
+    func start(environment: [String: String] = [:]) throws {
+        process = try launch(log: "daemon.log", environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 })
     }
 
     /// Starts a second `aura-billing run` on the same configuration and state directory, its
@@ -212,7 +216,6 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Every partition's newest checkpoint, merged: the aggregates the daemon holds.
     func mergedCheckpoints(zones: OBTimeZones) throws -> PartitionState {
-        let stateDir = directory.appendingPathComponent("state").path
         var merged = PartitionState(zones: zones)
         let names = Set(try FileManager.default.contentsOfDirectory(atPath: stateDir).compactMap { file -> String? in
             guard file.hasSuffix(".ckpt") else { return nil }
