@@ -61,28 +61,8 @@ struct DaemonEndToEndTests {
 
         // Aggregates in the checkpoints equal the generator's independent count, exactly.
         let merged = try harness.mergedCheckpoints(zones: OBTimeZones(expected.timeZones))
-        var audit: [String: Int64] = [:]
-        for row in merged.allAuditUsage() {
-            audit["\(row.ob)|\(row.period)|\(row.component)|\(row.app ?? "-")|\(row.service)", default: 0] += row.queries
-        }
-        var expectedAudit: [String: Int64] = [:]
-        for g in expected.auditGroups {
-            expectedAudit["\(g.ob)|\(g.period)|\(g.component)|\(g.app ?? "-")|\(g.service)", default: 0] += Int64(g.queries)
-        }
-        #expect(audit == expectedAudit)
-        var gateway: [String: [Int64]] = [:]
-        for row in merged.allGatewayUsage() {
-            let key = "\(row.ob)|\(row.period)|\(row.app ?? "-")"
-            let old = gateway[key] ?? [0, 0]
-            gateway[key] = [old[0] + row.messages, old[1] + row.nlpMessages]
-        }
-        var expectedGateway: [String: [Int64]] = [:]
-        for g in expected.requestGroups {
-            expectedGateway["\(g.ob)|\(g.period)|\(g.app ?? "-")"] = [Int64(g.messages), Int64(g.nlpMessages)]
-        }
-        #expect(gateway == expectedGateway)
-        #expect(merged.duplicates == Int64(expected.audit.duplicates + expected.gateway.duplicates))
-        #expect(merged.quarantined == Int64(expected.audit.corrupt + expected.gateway.corrupt))
+        let problems = ReliabilityMonth(messages: messages, expected: expected).mismatches(merged)
+        #expect(problems.isEmpty, "\(problems.prefix(20).joined(separator: "\n"))")
 
         // Every corrupt message is in the quarantine file with its reason (re-appended copies
         // after the kill share topic/partition/offset).
