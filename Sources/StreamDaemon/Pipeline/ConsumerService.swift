@@ -131,6 +131,7 @@ final class ConsumerService: Service, Sendable {
         var resumed = false
         var lastWatchdog = ContinuousClock.now
         var lastAutoClose = ContinuousClock.now
+        var checkpointRetryAt: ContinuousClock.Instant?
         while !control.stopRequested {
             if let error = failure.withLock({ $0 }) { throw error }
             _ = try consumer.poll(maxMessages: 50_000, timeoutMs: 100) { message in
@@ -147,14 +148,17 @@ final class ConsumerService: Service, Sendable {
                 status.update { $0.brokerReachable = reachable }
                 if !box.uncommitted.isEmpty { commit([:]) }
             }
-            if engine.checkpointDue {
+            if engine.checkpointDue, checkpointRetryAt.map({ now >= $0 }) ?? true {
                 do {
                     let durable = try engine.checkpoint()
                     status.update { $0.checkpointWritable = true }
+                    checkpointRetryAt = nil
                     commit(durable)
                 } catch {
-                    // Disk full, permissions: keep consuming in memory, commit nothing, retry.
+                    // Disk full, permissions: keep consuming in memory, commit nothing, and retry
+                    // after one checkpoint interval (not on every poll, which would flood the log).
                     status.update { $0.checkpointWritable = false }
+                    checkpointRetryAt = now + engine.settings.checkpointInterval
                     logger.error("checkpoint failed; offsets are not committed", metadata: ["error": "\(error)"])
                 }
             }
