@@ -59,15 +59,7 @@ struct Daemon {
     /// OB time zones: `D_Gbl_Country`, overridden by the catalog's `time_zone`, falling back to
     /// the built-in table for the platform's OBs.
     func timeZones() throws -> OBTimeZones {
-        var zones = OBTimeZones.datagenZones
-        let snapshot = context.snapshot
-        for (ob, zone) in snapshot.dimensions.timeZones { zones[ob] = zone }
-        if let catalogs = snapshot.catalogs {
-            for catalog in catalogs.catalogs.sorted(by: { $0.effectiveFrom < $1.effectiveFrom }) {
-                for (ob, tariff) in catalog.obs { if let zone = tariff.timeZone { zones[ob] = zone } }
-            }
-        }
-        return try OBTimeZones(zones)
+        try context.snapshot.timeZones()
     }
 
     func schemaSource() throws -> any WriterSchemaSource {
