@@ -77,11 +77,13 @@ final class PeriodCloser {
                 if merged.isClosed(ob: ob, period: period) {
                     // Already closed: a second close rewrites nothing (idempotent) and returns the same files.
                     targets.append((ob, period, false))
-                } else if force || merged.readyToClose(ob: ob, period: period, graceMs: graceMs, nowMs: nowMs, assigned: keys, isIdle: { idle.contains($0) }) {
-                    let ready = merged.readyToClose(ob: ob, period: period, graceMs: graceMs, nowMs: nowMs, assigned: keys, isIdle: { idle.contains($0) })
-                    targets.append((ob, period, !ready))
                 } else {
-                    report.notReady.append("\(ob) \(period)")
+                    let ready = merged.readyToClose(ob: ob, period: period, graceMs: graceMs, nowMs: nowMs, assigned: keys, isIdle: { idle.contains($0) })
+                    if ready || force {
+                        targets.append((ob, period, !ready))
+                    } else {
+                        report.notReady.append("\(ob) \(period)")
+                    }
                 }
             }
         }
