@@ -95,6 +95,7 @@ let package = Package(
                 "CRdKafka",
                 "CBindPort",
                 "CCurl",
+                "CLibdeflate",
                 "Avro",
                 "Aggregation",
                 "Invoicing",

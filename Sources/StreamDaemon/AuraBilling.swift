@@ -14,6 +14,7 @@ struct AuraBilling: AsyncParsableCommand {
             VerifyCommand.self,
             ValidateConfigCommand.self,
             BrokerCommand.self,
+            ChangelogBenchCommand.self,
         ]
     )
 }

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import Invoicing
 
-/// `aura-billing close`: asks the running daemon to close a period, through its admin endpoint.
+/// `aura-billing close`: asks the running daemon to close a period, through its admin endpoint;
+/// or, with a `--config` that has `state.changelog_topic` (scale-out), closes it itself from the
+/// changelog and close topics, with any number of daemon instances running.
 struct CloseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "close",
@@ -10,7 +12,10 @@ struct CloseCommand: AsyncParsableCommand {
         discussion: """
             Sends POST /admin/close?period=…[&ob=…][&force=true] with the bearer token from \
             admin.token_file, to http.address of --config (or --url). Prints the daemon's JSON \
-            report; exits non-zero when a period was not ready (use --force) or a close failed.
+            report; exits non-zero when a period was not ready (use --force) or a close failed. \
+            With a --config that has state.changelog_topic and no --url, closes through Kafka \
+            itself: reads every partition's state from the changelog, posts a close request, \
+            waits for the instances to freeze the period, writes and delivers the invoice.
             """
     )
 
@@ -36,6 +41,10 @@ struct CloseCommand: AsyncParsableCommand {
         _ = try AdminCloseRequest(period: period, ob: ob, force: force ? "true" : nil)
         var settings: DaemonConfiguration?
         if let config { settings = try await DaemonConfiguration.load(path: config) }
+        if url == nil, let settings, settings.isScaledOut {
+            try await closeThroughKafka(settings)
+            return
+        }
         guard let base = url ?? settings.map({ "http://" + $0.httpAddress }) else {
             throw ValidationError("give --config or --url")
         }
@@ -56,6 +65,27 @@ struct CloseCommand: AsyncParsableCommand {
             throw DaemonError(.close, "the daemon answered HTTP \(response.status)", source: target)
         }
         let report = try JSONDecoder().decode(CloseReport.self, from: response.body)
+        if !report.notReady.isEmpty || !report.errors.isEmpty { throw ExitCode.failure }
+    }
+
+    /// The scale-out close, run in this process (see `DistributedCloser`).
+    private func closeThroughKafka(_ settings: DaemonConfiguration) async throws {
+        let daemon = try Daemon(configuration: settings)
+        let zones = try daemon.timeZones()
+        let delivery = try daemon.delivery()
+        let tokens = try settings.makeTokenFetcher()
+        let scope = CloseScope.period(period, ob: ob, force: force)
+        let logger = daemon.logger
+        let context = daemon.context
+        let report = try await Blocking.run {
+            guard let closer = try settings.makeDistributedCloser(
+                zones: zones, context: context, delivery: delivery, metrics: nil, tokens: tokens, logger: logger)
+            else { throw DaemonError(.configuration, "state.changelog_topic is not set") }
+            return try closer.close(scope)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
         if !report.notReady.isEmpty || !report.errors.isEmpty { throw ExitCode.failure }
     }
 }

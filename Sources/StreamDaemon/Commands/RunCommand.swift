@@ -126,15 +126,22 @@ struct Daemon {
             auditTopic: configuration.kafka.auditTopic,
             gatewayTopic: configuration.kafka.gatewayTopic,
             checkpointEveryEvents: configuration.checkpointIntervalEvents,
-            checkpointInterval: .seconds(configuration.checkpointIntervalSeconds)
+            checkpointInterval: .seconds(configuration.checkpointIntervalSeconds),
+            scaleOut: try configuration.makeScaleOutBinding(tokens: tokens, logger: logger)
         )
+        // Scale-out: closes are run from the changelog, off the consumer thread (which must keep
+        // freezing its own partitions while the closer waits for every instance).
+        let distributedCloser = try configuration.makeDistributedCloser(
+            zones: zones, context: context, delivery: delivery, metrics: metrics, tokens: tokens, logger: logger)
         let quarantineTopic = configuration.quarantineTopic
         let consumer = ConsumerService(
             settings: .init(
                 consumerProperties: configuration.consumerProperties,
                 topics: [configuration.kafka.auditTopic, configuration.kafka.gatewayTopic],
                 graceMs: Int64(configuration.graceHours) * 3_600_000,
-                autoClose: configuration.autoClose,
+                // Scale-out: auto-close is not wired yet (closes come from SIGUSR1, the admin
+                // endpoint or `aura-billing close --config`).
+                autoClose: configuration.autoClose && !configuration.isScaledOut,
                 invoicesDir: configuration.invoicesDir,
                 pinnedClosedAtMs: configuration.pinnedClosedAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) },
                 tokenProvider: tokens
@@ -147,7 +154,13 @@ struct Daemon {
         }
         let control = self.control
         let http = HTTPEndpoints(metrics: metrics, status: status, adminToken: adminToken) { request in
-            let report = try await control.close(.period(request.period, ob: request.ob, force: request.force))
+            let scope = CloseScope.period(request.period, ob: request.ob, force: request.force)
+            let report: CloseReport
+            if let distributedCloser {
+                report = try await Blocking.run { try distributedCloser.close(scope) }
+            } else {
+                report = try await control.close(scope)
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
@@ -166,7 +179,11 @@ struct Daemon {
             },
             onCloseReady: {
                 do {
-                    let report = try await control.close(.ready)
+                    let report = if let distributedCloser {
+                        try await Blocking.run { try distributedCloser.close(.ready) }
+                    } else {
+                        try await control.close(.ready)
+                    }
                     logger.notice("SIGUSR1 close finished", metadata: ["closed": "\(report.closed.count)", "errors": "\(report.errors.count)"])
                 } catch {
                     logger.error("SIGUSR1 close failed", metadata: ["error": "\(error)"])

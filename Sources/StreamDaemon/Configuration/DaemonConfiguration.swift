@@ -49,6 +49,15 @@ struct DaemonConfiguration: Sendable {
     var kafka: Kafka
     var schemas: Schemas
     var stateDir: String
+    /// `state.changelog_topic`: when set, every partition state is also published to this Kafka
+    /// topic after each local checkpoint, and instances on different machines share nothing but
+    /// Kafka (README "Scaling out"). Unset: one machine (or a shared state directory).
+    var changelogTopic: String?
+    /// `state.close_topic`: the close requests and done notes of the scale-out mode (required
+    /// with `state.changelog_topic`).
+    var closeTopic: String?
+    /// `state.changelog_partitions`: partitions of the changelog topic when the daemon creates it.
+    var changelogPartitions: Int
     var checkpointIntervalSeconds: Int
     var checkpointIntervalEvents: Int
     var graceHours: Int
@@ -131,6 +140,15 @@ struct DaemonConfiguration: Sendable {
         }
         schemas = Schemas(registryURL: config.string(forKey: "schemas.registry_url"), files: maps.schemaFiles)
         stateDir = try required("state.dir", "state.dir")
+        changelogTopic = config.string(forKey: "state.changelog_topic").flatMap { $0.isEmpty ? nil : $0 }
+        closeTopic = config.string(forKey: "state.close_topic").flatMap { $0.isEmpty ? nil : $0 }
+        changelogPartitions = config.int(forKey: "state.changelog_partitions", default: 64)
+        if changelogTopic != nil && closeTopic == nil {
+            throw DaemonError(.configuration, "state.changelog_topic needs state.close_topic too", source: source)
+        }
+        if changelogTopic != nil && changelogPartitions < 2 {
+            throw DaemonError(.configuration, "state.changelog_partitions must be at least 2", source: source)
+        }
         checkpointIntervalSeconds = config.int(forKey: "checkpoint.interval_seconds", default: 10)
         checkpointIntervalEvents = config.int(forKey: "checkpoint.interval_events", default: 500_000)
         graceHours = config.int(forKey: "periods.grace_hours", default: 72)

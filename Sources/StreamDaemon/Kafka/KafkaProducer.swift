@@ -7,7 +7,7 @@ import Synchronization
 /// `@unchecked Sendable`: `rd_kafka_t` and `rd_kafka_topic_t` are thread-safe in librdkafka; the
 /// only Swift state, the topic-handle cache, is behind a `Mutex`.
 final class KafkaProducer: @unchecked Sendable {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private let context: Unmanaged<RDKafkaClientContext>
     private let topics = Mutex<[String: OpaquePointer]>([:])
 
@@ -22,6 +22,9 @@ final class KafkaProducer: @unchecked Sendable {
         let context = Unmanaged.passRetained(RDKafkaClientContext(log: RDKafkaLog(logger: logger), tokenProvider: tokenProvider))
         rd_kafka_conf_set_opaque(conf, context.toOpaque())
         RDKafkaLog.install(on: conf)
+        // Reports deliveries to `produceAndWait` callers (messages with an opaque); see
+        // KafkaProducer+Delivery.swift.
+        rd_kafka_conf_set_dr_msg_cb(conf, KafkaProducer.deliveryCallback)
         if tokenProvider != nil {
             RDKafkaOAuthBearer.install(on: conf)
             RDKafkaOAuthBearer.enableSASLQueue(on: conf)
@@ -51,7 +54,7 @@ final class KafkaProducer: @unchecked Sendable {
         context.release()
     }
 
-    private func topicHandle(_ name: String) throws(DaemonError) -> OpaquePointer {
+    func topicHandle(_ name: String) throws(DaemonError) -> OpaquePointer {
         let result: OpaquePointer? = topics.withLock { cache in
             if let rkt = cache[name] { return rkt }
             guard let rkt = rd_kafka_topic_new(handle, name, nil) else { return nil }

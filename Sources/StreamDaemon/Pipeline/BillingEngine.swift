@@ -15,6 +15,8 @@ final class BillingEngine {
         var gatewayTopic: String
         var checkpointEveryEvents: Int
         var checkpointInterval: Duration
+        /// Scale-out mode (`state.changelog_topic`): states also live in the changelog.
+        var scaleOut: ScaleOutBinding? = nil
     }
 
     let settings: Settings
@@ -30,9 +32,9 @@ final class BillingEngine {
     private var gatewayValues: AvroValues
 
     /// Assigned partitions. Index into `slots` through `slotIndex`.
-    private(set) var slots: [PartitionSlot] = []
-    private var slotIndex: [TopicPartition: Int] = [:]
-    private var lastKey: TopicPartition?
+    var slots: [PartitionSlot] = []
+    var slotIndex: [TopicPartition: Int] = [:]
+    var lastKey: TopicPartition?
     private var lastSlot = -1
 
     private(set) var eventsSinceCheckpoint = 0
@@ -61,6 +63,7 @@ final class BillingEngine {
     /// start it at. `committed` are the group's committed offsets: a partition with a commit but
     /// no valid checkpoint is refused (starting over would count its history twice or lose it).
     func assign(_ partitions: [TopicPartition], committed: [TopicPartition: Int64?]) throws -> [TopicPartition: Int64] {
+        if let scaleOut = settings.scaleOut { return try assign(partitions, committed: committed, scaleOut: scaleOut) }
         var starts: [TopicPartition: Int64] = [:]
         for key in partitions where slotIndex[key] == nil {
             let kind: PartitionSlot.Kind
@@ -173,8 +176,12 @@ final class BillingEngine {
         let wanted = only.map(Set.init)
         for i in slots.indices where (force || slots[i].dirty) && (wanted?.contains(slots[i].key) ?? true) {
             do {
-                let saved = try slots[i].store.save(slots[i].state)
+                let encoded = CheckpointCodec.encode(slots[i].state)
+                let saved = try slots[i].store.save(encoded: encoded)
                 bytes += saved.bytes
+                try settings.scaleOut?.changelog.publish(
+                    slots[i].key, encoded: encoded, nextOffset: slots[i].nextOffset,
+                    watermarkMs: slots[i].watermarkMs == .min ? nil : slots[i].watermarkMs)
             } catch {
                 metrics.checkpointFailures.increment()
                 throw error

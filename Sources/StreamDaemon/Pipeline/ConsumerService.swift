@@ -132,6 +132,7 @@ final class ConsumerService: Service, Sendable {
         var lastWatchdog = ContinuousClock.now
         var lastAutoClose = ContinuousClock.now
         var checkpointRetryAt: ContinuousClock.Instant?
+        var lastCloseTail = ContinuousClock.now
         while !control.stopRequested {
             if let error = failure.withLock({ $0 }) { throw error }
             _ = try consumer.poll(maxMessages: 50_000, timeoutMs: 100) { message in
@@ -160,6 +161,19 @@ final class ConsumerService: Service, Sendable {
                     status.update { $0.checkpointWritable = false }
                     checkpointRetryAt = now + engine.settings.checkpointInterval
                     logger.error("checkpoint failed; offsets are not committed", metadata: ["error": "\(error)"])
+                }
+            }
+            if let scaleOut = engine.settings.scaleOut, now - lastCloseTail >= .milliseconds(200) {
+                // Scale-out: freeze the periods other closers asked for, and publish promptly.
+                lastCloseTail = now
+                do {
+                    let requests = try scaleOut.pollRequests()
+                    if engine.applyCloses(requests) {
+                        commit(try engine.checkpoint())
+                        logger.notice("froze periods on a close request", metadata: ["closes": "\(requests.map(\.key))"])
+                    }
+                } catch {
+                    logger.error("cannot apply close requests; will retry", metadata: ["error": "\(error)"])
                 }
             }
             if !engine.slots.isEmpty && !resumed {

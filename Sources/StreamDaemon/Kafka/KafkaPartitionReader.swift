@@ -1,0 +1,208 @@
+internal import CRdKafka
+import Logging
+import Synchronization
+
+/// A group-less reader of chosen partitions and offset ranges (librdkafka's simple consumer:
+/// `rd_kafka_consume_start` / `rd_kafka_consume_batch`), plus watermark and metadata queries.
+/// It never joins a consumer group and never commits.
+///
+/// Every call blocks its thread (network round trips): use it from a daemon thread or
+/// `Blocking.run`, never on the cooperative pool.
+///
+/// `@unchecked Sendable`: `rd_kafka_t` and `rd_kafka_topic_t` are thread-safe; the topic-handle
+/// cache and the set of started partitions are behind a `Mutex`. A partition is read by one
+/// caller at a time (callers own distinct partitions or serialise).
+final class KafkaPartitionReader: @unchecked Sendable {
+    let handle: OpaquePointer
+    private let context: Unmanaged<RDKafkaClientContext>
+    private let topics = Mutex<[String: OpaquePointer]>([:])
+    private let started = Mutex<Set<TopicPartition>>([])
+
+    /// `properties`: librdkafka properties (`bootstrap.servers`, security); group settings are
+    /// ignored. Partition EOF events are on; offsets out of range are errors, not resets.
+    init(properties: [String: String], tokenProvider: OAuthTokenFetcher? = nil, logger: Logger) throws(DaemonError) {
+        var props = properties
+        for key in ["group.id", "partition.assignment.strategy", "session.timeout.ms", "max.poll.interval.ms", "enable.auto.commit", "enable.auto.offset.store"] {
+            props[key] = nil
+        }
+        props["enable.partition.eof"] = "true"
+        props["auto.offset.reset"] = "error"
+        props["allow.auto.create.topics"] = "false"
+        if props["fetch.wait.max.ms"] == nil { props["fetch.wait.max.ms"] = "10" }
+        if props["fetch.message.max.bytes"] == nil { props["fetch.message.max.bytes"] = "4194304" }
+        try RDKafkaOAuthBearer.validate(props, provider: tokenProvider)
+        let conf = try RDKafkaConfig.make(props)
+        let context = Unmanaged.passRetained(RDKafkaClientContext(log: RDKafkaLog(logger: logger), tokenProvider: tokenProvider))
+        rd_kafka_conf_set_opaque(conf, context.toOpaque())
+        RDKafkaLog.install(on: conf)
+        if tokenProvider != nil {
+            RDKafkaOAuthBearer.install(on: conf)
+            RDKafkaOAuthBearer.enableSASLQueue(on: conf)
+        }
+        var errstr = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errstr, errstr.count) else {
+            rd_kafka_conf_destroy(conf)
+            context.release()
+            throw DaemonError(.kafkaClient, RDKafkaConfig.string(errstr))
+        }
+        if tokenProvider != nil {
+            do throws(DaemonError) {
+                try RDKafkaOAuthBearer.enableBackgroundRefresh(rk)
+            } catch {
+                rd_kafka_destroy(rk)
+                context.release()
+                throw error
+            }
+        }
+        handle = rk
+        self.context = context
+    }
+
+    deinit {
+        for tp in started.withLock({ $0 }) {
+            if let rkt = topics.withLock({ $0[tp.topic] }) { rd_kafka_consume_stop(rkt, tp.partition) }
+        }
+        for topic in topics.withLock({ $0.values }) { rd_kafka_topic_destroy(topic) }
+        rd_kafka_destroy(handle)
+        context.release()
+    }
+
+    private func topicHandle(_ name: String) throws(DaemonError) -> OpaquePointer {
+        let result: OpaquePointer? = topics.withLock { cache in
+            if let rkt = cache[name] { return rkt }
+            guard let rkt = rd_kafka_topic_new(handle, name, nil) else { return nil }
+            cache[name] = rkt
+            return rkt
+        }
+        guard let result else {
+            throw DaemonError(.kafkaConsume, rd_kafka_last_error(), context: "cannot open topic", source: name)
+        }
+        return result
+    }
+
+    // MARK: Queries
+
+    /// The partition's low (log start) and high (next offset to be written) watermarks, asked
+    /// of the partition leader.
+    func watermarks(_ tp: TopicPartition, timeoutMs: Int32 = 10_000) throws(DaemonError) -> (low: Int64, high: Int64) {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let err = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, timeoutMs)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw DaemonError(.kafkaConsume, err, context: "cannot query watermarks", source: "\(tp)")
+        }
+        return (low, high)
+    }
+
+    /// The number of partitions of `topic`, nil when the cluster does not have it. Lists all
+    /// topics (a metadata request for one topic could auto-create it).
+    func partitionCount(_ topic: String, timeoutMs: Int32 = 10_000) throws(DaemonError) -> Int? {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 1, nil, &metadata, timeoutMs)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw DaemonError(.kafkaClient, err, context: "cannot read cluster metadata", source: topic)
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        let m = metadata.pointee
+        for i in 0..<Int(m.topic_cnt) {
+            let t = m.topics[i]
+            guard String(cString: t.topic) == topic else { continue }
+            if t.err != RD_KAFKA_RESP_ERR_NO_ERROR && t.err != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE { return nil }
+            return Int(t.partition_cnt)
+        }
+        return nil
+    }
+
+    // MARK: Reading
+
+    /// Calls `body` with every record of `tp` at offsets `from..<end` that is still in the log,
+    /// in order. Records below the partition's log start are gone: with `strict` that is an
+    /// error naming the first missing offset, otherwise reading starts at the log start.
+    /// - Throws: `.kafkaConsume` on a broker error or when `timeoutMs` passes first.
+    func read(_ tp: TopicPartition, from: Int64, until end: Int64, strict: Bool = false, timeoutMs: Int32 = 30_000,
+              _ body: (ReadRecord) throws -> Void) throws {
+        guard end > from else { return }
+        let (low, high) = try watermarks(tp)
+        var start = from
+        if start < low {
+            if strict {
+                throw DaemonError(.kafkaConsume, "offset \(from) is no longer in the log (log start \(low))", source: "\(tp)")
+            }
+            start = low
+        }
+        let stop = min(end, high)
+        guard stop > start else { return }
+        let rkt = try topicHandle(tp.topic)
+        if rd_kafka_consume_start(rkt, tp.partition, start) != 0 {
+            throw DaemonError(.kafkaConsume, rd_kafka_last_error(), context: "cannot start reading", source: "\(tp)")
+        }
+        defer { rd_kafka_consume_stop(rkt, tp.partition) }
+        let capacity = 1024
+        let batch = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: capacity)
+        defer { batch.deallocate() }
+        let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutMs))
+        var next = start
+        while next < stop {
+            guard ContinuousClock.now < deadline else {
+                throw DaemonError(.kafkaConsume, "reading offsets \(next)..<\(stop) did not finish within \(timeoutMs) ms", source: "\(tp)")
+            }
+            let n = rd_kafka_consume_batch(rkt, tp.partition, 200, batch, capacity)
+            if n < 0 { throw DaemonError(.kafkaConsume, rd_kafka_last_error(), context: "read failed", source: "\(tp)") }
+            // Every message of the batch is destroyed, also when `body` throws.
+            defer { for i in 0..<n { rd_kafka_message_destroy(batch[i]) } }
+            for i in 0..<n {
+                guard let message = batch[i] else { continue }
+                let m = message.pointee
+                if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+                if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    throw DaemonError(.kafkaConsume, m.err, context: "read failed at offset \(next)", source: "\(tp)")
+                }
+                if m.offset >= stop { next = stop; break }
+                if m.offset < next { continue }
+                next = m.offset + 1
+                try body(Self.copy(m))
+            }
+        }
+    }
+
+    /// Copies a message's key and value out of librdkafka's buffers (valid only until the
+    /// message is destroyed; the pointers do not escape).
+    private static func copy(_ m: rd_kafka_message_t) -> ReadRecord {
+        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
+        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) } ?? []
+        return ReadRecord(partition: m.partition, offset: m.offset, key: key, value: value)
+    }
+
+    // MARK: Tailing
+
+    /// Starts fetching `tp` from `offset` in the background; `pollTail` returns what arrived.
+    func startTail(_ tp: TopicPartition, from offset: Int64) throws(DaemonError) {
+        let rkt = try topicHandle(tp.topic)
+        if rd_kafka_consume_start(rkt, tp.partition, offset) != 0 {
+            throw DaemonError(.kafkaConsume, rd_kafka_last_error(), context: "cannot start reading", source: "\(tp)")
+        }
+        started.withLock { _ = $0.insert(tp) }
+    }
+
+    /// The records of a started partition fetched so far (waits up to `timeoutMs` for the
+    /// first); partition-EOF events are skipped, other errors thrown.
+    func pollTail(_ tp: TopicPartition, timeoutMs: Int32 = 0, max: Int = 1024) throws(DaemonError) -> [ReadRecord] {
+        let rkt = try topicHandle(tp.topic)
+        let batch = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: max)
+        defer { batch.deallocate() }
+        let n = rd_kafka_consume_batch(rkt, tp.partition, timeoutMs, batch, max)
+        if n < 0 { throw DaemonError(.kafkaConsume, rd_kafka_last_error(), context: "read failed", source: "\(tp)") }
+        defer { for i in 0..<n { rd_kafka_message_destroy(batch[i]) } }
+        var records: [ReadRecord] = []
+        for i in 0..<n {
+            guard let message = batch[i] else { continue }
+            let m = message.pointee
+            if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+            if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw DaemonError(.kafkaConsume, m.err, context: "read failed", source: "\(tp)")
+            }
+            records.append(Self.copy(m))
+        }
+        return records
+    }
+}

@@ -1,0 +1,120 @@
+import Aggregation
+import Foundation
+import Testing
+
+@testable import StreamDaemon
+
+/// Scale-out mode (`state.changelog_topic`): instances with no shared disk, partition states
+/// moving through the changelog, closes through the close topic.
+@Suite("Scale out on Kafka", .serialized)
+struct ScaleOutTests {
+    static let period = "2026-10"
+    /// Short sessions (see `DaemonHarness.reliabilityEnvironment`) so rebalances after a kill
+    /// take ~3 s, checkpoints every second or 1000 events.
+    static let fast = DaemonHarness.reliabilityEnvironment(["PERIODS_PINNED_CLOSED_AT": ScaleOutGroup.pinnedClosedAt, "CHECKPOINT_INTERVAL_EVENTS": "1000"])
+
+    /// The single-instance reference: one daemon over all of `month`, closed through its admin
+    /// endpoint with the same pinned "closed at"; returns its invoice files.
+    static func reference(_ month: ReliabilityMonth) throws -> [String: Data] {
+        let reference = try DaemonHarness()
+        try reference.produce(month.messages)
+        try reference.start(environment: fast)
+        #expect(reference.waitCaughtUp(month.messages.count), "reference run did not catch up:\n\(reference.log)")
+        let report = try reference.closePeriod(period)
+        #expect(report.errors.isEmpty && !report.closed.isEmpty, "reference close: \(report)")
+        #expect(reference.stop(signal: SIGTERM) == 0)
+        return reference.invoiceFiles()
+    }
+
+    @Test("3 brokers, 3 instances over 8+4 partitions with no shared disk: one SIGKILLed mid-month, another joins, a fourth process closes — invoices byte-identical to a single-instance run")
+    func killJoinAndCloseFromAFourthProcess() throws {
+        let month = try ReliabilityMonth.make(seed: 31)
+        let messages = month.messages
+        let count = messages.count
+        let partitions = 8 + 4
+        let expectedFiles = try Self.reference(month)
+        #expect(expectedFiles.keys.contains { $0.hasSuffix("aura-invoice-ESP-\(Self.period).xlsx") })
+
+        let harness = try DaemonHarness(auditPartitions: 8, gatewayPartitions: 4, brokers: 3)
+        let group = try ScaleOutGroup(harness: harness)
+        let cuts = [count / 2, count * 3 / 4, count]
+
+        // 1. Three instances split the partitions and read the first half.
+        try harness.produce(Array(messages[..<cuts[0]]))
+        for name in ["a", "b", "c"] { try group.start(name, environment: Self.fast) }
+        let split = harness.wait(seconds: 60) {
+            group.covers(partitions: partitions, consumed: cuts[0]) && ["a", "b", "c"].allSatisfy { !(group.owned($0)?.isEmpty ?? true) }
+        }
+        #expect(split, "no three-way split over the first half:\n\(group.logs)")
+
+        // 2. Mid-month: b is killed; a and c take its partitions over from the changelog (they
+        //    have no local checkpoint of them) and read on.
+        let bOwned = Set(group.owned("b")?.keys.map { $0 } ?? [])
+        #expect(!bOwned.isEmpty)
+        try harness.produce(Array(messages[cuts[0]..<cuts[1]]))
+        #expect(group.stop("b", signal: SIGKILL) == SIGKILL)
+        let moved = harness.wait(seconds: 60) { group.covers(partitions: partitions, consumed: cuts[1]) }
+        #expect(moved, "b's partitions did not move:\n\(group.logs)")
+        let restored = (group.log("a") + group.log("c")).components(separatedBy: "\n").filter { $0.contains("from=changelog") || $0.contains("from: changelog") || $0.contains("changelog generation") }
+        #expect(!restored.isEmpty, "no partition was restored from the changelog:\n\(group.logs)")
+
+        // 3. A new instance joins (empty disk) and gets a share; the rest of the month arrives.
+        try group.start("d", environment: Self.fast)
+        let joined = harness.wait(seconds: 60) { !(group.owned("d")?.isEmpty ?? true) && group.covers(partitions: partitions, consumed: cuts[1]) }
+        #expect(joined, "d got no partitions:\n\(group.logs)")
+        try harness.produce(Array(messages[cuts[1]...]))
+        #expect(harness.wait(seconds: 60) { group.covers(partitions: partitions, consumed: count) }, "not all consumed:\n\(group.logs)")
+
+        // 4. A fourth process closes the period through Kafka.
+        let (closer, closeLog) = try group.startCloser(period: Self.period, tag: "fourth")
+        closer.waitUntilExit()
+        let closeOutput = (try? String(contentsOf: closeLog, encoding: .utf8)) ?? ""
+        #expect(closer.terminationStatus == 0, "close failed:\n\(closeOutput)\n\(group.logs)")
+
+        // Byte-identical invoices; one request and one done note.
+        let files = ScaleOutGroup.files(under: harness.directory.appendingPathComponent("invoices").path)
+        #expect(Set(files.keys) == Set(expectedFiles.keys), "files: \(files.keys.sorted()) expected \(expectedFiles.keys.sorted())")
+        for (path, bytes) in expectedFiles { #expect(files[path] == bytes, "\(path) differs from the single-instance run") }
+        let records = try group.closeRecords()
+        #expect(records.filter { $0.kind == .done }.count == 1, "\(records)")
+
+        // Every partition's state in the changelog, merged, equals the generator's totals.
+        for name in ["a", "c", "d"] { #expect(group.stop(name, signal: SIGTERM) == 0, "\(name) did not stop cleanly:\n\(group.log(name))") }
+        let merged = try group.changelogMerged(partitions: partitions, zones: month.zones)
+        let problems = month.mismatches(merged)
+        #expect(problems.isEmpty, "\(problems.prefix(20).joined(separator: "\n"))")
+    }
+
+    @Test("two closers triggered together produce one set of files and one done note")
+    func racingClosers() throws {
+        let month = try ReliabilityMonth.make(seed: 32)
+        let harness = try DaemonHarness(auditPartitions: 8, gatewayPartitions: 4)
+        let group = try ScaleOutGroup(harness: harness)
+        try harness.produce(month.messages)
+        try group.start("a", environment: Self.fast)
+        #expect(harness.wait(seconds: 60) { group.covers(partitions: 12, consumed: month.messages.count) }, "not consumed:\n\(group.logs)")
+
+        let first = try group.startCloser(period: Self.period, tag: "one")
+        let second = try group.startCloser(period: Self.period, tag: "two")
+        first.0.waitUntilExit()
+        second.0.waitUntilExit()
+        let outputs = [first.1, second.1].map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }
+        #expect(first.0.terminationStatus == 0 && second.0.terminationStatus == 0, "\(outputs.joined(separator: "\n---\n"))")
+        let records = try group.closeRecords()
+        let requests = records.filter { $0.kind == .request }
+        let done = records.filter { $0.kind == .done }
+        #expect(done.count == 1, "done notes: \(done)")
+        #expect(!requests.isEmpty)
+        // Both reports name the same workbook; exactly one of them wrote it.
+        let reports = try outputs.map { text -> CloseReport in
+            let json = text.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"
+            return try JSONDecoder().decode(CloseReport.self, from: Data(json.utf8))
+        }
+        let esp = reports.map { $0.closed.first { $0.ob == "ESP" } }
+        #expect(esp[0] != nil && esp[0]?.workbook == esp[1]?.workbook)
+        #expect(reports.flatMap(\.closed).filter(\.written).count == reports[0].closed.count, "\(reports)")
+        let files = ScaleOutGroup.files(under: harness.directory.appendingPathComponent("invoices").path)
+        #expect(files.keys.filter { $0.hasSuffix(".xlsx") }.count == reports[0].closed.count, "\(files.keys.sorted())")
+        #expect(group.stop("a", signal: SIGTERM) == 0)
+    }
+}
