@@ -22,6 +22,8 @@ final class BillingEngine {
     let metrics: DaemonMetrics
     let logger: Logger
     let quarantine: QuarantineWriter
+    /// Writes checkpoints off this thread; stopped by `shutdown()`.
+    let writer: CheckpointWriter
     private let auditExtractor: AuditEventExtractor
     private let gatewayExtractor: GatewayEventExtractor
     private let auditFrames: FrameDecoder
@@ -41,7 +43,7 @@ final class BillingEngine {
     private var pending = PendingCounts()
 
     init(settings: Settings, zones: OBTimeZones, schemas: any WriterSchemaSource, quarantine: QuarantineWriter,
-         metrics: DaemonMetrics, logger: Logger) throws {
+         metrics: DaemonMetrics, logger: Logger, afterSave: CheckpointWriter.AfterSave? = nil) throws {
         self.settings = settings
         self.zones = zones
         self.metrics = metrics
@@ -53,6 +55,12 @@ final class BillingEngine {
         gatewayFrames = FrameDecoder(reader: gatewayExtractor.reader, fields: GatewayEventExtractor.fields, schemas: schemas)
         auditValues = AvroValues(count: auditFrames.fieldCount)
         gatewayValues = AvroValues(count: gatewayFrames.fieldCount)
+        writer = CheckpointWriter(afterSave: afterSave, metrics: metrics)
+    }
+
+    /// Stops the checkpoint writer thread (after the batch in flight).
+    func shutdown() {
+        writer.shutdown()
     }
 
     // MARK: Assignment
@@ -162,38 +170,58 @@ final class BillingEngine {
             || (eventsSinceCheckpoint > 0 && ContinuousClock.now - lastCheckpoint >= settings.checkpointInterval)
     }
 
-    /// Makes the quarantine file durable, then writes a checkpoint of every changed partition in
-    /// `only` (default: all); returns the next offsets now durable, to commit.
-    @discardableResult
-    func checkpoint(only: [TopicPartition]? = nil, force: Bool = false) throws -> [TopicPartition: Int64] {
-        try quarantine.sync()
-        let start = ContinuousClock.now
-        var durable: [TopicPartition: Int64] = [:]
-        var bytes = 0
+    /// The checkpoint batch of every changed partition in `only` (default: all): value
+    /// snapshots of their states, taken here on the consumer thread, plus the quarantine
+    /// records to make durable first. Marks those partitions clean; a failed write must give
+    /// them back with `markDirty`.
+    func checkpointBatch(only: [TopicPartition]? = nil, force: Bool = false) throws -> CheckpointWriter.Batch {
+        let quarantined = try quarantine.drain()
         let wanted = only.map(Set.init)
+        var jobs: [CheckpointWriter.Job] = []
         for i in slots.indices where (force || slots[i].dirty) && (wanted?.contains(slots[i].key) ?? true) {
-            do {
-                let saved = try slots[i].store.save(slots[i].state)
-                bytes += saved.bytes
-            } catch {
-                metrics.checkpointFailures.increment()
-                throw error
-            }
+            jobs.append(CheckpointWriter.Job(key: slots[i].key, state: slots[i].state, store: slots[i].store, nextOffset: slots[i].nextOffset))
             slots[i].dirty = false
-            if slots[i].nextOffset >= 0 { durable[slots[i].key] = slots[i].nextOffset }
         }
         if only == nil {
             eventsSinceCheckpoint = 0
             lastCheckpoint = ContinuousClock.now
         }
-        if !durable.isEmpty {
-            metrics.checkpointDuration.record(ContinuousClock.now - start)
-            metrics.checkpointBytes.set(to: Double(bytes))
-            metrics.checkpointLastSuccess.set(to: Date().timeIntervalSince1970)
-        }
         metrics.openAggregateRows.set(to: Double(slots.reduce(0) { $0 + $1.state.auditRows.count + $1.state.gatewayRows.count }))
         metrics.dedupKeys.set(to: Double(slots.reduce(0) { $0 + $1.state.dedup.count }))
+        return CheckpointWriter.Batch(jobs: jobs, quarantine: quarantined)
+    }
+
+    /// Starts writing a checkpoint of every changed partition on the writer thread; collect
+    /// the outcome with `writer.takeCompleted()`.
+    /// - Precondition: `!writer.busy`.
+    func checkpointInBackground() throws {
+        writer.submit(try checkpointBatch())
+    }
+
+    /// Writes a checkpoint of every changed partition in `only` (default: all) now, after the
+    /// batch in flight, and returns the next offsets now durable (the in-flight batch's
+    /// included), to commit.
+    @discardableResult
+    func checkpoint(only: [TopicPartition]? = nil, force: Bool = false) throws -> [TopicPartition: Int64] {
+        var durable: [TopicPartition: Int64] = [:]
+        for earlier in writer.drain() {
+            if earlier.error != nil { markDirty(earlier.failed) }
+            durable.merge(earlier.durable) { max($0, $1) }
+        }
+        let done = writer.write(try checkpointBatch(only: only, force: force))
+        durable.merge(done.durable) { max($0, $1) }
+        if let error = done.error {
+            markDirty(done.failed)
+            throw error
+        }
         return durable
+    }
+
+    /// Gives partitions whose checkpoint failed back their "changed" mark, and makes a
+    /// checkpoint due again after the interval.
+    func markDirty(_ partitions: [TopicPartition]) {
+        for key in partitions { if let i = slotIndex[key] { slots[i].dirty = true } }
+        if !partitions.isEmpty { eventsSinceCheckpoint = max(eventsSinceCheckpoint, 1) }
     }
 
     // MARK: State for close
