@@ -150,7 +150,16 @@ struct Daemon {
             delivery: delivery, logger: logger
         ) {
             let quarantine = try QuarantineWriter(path: quarantinePath, topic: quarantineTopic, producer: dlqProducer)
-            return try BillingEngine(settings: engineSettings, zones: zones, schemas: schemas, quarantine: quarantine, metrics: metrics, logger: logger)
+            // Scale-out: a checkpoint counts (its offsets become committable) only once its
+            // state is also acknowledged in the changelog.
+            var afterSave: CheckpointWriter.AfterSave?
+            if let changelog = engineSettings.scaleOut?.changelog {
+                afterSave = { key, encoded, _, nextOffset in
+                    _ = try changelog.publish(key, encoded: encoded, nextOffset: nextOffset, watermarkMs: nil)
+                }
+            }
+            return try BillingEngine(settings: engineSettings, zones: zones, schemas: schemas, quarantine: quarantine, metrics: metrics,
+                                     logger: logger, afterSave: afterSave)
         }
         let control = self.control
         let http = HTTPEndpoints(metrics: metrics, status: status, adminToken: adminToken) { request in
