@@ -27,7 +27,6 @@ final class KafkaPartitionReader: @unchecked Sendable {
         }
         props["enable.partition.eof"] = "true"
         props["auto.offset.reset"] = "error"
-        props["allow.auto.create.topics"] = "false"
         if props["fetch.wait.max.ms"] == nil { props["fetch.wait.max.ms"] = "10" }
         if props["fetch.message.max.bytes"] == nil { props["fetch.message.max.bytes"] = "4194304" }
         try RDKafkaOAuthBearer.validate(props, provider: tokenProvider)
