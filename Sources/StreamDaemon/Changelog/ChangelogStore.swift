@@ -35,6 +35,8 @@ final class ChangelogStore: Sendable {
         var manifests: [TopicPartition: [ChangelogManifest]] = [:]
         /// Highest generation seen or written, per source partition.
         var generations: [TopicPartition: UInt64] = [:]
+        /// Manifests this process published, per source partition (the last `kept`).
+        var published: [TopicPartition: [ChangelogManifest]] = [:]
     }
 
     private let cache = Mutex(Cache())
@@ -119,6 +121,27 @@ final class ChangelogStore: Sendable {
             throw DaemonError(.checkpoint, "cannot encode the changelog manifest: \(error)", source: key)
         }
         _ = try producer.produceAndWait([OutgoingRecord(topic: topic, partition: manifestPartition(tp), key: Array(key.utf8), value: value)])
+        // Keep the last `kept` generations readable; tombstone the chunk keys of older ones so
+        // that a compacted changelog does not grow with every publish (generations are in the
+        // chunk keys, so nothing else ever overwrites them).
+        let retired: ChangelogManifest? = cache.withLock { c in
+            // After a takeover, the generations the previous owner published (as read) count too.
+            var list = c.published[tp] ?? (c.manifests[tp] ?? []).filter { $0.generation < manifest.generation }
+            list.append(manifest)
+            let old = list.count > Self.kept ? list.removeFirst() : nil
+            c.published[tp] = list
+            return old
+        }
+        if let retired {
+            do {
+                _ = try producer.produceAndWait(retired.chunks.enumerated().map { i, chunk in
+                    OutgoingRecord(topic: topic, partition: chunk.partition,
+                                   key: Array(Self.chunkKey(tp, generation: retired.generation, index: i).utf8), value: [], tombstone: true)
+                })
+            } catch {
+                logger.warning("cannot tombstone old changelog chunks (compaction keeps them)", metadata: ["partition": "\(tp)", "error": "\(error)"])
+            }
+        }
         return manifest
     }
 

@@ -42,6 +42,8 @@ final class DistributedCloser: Sendable {
     let requester: String
     /// One close at a time per closer (its readers serve one reader per partition).
     private let serial = Mutex(())
+    /// The last state read per partition, with the manifest record it came from.
+    private let states = Mutex<[TopicPartition: (location: ChangelogManifest.Chunk?, state: PartitionState)]>([:])
 
     init(settings: Settings, changelog: ChangelogStore, closeLog: CloseLog, zones: OBTimeZones, context: InvoicingContext,
          delivery: InvoiceDelivery?, metrics: DaemonMetrics?, logger: Logger) {
@@ -106,8 +108,16 @@ final class DistributedCloser: Sendable {
         let manifests = try changelog.manifests(for: keys)
         for key in keys {
             view.highs[key] = try changelog.reader.watermarks(key).high
-            if let list = manifests[key], let restored = try changelog.restore(key, manifests: list, zones: zones) {
+            guard let list = manifests[key], let newest = list.last else { continue }
+            // A state already read from the same manifest record is not fetched again (the
+            // wait for the instances re-reads every 200 ms).
+            if let cached = states.withLock({ $0[key] }), cached.location == newest.location {
+                view.states[key] = cached.state
+                continue
+            }
+            if let restored = try changelog.restore(key, manifests: list, zones: zones) {
                 view.states[key] = restored.state
+                states.withLock { $0[key] = (restored.manifest.location, restored.state) }
             }
         }
         return view

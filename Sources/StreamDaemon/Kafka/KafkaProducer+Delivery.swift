@@ -20,7 +20,7 @@ extension KafkaProducer {
                     record.key.withUnsafeBytes { key in
                         rd_kafka_produce(
                             rkt, record.partition, RD_KAFKA_MSG_F_COPY,
-                            UnsafeMutableRawPointer(mutating: value.baseAddress), value.count,
+                            record.tombstone ? nil : UnsafeMutableRawPointer(mutating: value.baseAddress), record.tombstone ? 0 : value.count,
                             key.baseAddress, key.count, slot.toOpaque()
                         )
                     }

@@ -4,4 +4,6 @@ struct OutgoingRecord: Sendable {
     var partition: Int32
     var key: [UInt8]
     var value: [UInt8]
+    /// A null value (a tombstone: compaction deletes the key); `value` is ignored.
+    var tombstone = false
 }
