@@ -26,7 +26,7 @@ fi
 "$AURA_BIN" broker --topic aura.changelog:64 > "$WORK/broker.out" 2> "$WORK/broker.log" &
 BROKER_PID=$!
 trap 'kill $BROKER_PID 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [[ -s "$WORK/broker.out" ]] && break; sleep 0.05; done
+for _ in $(seq 600); do [[ -s "$WORK/broker.out" ]] && break; sleep 0.05; done
 B=$(head -1 "$WORK/broker.out")
 echo "== broker $B; $KEYS keys, $RUNS restores" >&2
 "$AURA_BIN" changelog-bench --brokers "$B" --topic aura.changelog --keys "$KEYS" --runs "$RUNS"

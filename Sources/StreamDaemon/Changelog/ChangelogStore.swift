@@ -219,34 +219,31 @@ final class ChangelogStore: Sendable {
         let tp = manifest.source
         var compressed: [UInt8] = []
         compressed.reserveCapacity(manifest.compressedLength)
-        // Chunks of one partition are read in one pass from the first to the last offset.
+        // Every chunk partition is fetched in parallel; a chunk outside its partition's log
+        // (evicted, or never written) is reported by key before anything is read.
         var byPartition: [Int32: [(index: Int, offset: Int64)]] = [:]
         for (i, chunk) in manifest.chunks.enumerated() { byPartition[chunk.partition, default: []].append((i, chunk.offset)) }
-        var values = [[UInt8]?](repeating: nil, count: manifest.chunks.count)
         for (p, wanted) in byPartition.sorted(by: { $0.key < $1.key }) {
-            let offsets = Dictionary(uniqueKeysWithValues: wanted.map { ($0.offset, $0.index) })
-            let first = wanted.map(\.offset).min()!, last = wanted.map(\.offset).max()!
             let ctp = TopicPartition(topic: topic, partition: p)
             let (low, high) = try reader.watermarks(ctp)
             for (i, offset) in wanted where offset < low || offset >= high {
                 throw DaemonError(.checkpoint, "changelog chunk \(Self.chunkKey(tp, generation: manifest.generation, index: i)) is gone: offset \(offset) is outside the log (\(low)..<\(high)), evicted or never written", source: "\(ctp)")
             }
-            do {
-                try reader.read(ctp, from: first, until: last + 1) { record in
-                    guard let i = offsets[record.offset] else { return }
-                    let expected = Self.chunkKey(tp, generation: manifest.generation, index: i)
-                    guard record.key.elementsEqual(expected.utf8) else {
-                        throw DaemonError(.checkpoint, "changelog offset \(record.offset) holds key \(String(decoding: record.key, as: UTF8.self)), not the chunk \(expected)", source: "\(ctp)")
-                    }
-                    values[i] = record.value
-                }
-            } catch let error as DaemonError where error.code != .checkpoint {
-                throw DaemonError(.checkpoint, "cannot read changelog chunks of \(Self.key(tp)) generation \(manifest.generation): \(error.message)", source: "\(ctp)")
-            } catch let error as DaemonError {
-                throw error
-            } catch {
-                throw DaemonError(.checkpoint, "\(error)", source: "\(ctp)")
+        }
+        let records: [Int32: [Int64: ReadRecord]]
+        do {
+            records = try reader.read(topic: topic, offsets: byPartition.mapValues { $0.map(\.offset) })
+        } catch {
+            throw DaemonError(.checkpoint, "cannot read changelog chunks of \(Self.key(tp)) generation \(manifest.generation): \(error.message)", source: topic)
+        }
+        var values = [[UInt8]?](repeating: nil, count: manifest.chunks.count)
+        for (i, chunk) in manifest.chunks.enumerated() {
+            guard let record = records[chunk.partition]?[chunk.offset] else { continue }
+            let expected = Self.chunkKey(tp, generation: manifest.generation, index: i)
+            guard record.key.elementsEqual(expected.utf8) else {
+                throw DaemonError(.checkpoint, "changelog offset \(chunk.offset) holds key \(String(decoding: record.key, as: UTF8.self)), not the chunk \(expected)", source: "\(topic)/\(chunk.partition)")
             }
+            values[i] = record.value
         }
         for (i, value) in values.enumerated() {
             guard let value else {

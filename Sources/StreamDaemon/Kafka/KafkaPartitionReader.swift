@@ -66,7 +66,7 @@ final class KafkaPartitionReader: @unchecked Sendable {
         context.release()
     }
 
-    private func topicHandle(_ name: String) throws(DaemonError) -> OpaquePointer {
+    func topicHandle(_ name: String) throws(DaemonError) -> OpaquePointer {
         let result: OpaquePointer? = topics.withLock { cache in
             if let rkt = cache[name] { return rkt }
             guard let rkt = rd_kafka_topic_new(handle, name, nil) else { return nil }
@@ -145,7 +145,11 @@ final class KafkaPartitionReader: @unchecked Sendable {
             guard ContinuousClock.now < deadline else {
                 throw DaemonError(.kafkaConsume, "reading offsets \(next)..<\(stop) did not finish within \(timeoutMs) ms", source: "\(tp)")
             }
-            let n = rd_kafka_consume_batch(rkt, tp.partition, 200, batch, capacity)
+            // consume_batch waits until it has `size` messages or the timeout passed: ask for no
+            // more than the range can still hold (+1 for a partition-EOF event), so an exact
+            // range returns as soon as its records are fetched.
+            let size = Int(min(Int64(capacity), stop - next + 1))
+            let n = rd_kafka_consume_batch(rkt, tp.partition, 200, batch, size)
             if n < 0 { throw DaemonError(.kafkaConsume, rd_kafka_last_error(), context: "read failed", source: "\(tp)") }
             // Every message of the batch is destroyed, also when `body` throws.
             defer { for i in 0..<n { rd_kafka_message_destroy(batch[i]) } }
@@ -166,7 +170,7 @@ final class KafkaPartitionReader: @unchecked Sendable {
 
     /// Copies a message's key and value out of librdkafka's buffers (valid only until the
     /// message is destroyed; the pointers do not escape).
-    private static func copy(_ m: rd_kafka_message_t) -> ReadRecord {
+    static func copy(_ m: rd_kafka_message_t) -> ReadRecord {
         let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
         let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) } ?? []
         return ReadRecord(partition: m.partition, offset: m.offset, key: key, value: value)
