@@ -4,7 +4,8 @@
 #
 #   scripts/bench-scaleout.sh [RECORDS] [MAX_INSTANCES]     (default 2000000 and 2)
 #
-# For n = 1..MAX_INSTANCES: starts a fresh `aura-billing broker` (aura.audit:64, aura.gateway:8,
+# First a baseline: 1 instance without the changelog (state.changelog_topic emptied through the
+# environment). Then for n = 1..MAX_INSTANCES: starts a fresh `aura-billing broker` (aura.audit:64, aura.gateway:8,
 # aura.changelog:64, aura.closes:1), starts n instances of `aura-billing run` in one group, each
 # with its own state directory (no shared disk), waits until the group is settled (every
 # partition owned exactly once, all ready), produces RECORDS audit frames with kcat (lz4), and
@@ -62,13 +63,15 @@ owned() {  # partitions owned, over the given ports (one label line each)
 }
 
 declare -A RESULT
-for n in $(seq 1 "$MAX"); do
-    RUN="$WORK/scaleout-$n"
+for run in plain $(seq 1 "$MAX"); do
+    n=$run; CHANGELOG="aura.changelog"
+    if [[ "$run" == plain ]]; then n=1; CHANGELOG=""; fi
+    RUN="$WORK/scaleout-$run"
     rm -rf "$RUN"; mkdir -p "$RUN"
     "$BIN" broker --topic aura.audit:64 --topic aura.gateway:8 --topic aura.changelog:64 --topic aura.closes:1 > "$RUN/broker.out" 2> "$RUN/broker.log" &
     BROKER_PID=$!
     PIDS+=("$BROKER_PID")
-    for _ in $(seq 100); do [[ -s "$RUN/broker.out" ]] && break; sleep 0.05; done
+    for _ in $(seq 600); do [[ -s "$RUN/broker.out" ]] && break; sleep 0.05; done
     B=$(head -1 "$RUN/broker.out")
     cat > "$RUN/config.yaml" <<YAML
 kafka:
@@ -96,7 +99,7 @@ YAML
     for i in $(seq 1 "$n"); do
         port=$(free_port)
         PORTS+=("$port")
-        STATE_DIR="$RUN/state-$i" HTTP_ADDRESS="127.0.0.1:$port" "$BIN" run --config "$RUN/config.yaml" > "$RUN/daemon-$i.log" 2>&1 &
+        STATE_CHANGELOG_TOPIC="$CHANGELOG" STATE_DIR="$RUN/state-$i" HTTP_ADDRESS="127.0.0.1:$port" "$BIN" run --config "$RUN/config.yaml" > "$RUN/daemon-$i.log" 2>&1 &
         PIDS+=("$!")
     done
     echo "== $n instance(s): waiting for the group to settle" >&2
@@ -114,12 +117,13 @@ YAML
     while [[ "$(sum_metric aura_events_consumed_total "${PORTS[@]}")" -lt "$RECORDS" ]]; do sleep 0.1; done
     t1=$(now)
     S=$(elapsed "$t0" "$t1")
-    RESULT[$n]="$S"
-    echo "$n instance(s): $RECORDS events in $S s = $(rate "$RECORDS" "$S") events/s (produce included)" >&2
+    RESULT[$run]="$S"
+    echo "$run instance(s): $RECORDS events in $S s = $(rate "$RECORDS" "$S") events/s (produce included)" >&2
     cleanup
     PIDS=()
 done
 echo
 echo "| instances | seconds | events/s |"
 echo "|---|---|---|"
+echo "| 1, no changelog | ${RESULT[plain]} | $(rate "$RECORDS" "${RESULT[plain]}") |"
 for n in $(seq 1 "$MAX"); do echo "| $n | ${RESULT[$n]} | $(rate "$RECORDS" "${RESULT[$n]}") |"; done
