@@ -142,6 +142,7 @@ struct Daemon {
                 // Scale-out: auto-close is not wired yet (closes come from SIGUSR1, the admin
                 // endpoint or `aura-billing close --config`).
                 autoClose: configuration.autoClose && !configuration.isScaledOut,
+                autoCloseCheckEvery: .seconds(configuration.autoCloseCheckSeconds),
                 invoicesDir: configuration.invoicesDir,
                 pinnedClosedAtMs: configuration.pinnedClosedAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) },
                 tokenProvider: tokens
