@@ -99,7 +99,7 @@ struct ScaleOutTests {
         return "\(value("topic"))/\(value("partition"))"
     }
 
-    @Test("two closers triggered together produce one set of files and one done note")
+    @Test("two closers triggered together (aura-billing close, and an instance's admin endpoint) produce one set of files and one done note each")
     func racingClosers() throws {
         let month = try ReliabilityMonth.make(seed: 32)
         let harness = try DaemonHarness(auditPartitions: 8, gatewayPartitions: 4)
@@ -109,7 +109,7 @@ struct ScaleOutTests {
         #expect(harness.wait(seconds: 60) { group.covers(partitions: 12, consumed: month.messages.count) }, "not consumed:\n\(group.logs)")
 
         let first = try group.startCloser(period: Self.period, tag: "one")
-        let second = try group.startCloser(period: Self.period, tag: "two")
+        let second = try group.startAdminClose("a", period: Self.period, tag: "two")
         first.0.waitUntilExit()
         second.0.waitUntilExit()
         let outputs = [first.1, second.1].map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }

@@ -75,6 +75,22 @@ final class ScaleOutGroup: @unchecked Sendable {
         return (try launch(["close", "--config", harness.configPath, "--period", period], environment: Self.environment, log: log), log)
     }
 
+    /// `POST /admin/close?period=…` to instance `name` (its in-process closer), in a curl
+    /// process that fails on an HTTP error; the body goes to `close-<tag>.log`.
+    func startAdminClose(_ name: String, period: String, tag: String) throws -> (Process, URL) {
+        let log = harness.directory.appendingPathComponent("close-\(tag).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-sSf", "--max-time", "120", "-X", "POST", "-H", "Authorization: Bearer \(harness.adminToken)",
+                          "http://127.0.0.1:\(instances[name]?.port ?? 0)/admin/close?period=\(period)"]
+        let handle = try FileHandle(forWritingTo: log)
+        curl.standardOutput = handle
+        curl.standardError = handle
+        try curl.run()
+        return (curl, log)
+    }
+
     private func launch(_ arguments: [String], environment: [String: String], log: URL) throws -> Process {
         let process = Process()
         process.executableURL = DaemonHarness.executable
