@@ -134,4 +134,37 @@ struct ScaleOutTests {
         #expect(Set(doneByKey.keys) == Set(reports[0].closed.map { "\($0.ob)-\($0.period)" }))
         #expect(group.stop("a", signal: SIGTERM) == 0)
     }
+
+    @Test("an instance restarted on an empty disk restores every partition from the changelog with exact totals; with no state in the changelog either, it refuses to start")
+    func emptyDiskRestoresOrRefuses() throws {
+        let month = try ReliabilityMonth.make(seed: 33)
+        let messages = month.messages
+        let half = messages.count / 2
+        let harness = try DaemonHarness(auditPartitions: 8, gatewayPartitions: 4)
+        let group = try ScaleOutGroup(harness: harness)
+        try harness.cluster.createTopic("aura.changelog.empty", partitions: 8)
+
+        // 1. First half, then a clean stop: offsets committed, states in the changelog.
+        try harness.produce(Array(messages[..<half]))
+        try group.start("a", environment: Self.fast)
+        #expect(harness.wait(seconds: 60) { group.covers(partitions: 12, consumed: half) }, "not consumed:\n\(group.logs)")
+        #expect(group.stop("a", signal: SIGTERM) == 0)
+
+        // 2. Same group, an empty disk and an empty changelog: committed offsets, no state.
+        try group.start("refused", environment: Self.fast.merging(["STATE_CHANGELOG_TOPIC": "aura.changelog.empty"]) { $1 })
+        #expect(harness.wait(seconds: 60) { group.exited("refused") }, "it kept running without any state:\n\(group.log("refused"))")
+        #expect(group.stop("refused", signal: SIGKILL) != 0)
+        #expect(group.log("refused").contains("refusing to start"), "no refusal logged:\n\(group.log("refused"))")
+
+        // 3. An empty disk with the real changelog: every partition comes from it, and the rest
+        //    of the month is counted on top, exactly.
+        try group.start("b", environment: Self.fast)
+        try harness.produce(Array(messages[half...]))
+        #expect(harness.wait(seconds: 60) { group.covers(partitions: 12, consumed: messages.count) }, "not consumed:\n\(group.logs)")
+        #expect(group.stop("b", signal: SIGTERM) == 0)
+        let loaded = group.log("b").components(separatedBy: "\n").filter { $0.contains("partition state loaded") }
+        #expect(loaded.count == 12 && loaded.allSatisfy { $0.contains("from=changelog generation") }, "\(loaded.joined(separator: "\n"))")
+        let problems = month.mismatches(try group.changelogMerged(partitions: 12, zones: month.zones))
+        #expect(problems.isEmpty, "\(problems.prefix(20).joined(separator: "\n"))")
+    }
 }

@@ -59,6 +59,9 @@ final class ScaleOutGroup: @unchecked Sendable {
         instances[name] = Instance(process: process, port: port, stateDir: stateDir, log: log)
     }
 
+    /// Whether instance `name` has exited on its own.
+    func exited(_ name: String) -> Bool { instances[name].map { !$0.process.isRunning } ?? true }
+
     /// Sends `signal` to instance `name` and waits for it to exit; returns its status.
     @discardableResult
     func stop(_ name: String, signal: Int32) -> Int32 {
