@@ -17,7 +17,8 @@ struct ChangelogManifest: Codable, Sendable, Equatable {
     var generation: UInt64
     /// The next source offset to read after this state.
     var nextOffset: Int64
-    /// Highest event time in the state (ms since the epoch), nil before the first event.
+    /// Highest event time in the state (ms since the epoch), informational; nil when the
+    /// publisher did not pass it (the checkpoint writer's after-save hook does not).
     var watermarkMs: Int64?
     /// Length of the compressed value (all chunks concatenated) and of the checkpoint bytes.
     var compressedLength: Int

@@ -115,20 +115,13 @@ final class KafkaPartitionReader: @unchecked Sendable {
     // MARK: Reading
 
     /// Calls `body` with every record of `tp` at offsets `from..<end` that is still in the log,
-    /// in order. Records below the partition's log start are gone: with `strict` that is an
-    /// error naming the first missing offset, otherwise reading starts at the log start.
+    /// in order (records below the partition's log start are gone: reading starts there).
     /// - Throws: `.kafkaConsume` on a broker error or when `timeoutMs` passes first.
-    func read(_ tp: TopicPartition, from: Int64, until end: Int64, strict: Bool = false, timeoutMs: Int32 = 30_000,
+    func read(_ tp: TopicPartition, from: Int64, until end: Int64, timeoutMs: Int32 = 30_000,
               _ body: (ReadRecord) throws -> Void) throws {
         guard end > from else { return }
         let (low, high) = try watermarks(tp)
-        var start = from
-        if start < low {
-            if strict {
-                throw DaemonError(.kafkaConsume, "offset \(from) is no longer in the log (log start \(low))", source: "\(tp)")
-            }
-            start = low
-        }
+        let start = max(from, low)
         let stop = min(end, high)
         guard stop > start else { return }
         let rkt = try topicHandle(tp.topic)
