@@ -1,3 +1,5 @@
+internal import CAuraPrefetch
+
 /// Exact dedup set: 128-bit fingerprints → a 32-bit reference to the aggregate row that counted
 /// the key, in an open-addressing table with linear probing.
 ///
@@ -20,8 +22,8 @@ package struct DedupTable: Sendable {
     /// An empty table with room for `minimumCount` keys before it grows.
     package init(minimumCount: Int = 0) {
         let capacity = Self.capacity(for: minimumCount)
-        keys = [UInt64](repeating: 0, count: 2 * capacity)
-        refs = [UInt32](repeating: 0, count: capacity)
+        keys = Self.zeroedSlots(UInt64.self, count: 2 * capacity)
+        refs = Self.zeroedSlots(UInt32.self, count: capacity)
     }
 
     /// Rebuilds a table from its raw arrays (a checkpoint), which must come from `keys`/`refs`
@@ -36,6 +38,77 @@ package struct DedupTable: Sendable {
         keys = rawKeys
         refs = rawRefs
         self.count = count
+    }
+
+    /// Rebuilds a table of `capacity` slots from its occupied entries only (a version-2
+    /// checkpoint, as `exportOccupied` wrote them): `fingerprints` holds (lo, hi) little-endian
+    /// u64 pairs, 16 bytes each, and `references` the u32 reference of each, in any order and
+    /// alignment. Returns `nil` when the shapes disagree, a fingerprint is zero, a key
+    /// repeats, or the keys do not fit at `capacity`.
+    package init?(capacity: Int, fingerprints: UnsafeRawBufferPointer, references: UnsafeRawBufferPointer) {
+        let count = references.count / 4
+        guard capacity >= 16, references.count == 4 * count, fingerprints.count == 16 * count,
+              count <= Self.maxCount(capacity: capacity)
+        else { return nil }
+        var table = DedupTable()
+        table.keys = Self.zeroedSlots(UInt64.self, count: 2 * capacity)
+        table.refs = Self.zeroedSlots(UInt32.self, count: capacity)
+        let ok = table.keys.withUnsafeMutableBufferPointer { k -> Bool in
+            table.refs.withUnsafeMutableBufferPointer { r -> Bool in
+                // Slots are `0..<capacity`, `k.count == 2 * capacity`, `r.count == capacity`, and
+                // entry `i < count` reads bytes below `16 * count` and `4 * count` of the sources
+                // (checked above); the pointers stay in this closure.
+                for i in 0..<count {
+                    let lo = fingerprints.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self)
+                    let hi = fingerprints.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self)
+                    guard lo != 0 || hi != 0 else { return false }
+                    var s = Self.home(hi, capacity)
+                    while true {
+                        let slo = k[2 * s]
+                        let shi = k[2 * s + 1]
+                        if slo == 0 && shi == 0 { break }
+                        if slo == lo && shi == hi { return false }
+                        s += 1
+                        if s == capacity { s = 0 }
+                    }
+                    k[2 * s] = lo
+                    k[2 * s + 1] = hi
+                    r[s] = references.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)
+                }
+                return true
+            }
+        }
+        guard ok else { return nil }
+        table.count = count
+        self = table
+    }
+
+    /// Writes the occupied entries compactly, in slot order: `count` (lo, hi) fingerprint pairs
+    /// at `fingerprints` (16 bytes each) and their `count` references at `references`
+    /// (4 bytes each); `init(capacity:fingerprints:references:)` reads them back.
+    /// - Precondition: the regions hold `16 * count` and `4 * count` bytes.
+    package func exportOccupied(fingerprints: UnsafeMutableRawPointer, references: UnsafeMutableRawPointer) {
+        var n = 0
+        keys.withUnsafeBufferPointer { k in
+            refs.withUnsafeBufferPointer { r in
+                // `n < count` for every occupied slot, so writes stay within the caller's regions
+                // (16 * count and 4 * count bytes); the pointers do not escape this closure.
+                for s in 0..<r.count {
+                    let lo = k[2 * s]
+                    let hi = k[2 * s + 1]
+                    if lo != 0 || hi != 0 {
+                        // Invariant: `count` is the number of non-zero slots (kept by every mutation).
+                        precondition(n < count, "dedup count disagrees with its slots")
+                        fingerprints.storeBytes(of: lo, toByteOffset: 16 * n, as: UInt64.self)
+                        fingerprints.storeBytes(of: hi, toByteOffset: 16 * n + 8, as: UInt64.self)
+                        references.storeBytes(of: r[s], toByteOffset: 4 * n, as: UInt32.self)
+                        n += 1
+                    }
+                }
+            }
+        }
+        // Invariant: as above.
+        precondition(n == count, "dedup count disagrees with its slots")
     }
 
     /// Number of slots.
@@ -59,6 +132,26 @@ package struct DedupTable: Sendable {
     @inline(__always)
     private static func home(_ hi: UInt64, _ capacity: Int) -> Int {
         Int(truncatingIfNeeded: hi.multipliedFullWidth(by: UInt64(capacity)).high)
+    }
+
+    /// Hints the CPU to load the home slot of `fp` (its key and reference) into cache, so a
+    /// `probe` of `fp` soon after does not wait for memory. Batched ingest prefetches the
+    /// keys of the next events before probing them, so their cache misses overlap.
+    @inline(__always)
+    package func prefetch(_ fp: Fingerprint) {
+        let s = Self.home(fp.hi, refs.count)
+        // Prefetching never dereferences; `s < capacity` keeps both addresses inside the arrays,
+        // and the pointers do not escape the closures.
+        keys.withUnsafeBufferPointer { aura_prefetch($0.baseAddress! + 2 * s) }
+        refs.withUnsafeBufferPointer { aura_prefetch($0.baseAddress! + s) }
+    }
+
+    /// Grows (by doubling, as inserts do) until `additional` more keys fit, so that many
+    /// `probe`/`fill` pairs run without a resize (slots computed before them stay valid).
+    package mutating func makeRoom(additional: Int) {
+        var capacity = refs.count
+        while count + additional > Self.maxCount(capacity: capacity) { capacity *= 2 }
+        if capacity != refs.count { resize(to: capacity) }
     }
 
     /// The reference stored with `fp`, if present.
@@ -176,8 +269,8 @@ package struct DedupTable: Sendable {
 
     private mutating func resize(to newCapacity: Int) {
         var grown = DedupTable()
-        grown.keys = [UInt64](repeating: 0, count: 2 * newCapacity)
-        grown.refs = [UInt32](repeating: 0, count: newCapacity)
+        grown.keys = Self.zeroedSlots(UInt64.self, count: 2 * newCapacity)
+        grown.refs = Self.zeroedSlots(UInt32.self, count: newCapacity)
         forEach { fp, ref in grown.insertUnchecked(fp, ref: ref) }
         self = grown
     }
