@@ -63,7 +63,7 @@ struct BatchIngestTests {
         var i = 0
         while i < events.count {
             if i == closeAt { batched.markClosed(ob: "BRA", period: Period(year: 2026, month: 10)) }
-            // A run of one kind, up to 100 events (several prefetch rounds), not across `closeAt`.
+            // A run of one kind, up to 100 events (longer than the prefetch distance), not across `closeAt`.
             let limit = min(i + Int.random(in: 1...100, using: &rng), i < closeAt ? closeAt : events.count)
             var audits: [AuditEvent] = []
             var gateways: [GatewayEvent] = []

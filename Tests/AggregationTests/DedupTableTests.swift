@@ -113,8 +113,11 @@ struct DedupTableTests {
         var rng = SplitMix64(seed: 7)
         for i in 0..<100 { table.insert(fp(&rng), ref: UInt32(i)) }
         let before = table.capacity
-        table.makeRoom(additional: 10)
-        #expect(table.capacity == before)
+        let room = DedupTable.maxCount(capacity: before) - table.count
+        table.makeRoom(additional: room)
+        #expect(table.capacity == before)  // already fits
+        table.makeRoom(additional: room + 1)
+        #expect(table.capacity == 2 * before)
         table.makeRoom(additional: 10 * before)
         #expect(table.capacity >= before * 8)
         #expect(table.capacity.nonzeroBitCount == before.nonzeroBitCount)  // doublings of `before`
@@ -122,7 +125,9 @@ struct DedupTableTests {
         let key = fp(&rng)
         table.prefetch(key)
         #expect(table.lookup(key) == nil)
-        #expect(table.count == 100)
+        #expect(table.count == 100)  // growing kept every key
+        var rng2 = SplitMix64(seed: 7)
+        for i in 0..<100 { #expect(table.lookup(fp(&rng2)) == UInt32(i)) }
     }
 }
 

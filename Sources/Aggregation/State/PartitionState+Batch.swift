@@ -1,12 +1,18 @@
-extension PartitionState {
-    /// Events per prefetch round of the batched `ingest`: enough to overlap that many dedup-table
-    /// cache misses, few enough that the prefetched lines (two per event) stay in L1/L2.
-    static let batchRound = 32
+internal import CAuraPrefetch
 
-    /// Counts `events` of partition `source`, in order, exactly as calling `ingest(_:source:)` on
-    /// each in turn would, but faster on a large state: it places and fingerprints a round of
-    /// events first and prefetches their dedup-table slots, so the cache misses of the round
-    /// overlap instead of stalling one event at a time.
+extension PartitionState {
+    /// How many events ahead of the one being counted the batched `ingest` prepares events and
+    /// prefetches their dedup slots (a power of two): enough to cover a memory access (a page
+    /// walk included) with the work of the events in between, few enough that the prefetched
+    /// lines stay in L1/L2. Row slots are read, and rows prefetched, half as far ahead.
+    static let prefetchDistance = 16
+
+    /// Counts `events` of partition `source`, in order, with the same outcomes, aggregates,
+    /// statistics and dedup set as calling `ingest(_:source:)` on each in turn (interned string
+    /// ids may be numbered in another order), but faster on a large state: it works a few
+    /// events ahead (interning, placing, fingerprinting) and prefetches their dedup-table slots
+    /// and aggregate rows, so the cache misses of consecutive events overlap instead of
+    /// stalling one event at a time.
     ///
     /// The events' buffers must stay valid for the whole call (e.g. every message of one poll
     /// kept alive until it returns; every record of one container-file block).
@@ -31,8 +37,10 @@ extension PartitionState {
                     commit: { state, event, p throws(AggregationError) in try state.commit(event, p, source: source) })
     }
 
-    /// The two-phase loop shared by both batch overloads: per round, `prepare` every event
-    /// (prefetching its slot), then `commit` them in order.
+    /// The software pipeline shared by both batch overloads. At step `i`: commit event
+    /// `i - distance` (its slot and row are in cache by now), prepare event `i` and prefetch its
+    /// dedup slot and row-index slot, and prefetch the row of event `i - distance / 2` (whose
+    /// row-index slot arrived meanwhile).
     private mutating func ingestBatch<Event>(
         _ events: [Event], source: Int, outcomes: inout [Result<Outcome, AggregationError>],
         prepare: (inout PartitionState, Event) throws(AggregationError) -> Prepared,
@@ -41,36 +49,65 @@ extension PartitionState {
         precondition(partitions.indices.contains(source), "source must come from source(_:)")  // programming error
         outcomes.removeAll(keepingCapacity: true)
         outcomes.reserveCapacity(events.count)
-        var prepared = [Result<Prepared, AggregationError>]()
-        prepared.reserveCapacity(Swift.min(events.count, Self.batchRound))
-        var start = 0
-        while start < events.count {
-            let end = Swift.min(start + Self.batchRound, events.count)
-            // No resize during the round: every slot prefetched below stays the one probed.
-            dedup.makeRoom(additional: end - start)
-            prepared.removeAll(keepingCapacity: true)
-            for i in start..<end {
-                do throws(AggregationError) {
-                    let p = try prepare(&self, events[i])
-                    dedup.prefetch(p.fp)
-                    prepared.append(.success(p))
-                } catch {
-                    prepared.append(.failure(error))
-                }
-            }
-            for i in start..<end {
-                switch prepared[i - start] {
-                case .success(let p):
+        let n = events.count
+        guard n > 0 else { return }
+        // No resize during the batch: every dedup slot prefetched below stays the one probed.
+        dedup.makeRoom(additional: n)
+        let distance = Self.prefetchDistance
+        let mask = distance - 1
+        var ring = [Prepared](repeating: Prepared(), count: distance)
+        var errors: [AggregationError] = []  // of failed prepares, in event order
+        var nextError = 0
+        for i in 0..<(n + distance) {
+            if i >= distance {
+                let j = i - distance
+                let p = ring[j & mask]
+                if p.failed {
+                    outcomes.append(.failure(errors[nextError]))
+                    nextError += 1
+                } else {
                     do throws(AggregationError) {
-                        outcomes.append(.success(try commit(&self, events[i], p)))
+                        outcomes.append(.success(try commit(&self, events[j], p)))
                     } catch {
                         outcomes.append(.failure(error))
                     }
-                case .failure(let error):
-                    outcomes.append(.failure(error))
                 }
             }
-            start = end
+            if i < n {
+                do throws(AggregationError) {
+                    let p = try prepare(&self, events[i])
+                    dedup.prefetch(p.fp)
+                    if p.isGateway {
+                        gatewayIndex.prefetchSlot(hash: p.rowHash)
+                    } else {
+                        auditIndex.prefetchSlot(hash: p.rowHash)
+                    }
+                    ring[i & mask] = p
+                } catch {
+                    errors.append(error)
+                    ring[i & mask] = Prepared(failed: true)
+                }
+            }
+            let k = i - distance / 2
+            if k >= 0 && k < n {
+                let p = ring[k & mask]
+                if !p.failed { prefetchRow(p) }
+            }
+        }
+    }
+
+    /// Prefetches the row an on-time event most likely counts into (a hint: `auditRow` and
+    /// `gatewayRow` find the actual row).
+    @inline(__always)
+    private func prefetchRow(_ p: Prepared) {
+        // Prefetching never dereferences; `row` indexes the array it came from (row indexes
+        // only hold rows of their array) and the pointers stay in these closures.
+        if p.isGateway {
+            guard let row = gatewayIndex.candidate(hash: p.rowHash), row < gatewayRows.count else { return }
+            gatewayRows.withUnsafeBufferPointer { aura_prefetch($0.baseAddress! + row) }
+        } else {
+            guard let row = auditIndex.candidate(hash: p.rowHash), row < auditRows.count else { return }
+            auditRows.withUnsafeBufferPointer { aura_prefetch($0.baseAddress! + row) }
         }
     }
 }

@@ -110,37 +110,53 @@ package struct PartitionState: Sendable {
         try commit(event, try prepare(event), source: source)
     }
 
-    /// What `ingest` works out about an event before it touches the dedup table.
+    /// What `ingest` works out about an event before it touches the dedup table and its row.
     struct Prepared {
-        var fp: Fingerprint
-        var obID: UInt32
-        var period: Period
-        var day: Int
+        var fp = Fingerprint(lo: 0, hi: 0)
+        var obID: UInt32 = 0
+        var period = Period(rawValue: 0)
+        var day = 1
+        /// Interned AURA_COMPONENT_ID (audit events; 0 for gateway messages).
+        var component: UInt32 = 0
+        /// Interned app id, or `nullStringID`.
+        var app: UInt32 = nullStringID
+        /// `mixHash` of the event's row key if it is on time (`billedIn` 0): where the batched
+        /// ingest prefetches the row from.
+        var rowHash: UInt64 = 0
+        var isGateway = false
+        /// `prepare` threw for this event (batched ingest only).
+        var failed = false
     }
 
-    /// First half of `ingest`: interns the OB, places the event in its period and local day,
-    /// and fingerprints its key. Counts nothing.
+    /// First half of `ingest`: interns the event's strings, places it in its period and local
+    /// day, and fingerprints its key. Counts nothing.
     mutating func prepare(_ event: AuditEvent) throws(AggregationError) -> Prepared {
         let obID = strings.intern(event.ob)
         let (period, day) = try place(obID: obID, timeMs: event.timeMs)
         let fp = Fingerprint.audit(interactionID: event.interactionID, componentID: event.componentID)
-        return Prepared(fp: fp, obID: obID, period: period, day: day)
+        let component = strings.intern(event.componentID)
+        let app = event.app.map { strings.intern($0) } ?? nullStringID
+        let key = AuditRowKey(ob: obID, component: component, app: app, period: period.rawValue, billedIn: 0,
+                              service: event.service)
+        return Prepared(fp: fp, obID: obID, period: period, day: day, component: component, app: app,
+                        rowHash: key.mixHash, isGateway: false)
     }
 
     mutating func prepare(_ event: GatewayEvent) throws(AggregationError) -> Prepared {
         let obID = strings.intern(event.ob)
         let (period, day) = try place(obID: obID, timeMs: event.timeMs)
-        return Prepared(fp: Fingerprint.gateway(messageID: event.messageID), obID: obID, period: period, day: day)
+        let app = event.app.map { strings.intern($0) } ?? nullStringID
+        let key = GatewayRowKey(ob: obID, app: app, period: period.rawValue, billedIn: 0)
+        return Prepared(fp: Fingerprint.gateway(messageID: event.messageID), obID: obID, period: period, day: day,
+                        app: app, rowHash: key.mixHash, isGateway: true)
     }
 
     /// Second half of `ingest`: dedup, statistics and the event's row.
     mutating func commit(_ event: AuditEvent, _ p: Prepared, source: Int) throws(AggregationError) -> Outcome {
         try count(fp: p.fp, obID: p.obID, period: p.period, day: p.day, timeMs: event.timeMs, source: source) {
             state, billedIn in
-            let component = state.strings.intern(event.componentID)
-            let app = event.app.map { state.strings.intern($0) } ?? nullStringID
-            let row = state.auditRow(AuditRowKey(ob: p.obID, component: component, app: app, period: p.period.rawValue,
-                                                 billedIn: billedIn, service: event.service))
+            let row = state.auditRow(AuditRowKey(ob: p.obID, component: p.component, app: p.app,
+                                                 period: p.period.rawValue, billedIn: billedIn, service: event.service))
             state.auditRows[row].count += 1
             return DedupRef(gateway: false, nlp: false, day: p.day, row: row)
         }
@@ -149,8 +165,7 @@ package struct PartitionState: Sendable {
     mutating func commit(_ event: GatewayEvent, _ p: Prepared, source: Int) throws(AggregationError) -> Outcome {
         try count(fp: p.fp, obID: p.obID, period: p.period, day: p.day, timeMs: event.timeMs, source: source) {
             state, billedIn in
-            let app = event.app.map { state.strings.intern($0) } ?? nullStringID
-            let row = state.gatewayRow(GatewayRowKey(ob: p.obID, app: app, period: p.period.rawValue, billedIn: billedIn))
+            let row = state.gatewayRow(GatewayRowKey(ob: p.obID, app: p.app, period: p.period.rawValue, billedIn: billedIn))
             state.gatewayRows[row].messages += 1
             if event.nlp { state.gatewayRows[row].nlpMessages += 1 }
             return DedupRef(gateway: true, nlp: event.nlp, day: p.day, row: row)
