@@ -146,6 +146,14 @@ package struct DedupTable: Sendable {
         refs.withUnsafeBufferPointer { aura_prefetch($0.baseAddress! + s) }
     }
 
+    /// Hints the CPU to load the reference of `slot` (a `.vacant` probe's), which `fill` writes.
+    @inline(__always)
+    package func prefetchReference(slot: Int) {
+        // Prefetching never dereferences; `slot < capacity` (it came from `probe`) and the
+        // pointer does not escape the closure.
+        refs.withUnsafeBufferPointer { aura_prefetch($0.baseAddress! + slot) }
+    }
+
     /// Grows (by doubling, as inserts do) until `additional` more keys fit, so that many
     /// `probe`/`fill` pairs run without a resize (slots computed before them stay valid).
     package mutating func makeRoom(additional: Int) {
