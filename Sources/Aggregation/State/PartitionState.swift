@@ -174,7 +174,7 @@ package struct PartitionState: Sendable {
 
     /// The shared part of `ingest`: watermark, statistics, dedup, lateness.
     /// `addToRow` counts the event in its row and returns the dedup reference.
-    mutating func count(
+    private mutating func count(
         fp: Fingerprint, obID: UInt32, period: Period, day: Int, timeMs: Int64, source: Int,
         addToRow: (inout PartitionState, Int32) throws(AggregationError) -> DedupRef
     ) throws(AggregationError) -> Outcome {
