@@ -60,6 +60,7 @@ package struct PartitionState: Sendable {
     /// Calendar of each interned OB id (filled on first sight), with a period hint.
     var calendarByID: [PeriodCalendar?] = []
     var hintByID: [Int] = []
+    var offsetHintByID: [Int] = []
 
     /// An empty state.
     package init(zones: OBTimeZones) {
@@ -235,6 +236,7 @@ package struct PartitionState: Sendable {
         if i >= calendarByID.count {
             calendarByID.append(contentsOf: repeatElement(nil, count: i + 1 - calendarByID.count))
             hintByID.append(contentsOf: repeatElement(-1, count: i + 1 - hintByID.count))
+            offsetHintByID.append(contentsOf: repeatElement(-1, count: i + 1 - offsetHintByID.count))
         }
         if calendarByID[i] == nil {
             let ob = strings.string(obID)
@@ -244,8 +246,8 @@ package struct PartitionState: Sendable {
             calendarByID[i] = calendar
         }
         let calendar = calendarByID[i]!  // set just above
-        let period = try calendar.period(ofUTCMillis: timeMs, hint: &hintByID[i])
-        return (period, calendar.localDay(ofUTCMillis: timeMs))
+        let placed = try calendar.place(ofUTCMillis: timeMs, hint: &hintByID[i], offsetHint: &offsetHintByID[i])
+        return (placed.period, placed.day)
     }
 
     /// The calendar of an interned OB.
@@ -350,6 +352,7 @@ package struct PartitionState: Sendable {
         }
         calendarByID = []
         hintByID = []
+        offsetHintByID = []
         return dayCounts.count == stats.count * 31
     }
 }
