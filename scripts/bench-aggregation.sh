@@ -81,4 +81,5 @@ for r in rows:
         print(f"  encode                                 {r['encode_seconds']:.2f} s   (CPU {r['encode_cpu_seconds']:.2f} s)")
         print(f"  save(encoded:) (write + fsync + rename) {r['write_seconds']:.2f} s")
         print(f"  encode + save                          {r['save_seconds']:.2f} s   (CPU {r['save_cpu_seconds']:.2f} s; goal < 2 s)")
+        print(f"  load (read + checksum + rebuild)       {r['load_seconds']:.2f} s")
 PY

@@ -7,8 +7,10 @@
 //                                       the same, one PartitionState.ingest call per event
 //   AggregationBench checkpoint DIR [KEYS] [ROWS]
 //                                       build a state of KEYS dedup keys in ROWS aggregate rows
-//                                       (untimed), then time CheckpointCodec.encode and
-//                                       CheckpointStore.save (encode + write + fsync + rename) in DIR
+//                                       (untimed), then time CheckpointCodec.encode,
+//                                       encode + CheckpointStore.save(encoded:) (write + fsync +
+//                                       rename) in DIR, and loading it back
+//   AggregationBench load DIR [NAME]    time loading the newest checkpoint NAME in DIR
 //
 // All three record modes share one block loop (decode every record of a block, then hand it on),
 // so the only difference between them is what is done with the records.
@@ -124,14 +126,21 @@ func checkpointRun(directory: String, keys: Int, rows: Int) throws {
     let writeSeconds = now() - writeStart
     let saveSeconds = now() - saveStart
     let saveCPU = cpuTime() - saveCPUStart
+    // Loading: read, verify the checksum, rebuild the dedup table and the row indexes.
+    let loadStart = now()
+    let loaded = try store.load(zones: try OBTimeZones(OBTimeZones.datagenZones))
+    let loadSeconds = now() - loadStart
+    guard loaded.state.dedup.count == state.dedup.count, loaded.state.auditRows == state.auditRows else {
+        throw AggregationError(.corrupt, "the loaded checkpoint differs from the saved state")
+    }
     let perKey = Double(encoded.count) / Double(max(1, state.dedup.count))
-    print(#"{"mode":"checkpoint","keys":\#(state.dedup.count),"rows":\#(state.auditRows.count),"bytes":\#(encoded.count),"file_bytes":\#(saved.bytes),"bytes_per_key":\#(perKey),"build_seconds":\#(buildSeconds),"encode_seconds":\#(encodeSeconds),"encode_cpu_seconds":\#(encodeCPU),"write_seconds":\#(writeSeconds),"save_seconds":\#(saveSeconds),"save_cpu_seconds":\#(saveCPU)}"#)
+    print(#"{"mode":"checkpoint","keys":\#(state.dedup.count),"rows":\#(state.auditRows.count),"bytes":\#(encoded.count),"file_bytes":\#(saved.bytes),"bytes_per_key":\#(perKey),"build_seconds":\#(buildSeconds),"encode_seconds":\#(encodeSeconds),"encode_cpu_seconds":\#(encodeCPU),"write_seconds":\#(writeSeconds),"save_seconds":\#(saveSeconds),"save_cpu_seconds":\#(saveCPU),"load_seconds":\#(loadSeconds)}"#)
 }
 
 func main() -> Int32 {
     let arguments = CommandLine.arguments
     guard arguments.count >= 3 else {
-        print("usage: AggregationBench decode|aggregate|aggregate-single FILE | checkpoint DIR [KEYS] [ROWS]")
+        print("usage: AggregationBench decode|aggregate|aggregate-single FILE | checkpoint DIR [KEYS] [ROWS] | load DIR [NAME]")
         return 2
     }
     let mode = arguments[1]
@@ -149,6 +158,14 @@ func main() -> Int32 {
             let keys = arguments.count > 3 ? Int(arguments[3]) ?? 10_000_000 : 10_000_000
             let rows = arguments.count > 4 ? Int(arguments[4]) ?? 100_000 : 100_000
             try checkpointRun(directory: arguments[2], keys: keys, rows: rows)
+        case "load":
+            // Times loading the newest checkpoint named NAME (default "bench") in DIR, whatever
+            // its format version (e.g. one written by an older build).
+            let store = CheckpointStore(directory: arguments[2], name: arguments.count > 3 ? arguments[3] : "bench")
+            let start = now()
+            let loaded = try store.load(zones: try OBTimeZones(OBTimeZones.datagenZones))
+            let seconds = now() - start
+            print(#"{"mode":"load","keys":\#(loaded.state.dedup.count),"rows":\#(loaded.state.auditRows.count),"load_seconds":\#(seconds)}"#)
         default:
             print("AggregationBench: unknown mode \(mode)")
             return 2
