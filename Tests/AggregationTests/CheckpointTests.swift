@@ -132,8 +132,8 @@ struct CheckpointTests {
         #expect(throws: AggregationError.self) { try store.loadForStart(zones: testZones, expectingOffsets: true) }
     }
 
-    /// Rewrites a current checkpoint as format version 1 wrote it: the dedup section as the raw
-    /// slot arrays of `state.dedup`, everything else as is, with a fresh length and checksum.
+    /// Rewrites a current checkpoint as format version 1 wrote it: the dedup section as raw slot
+    /// arrays of `state.dedup`'s keys, everything else as is, with a fresh length and checksum.
     static func versionOne(_ bytes: [UInt8], state: PartitionState) -> [UInt8] {
         func u64(_ at: Int) -> Int { bytes[at..<(at + 8)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) } }
         func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
@@ -146,9 +146,10 @@ struct CheckpointTests {
             let tag = Int(bytes[at])
             let length = u64(at + 8)
             if tag == 6 {
-                var data = le(UInt64(state.dedup.capacity)) + le(UInt64(state.dedup.count))
-                state.dedup.keys.withUnsafeBytes { data += $0 }
-                state.dedup.refs.withUnsafeBytes { data += $0 }
+                let (keys, refs) = state.dedup.versionOneArrays()
+                var data = le(UInt64(refs.count)) + le(UInt64(state.dedup.count))
+                keys.withUnsafeBytes { data += $0 }
+                refs.withUnsafeBytes { data += $0 }
                 while data.count % 8 != 0 { data.append(0) }
                 out += Array(bytes[at..<(at + 8)]) + le(UInt64(data.count)) + data
             } else {

@@ -60,17 +60,43 @@ struct DedupTableTests {
         }
     }
 
-    @Test("raw arrays rebuild the same table; inconsistent shapes are refused")
+    @Test("version-1 raw slot arrays rebuild the same set; inconsistent shapes and repeated keys are refused")
     func rawRebuild() throws {
         var table = DedupTable()
         var rng = SplitMix64(seed: 4)
         for i in 0..<1000 { table.insert(fp(&rng), ref: UInt32(i)) }
-        let copy = try #require(DedupTable(rawKeys: table.keys, rawRefs: table.refs, count: table.count))
+        let (keys, refs) = table.versionOneArrays()
+        let copy = try #require(DedupTable(rawKeys: keys, rawRefs: refs, count: table.count))
+        #expect(copy.count == 1000)
         var pairs: [Fingerprint: UInt32] = [:]
         table.forEach { pairs[$0] = $1 }
+        #expect(pairs.count == 1000)
         for (k, ref) in pairs { #expect(copy.lookup(k) == ref) }
-        #expect(DedupTable(rawKeys: table.keys, rawRefs: table.refs, count: table.count + 1) == nil)
-        #expect(DedupTable(rawKeys: Array(table.keys.dropLast(2)), rawRefs: table.refs, count: table.count) == nil)
+        #expect(DedupTable(rawKeys: keys, rawRefs: refs, count: table.count + 1) == nil)
+        #expect(DedupTable(rawKeys: Array(keys.dropLast(2)), rawRefs: refs, count: table.count) == nil)
+        var repeated = keys
+        repeated[2] = keys[0]
+        repeated[3] = keys[1]
+        #expect(DedupTable(rawKeys: repeated, rawRefs: refs, count: table.count) == nil)
+    }
+
+    @Test("a copied table is independent of the original (copy-on-write)")
+    func copyOnWrite() {
+        var table = DedupTable()
+        var rng = SplitMix64(seed: 9)
+        let keys = (0..<300).map { _ in fp(&rng) }
+        for (i, k) in keys.prefix(200).enumerated() { table.insert(k, ref: UInt32(i)) }
+        var copy = table
+        for (i, k) in keys.suffix(100).enumerated() { copy.insert(k, ref: UInt32(1000 + i)) }
+        #expect(table.count == 200)
+        #expect(copy.count == 300)
+        for k in keys.suffix(100) { #expect(table.lookup(k) == nil) }
+        guard case .vacant(let slot) = table.probe(keys[250]) else { Issue.record("key present"); return }
+        var other = table
+        other.fill(slot, keys[250], ref: 7)
+        #expect(other.lookup(keys[250]) == 7)
+        #expect(table.lookup(keys[250]) == nil)
+        #expect(copy.lookup(keys[250]) == 1050)
     }
 
     @Test("occupied entries export compactly and rebuild the same set; zero, repeated or overfull keys are refused")
