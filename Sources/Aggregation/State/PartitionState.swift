@@ -190,7 +190,6 @@ package struct PartitionState: Sendable {
         switch dedup.probe(fp) {
         case .vacant(let vacant):
             slot = vacant
-            dedup.prefetchReference(slot: vacant)  // `fill` writes it after the row work below
         case .found(let existing):
             duplicates += 1
             let dupStats = self.statsRow(of: DedupRef(rawValue: existing))

@@ -178,13 +178,6 @@ package struct DedupTable: Sendable {
         aura_prefetch(storage.words + 8 * Self.home(fp.hi, storage.buckets))
     }
 
-    /// Hints the CPU to load the bucket of `slot` (a `.vacant` probe's), which `fill` writes.
-    @inline(__always)
-    package func prefetchReference(slot: Int) {
-        // Prefetching never dereferences; `slot < capacity` (it came from `probe`).
-        aura_prefetch(storage.words + 8 * (slot / 3))
-    }
-
     /// Grows (by doubling, as inserts do) until `additional` more keys fit, so that many
     /// `probe`/`fill` pairs run without a resize (slots computed before them stay valid).
     package mutating func makeRoom(additional: Int) {
