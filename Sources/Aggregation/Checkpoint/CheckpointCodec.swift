@@ -231,7 +231,7 @@ package enum CheckpointCodec {
                 try s.need(20 * count, "dedup entries")
                 let start = s.offset
                 // The capacity bound keeps a damaged header from allocating without limit: tables
-                // grow by doubling at load 0.85 and `reserve` for merges, far below 8 slots per key.
+                // grow by doubling at load 0.9 and `reserve` for merges, far below 8 slots per key.
                 guard capacity <= max(1 << 16, 8 * count),
                       let table = DedupTable(
                           capacity: capacity,
