@@ -31,23 +31,30 @@ struct KeyHasher {
         hash = (hash ^ value) &* 0xFF51_AFD7_ED55_8CCD
         hash ^= hash >> 32
     }
+    /// Mixes in a string: whole words, the last (possibly overlapping) word, and the length; short
+    /// strings through two overlapping 4-byte loads or three byte loads, so no byte-by-byte loop.
+    /// Every byte of `bytes` is covered, and nothing outside it is read.
     @inline(__always)
     mutating func add(_ bytes: UnsafeRawBufferPointer) {
-        var index = 0
         let count = bytes.count
-        if let base = bytes.baseAddress {
-            while index + 8 <= count {
-                mix(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-                index += 8
+        if let base = bytes.baseAddress, count > 0 {
+            if count >= 8 {
+                var index = 0
+                while index + 8 < count {
+                    mix(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                    index += 8
+                }
+                mix(base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+            } else if count >= 4 {
+                let low = UInt64(base.loadUnaligned(as: UInt32.self))
+                let high = UInt64(base.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+                mix(low | high << 32)
+            } else {
+                let first = UInt64(base.load(as: UInt8.self))
+                let middle = UInt64(base.load(fromByteOffset: count >> 1, as: UInt8.self))
+                let last = UInt64(base.load(fromByteOffset: count - 1, as: UInt8.self))
+                mix(first | middle << 8 | last << 16)
             }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while index < count {
-                tail |= UInt64(base.load(fromByteOffset: index, as: UInt8.self)) << shift
-                shift += 8
-                index += 1
-            }
-            mix(tail)
         }
         mix(UInt64(count) | 0x100)
     }
@@ -61,7 +68,12 @@ struct GroupTable {
         var hash: UInt64 = 0
         var count = 0
     }
-    var buckets = [Bucket](repeating: Bucket(), count: 1 << 13)
+    /// Allocated once, never freed (the process ends after one run); every index is masked.
+    let buckets: UnsafeMutableBufferPointer<Bucket> = {
+        let buckets = UnsafeMutableBufferPointer<Bucket>.allocate(capacity: 1 << 13)
+        buckets.initialize(repeating: Bucket())
+        return buckets
+    }()
     var keys: [Int: String] = [:]
     var groups = 0
 

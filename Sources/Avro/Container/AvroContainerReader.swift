@@ -124,8 +124,9 @@ package final class AvroContainerReader {
         }
     }
 
-    /// Reads the next block into `slot`; false at the end of the file.
-    private func readBlock(into slot: BlockSlot) throws(AvroError) -> Bool {
+    /// Reads the next block into `slot`; false at the end of the file. With `scanASCII`, also
+    /// records in `slot.isASCII` whether the block's (decompressed) bytes are all ASCII.
+    private func readBlock(into slot: BlockSlot, scanASCII: Bool) throws(AvroError) -> Bool {
         if try input.isAtEnd() { return false }
         let blockOffset = input.position
         let count = try input.readVarint("block record count")
@@ -158,25 +159,33 @@ package final class AvroContainerReader {
         slot.data = codec == .deflate ? try inflate(raw, into: slot, blockOffset: blockOffset) : raw
         slot.count = Int(count)
         slot.offset = blockOffset
+        slot.isASCII = scanASCII && slot.data.count > 0 && UTF8Validation.isASCII(slot.data.baseAddress!, count: slot.data.count)
         return true
     }
 
     /// Calls `body` with each decompressed block: (records in block, block bytes, block's file offset).
     /// The buffer is reused: do not escape it.
     package func forEachBlock(_ body: (Int, UnsafeRawBufferPointer, Int) throws -> Void) throws {
+        try forEachSlot(scanASCII: false) { slot in try body(slot.count, slot.data, slot.offset) }
+    }
+
+    /// Calls `body` with each block's slot (reused: do not keep it). With `scanASCII`, the slot's
+    /// `isASCII` says whether the block's bytes are all ASCII; the scan runs where the block is
+    /// read (on the read-ahead thread when there is one).
+    private func forEachSlot(scanASCII: Bool, _ body: (BlockSlot) throws -> Void) throws {
         guard readAhead else {
-            while try readBlock(into: slots[0]) {
-                try body(slots[0].count, slots[0].data, slots[0].offset)
+            while try readBlock(into: slots[0], scanASCII: scanASCII) {
+                try body(slots[0])
             }
             return
         }
-        try forEachBlockReadingAhead(body)
+        try forEachSlotReadingAhead(scanASCII: scanASCII, body)
     }
 
     /// Block iteration with a producer thread one block ahead. The semaphores order every access
     /// to a slot: the producer writes slot `i % 2` only after `free` says the caller released it,
     /// and the caller reads it only after `filled` says the producer finished it.
-    private func forEachBlockReadingAhead(_ body: (Int, UnsafeRawBufferPointer, Int) throws -> Void) throws {
+    private func forEachSlotReadingAhead(scanASCII: Bool, _ body: (BlockSlot) throws -> Void) throws {
         // Created at 0 and signalled up: libdispatch traps when a semaphore is released with a
         // value below its initial one, which an early exit can leave.
         let free = DispatchSemaphore(value: 0)
@@ -192,7 +201,7 @@ package final class AvroContainerReader {
                 if cancelled.isSet { break }
                 let slot = reader.reader.slots[index % 2]
                 do throws(AvroError) {
-                    slot.isEnd = try !reader.reader.readBlock(into: slot)
+                    slot.isEnd = try !reader.reader.readBlock(into: slot, scanASCII: scanASCII)
                     slot.error = nil
                 } catch {
                     slot.error = error
@@ -219,7 +228,7 @@ package final class AvroContainerReader {
             let slot = slots[index % 2]
             if let error = slot.error { throw error }
             if slot.isEnd { return }
-            try body(slot.count, slot.data, slot.offset)
+            try body(slot)
             free.signal()
             index += 1
         }
@@ -231,7 +240,8 @@ package final class AvroContainerReader {
     package func forEachRecord(
         decoder: AvroRecordDecoder, values: inout AvroValues, _ body: (borrowing AvroValues) throws -> Void
     ) throws {
-        try forEachBlock { count, data, blockOffset in
+        try forEachSlot(scanASCII: true) { slot in
+            let (count, data, blockOffset, asciiOnly) = (slot.count, slot.data, slot.offset, slot.isASCII)
             var offset = 0
             do {
                 if decoder.minimumRecordSize > 0 && count > data.count / decoder.minimumRecordSize {
@@ -241,7 +251,7 @@ package final class AvroContainerReader {
                     throw AvroError(.corruptBlock, "block claims \(count) empty records", offset: 0)
                 }
                 for _ in 0..<count {
-                    try decoder.decode(data, offset: &offset, into: &values)
+                    try decoder.decode(data, offset: &offset, into: &values, asciiOnly: asciiOnly)
                     try body(values)
                 }
                 if offset != data.count {

@@ -93,6 +93,16 @@ package final class AvroRecordDecoder: @unchecked Sendable {
     package func decode(
         _ buffer: UnsafeRawBufferPointer, offset: inout Int, into values: inout AvroValues
     ) throws(AvroError) {
+        try decode(buffer, offset: &offset, into: &values, asciiOnly: false)
+    }
+
+    /// ``decode(_:offset:into:)`` for a buffer whose bytes may all have been checked to be ASCII
+    /// (`asciiOnly`: ``UTF8Validation/isASCII(_:count:)`` returned true for the whole of
+    /// `buffer`), so that strings need no UTF-8 validation of their own.
+    @inline(__always)
+    func decode(
+        _ buffer: UnsafeRawBufferPointer, offset: inout Int, into values: inout AvroValues, asciiOnly: Bool
+    ) throws(AvroError) {
         // Invariant: a values buffer smaller than the projection is a programming error.
         precondition(values.count >= fieldCount, "AvroValues has fewer slots than the decoder projects")
         guard offset >= 0, offset <= buffer.count else {
@@ -108,7 +118,7 @@ package final class AvroRecordDecoder: @unchecked Sendable {
                 base: base, end: buffer.count, ops: UnsafePointer(ops.baseAddress!),
                 programs: UnsafePointer(programs.baseAddress!), branchOps: UnsafePointer(branchOps.baseAddress!),
                 enumTables: UnsafePointer(enumTables.baseAddress!), constants: UnsafePointer(constants.baseAddress!),
-                slots: slots.baseAddress ?? emptySlots, decoder: self, offset: start)
+                slots: slots.baseAddress ?? emptySlots, decoder: self, asciiOnly: asciiOnly, offset: start)
             try machine.run(program: topProgram)
             return machine.offset
         }
