@@ -23,74 +23,95 @@ func now() -> Double {
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
-/// A fast 64-bit hash over the group key's parts, eight bytes at a time (the grouping key).
-struct KeyHasher {
-    var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
+/// A fast 64-bit hash of the group key: each part is hashed on its own, with its own seed
+/// (independent dependency chains the CPU overlaps), then the parts are combined.
+enum KeyHash {
     @inline(__always)
-    mutating func mix(_ value: UInt64) {
-        hash = (hash ^ value) &* 0xFF51_AFD7_ED55_8CCD
-        hash ^= hash >> 32
+    static func mix(_ hash: UInt64, _ value: UInt64) -> UInt64 {
+        let mixed = (hash ^ value) &* 0xFF51_AFD7_ED55_8CCD
+        return mixed ^ (mixed >> 32)
     }
-    /// Mixes in a string: whole words, the last (possibly overlapping) word, and the length; short
-    /// strings through two overlapping 4-byte loads or three byte loads, so no byte-by-byte loop.
-    /// Every byte of `bytes` is covered, and nothing outside it is read.
+
+    /// The hash of one string part: whole words, the last (possibly overlapping) word, and the
+    /// length; short strings through two overlapping 4-byte loads or three byte loads, so no
+    /// byte-by-byte loop. Every byte of `bytes` is covered, and nothing outside it is read.
     @inline(__always)
-    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+    static func part(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
         let count = bytes.count
-        if let base = bytes.baseAddress, count > 0 {
-            if count >= 8 {
-                var index = 0
-                while index + 8 < count {
-                    mix(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-                    index += 8
-                }
-                mix(base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
-            } else if count >= 4 {
-                let low = UInt64(base.loadUnaligned(as: UInt32.self))
-                let high = UInt64(base.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
-                mix(low | high << 32)
-            } else {
-                let first = UInt64(base.load(as: UInt8.self))
-                let middle = UInt64(base.load(fromByteOffset: count >> 1, as: UInt8.self))
-                let last = UInt64(base.load(fromByteOffset: count - 1, as: UInt8.self))
-                mix(first | middle << 8 | last << 16)
+        var hash = seed ^ (UInt64(count) &* 0x9E37_79B9_7F4A_7C15)
+        guard let base = bytes.baseAddress, count > 0 else { return hash }
+        let last: UInt64
+        if count >= 8 {
+            var index = 0
+            while index + 8 < count {
+                hash = mix(hash, base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                index += 8
             }
+            last = base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        } else if count >= 4 {
+            let low = UInt64(base.loadUnaligned(as: UInt32.self))
+            let high = UInt64(base.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+            last = low | high << 32
+        } else {
+            let first = UInt64(base.load(as: UInt8.self))
+            let middle = UInt64(base.load(fromByteOffset: count >> 1, as: UInt8.self))
+            let end = UInt64(base.load(fromByteOffset: count - 1, as: UInt8.self))
+            last = first | middle << 8 | end << 16
         }
-        mix(UInt64(count) | 0x100)
+        return mix(hash, last)
     }
+
+    /// The hash of a null part (distinct from every string's, but for a 2^-64 chance).
+    @inline(__always)
+    static func null(seed: UInt64) -> UInt64 { ~seed }
+
+    /// Combines the four parts' hashes.
+    @inline(__always)
+    static func combine(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> UInt64 {
+        let sum = a ^ (b &* 0x9E37_79B9_7F4A_7C15) ^ (c &* 0xC2B2_AE3D_27D4_EB4F) ^ (d &* 0x1656_67B1_9E37_79F9)
+        return mix(sum, sum >> 29)
+    }
+
+    static let seeds: (UInt64, UInt64, UInt64, UInt64) = (
+        0x243F_6A88_85A3_08D3, 0x1319_8A2E_0370_7344, 0xA409_3822_299F_31D0, 0x082E_FA98_EC4E_6C89
+    )
 }
 
 /// Open-addressing counts per group; the key text of each group is kept once, for the FNV-1a
 /// checksum of the datagen's peer_check.
 struct GroupTable {
-    /// One bucket: the key's hash and its count, side by side (one cache line touched per row).
-    struct Bucket {
-        var hash: UInt64 = 0
-        var count = 0
-    }
-    /// Allocated once, never freed (the process ends after one run); every index is masked.
-    let buckets: UnsafeMutableBufferPointer<Bucket> = {
-        let buckets = UnsafeMutableBufferPointer<Bucket>.allocate(capacity: 1 << 13)
-        buckets.initialize(repeating: Bucket())
-        return buckets
+    /// Linear probing over the keys' hashes alone (0: empty), so a probe touches one 8-byte
+    /// entry; the counts live in a parallel table. Allocated once, never freed (the process ends
+    /// after one run); every index is masked.
+    let hashes: UnsafeMutableBufferPointer<UInt64> = {
+        let hashes = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 1 << 13)
+        hashes.initialize(repeating: 0)
+        return hashes
+    }()
+    let counts: UnsafeMutableBufferPointer<UInt32> = {
+        let counts = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 1 << 13)
+        counts.initialize(repeating: 0)
+        return counts
     }()
     var keys: [Int: String] = [:]
     var groups = 0
 
     /// Counts one row; `makeKey` builds the key text the first time a group is seen.
     @inline(__always)
-    mutating func add(_ hash: UInt64, _ makeKey: () -> String) {
-        let mask = buckets.count - 1
+    mutating func add(_ keyHash: UInt64, _ makeKey: () -> String) {
+        // 0 marks an empty entry: a key hashing to 0 is stored as 1 (one more 2^-64 collision).
+        let hash = keyHash == 0 ? 1 : keyHash
+        let mask = hashes.count - 1
         var index = Int(truncatingIfNeeded: hash) & mask
-        while buckets[index].count != 0 && buckets[index].hash != hash { index = (index + 1) & mask }
-        if buckets[index].count == 0 {
-            // Invariant: the table keeps a free bucket, so probing terminates.
+        while hashes[index] != hash && hashes[index] != 0 { index = (index + 1) & mask }
+        if hashes[index] == 0 {
+            // Invariant: the table keeps a free entry, so probing terminates.
             precondition(groups < mask, "too many groups for the benchmark table")
-            buckets[index].hash = hash
+            hashes[index] = hash
             keys[index] = makeKey()
             groups += 1
         }
-        buckets[index].count += 1
+        counts[index] += 1
     }
 
     var checksum: UInt64 {
@@ -98,7 +119,7 @@ struct GroupTable {
         for (index, key) in keys {
             var fnv: UInt64 = 0xcbf2_9ce4_8422_2325
             for byte in key.utf8 { fnv = (fnv ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            sum = sum &+ fnv &* UInt64(buckets[index].count)
+            sum = sum &+ fnv &* UInt64(counts[index])
         }
         return sum
     }
@@ -147,13 +168,14 @@ do {
         var values = AvroValues(count: decoder.fieldCount)
         var table = GroupTable()
         try file.forEachRecord(decoder: decoder, values: &values) { values in
-            var hasher = KeyHasher()
-            hasher.add(values.bytes(0))
+            let seeds = KeyHash.seeds
             let time = values.bytes(1)
-            hasher.add(UnsafeRawBufferPointer(rebasing: time.prefix(7)))
-            if values.isNull(2) { hasher.mix(1) } else { hasher.add(values.bytes(2)) }
-            if values.isNull(3) { hasher.mix(1) } else { hasher.add(values.bytes(3)) }
-            table.add(hasher.hash) {
+            let hash = KeyHash.combine(
+                KeyHash.part(values.bytes(0), seed: seeds.0),
+                KeyHash.part(UnsafeRawBufferPointer(rebasing: time.prefix(7)), seed: seeds.1),
+                values.isNull(2) ? KeyHash.null(seed: seeds.2) : KeyHash.part(values.bytes(2), seed: seeds.2),
+                values.isNull(3) ? KeyHash.null(seed: seeds.3) : KeyHash.part(values.bytes(3), seed: seeds.3))
+            table.add(hash) {
                 let parts = [
                     values.string(0) ?? "", String(decoding: UnsafeRawBufferPointer(rebasing: time.prefix(7)), as: UTF8.self),
                     values.isNull(2) ? "\\N" : values.string(2) ?? "", values.isNull(3) ? "\\N" : values.string(3) ?? "",

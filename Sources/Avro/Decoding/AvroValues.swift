@@ -44,24 +44,24 @@ package struct AvroValues {
     package var count: Int { slots.count }
 
     /// What slot `slot` holds for the last decoded record.
-    @inlinable
+    @inlinable @inline(__always)
     package func tag(_ slot: Int) -> Tag { slots[slot].tag }
 
     /// True when the value is null (a union's null branch, or a null default).
-    @inlinable
+    @inlinable @inline(__always)
     package func isNull(_ slot: Int) -> Bool { slots[slot].tag == .null }
 
     /// int/long (promoted), boolean 0/1, enum: the READER symbol index.
-    @inlinable
+    @inlinable @inline(__always)
     package func long(_ slot: Int) -> Int64 { slots[slot].value }
 
     /// float/double (and int/long promoted to float/double by the reader schema).
-    @inlinable
+    @inlinable @inline(__always)
     package func double(_ slot: Int) -> Double { Double(bitPattern: UInt64(bitPattern: slots[slot].value)) }
 
     /// String/bytes/fixed content. Points into the decoded buffer (or the decoder's constant pool
     /// for defaults): valid only while that buffer is alive; do not escape it.
-    @inlinable
+    @inlinable @inline(__always)
     package func bytes(_ slot: Int) -> UnsafeRawBufferPointer {
         let entry = slots[slot]
         return UnsafeRawBufferPointer(start: entry.start, count: entry.count)

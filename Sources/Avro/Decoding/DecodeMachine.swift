@@ -144,9 +144,16 @@ struct DecodeMachine {
         if depth > Self.maxDepth { throw error(.invalidLength, "values nested deeper than \(Self.maxDepth)", at: offset) }
         var position = Int(range.start)
         let stop = position + Int(range.count)
-        while position < stop {
-            try step(ops[position])
-            position += 1
+        if asciiOnly {
+            while position < stop {
+                try stepASCII(ops[position])
+                position += 1
+            }
+        } else {
+            while position < stop {
+                try step(ops[position])
+                position += 1
+            }
         }
         depth -= 1
     }
