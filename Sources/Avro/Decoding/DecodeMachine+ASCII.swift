@@ -5,11 +5,14 @@
 /// nullable strings, varints, enums) then need one byte load per varint, still with a bounds
 /// check per field and every validity check (negative lengths, union and enum indexes); any
 /// other instruction goes through the general ``DecodeMachine/step(_:)``.
+///
+/// The loop keeps the read position in a local (a register) rather than in the machine, whose
+/// `offset` is written back before any general instruction and when the program ends.
 extension DecodeMachine {
-    /// Reads one varint byte (the whole varint, in an ASCII buffer), bounds-checked.
+    /// Reads one varint byte (the whole varint, in an ASCII buffer) at `offset`, bounds-checked.
     @inline(__always)
-    mutating func asciiVarintByte(_ what: String) throws(AvroError) -> UInt8 {
-        guard offset < end else { throw error(.truncated, "\(what) runs past the end", at: offset) }
+    func asciiVarintByte(_ offset: inout Int) throws(AvroError) -> UInt8 {
+        guard offset < end else { throw error(.truncated, "varint runs past the end", at: offset) }
         let byte = base.load(fromByteOffset: offset, as: UInt8.self)
         offset += 1
         return byte
@@ -21,11 +24,12 @@ extension DecodeMachine {
         Int64(byte >> 1) ^ -Int64(byte & 1)
     }
 
-    /// Reads a string's one-byte length and checks the content fits; returns the length.
+    /// Reads a string's one-byte length at `offset` and checks the content fits; returns the
+    /// length (`offset` is then the content's start).
     @inline(__always)
-    mutating func asciiLength() throws(AvroError) -> Int {
+    func asciiLength(_ offset: inout Int) throws(AvroError) -> Int {
         let start = offset
-        let byte = try asciiVarintByte("varint")
+        let byte = try asciiVarintByte(&offset)
         if byte & 1 != 0 { throw error(.invalidLength, "negative length \(Self.zigzag(byte))", at: start) }
         let length = Int(byte >> 1)
         if length > end - offset {
@@ -34,11 +38,11 @@ extension DecodeMachine {
         return length
     }
 
-    /// Reads a `["null","string"]` union's index: true for the string branch.
+    /// Reads a `["null","string"]` union's index at `offset`: true for the string branch.
     @inline(__always)
-    mutating func asciiNullableBranch() throws(AvroError) -> Bool {
+    func asciiNullableBranch(_ offset: inout Int) throws(AvroError) -> Bool {
         let start = offset
-        let byte = try asciiVarintByte("varint")
+        let byte = try asciiVarintByte(&offset)
         if byte == 2 { return true }
         if byte != 0 {
             throw error(.invalidUnionIndex, "union index \(Self.zigzag(byte)) out of range 0..<2", at: start)
@@ -46,45 +50,55 @@ extension DecodeMachine {
         return false
     }
 
-    /// Runs one instruction over an all-ASCII buffer.
+    /// Runs instructions `ops[first..<stop]` over an all-ASCII buffer.
     @inline(__always)
-    mutating func stepASCII(_ op: DecodeOp) throws(AvroError) {
-        switch op.kind {
-        case .skipVarint:
-            _ = try asciiVarintByte("varint")
-        case .skipString:
-            offset += try asciiLength()
-        case .skipStrings:
-            for _ in 0..<op.arg { offset += try asciiLength() }
-        case .skipNullableString:
-            if try asciiNullableBranch() { offset += try asciiLength() }
-        case .skipNullableStrings:
-            for _ in 0..<op.arg {
-                if try asciiNullableBranch() { offset += try asciiLength() }
-            }
-        case .readString:
-            let length = try asciiLength()
-            storeBytes(op.slot, start: offset, count: length)
-            offset += length
-        case .readNullableString:
-            if try asciiNullableBranch() {
-                let length = try asciiLength()
-                storeBytes(op.slot, start: offset, count: length)
+    mutating func runASCII(from first: Int, to stop: Int) throws(AvroError) {
+        var offset = self.offset
+        var position = first
+        while position < stop {
+            let op = ops[position]
+            switch op.kind {
+            case .skipVarint:
+                _ = try asciiVarintByte(&offset)
+            case .skipString:
+                offset += try asciiLength(&offset)
+            case .skipStrings:
+                for _ in 0..<op.arg { offset += try asciiLength(&offset) }
+            case .skipNullableString:
+                if try asciiNullableBranch(&offset) { offset += try asciiLength(&offset) }
+            case .skipNullableStrings:
+                for _ in 0..<op.arg {
+                    if try asciiNullableBranch(&offset) { offset += try asciiLength(&offset) }
+                }
+            case .readString:
+                let length = try asciiLength(&offset)
+                slots[Int(op.slot)] = AvroValues.Slot(tag: .bytes, value: 0, start: base + offset, count: length)
                 offset += length
-            } else {
-                store(op.slot, tag: .null, value: 0)
+            case .readNullableString:
+                if try asciiNullableBranch(&offset) {
+                    let length = try asciiLength(&offset)
+                    slots[Int(op.slot)] = AvroValues.Slot(tag: .bytes, value: 0, start: base + offset, count: length)
+                    offset += length
+                } else {
+                    slots[Int(op.slot)] = AvroValues.Slot(tag: .null, value: 0, start: nil, count: 0)
+                }
+            case .readLong:
+                let value = Self.zigzag(try asciiVarintByte(&offset))
+                slots[Int(op.slot)] = AvroValues.Slot(tag: .long, value: value, start: nil, count: 0)
+            case .skipEnum:
+                let start = offset
+                let index = Self.zigzag(try asciiVarintByte(&offset))
+                if index < 0 || index >= Int64(op.arg2) {
+                    throw error(.invalidEnumIndex, "enum index \(index) out of range 0..<\(op.arg2)", at: start)
+                }
+            default:
+                self.offset = offset
+                try stepOutOfLine(op)
+                offset = self.offset
             }
-        case .readLong:
-            store(op.slot, tag: .long, value: Self.zigzag(try asciiVarintByte("varint")))
-        case .skipEnum:
-            let start = offset
-            let index = Self.zigzag(try asciiVarintByte("varint"))
-            if index < 0 || index >= Int64(op.arg2) {
-                throw error(.invalidEnumIndex, "enum index \(index) out of range 0..<\(op.arg2)", at: start)
-            }
-        default:
-            try stepOutOfLine(op)
+            position += 1
         }
+        self.offset = offset
     }
 
     /// The general instruction, kept out of the ASCII loop's code.

@@ -145,10 +145,7 @@ struct DecodeMachine {
         var position = Int(range.start)
         let stop = position + Int(range.count)
         if asciiOnly {
-            while position < stop {
-                try stepASCII(ops[position])
-                position += 1
-            }
+            try runASCII(from: position, to: stop)
         } else {
             while position < stop {
                 try step(ops[position])
