@@ -125,14 +125,9 @@ struct GroupTable {
     }
 }
 
-let arguments = CommandLine.arguments
-guard arguments.count >= 3 else {
-    print("usage: avro-bench decode|inflate FILE [READER.avsc]")
-    exit(2)
-}
-let mode = arguments[1]
-let path = arguments[2]
-do {
+/// One run of `mode` over the file at `path` (a function, so that its state is local rather than
+/// the globals of top-level code).
+func run(mode: String, path: String, readerPath: String?) throws {
     let file = try AvroContainerReader(path: path)
     let start = now()
     let cpuStart = cpuTime()
@@ -160,7 +155,7 @@ do {
         let seconds = now() - start
         print(#"{"mode":"inflate","records":\#(records),"bytes":\#(bytes),"seconds":\#(seconds),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / (cpuTime() - cpuStart))}"#)
     } else {
-        let reader = arguments.count > 3 ? try AvroSchema.parse(file: arguments[3]) : file.writerSchema
+        let reader = try readerPath.map { path throws in try AvroSchema.parse(file: path) } ?? file.writerSchema
         let timeField = file.writerSchema.fullName?.hasSuffix("Gateway_Message") == true ? "MESSAGE_TM" : "AURA_TM"
         let decoder = try AvroRecordDecoder(
             writer: file.writerSchema, reader: reader,
@@ -189,6 +184,15 @@ do {
         let padded = String(repeating: "0", count: 16 - hex.count) + hex
         print(#"{"mode":"decode","records":\#(records),"groups":\#(table.groups),"checksum":"\#(padded)","seconds":\#(seconds),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / (cpuTime() - cpuStart))}"#)
     }
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else {
+    print("usage: avro-bench decode|decode-only|inflate FILE [READER.avsc]")
+    exit(2)
+}
+do {
+    try run(mode: arguments[1], path: arguments[2], readerPath: arguments.count > 3 ? arguments[3] : nil)
 } catch {
     print("avro-bench: \(error)")
     exit(1)

@@ -25,8 +25,10 @@ package final class AvroContainerReader {
     package let readAhead: Bool
     private let sync: [UInt8]
     private let input: ChunkedFileReader
-    /// Two block buffers: with read-ahead the producer fills one while the caller uses the other.
+    /// Block buffers: with read-ahead the producer fills some while the caller uses another.
     private let slots: [BlockSlot]
+    /// Number of block buffers with read-ahead (constant memory: a few blocks).
+    static let readAheadSlots = 8
     private let decompressor: OpaquePointer?
 
     /// Largest block (compressed or inflated) this reader accepts.
@@ -88,7 +90,7 @@ package final class AvroContainerReader {
         self.sync = sync
         self.input = input
         self.readAhead = readAhead
-        self.slots = [BlockSlot(inflating: codec == .deflate), BlockSlot(inflating: codec == .deflate)]
+        self.slots = (0..<(readAhead ? Self.readAheadSlots : 1)).map { _ in BlockSlot(inflating: codec == .deflate) }
         self.decompressor = codec == .deflate ? libdeflate_alloc_decompressor() : nil
         if codec == .deflate && decompressor == nil {
             throw AvroError(.io, "libdeflate_alloc_decompressor failed", source: path)
@@ -182,9 +184,18 @@ package final class AvroContainerReader {
         try forEachSlotReadingAhead(scanASCII: scanASCII, body)
     }
 
-    /// Block iteration with a producer thread one block ahead. The semaphores order every access
-    /// to a slot: the producer writes slot `i % 2` only after `free` says the caller released it,
-    /// and the caller reads it only after `filled` says the producer finished it.
+    /// Block iteration with a producer thread up to `slots.count` blocks ahead. The semaphores
+    /// order every access to a slot: the producer writes slot `i % slots.count` only after `free`
+    /// says the caller released it, and the caller reads it only after `filled` says the producer
+    /// finished it.
+    ///
+    /// The caller releases slots in batches of half the slots: when decoding is slower than
+    /// reading, the producer then sleeps and is woken once per batch rather than once per block,
+    /// which keeps a wake-up system call per block off the decoding thread. This cannot deadlock:
+    /// the producer waits only when every slot is filled and unreleased, and then the caller has
+    /// filled slots to consume until its batch is complete; the caller waits only when it has
+    /// consumed every filled slot, and then fewer than a batch are unreleased, so the producer has
+    /// free slots.
     private func forEachSlotReadingAhead(scanASCII: Bool, _ body: (BlockSlot) throws -> Void) throws {
         // Created at 0 and signalled up: libdispatch traps when a semaphore is released with a
         // value below its initial one, which an early exit can leave.
@@ -199,7 +210,7 @@ package final class AvroContainerReader {
             while true {
                 free.wait()
                 if cancelled.isSet { break }
-                let slot = reader.reader.slots[index % 2]
+                let slot = reader.reader.slots[index % reader.reader.slots.count]
                 do throws(AvroError) {
                     slot.isEnd = try !reader.reader.readBlock(into: slot, scanASCII: scanASCII)
                     slot.error = nil
@@ -222,14 +233,20 @@ package final class AvroContainerReader {
             for _ in slots { free.signal() }
             finished.wait()
         }
+        let batch = slots.count / 2
+        var unreleased = 0
         var index = 0
         while true {
             filled.wait()
-            let slot = slots[index % 2]
+            let slot = slots[index % slots.count]
             if let error = slot.error { throw error }
             if slot.isEnd { return }
             try body(slot)
-            free.signal()
+            unreleased += 1
+            if unreleased == batch {
+                for _ in 0..<batch { free.signal() }
+                unreleased = 0
+            }
             index += 1
         }
     }
