@@ -166,7 +166,7 @@ struct ASCIIFastPathTests {
         let original = Self.record(&generator)
         var variants: [[UInt8]] = (0..<original.count).map { Array(original[0..<$0]) }
         for position in original.indices {
-            for replacement: UInt8 in [0x00, 0x01, 0x02, 0x03, 0x05, 0x06, 0x08, 0x0A, 0x7E, 0x7F, 0x41] {
+            for replacement: UInt8 in [0x00, 0x01, 0x02, 0x05, 0x06, 0x7F, 0x41] {
                 var variant = original
                 variant[position] = replacement
                 variants.append(variant)

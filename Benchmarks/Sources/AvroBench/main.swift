@@ -77,49 +77,55 @@ enum KeyHash {
     )
 }
 
-/// Open-addressing counts per group; the key text of each group is kept once, for the FNV-1a
-/// checksum of the datagen's peer_check.
+/// Counts per group, keyed by the 64-bit key hash. Built for cache locality: linear probing
+/// runs over a 16 KiB table of 2-byte group numbers (L1-resident), and each group's hash and
+/// count sit in dense arrays in first-seen order, so the frequent groups (seen first) share a few
+/// cache lines. The key text of each group is kept once, for the FNV-1a checksum of the datagen's
+/// peer_check. Buffers are allocated once and never freed (the process ends after one run).
 struct GroupTable {
-    /// Linear probing over the keys' hashes alone (0: empty), so a probe touches one 8-byte
-    /// entry; the counts live in a parallel table. Allocated once, never freed (the process ends
-    /// after one run); every index is masked.
-    let hashes: UnsafeMutableBufferPointer<UInt64> = {
-        let hashes = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 1 << 13)
-        hashes.initialize(repeating: 0)
-        return hashes
+    static let capacity = 1 << 13
+    /// Group number + 1 per probe position; 0 marks an empty position. Every index is masked.
+    let probes: UnsafeMutableBufferPointer<UInt16> = {
+        let probes = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: GroupTable.capacity)
+        probes.initialize(repeating: 0)
+        return probes
     }()
-    let counts: UnsafeMutableBufferPointer<UInt32> = {
-        let counts = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 1 << 13)
-        counts.initialize(repeating: 0)
-        return counts
-    }()
-    var keys: [Int: String] = [:]
+    /// Per group number (`0..<groups`): the key hash and the count.
+    let hashes = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: GroupTable.capacity)
+    let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: GroupTable.capacity)
+    var keys: [String] = []
     var groups = 0
 
     /// Counts one row; `makeKey` builds the key text the first time a group is seen.
     @inline(__always)
-    mutating func add(_ keyHash: UInt64, _ makeKey: () -> String) {
-        // 0 marks an empty entry: a key hashing to 0 is stored as 1 (one more 2^-64 collision).
-        let hash = keyHash == 0 ? 1 : keyHash
-        let mask = hashes.count - 1
+    mutating func add(_ hash: UInt64, _ makeKey: () -> String) {
+        let mask = Self.capacity - 1
         var index = Int(truncatingIfNeeded: hash) & mask
-        while hashes[index] != hash && hashes[index] != 0 { index = (index + 1) & mask }
-        if hashes[index] == 0 {
-            // Invariant: the table keeps a free entry, so probing terminates.
-            precondition(groups < mask, "too many groups for the benchmark table")
-            hashes[index] = hash
-            keys[index] = makeKey()
-            groups += 1
+        while true {
+            let entry = Int(probes[index])
+            if entry == 0 { break }
+            if hashes[entry - 1] == hash {
+                counts[entry - 1] += 1
+                return
+            }
+            index = (index + 1) & mask
         }
-        counts[index] += 1
+        // Invariant: the table keeps a free position, so probing terminates; group numbers fit
+        // in 16 bits.
+        precondition(groups < mask, "too many groups for the benchmark table")
+        probes[index] = UInt16(groups + 1)
+        hashes[groups] = hash
+        counts[groups] = 1
+        keys.append(makeKey())
+        groups += 1
     }
 
     var checksum: UInt64 {
         var sum: UInt64 = 0
-        for (index, key) in keys {
+        for (group, key) in keys.enumerated() {
             var fnv: UInt64 = 0xcbf2_9ce4_8422_2325
             for byte in key.utf8 { fnv = (fnv ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            sum = sum &+ fnv &* UInt64(counts[index])
+            sum = sum &+ fnv &* UInt64(counts[group])
         }
         return sum
     }
