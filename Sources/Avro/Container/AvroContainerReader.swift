@@ -257,8 +257,20 @@ package final class AvroContainerReader {
     package func forEachRecord(
         decoder: AvroRecordDecoder, values: inout AvroValues, _ body: (borrowing AvroValues) throws -> Void
     ) throws {
-        try forEachSlot(scanASCII: true) { slot in
-            let (count, data, blockOffset, asciiOnly) = (slot.count, slot.data, slot.offset, slot.isASCII)
+        // The ASCII check runs on the side with time to spare: with the null codec on the
+        // read-ahead thread (reading is a copy), with deflate on this thread (inflating is the
+        // slower side).
+        let scanWhileReading = codec == .null
+        try forEachSlot(scanASCII: scanWhileReading) { slot in
+            let (count, data, blockOffset) = (slot.count, slot.data, slot.offset)
+            let asciiOnly: Bool
+            if scanWhileReading {
+                asciiOnly = slot.isASCII
+            } else if let start = data.baseAddress {
+                asciiOnly = UTF8Validation.isASCII(start, count: data.count)
+            } else {
+                asciiOnly = false
+            }
             var offset = 0
             do {
                 if decoder.minimumRecordSize > 0 && count > data.count / decoder.minimumRecordSize {
