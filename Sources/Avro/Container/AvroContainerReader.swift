@@ -279,9 +279,14 @@ package final class AvroContainerReader {
                 if decoder.minimumRecordSize == 0 && count > 1 << 24 {
                     throw AvroError(.corruptBlock, "block claims \(count) empty records", offset: 0)
                 }
+                // The values move into a local for the block (and back after it, also on errors):
+                // passing the caller's `inout` to `body` costs a retain and release per record,
+                // a local does not.
+                var local = AvroValues(moving: &values)
+                defer { values = AvroValues(moving: &local) }
                 for _ in 0..<count {
-                    try decoder.decode(data, offset: &offset, into: &values, asciiOnly: asciiOnly)
-                    try body(values)
+                    try decoder.decode(data, offset: &offset, into: &local, asciiOnly: asciiOnly)
+                    try body(local)
                 }
                 if offset != data.count {
                     throw AvroError(.trailingBytes, "\(data.count - offset) bytes after the block's \(count) records", offset: offset)

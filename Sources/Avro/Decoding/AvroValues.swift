@@ -46,6 +46,12 @@ public struct AvroValues {
         slots = Array(repeating: Slot(), count: count)
     }
 
+    /// Takes the slots of `other`, leaving it empty (no copy, no reference counting beyond the move).
+    init(moving other: inout AvroValues) {
+        slots = []
+        swap(&slots, &other.slots)
+    }
+
     /// Number of slots.
     @inlinable
     public var count: Int { slots.count }
