@@ -5,6 +5,7 @@ import Glibc
 
 // avro-bench decode FILE [READER.avsc]   decode + count per (OB, first 7 chars of the
 //                                         timestamp, component, app); prints the peer checksum
+// avro-bench decode-only FILE             decode every record, no counting (informational)
 // avro-bench inflate FILE                 read and inflate every block only (the ceiling)
 //
 // Output: one line of JSON with records, seconds, records_per_s (and groups/checksum for decode).

@@ -96,9 +96,13 @@ package final class AvroRecordDecoder: @unchecked Sendable {
         try decode(buffer, offset: &offset, into: &values, asciiOnly: false)
     }
 
-    /// ``decode(_:offset:into:)`` for a buffer whose bytes may all have been checked to be ASCII
-    /// (`asciiOnly`: ``UTF8Validation/isASCII(_:count:)`` returned true for the whole of
-    /// `buffer`), so that strings need no UTF-8 validation of their own.
+    /// ``decode(_:offset:into:)``, on the ASCII fast path when `asciiOnly` (see
+    /// `DecodeMachine+ASCII.swift`): strings need no UTF-8 validation of their own and varints
+    /// are one byte.
+    ///
+    /// Invariant (the caller's; checking it here would cost the scan it saves): `asciiOnly` is
+    /// true only when ``UTF8Validation/isASCII(_:count:)`` returned true for the whole of
+    /// `buffer`. Reads stay bounds-checked per field either way.
     @inline(__always)
     func decode(
         _ buffer: UnsafeRawBufferPointer, offset: inout Int, into values: inout AvroValues, asciiOnly: Bool
