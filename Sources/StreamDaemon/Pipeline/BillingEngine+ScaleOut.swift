@@ -67,7 +67,6 @@ extension BillingEngine {
             starts[key] = next >= 0 ? next : -2  // RD_KAFKA_OFFSET_BEGINNING
             logger.info("partition state loaded", metadata: ["partition": "\(key)", "next_offset": "\(next)", "from": "\(origin)"])
         }
-        lastKey = nil
         return starts
     }
 
