@@ -18,11 +18,14 @@ final class KafkaPartitionReader: @unchecked Sendable {
     private let topics = Mutex<[String: OpaquePointer]>([:])
     private let started = Mutex<Set<TopicPartition>>([])
 
-    /// `properties`: librdkafka properties (`bootstrap.servers`, security); group settings are
-    /// ignored. Partition EOF events are on; offsets out of range are errors, not resets.
+    /// `properties`: librdkafka properties (`bootstrap.servers`, security); group and producer
+    /// settings are dropped. Partition EOF events are on; offsets out of range are errors, not resets.
     init(properties: [String: String], tokenProvider: OAuthTokenFetcher? = nil, logger: Logger) throws(DaemonError) {
         var props = properties
-        for key in ["group.id", "partition.assignment.strategy", "session.timeout.ms", "max.poll.interval.ms", "enable.auto.commit", "enable.auto.offset.store"] {
+        // Group and producer settings do not apply (librdkafka warns about each of them).
+        for key in ["group.id", "partition.assignment.strategy", "session.timeout.ms", "max.poll.interval.ms", "enable.auto.commit",
+                    "enable.auto.offset.store", "compression.codec", "compression.type", "linger.ms", "queue.buffering.max.ms", "acks",
+                    "enable.idempotence", "batch.num.messages", "queue.buffering.max.messages"] {
             props[key] = nil
         }
         props["enable.partition.eof"] = "true"
