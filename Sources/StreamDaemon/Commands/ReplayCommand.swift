@@ -68,9 +68,6 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: .hidden)
     var checkpointEvery: Int = 100_000
 
-    @Option(help: .hidden)
-    var crashAfter: Int?
-
     /// A progress line on stderr every this many records (tests kill the process on them).
     @Option(help: .hidden)
     var progressEvery: Int = 500_000
@@ -134,7 +131,6 @@ struct ReplayCommand: AsyncParsableCommand {
         var options = ReplayRunner.Options(
             graceMs: graceHours.map { Int64(($0 * 3_600_000).rounded()) }, stateDirectory: state)
         options.checkpointEveryRecords = checkpointEvery
-        options.crashAfterRecords = crashAfter
         options.progressEveryRecords = progressEvery
         var logger = Logger(label: "aura-billing.replay")
         logger.logLevel = .notice
