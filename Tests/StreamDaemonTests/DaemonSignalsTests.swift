@@ -15,7 +15,7 @@ struct DaemonSignalsTests {
         try FileManager.default.copyItem(at: DaemonHarness.root.appendingPathComponent("deploy/tariffs.yaml"), to: catalog)
         let harness = try DaemonHarness(tariffsPath: catalog.path)
 
-        var generator = try DemoMonthGenerator(seed: 5, month: "2026-10", auditEvents: 3_000, gatewayEvents: 800)
+        var generator = try DemoMonthGenerator(seed: 5, month: ReadyPeriods.previousMonth(), auditEvents: 3_000, gatewayEvents: 800)
         var messages: [DemoMessage] = []
         while let message = generator.next() { messages.append(message) }
         try harness.produce(messages)
@@ -37,9 +37,10 @@ struct DaemonSignalsTests {
 
         // SIGUSR1: every ready period closes, priced with the catalog still in force.
         kill(pid, SIGUSR1)
-        // Ready: months whose end plus the 6 h grace has passed by the wall clock (the generated
-        // month and the late events' previous month; not events straddling into November 2026).
-        let expected = Set(generator.expected.queriesByOBPeriod.filter { $0.period <= "2026-10" }.map { "\($0.ob)/\($0.period)" })
+        // Ready: periods whose end in the OB's zone plus the 6 h grace has passed by the wall
+        // clock (the generated month, the late events' previous month; not the events straddling
+        // into the current month).
+        let expected = try ReadyPeriods(generator.expected).ready
         #expect(harness.wait(seconds: 60) { harness.metric("aura_periods_closed_total") == Double(expected.count) }, "\(harness.log)")
         #expect(harness.stop(signal: SIGTERM) == 0)
         for key in expected {

@@ -135,6 +135,7 @@ struct Daemon {
                 topics: [configuration.kafka.auditTopic, configuration.kafka.gatewayTopic],
                 graceMs: Int64(configuration.graceHours) * 3_600_000,
                 autoClose: configuration.autoClose,
+                autoCloseCheckEvery: .seconds(configuration.autoCloseCheckSeconds),
                 invoicesDir: configuration.invoicesDir,
                 pinnedClosedAtMs: configuration.pinnedClosedAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) },
                 tokenProvider: tokens

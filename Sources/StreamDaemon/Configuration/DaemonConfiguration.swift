@@ -53,6 +53,8 @@ struct DaemonConfiguration: Sendable {
     var checkpointIntervalEvents: Int
     var graceHours: Int
     var autoClose: Bool
+    /// How often `auto_close` looks for ready periods.
+    var autoCloseCheckSeconds: Int
     /// `periods.pinned_closed_at` (ISO 8601 UTC): the "closed at" instant of every new close,
     /// instead of the wall clock. For reproducible reruns and tests (byte-identical invoices from
     /// separate state directories); unset in production.
@@ -135,6 +137,10 @@ struct DaemonConfiguration: Sendable {
         checkpointIntervalEvents = config.int(forKey: "checkpoint.interval_events", default: 500_000)
         graceHours = config.int(forKey: "periods.grace_hours", default: 72)
         autoClose = config.bool(forKey: "periods.auto_close", default: false)
+        autoCloseCheckSeconds = config.int(forKey: "periods.auto_close_check_seconds", default: 30)
+        guard autoCloseCheckSeconds >= 1 else {
+            throw DaemonError(.configuration, "periods.auto_close_check_seconds must be at least 1, not \(autoCloseCheckSeconds)", source: source)
+        }
         if let pinned = config.string(forKey: "periods.pinned_closed_at"), !pinned.isEmpty {
             guard let date = ISO8601DateFormatter().date(from: pinned) else {
                 throw DaemonError(.configuration, "periods.pinned_closed_at must be an ISO 8601 UTC instant like 2026-11-01T00:05:00Z, not `\(pinned)`", source: source)

@@ -140,15 +140,12 @@ final class KafkaConsumer: @unchecked Sendable {
         }
         let value = UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : m.len)
         let key = m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) }
-        var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let ts = rd_kafka_message_timestamp(message, &tsType)
         try handler(KafkaMessage(
             topic: topicName(m.rkt),
             partition: m.partition,
             offset: m.offset,
             key: key,
-            value: value,
-            timestampMs: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts
+            value: value
         ))
         return true
     }

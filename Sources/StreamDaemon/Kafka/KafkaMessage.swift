@@ -8,8 +8,6 @@ struct KafkaMessage {
     var offset: Int64
     var key: UnsafeRawBufferPointer?
     var value: UnsafeRawBufferPointer
-    /// Broker or message timestamp in ms since the epoch, when known.
-    var timestampMs: Int64?
 
     var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
 }

@@ -22,37 +22,49 @@ final class BillingEngine {
     let metrics: DaemonMetrics
     let logger: Logger
     let quarantine: QuarantineWriter
-    private let auditExtractor: AuditEventExtractor
-    private let gatewayExtractor: GatewayEventExtractor
-    private let auditFrames: FrameDecoder
-    private let gatewayFrames: FrameDecoder
-    private var auditValues: AvroValues
-    private var gatewayValues: AvroValues
+    /// Writes checkpoints off this thread; stopped by `shutdown()`.
+    let writer: CheckpointWriter
+    private let decoders: MessageDecoders
+    /// Everything `handle` touches per message, in one value: one exclusivity check on this
+    /// class per message instead of one per field.
+    private var ingest: IngestState
 
     /// Assigned partitions. Index into `slots` through `slotIndex`.
-    private(set) var slots: [PartitionSlot] = []
-    private var slotIndex: [TopicPartition: Int] = [:]
-    private var lastKey: TopicPartition?
-    private var lastSlot = -1
+    private(set) var slots: [PartitionSlot] {
+        get { ingest.slots }
+        _modify { yield &ingest.slots }
+        set { ingest.slots = newValue }
+    }
+    private var slotIndex: [TopicPartition: Int] {
+        get { ingest.slotIndex }
+        set { ingest.slotIndex = newValue }
+    }
+    private var lastKey: TopicPartition? {
+        get { ingest.lastKey }
+        set { ingest.lastKey = newValue }
+    }
 
-    private(set) var eventsSinceCheckpoint = 0
+    private(set) var eventsSinceCheckpoint: Int {
+        get { ingest.eventsSinceCheckpoint }
+        set { ingest.eventsSinceCheckpoint = newValue }
+    }
     private(set) var lastCheckpoint = ContinuousClock.now
-    /// Per-batch counts, flushed into the metrics after each poll.
-    private var pending = PendingCounts()
 
     init(settings: Settings, zones: OBTimeZones, schemas: any WriterSchemaSource, quarantine: QuarantineWriter,
-         metrics: DaemonMetrics, logger: Logger) throws {
+         metrics: DaemonMetrics, logger: Logger, afterSave: CheckpointWriter.AfterSave? = nil) throws {
         self.settings = settings
         self.zones = zones
         self.metrics = metrics
         self.logger = logger
         self.quarantine = quarantine
-        auditExtractor = try AuditEventExtractor()
-        gatewayExtractor = try GatewayEventExtractor()
-        auditFrames = FrameDecoder(reader: auditExtractor.reader, fields: AuditEventExtractor.fields, schemas: schemas)
-        gatewayFrames = FrameDecoder(reader: gatewayExtractor.reader, fields: GatewayEventExtractor.fields, schemas: schemas)
-        auditValues = AvroValues(count: auditFrames.fieldCount)
-        gatewayValues = AvroValues(count: gatewayFrames.fieldCount)
+        decoders = try MessageDecoders(schemas: schemas)
+        ingest = IngestState(decoders: decoders)
+        writer = CheckpointWriter(afterSave: afterSave, metrics: metrics)
+    }
+
+    /// Stops the checkpoint writer thread (after the batch in flight).
+    func shutdown() {
+        writer.shutdown()
     }
 
     // MARK: Assignment
@@ -106,52 +118,12 @@ final class BillingEngine {
     /// assigned here, and offsets below the partition's next offset (fetched before a
     /// rebalance that reloaded the partition from its checkpoint), are ignored.
     func handle(_ message: KafkaMessage) throws {
-        let i: Int
-        if let last = lastKey, last.partition == message.partition, last.topic == message.topic { i = lastSlot } else {
-            let key = message.topicPartition
-            guard let found = slotIndex[key] else { return }  // not ours (yet): fetched before revoke
-            i = found
-            lastKey = key
-            lastSlot = found
-        }
-        guard message.offset >= slots[i].nextOffset else { return }  // already in this state
-        let source = slots[i].source
-        do {
-            let outcome: PartitionState.Outcome
-            switch slots[i].kind {
-            case .audit:
-                try auditFrames.decode(message.value, into: &auditValues)
-                let event = try auditExtractor.event(auditValues)
-                outcome = try slots[i].state.ingest(event, source: source)
-            case .gateway:
-                try gatewayFrames.decode(message.value, into: &gatewayValues)
-                let event = try gatewayExtractor.event(gatewayValues)
-                outcome = try slots[i].state.ingest(event, source: source)
-            }
-            pending.count(outcome, kind: slots[i].kind)
-            slots[i].state.markConsumed(source: source, offset: message.offset)
-        } catch {
-            let reason: String
-            switch error {
-            case let e as AvroError: reason = e.code.rawValue
-            case let e as AggregationError: reason = e.code.rawValue
-            default: reason = "other"
-            }
-            try quarantine.quarantine(
-                topic: message.topic, partition: message.partition, offset: message.offset,
-                reason: reason, detail: "\(error)", key: message.key, value: message.value
-            )
-            slots[i].state.recordQuarantined(source: source, offset: message.offset)
-            pending.quarantined(topic: message.topic, reason: reason)
-        }
-        slots[i].dirty = true
-        eventsSinceCheckpoint += 1
-        pending.consumed(slots[i].kind)
+        try ingest.handle(message, decoders: decoders, quarantine: quarantine)
     }
 
     /// Moves the per-batch counts into the metrics (once per poll, not per message).
     func flushMetrics() {
-        pending.flush(into: metrics)
+        ingest.pending.flush(into: metrics)
     }
 
     // MARK: Checkpoints
@@ -162,38 +134,58 @@ final class BillingEngine {
             || (eventsSinceCheckpoint > 0 && ContinuousClock.now - lastCheckpoint >= settings.checkpointInterval)
     }
 
-    /// Makes the quarantine file durable, then writes a checkpoint of every changed partition in
-    /// `only` (default: all); returns the next offsets now durable, to commit.
-    @discardableResult
-    func checkpoint(only: [TopicPartition]? = nil, force: Bool = false) throws -> [TopicPartition: Int64] {
-        try quarantine.sync()
-        let start = ContinuousClock.now
-        var durable: [TopicPartition: Int64] = [:]
-        var bytes = 0
+    /// The checkpoint batch of every changed partition in `only` (default: all): value
+    /// snapshots of their states, taken here on the consumer thread, plus the quarantine
+    /// records to make durable first. Marks those partitions clean; a failed write must give
+    /// them back with `markDirty`.
+    func checkpointBatch(only: [TopicPartition]? = nil, force: Bool = false) throws -> CheckpointWriter.Batch {
+        let quarantined = try quarantine.drain()
         let wanted = only.map(Set.init)
+        var jobs: [CheckpointWriter.Job] = []
         for i in slots.indices where (force || slots[i].dirty) && (wanted?.contains(slots[i].key) ?? true) {
-            do {
-                let saved = try slots[i].store.save(slots[i].state)
-                bytes += saved.bytes
-            } catch {
-                metrics.checkpointFailures.increment()
-                throw error
-            }
+            jobs.append(CheckpointWriter.Job(key: slots[i].key, state: slots[i].state, store: slots[i].store, nextOffset: slots[i].nextOffset))
             slots[i].dirty = false
-            if slots[i].nextOffset >= 0 { durable[slots[i].key] = slots[i].nextOffset }
         }
         if only == nil {
             eventsSinceCheckpoint = 0
             lastCheckpoint = ContinuousClock.now
         }
-        if !durable.isEmpty {
-            metrics.checkpointDuration.record(ContinuousClock.now - start)
-            metrics.checkpointBytes.set(to: Double(bytes))
-            metrics.checkpointLastSuccess.set(to: Date().timeIntervalSince1970)
-        }
         metrics.openAggregateRows.set(to: Double(slots.reduce(0) { $0 + $1.state.auditRows.count + $1.state.gatewayRows.count }))
         metrics.dedupKeys.set(to: Double(slots.reduce(0) { $0 + $1.state.dedup.count }))
+        return CheckpointWriter.Batch(jobs: jobs, quarantine: quarantined)
+    }
+
+    /// Starts writing a checkpoint of every changed partition on the writer thread; collect
+    /// the outcome with `writer.takeCompleted()`.
+    /// - Precondition: `!writer.busy`.
+    func checkpointInBackground() throws {
+        writer.submit(try checkpointBatch())
+    }
+
+    /// Writes a checkpoint of every changed partition in `only` (default: all) now, after the
+    /// batch in flight, and returns the next offsets now durable (the in-flight batch's
+    /// included), to commit.
+    @discardableResult
+    func checkpoint(only: [TopicPartition]? = nil, force: Bool = false) throws -> [TopicPartition: Int64] {
+        var durable: [TopicPartition: Int64] = [:]
+        for earlier in writer.drain() {
+            if earlier.error != nil { markDirty(earlier.failed) }
+            durable.merge(earlier.durable) { max($0, $1) }
+        }
+        let done = writer.write(try checkpointBatch(only: only, force: force))
+        durable.merge(done.durable) { max($0, $1) }
+        if let error = done.error {
+            markDirty(done.failed)
+            throw error
+        }
         return durable
+    }
+
+    /// Gives partitions whose checkpoint failed back their "changed" mark, and makes a
+    /// checkpoint due again after the interval.
+    func markDirty(_ partitions: [TopicPartition]) {
+        for key in partitions { if let i = slotIndex[key] { slots[i].dirty = true } }
+        if !partitions.isEmpty { eventsSinceCheckpoint = max(eventsSinceCheckpoint, 1) }
     }
 
     // MARK: State for close
@@ -238,52 +230,5 @@ final class BillingEngine {
     /// Watermarks (nil before the first event) and next offsets of the assigned partitions.
     var progress: [(key: TopicPartition, watermarkMs: Int64?, nextOffset: Int64)] {
         slots.map { ($0.key, $0.watermarkMs == .min ? nil : $0.watermarkMs, $0.nextOffset) }
-    }
-}
-
-/// Metric increments accumulated over one poll batch.
-struct PendingCounts {
-    var auditConsumed: Int64 = 0, gatewayConsumed: Int64 = 0
-    var auditDecoded: Int64 = 0, gatewayDecoded: Int64 = 0
-    var auditDuplicates: Int64 = 0, gatewayDuplicates: Int64 = 0
-    var auditLate: Int64 = 0, gatewayLate: Int64 = 0
-    var quarantine: [String: Int64] = [:]  // "topic\0reason"
-
-    mutating func consumed(_ kind: PartitionSlot.Kind) {
-        if kind == .audit { auditConsumed += 1 } else { gatewayConsumed += 1 }
-    }
-
-    mutating func count(_ outcome: PartitionState.Outcome, kind: PartitionSlot.Kind) {
-        switch (outcome, kind) {
-        case (.counted, .audit): auditDecoded += 1
-        case (.counted, .gateway): gatewayDecoded += 1
-        case (.duplicate, .audit): auditDecoded += 1; auditDuplicates += 1
-        case (.duplicate, .gateway): gatewayDecoded += 1; gatewayDuplicates += 1
-        case (.late, .audit): auditDecoded += 1; auditLate += 1
-        case (.late, .gateway): gatewayDecoded += 1; gatewayLate += 1
-        }
-    }
-
-    mutating func quarantined(topic: String, reason: String) {
-        quarantine[topic + "\u{0}" + reason, default: 0] += 1
-    }
-
-    mutating func flush(into metrics: DaemonMetrics) {
-        func add(_ counter: Counter, _ value: inout Int64) {
-            if value != 0 { counter.increment(by: value); value = 0 }
-        }
-        add(metrics.audit.consumed, &auditConsumed)
-        add(metrics.gateway.consumed, &gatewayConsumed)
-        add(metrics.audit.decoded, &auditDecoded)
-        add(metrics.gateway.decoded, &gatewayDecoded)
-        add(metrics.audit.deduplicated, &auditDuplicates)
-        add(metrics.gateway.deduplicated, &gatewayDuplicates)
-        add(metrics.audit.late, &auditLate)
-        add(metrics.gateway.late, &gatewayLate)
-        for (key, value) in quarantine {
-            let parts = key.split(separator: "\u{0}", maxSplits: 1).map(String.init)
-            metrics.quarantined(topic: parts[0], reason: parts.count > 1 ? parts[1] : "").increment(by: value)
-        }
-        quarantine.removeAll(keepingCapacity: true)
     }
 }

@@ -63,6 +63,7 @@ final class ConsumerService: Service, Sendable {
     /// The poll loop (consumer thread).
     private func loop() throws {
         let engine = try makeEngine()
+        defer { engine.shutdown() }
         // Rebalance callbacks run inside poll on this thread; the box only carries the engine
         // and the consumer into librdkafka's C callback, it is never used from another thread.
         let box = ThreadConfined(engine: engine)
@@ -148,19 +149,23 @@ final class ConsumerService: Service, Sendable {
                 status.update { $0.brokerReachable = reachable }
                 if !box.uncommitted.isEmpty { commit([:]) }
             }
-            if engine.checkpointDue, checkpointRetryAt.map({ now >= $0 }) ?? true {
-                do {
-                    let durable = try engine.checkpoint()
-                    status.update { $0.checkpointWritable = true }
-                    checkpointRetryAt = nil
-                    commit(durable)
-                } catch {
+            for done in engine.writer.takeCompleted() {
+                if let error = done.error {
                     // Disk full, permissions: keep consuming in memory, commit nothing, and retry
                     // after one checkpoint interval (not on every poll, which would flood the log).
+                    engine.markDirty(done.failed)
                     status.update { $0.checkpointWritable = false }
                     checkpointRetryAt = now + engine.settings.checkpointInterval
                     logger.error("checkpoint failed; offsets are not committed", metadata: ["error": "\(error)"])
+                } else if done.bytes > 0 {
+                    status.update { $0.checkpointWritable = true }
+                    checkpointRetryAt = nil
                 }
+                commit(done.durable)
+            }
+            if engine.checkpointDue, !engine.writer.busy, checkpointRetryAt.map({ now >= $0 }) ?? true {
+                // Written on the checkpoint thread; consumption goes on meanwhile.
+                try engine.checkpointInBackground()
             }
             if !engine.slots.isEmpty && !resumed {
                 resumed = true
