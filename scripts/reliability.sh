@@ -4,8 +4,9 @@
 # one line per scenario. Every scenario must end with 0 mismatches (aggregates vs the generator's
 # totals, invoice bytes vs an uninterrupted run, quarantine reasons vs the corpus' kinds).
 #   scripts/reliability.sh [--long] [--skip-build]
-#     --long        bigger months (~100k events), 100 kill points, and 1M libFuzzer runs over
-#                   the frame decoder (scripts/fuzz-avro.sh; its own ASan build in .build-fuzz)
+#     --long        100 kill points in crash-anywhere, bigger months (~100k events) elsewhere, and
+#                   1M libFuzzer runs over the frame decoder (scripts/fuzz-avro.sh, its own ASan
+#                   build in .build-fuzz; its line: runs = executions, faults = crashes)
 #     --skip-build  use the existing debug build (the fuzz harness is still built when needed)
 # Needs root (chattr +i, mount -t tmpfs); without it those scenarios are skipped.
 set -euo pipefail
