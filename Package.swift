@@ -61,6 +61,9 @@ let package = Package(
             linkerSettings: [.linkedLibrary("dl")]
         ),
 
+        // Header-only __builtin_prefetch for the dedup table's batched probes (Aggregation only).
+        .target(name: "CAuraPrefetch"),
+
         // MARK: Libraries
         .target(
             name: "Avro",
@@ -71,7 +74,8 @@ let package = Package(
             name: "Aggregation",
             dependencies: [
                 "Avro",
-                "CAuraZlib",
+                "CLibdeflate",
+                "CAuraPrefetch",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -45,9 +45,10 @@ let package = Package(
         .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl"),
         .target(name: "Avro", dependencies: ["CAuraZlib", "CLibdeflate", "CCurl"], swiftSettings: strictSettings),
+        .target(name: "CAuraPrefetch"),
         .target(
             name: "Aggregation",
-            dependencies: ["Avro", "CAuraZlib", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Avro", "CLibdeflate", "CAuraPrefetch", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -65,7 +65,7 @@ struct CheckpointTests {
         }
         #expect(decodeError([])?.code == .emptyFile)
         var newer = bytes
-        newer[8] = 2
+        newer[8] = UInt8(CheckpointCodec.version + 1)
         #expect(decodeError(newer)?.code == .newerVersion)
         var flipped = bytes
         flipped[bytes.count / 2] ^= 0x40
@@ -130,6 +130,72 @@ struct CheckpointTests {
         }
         #expect(try store.loadForStart(zones: testZones, expectingOffsets: false).map(\.generation) == nil)
         #expect(throws: AggregationError.self) { try store.loadForStart(zones: testZones, expectingOffsets: true) }
+    }
+
+    /// Rewrites a current checkpoint as format version 1 wrote it: the dedup section as raw slot
+    /// arrays of `state.dedup`'s keys, everything else as is, with a fresh length and checksum.
+    static func versionOne(_ bytes: [UInt8], state: PartitionState) -> [UInt8] {
+        func u64(_ at: Int) -> Int { bytes[at..<(at + 8)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) } }
+        func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        var out = Array(bytes[0..<24])
+        out[8] = 1
+        out[9] = 0
+        var at = 24
+        let end = bytes.count - 8
+        while at < end {
+            let tag = Int(bytes[at])
+            let length = u64(at + 8)
+            if tag == 6 {
+                let (keys, refs) = state.dedup.versionOneArrays()
+                var data = le(UInt64(refs.count)) + le(UInt64(state.dedup.count))
+                keys.withUnsafeBytes { data += $0 }
+                refs.withUnsafeBytes { data += $0 }
+                while data.count % 8 != 0 { data.append(0) }
+                out += Array(bytes[at..<(at + 8)]) + le(UInt64(data.count)) + data
+            } else {
+                out += bytes[at..<(at + 16 + length)]
+            }
+            at += 16 + length
+        }
+        out.replaceSubrange(16..<24, with: le(UInt64(out.count - 24)))
+        let crc = out.withUnsafeBytes { CheckpointCodec.crc32(of: $0) }
+        return out + le(crc) + Array("END!".utf8)
+    }
+
+    @Test("a version-1 checkpoint (raw dedup slots) still loads into the same state")
+    func readsVersionOne() throws {
+        let state = try Self.sampleState(seed: 21, count: 500)
+        let current = CheckpointCodec.encode(state)
+        #expect(current[8] == UInt8(CheckpointCodec.version))
+        let old = Self.versionOne(current, state: state)
+        #expect(old != current)
+        #expect(old.count > current.count)  // v1 stores every slot, v2 only the keys
+        var loaded = try old.withUnsafeBytes { try CheckpointCodec.decode($0, zones: testZones, source: "v1") }
+        #expect(loaded.snapshot() == state.snapshot())
+        #expect(loaded.dedup.count == state.dedup.count)
+        // It keeps deduplicating: re-sending the input counts nothing new.
+        for e in MergePropertyTests.events(seed: 21, count: 500) {
+            #expect(try loaded.ingest(e) == .duplicate)
+        }
+        var damaged = old
+        damaged[old.count / 2] ^= 0x10
+        #expect(decodeError(damaged)?.code == .checksumMismatch)
+    }
+
+    @Test("the dedup section holds 20 bytes per key, not per slot")
+    func compactDedup() throws {
+        let state = try Self.sampleState(seed: 22, count: 3000)
+        #expect(state.dedup.capacity > state.dedup.count + 100)  // many empty slots
+        let bytes = CheckpointCodec.encode(state)
+        var at = 24
+        var dedupLength: Int?
+        while at < bytes.count - 8 {
+            let length = bytes[(at + 8)..<(at + 16)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            if bytes[at] == 6 { dedupLength = length }
+            at += 16 + length
+        }
+        let padded = (16 + 20 * state.dedup.count + 7) / 8 * 8
+        #expect(dedupLength == padded)
     }
 
     @Test("a merged state survives a checkpoint and merges on")

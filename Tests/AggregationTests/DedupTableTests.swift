@@ -60,17 +60,100 @@ struct DedupTableTests {
         }
     }
 
-    @Test("raw arrays rebuild the same table; inconsistent shapes are refused")
+    @Test("version-1 raw slot arrays rebuild the same set; inconsistent shapes and repeated keys are refused")
     func rawRebuild() throws {
         var table = DedupTable()
         var rng = SplitMix64(seed: 4)
         for i in 0..<1000 { table.insert(fp(&rng), ref: UInt32(i)) }
-        let copy = try #require(DedupTable(rawKeys: table.keys, rawRefs: table.refs, count: table.count))
+        let (keys, refs) = table.versionOneArrays()
+        let copy = try #require(DedupTable(rawKeys: keys, rawRefs: refs, count: table.count))
+        #expect(copy.count == 1000)
         var pairs: [Fingerprint: UInt32] = [:]
         table.forEach { pairs[$0] = $1 }
+        #expect(pairs.count == 1000)
         for (k, ref) in pairs { #expect(copy.lookup(k) == ref) }
-        #expect(DedupTable(rawKeys: table.keys, rawRefs: table.refs, count: table.count + 1) == nil)
-        #expect(DedupTable(rawKeys: Array(table.keys.dropLast(2)), rawRefs: table.refs, count: table.count) == nil)
+        #expect(DedupTable(rawKeys: keys, rawRefs: refs, count: table.count + 1) == nil)
+        #expect(DedupTable(rawKeys: Array(keys.dropLast(2)), rawRefs: refs, count: table.count) == nil)
+        var repeated = keys
+        repeated[2] = keys[0]
+        repeated[3] = keys[1]
+        #expect(DedupTable(rawKeys: repeated, rawRefs: refs, count: table.count) == nil)
+    }
+
+    @Test("a copied table is independent of the original (copy-on-write)")
+    func copyOnWrite() {
+        var table = DedupTable()
+        var rng = SplitMix64(seed: 9)
+        let keys = (0..<300).map { _ in fp(&rng) }
+        for (i, k) in keys.prefix(200).enumerated() { table.insert(k, ref: UInt32(i)) }
+        var copy = table
+        for (i, k) in keys.suffix(100).enumerated() { copy.insert(k, ref: UInt32(1000 + i)) }
+        #expect(table.count == 200)
+        #expect(copy.count == 300)
+        for k in keys.suffix(100) { #expect(table.lookup(k) == nil) }
+        guard case .vacant(let slot) = table.probe(keys[250]) else { Issue.record("key present"); return }
+        var other = table
+        other.fill(slot, keys[250], ref: 7)
+        #expect(other.lookup(keys[250]) == 7)
+        #expect(table.lookup(keys[250]) == nil)
+        #expect(copy.lookup(keys[250]) == 1050)
+    }
+
+    @Test("occupied entries export compactly and rebuild the same set; zero, repeated or overfull keys are refused")
+    func compactRebuild() throws {
+        var table = DedupTable()
+        var rng = SplitMix64(seed: 6)
+        for i in 0..<5000 { table.insert(fp(&rng), ref: UInt32(i)) }
+        var fps = [UInt8](repeating: 0, count: 16 * table.count)
+        var refs = [UInt8](repeating: 0, count: 4 * table.count)
+        fps.withUnsafeMutableBytes { f in
+            refs.withUnsafeMutableBytes { r in table.exportOccupied(fingerprints: f.baseAddress!, references: r.baseAddress!) }
+        }
+        func rebuild(_ capacity: Int, _ f: [UInt8], _ r: [UInt8]) -> DedupTable? {
+            f.withUnsafeBytes { f in r.withUnsafeBytes { r in DedupTable(capacity: capacity, fingerprints: f, references: r) } }
+        }
+        let copy = try #require(rebuild(table.capacity, fps, refs))
+        #expect(copy.count == table.count)
+        #expect(copy.capacity == table.capacity)
+        var pairs: [Fingerprint: UInt32] = [:]
+        table.forEach { pairs[$0] = $1 }
+        #expect(pairs.count == 5000)
+        for (k, ref) in pairs { #expect(copy.lookup(k) == ref) }
+        let wider = try #require(rebuild(table.capacity * 2, fps, refs))
+        for (k, ref) in pairs { #expect(wider.lookup(k) == ref) }
+        // Refused: a repeated key, a zero key, more keys than the capacity holds, mismatched shapes.
+        var repeated = fps
+        for b in 0..<16 { repeated[16 + b] = fps[b] }
+        #expect(rebuild(table.capacity, repeated, refs) == nil)
+        var zero = fps
+        for b in 0..<16 { zero[16 * 7 + b] = 0 }
+        #expect(rebuild(table.capacity, zero, refs) == nil)
+        #expect(DedupTable.maxCount(capacity: 4096) < 5000)
+        #expect(rebuild(4096, fps, refs) == nil)
+        #expect(rebuild(table.capacity, fps, Array(refs.dropLast(4))) == nil)
+    }
+
+    @Test("makeRoom grows by doubling until the keys fit, and prefetch leaves the table unchanged")
+    func makeRoom() {
+        var table = DedupTable()
+        var rng = SplitMix64(seed: 7)
+        for i in 0..<100 { table.insert(fp(&rng), ref: UInt32(i)) }
+        let before = table.capacity
+        let room = DedupTable.maxCount(capacity: before) - table.count
+        table.makeRoom(additional: room)
+        #expect(table.capacity == before)  // already fits
+        table.makeRoom(additional: room + 1)
+        #expect(table.capacity == 2 * before)
+        table.makeRoom(additional: 10 * before)
+        #expect(table.capacity >= before * 8)
+        #expect(table.capacity.nonzeroBitCount == before.nonzeroBitCount)  // doublings of `before`
+        #expect(DedupTable.maxCount(capacity: table.capacity) >= 100 + 10 * before)
+        let key = fp(&rng)
+        table.prefetch(key)
+        #expect(table.lookup(key) == nil)
+        #expect(table.count == 100)  // growing kept every key
+        var rng2 = SplitMix64(seed: 7)
+        for i in 0..<100 { #expect(table.lookup(fp(&rng2)) == UInt32(i)) }
     }
 }
 

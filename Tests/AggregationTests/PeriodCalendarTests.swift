@@ -82,6 +82,44 @@ struct PeriodCalendarTests {
         #expect(throws: AggregationError.self) { try PeriodCalendar(identifier: "Mars/Olympus_Mons") }
     }
 
+    @Test("place(ofUTCMillis:hint:offsetHint:) agrees with period and localDay, in order and out of order",
+          arguments: ["Europe/Madrid", "America/Sao_Paulo", "Australia/Sydney", "Asia/Kathmandu", "America/Caracas",
+                      "America/Santiago", "Pacific/Apia", "UTC"])
+    func placeWithHints(zone: String) throws {
+        let cal = try calendar(zone)
+        var hint = -1
+        var offsetHint = -1
+        var mismatches: [Int64] = []
+        // In order, every 37 minutes over 2010–2027 (DST changes, abolitions, zone shifts).
+        var t = try ms("2010-01-01T00:00:00Z")
+        let end = try ms("2028-01-01T00:00:00Z")
+        var checked = 0
+        while t < end {
+            let placed = try cal.place(ofUTCMillis: t, hint: &hint, offsetHint: &offsetHint)
+            if placed.period != (try cal.period(ofUTCMillis: t)) || placed.day != cal.localDay(ofUTCMillis: t) {
+                mismatches.append(t)
+            }
+            checked += 1
+            t += 37 * 60_000
+        }
+        // Out of order across the whole window, keeping the (now mostly wrong) hints.
+        var rng = SplitMix64(seed: 77)
+        let first = try ms("1990-01-01T00:00:00Z")
+        let last = try ms("2109-12-31T23:59:59Z")
+        for _ in 0..<20_000 {
+            let u = Int64.random(in: first...last, using: &rng)
+            let placed = try cal.place(ofUTCMillis: u, hint: &hint, offsetHint: &offsetHint)
+            if placed.period != (try cal.period(ofUTCMillis: u)) || placed.day != cal.localDay(ofUTCMillis: u) {
+                mismatches.append(u)
+            }
+        }
+        #expect(checked > 250_000)
+        #expect(mismatches.isEmpty, "first mismatches at \(mismatches.prefix(5)) ms")
+        var h = hint
+        var o = offsetHint
+        #expect(throws: AggregationError.self) { try cal.place(ofUTCMillis: first - 86_400_000 * 400, hint: &h, offsetHint: &o) }
+    }
+
     @Test("Period prints and parses YYYY-MM")
     func periodText() {
         #expect(Period(year: 2026, month: 1).description == "2026-01")

@@ -95,3 +95,21 @@ let testZones: OBTimeZones = {
     zones["NPL"] = "Asia/Kathmandu"
     return try! OBTimeZones(zones)  // static identifiers known to exist in tzdata
 }()
+
+extension DedupTable {
+    /// The table as version-1 checkpoints stored it: raw slot arrays (2 fingerprint words and a
+    /// reference per slot, empty slots zero) with enough slots for the keys at load 0.85.
+    func versionOneArrays() -> (keys: [UInt64], refs: [UInt32]) {
+        let slots = max(16, (count * 20 + 16) / 17)
+        var keys = [UInt64](repeating: 0, count: 2 * slots)
+        var refs = [UInt32](repeating: 0, count: slots)
+        var s = 0
+        forEach { fp, ref in
+            keys[2 * s] = fp.lo
+            keys[2 * s + 1] = fp.hi
+            refs[s] = ref
+            s += 1
+        }
+        return (keys, refs)
+    }
+}

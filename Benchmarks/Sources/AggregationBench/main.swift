@@ -1,11 +1,19 @@
 // Plain timing driver for scripts/bench-aggregation.sh. Prints one line of JSON per run.
 //
 //   AggregationBench decode FILE        decode the fields aggregation reads (no aggregation)
-//   AggregationBench aggregate FILE     decode + extract events + PartitionState.ingest
+//   AggregationBench aggregate FILE     decode + extract events + PartitionState.ingest, one
+//                                       batch per container block (the batched API)
+//   AggregationBench aggregate-single FILE
+//                                       the same, one PartitionState.ingest call per event
 //   AggregationBench checkpoint DIR [KEYS] [ROWS]
 //                                       build a state of KEYS dedup keys in ROWS aggregate rows
-//                                       (untimed), then time CheckpointCodec.encode and
-//                                       CheckpointStore.save (encode + write + fsync + rename) in DIR
+//                                       (untimed), then time CheckpointCodec.encode,
+//                                       encode + CheckpointStore.save(encoded:) (write + fsync +
+//                                       rename) in DIR, and loading it back
+//   AggregationBench load DIR [NAME]    time loading the newest checkpoint NAME in DIR
+//
+// All three record modes share one block loop (decode every record of a block, then hand it on),
+// so the only difference between them is what is done with the records.
 import Aggregation
 import Avro
 import SyntheticAggregates
@@ -28,68 +36,145 @@ func now() -> Double {
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
-let arguments = CommandLine.arguments
-guard arguments.count >= 3 else {
-    print("usage: AggregationBench decode|aggregate FILE | checkpoint DIR [KEYS] [ROWS]")
-    exit(2)
+/// What one pass over the file did.
+struct Pass {
+    var records = 0
+    var check = 0
+    var duplicates: Int64 = 0
+    var quarantined: Int64 = 0
 }
-let mode = arguments[1]
-do {
-    switch mode {
-    case "decode", "aggregate":
-        let path = arguments[2]
-        let file = try AvroContainerReader(path: path)
-        let extractor = try AuditEventExtractor()
-        let decoder = try extractor.decoder(writer: file.writerSchema)
-        var values = AvroValues(count: decoder.fieldCount)
-        var state = PartitionState(zones: try OBTimeZones(OBTimeZones.datagenZones))
-        let source = state.source(PartitionKey(topic: path, partition: 0))
-        let start = now()
-        let cpuStart = cpuTime()
-        var records = 0
-        var touched = 0
-        if mode == "decode" {
-            // The decoder's own work over the same projection; touch a slot so nothing is elided.
-            try file.forEachRecord(decoder: decoder, values: &values) { values in
-                touched &+= values.bytes(0).count
-                records += 1
-            }
-        } else {
-            try file.forEachRecord(decoder: decoder, values: &values) { values in
-                do {
-                    // As the daemon does: a record that cannot be placed is quarantined, not fatal.
-                    try state.ingest(try extractor.event(values), source: source)
-                    state.markConsumed(source: source, offset: Int64(records))
-                } catch {
-                    state.recordQuarantined(source: source, offset: Int64(records))
-                }
-                records += 1
-            }
-            touched = state.auditRows.count
+
+/// Decodes every record of `path`, block by block: `record` gets each record's values, and
+/// `blockDone` runs after a block's last record, while the block's buffer (which the values
+/// point into) is still alive.
+func forEachBlockOfRecords(
+    _ path: String, record: (borrowing AvroValues) throws -> Void, blockDone: () throws -> Void
+) throws {
+    let file = try AvroContainerReader(path: path)
+    let extractor = try AuditEventExtractor()
+    let decoder = try extractor.decoder(writer: file.writerSchema)
+    var values = AvroValues(count: decoder.fieldCount)
+    try file.forEachBlock { count, data, _ in
+        var offset = 0
+        for _ in 0..<count {
+            try decoder.decode(data, offset: &offset, into: &values)
+            try record(values)
         }
-        let seconds = now() - start
-        let cpu = cpuTime() - cpuStart
-        print(#"{"mode":"\#(mode)","records":\#(records),"check":\#(touched),"duplicates":\#(state.duplicates),"quarantined":\#(state.quarantined),"seconds":\#(seconds),"cpu_seconds":\#(cpu),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / cpu)}"#)
-    case "checkpoint":
-        let directory = arguments[2]
-        let keys = arguments.count > 3 ? Int(arguments[3]) ?? 10_000_000 : 10_000_000
-        let rows = arguments.count > 4 ? Int(arguments[4]) ?? 100_000 : 100_000
-        let buildStart = now()
-        let state = try SyntheticAggregates.state(keys: keys, rows: rows)
-        let buildSeconds = now() - buildStart
-        let encodeStart = now()
-        let encoded = CheckpointCodec.encode(state)
-        let encodeSeconds = now() - encodeStart
-        let store = CheckpointStore(directory: directory, name: "bench")
-        let saveStart = now()
-        let saved = try store.save(state)
-        let saveSeconds = now() - saveStart
-        print(#"{"mode":"checkpoint","keys":\#(state.dedup.count),"rows":\#(state.auditRows.count),"bytes":\#(encoded.count),"file_bytes":\#(saved.bytes),"build_seconds":\#(buildSeconds),"encode_seconds":\#(encodeSeconds),"save_seconds":\#(saveSeconds)}"#)
-    default:
-        print("AggregationBench: unknown mode \(mode)")
-        exit(2)
+        guard offset == data.count else { throw AvroError(.trailingBytes, "bytes after a block's records", offset: offset) }
+        try blockDone()
     }
-} catch {
-    print("AggregationBench: \(error)")
-    exit(1)
 }
+
+/// Decoding alone: touch one slot per record so nothing is elided.
+func decodePass(_ path: String) throws -> Pass {
+    var pass = Pass()
+    try forEachBlockOfRecords(path, record: { values in
+        pass.check &+= values.bytes(0).count
+        pass.records += 1
+    }, blockDone: {})
+    return pass
+}
+
+/// Decode + aggregate, as the daemon does per message: a record that cannot be placed is
+/// quarantined, not fatal.
+func aggregatePass(_ path: String, batched: Bool) throws -> Pass {
+    let extractor = try AuditEventExtractor()
+    var state = PartitionState(zones: try OBTimeZones(OBTimeZones.datagenZones))
+    let source = state.source(PartitionKey(topic: path, partition: 0))
+    var records = 0
+    var events: [AuditEvent] = []
+    var outcomes: [Result<PartitionState.Outcome, AggregationError>] = []
+    try forEachBlockOfRecords(path, record: { values in
+        do {
+            let event = try extractor.event(values)
+            if batched {
+                events.append(event)  // its buffers live until the block is done
+            } else {
+                try state.ingest(event, source: source)
+                state.markConsumed(source: source, offset: Int64(records))
+            }
+        } catch {
+            state.recordQuarantined(source: source, offset: Int64(records))
+        }
+        records += 1
+    }, blockDone: {
+        guard batched else { return }
+        state.ingest(events, source: source, outcomes: &outcomes)
+        for case .failure in outcomes { state.recordQuarantined(source: source) }
+        state.markConsumed(source: source, offset: Int64(records - 1))
+        events.removeAll(keepingCapacity: true)
+    })
+    return Pass(records: records, check: state.auditRows.count, duplicates: state.duplicates, quarantined: state.quarantined)
+}
+
+func checkpointRun(directory: String, keys: Int, rows: Int) throws {
+    let buildStart = now()
+    let state = try SyntheticAggregates.state(keys: keys, rows: rows)
+    let buildSeconds = now() - buildStart
+    let encodeStart = now()
+    let encodeCPUStart = cpuTime()
+    let encoded = CheckpointCodec.encode(state)
+    let encodeSeconds = now() - encodeStart
+    let encodeCPU = cpuTime() - encodeCPUStart
+    let store = CheckpointStore(directory: directory, name: "bench")
+    // Timed as the daemon's writer does it: encode, then save the bytes (write + fsync + rename).
+    let saveStart = now()
+    let saveCPUStart = cpuTime()
+    let bytes = CheckpointCodec.encode(state)
+    let writeStart = now()
+    let saved = try store.save(encoded: bytes)
+    let writeSeconds = now() - writeStart
+    let saveSeconds = now() - saveStart
+    let saveCPU = cpuTime() - saveCPUStart
+    // Loading: read, verify the checksum, rebuild the dedup table and the row indexes.
+    let loadStart = now()
+    let loaded = try store.load(zones: try OBTimeZones(OBTimeZones.datagenZones))
+    let loadSeconds = now() - loadStart
+    guard loaded.state.dedup.count == state.dedup.count, loaded.state.auditRows == state.auditRows else {
+        throw AggregationError(.corrupt, "the loaded checkpoint differs from the saved state")
+    }
+    let perKey = Double(encoded.count) / Double(max(1, state.dedup.count))
+    print(#"{"mode":"checkpoint","keys":\#(state.dedup.count),"rows":\#(state.auditRows.count),"bytes":\#(encoded.count),"file_bytes":\#(saved.bytes),"bytes_per_key":\#(perKey),"build_seconds":\#(buildSeconds),"encode_seconds":\#(encodeSeconds),"encode_cpu_seconds":\#(encodeCPU),"write_seconds":\#(writeSeconds),"save_seconds":\#(saveSeconds),"save_cpu_seconds":\#(saveCPU),"load_seconds":\#(loadSeconds)}"#)
+}
+
+func main() -> Int32 {
+    let arguments = CommandLine.arguments
+    guard arguments.count >= 3 else {
+        print("usage: AggregationBench decode|aggregate|aggregate-single FILE | checkpoint DIR [KEYS] [ROWS] | load DIR [NAME]")
+        return 2
+    }
+    let mode = arguments[1]
+    do {
+        switch mode {
+        case "decode", "aggregate", "aggregate-single":
+            let start = now()
+            let cpuStart = cpuTime()
+            let pass = mode == "decode" ? try decodePass(arguments[2]) : try aggregatePass(arguments[2], batched: mode == "aggregate")
+            let seconds = now() - start
+            let cpu = cpuTime() - cpuStart
+            let records = pass.records
+            print(#"{"mode":"\#(mode)","records":\#(records),"check":\#(pass.check),"duplicates":\#(pass.duplicates),"quarantined":\#(pass.quarantined),"seconds":\#(seconds),"cpu_seconds":\#(cpu),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / cpu)}"#)
+        case "checkpoint":
+            let keys = arguments.count > 3 ? Int(arguments[3]) ?? 10_000_000 : 10_000_000
+            let rows = arguments.count > 4 ? Int(arguments[4]) ?? 100_000 : 100_000
+            try checkpointRun(directory: arguments[2], keys: keys, rows: rows)
+        case "load":
+            // Times loading the newest checkpoint named NAME (default "bench") in DIR, whatever
+            // its format version (e.g. one written by an older build).
+            let store = CheckpointStore(directory: arguments[2], name: arguments.count > 3 ? arguments[3] : "bench")
+            let start = now()
+            let loaded = try store.load(zones: try OBTimeZones(OBTimeZones.datagenZones))
+            let seconds = now() - start
+            print(#"{"mode":"load","keys":\#(loaded.state.dedup.count),"rows":\#(loaded.state.auditRows.count),"load_seconds":\#(seconds)}"#)
+        default:
+            print("AggregationBench: unknown mode \(mode)")
+            return 2
+        }
+    } catch {
+        print("AggregationBench: \(error)")
+        return 1
+    }
+    return 0
+}
+
+exit(main())

@@ -18,6 +18,14 @@ struct ByteWriter {
 
     mutating func raw(_ buffer: UnsafeRawBufferPointer) { bytes.append(contentsOf: buffer) }
 
+    /// Appends `count` zero bytes and returns their offset, to be filled in place through
+    /// `bytes.withUnsafeMutableBytes`.
+    mutating func zeros(_ count: Int) -> Int {
+        let offset = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: count))
+        return offset
+    }
+
     /// Pads with zeros to a multiple of 8.
     mutating func align8() {
         while bytes.count % 8 != 0 { bytes.append(0) }

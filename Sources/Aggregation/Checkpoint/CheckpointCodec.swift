@@ -1,27 +1,31 @@
-internal import CAuraZlib
+internal import CLibdeflate
 
 #if _endian(big)
 #error("The checkpoint format copies little-endian memory; big-endian hosts are not supported")
 #endif
 
-/// The binary checkpoint format (version 1). All integers little-endian.
+/// The binary checkpoint format (version 2; version 1 is still read). All integers little-endian.
 ///
 /// ```
 /// header   "AURACKPT" | version u16 | flags u16 | sections u32 | payload length u64
 /// section  tag u32 | reserved u32 | length u64 | data, zero-padded to a multiple of 8
 ///          (repeated; payload = all sections)
-/// trailer  CRC-32 (zlib) of header + payload, u32 | "END!"
+/// trailer  CRC-32 (the zlib polynomial, computed with libdeflate) of header + payload, u32 | "END!"
 /// ```
 /// Sections: 1 counters, 2 interned strings (ends u32[], arena), 3 audit rows, 4 gateway
-/// rows, 5 period statistics + per-day counts, 6 dedup table (raw slot arrays), 7 closed
+/// rows, 5 period statistics + per-day counts, 6 dedup table, 7 closed
 /// periods, 8 partitions (topic, partition, watermark, next offset), 9 closed-through marks
-/// (OB, period). Row and dedup arrays are
-/// copied with one memcpy each; unknown section tags are skipped (forward compatible within
-/// a version).
+/// (OB, period). Row arrays are copied with one memcpy each; unknown section tags are skipped
+/// (forward compatible within a version).
+///
+/// The dedup section is `capacity u64 | count u64` then, in version 2, only the occupied
+/// entries in slot order: `count` fingerprints (lo u64, hi u64) and their `count` references
+/// (u32), 20 bytes per key; version 1 stored the raw slot arrays (20 bytes per *slot*, about
+/// 34 bytes per key at the table's usual load). Loading rebuilds the table at `capacity`.
 package enum CheckpointCodec {
     package static let magic: [UInt8] = Array("AURACKPT".utf8)
     package static let trailerMagic: [UInt8] = Array("END!".utf8)
-    package static let version: UInt16 = 1
+    package static let version: UInt16 = 2
     static let headerSize = 24
     static let trailerSize = 8
 
@@ -42,7 +46,7 @@ package enum CheckpointCodec {
         checkLayouts()
         let estimate = headerSize + trailerSize + 8 * 64 + state.strings.arena.count + 4 * state.strings.count
             + 32 * (state.auditRows.count + state.gatewayRows.count) + (48 + 31 * 8) * state.stats.count
-            + state.dedup.memoryBytes + 8 * state.closed.count
+            + 20 * state.dedup.count + 8 * state.closed.count
             + state.partitions.reduce(0) { $0 + 32 + $1.key.topic.utf8.count }
         var w = ByteWriter(capacity: estimate)
         w.raw(magic.withUnsafeBytes { Array($0) })
@@ -91,8 +95,15 @@ package enum CheckpointCodec {
         section(.dedup) { w in
             w.u64(UInt64(state.dedup.capacity))
             w.u64(UInt64(state.dedup.count))
-            w.raw(state.dedup.keys)
-            w.raw(state.dedup.refs)
+            let count = state.dedup.count
+            let fingerprints = w.zeros(16 * count)
+            let references = w.zeros(4 * count)
+            w.bytes.withUnsafeMutableBytes { out in
+                // The two regions were just appended (16 * count and 4 * count bytes); the
+                // pointer does not escape this closure.
+                state.dedup.exportOccupied(fingerprints: out.baseAddress! + fingerprints,
+                                           references: out.baseAddress! + references)
+            }
         }
         section(.closed) { w in
             let closed = state.closed.sorted { ($0.ob, $0.period) < ($1.ob, $1.period) }
@@ -132,8 +143,9 @@ package enum CheckpointCodec {
     /// zlib CRC-32 of `bytes`.
     package static func crc32(of bytes: UnsafeRawBufferPointer) -> UInt32 {
         guard let base = bytes.baseAddress else { return 0 }
-        // crc32_z reads exactly `count` bytes from `base`; the pointer does not escape.
-        return UInt32(truncatingIfNeeded: crc32_z(0, base.assumingMemoryBound(to: UInt8.self), bytes.count))
+        // libdeflate_crc32 reads exactly `count` bytes from `base`; the pointer does not escape.
+        // It computes zlib's CRC-32 (same polynomial and result), with carry-less multiplication.
+        return libdeflate_crc32(0, base, bytes.count)
     }
 
     /// Decodes a checkpoint; `source` (the file) goes into errors.
@@ -204,7 +216,7 @@ package enum CheckpointCodec {
                 let n = try s.count(48 + 31 * 8, "statistics")
                 state.stats = try s.raw(PeriodStatsRow.self, count: n, "statistics")
                 state.dayCounts = try s.raw(Int64.self, count: n * 31, "day counts")
-            case .dedup:
+            case .dedup where version == 1:
                 let capacity = try s.count(20, "dedup capacity")
                 let count = Int(try s.u64("dedup count"))
                 let keys = try s.raw(UInt64.self, count: 2 * capacity, "dedup keys")
@@ -212,6 +224,23 @@ package enum CheckpointCodec {
                 guard let table = DedupTable(rawKeys: keys, rawRefs: refs, count: count) else {
                     throw s.fail("dedup table shape (capacity \(capacity), count \(count))")
                 }
+                state.dedup = table
+            case .dedup:
+                let capacity = Int(try s.u64("dedup capacity"))
+                let count = try s.count(20, "dedup count")
+                try s.need(20 * count, "dedup entries")
+                let start = s.offset
+                // The capacity bound keeps a damaged header from allocating without limit: tables
+                // grow by doubling at load 0.9 and `reserve` for merges, far below 8 slots per key.
+                guard capacity <= max(1 << 16, 8 * count),
+                      let table = DedupTable(
+                          capacity: capacity,
+                          fingerprints: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + 16 * count)]),
+                          references: UnsafeRawBufferPointer(rebasing: bytes[(start + 16 * count)..<(start + 20 * count)]))
+                else {
+                    throw s.fail("dedup table (capacity \(capacity), count \(count): shape, zero or repeated key)")
+                }
+                s.offset += 20 * count
                 state.dedup = table
             case .closed:
                 let n = try s.count(8, "closed periods")

@@ -26,14 +26,25 @@ package struct PartitionState: Sendable {
     var statsIndex = RowIndex()
     /// The last statistics row used (events come in runs of one OB and period).
     var lastStats: (key: PeriodKey, row: Int)?
+    /// The last audit / gateway row counted into (consecutive events often share their row).
+    /// Rows are only ever appended (or replaced wholesale by `rebuildIndexes`, which resets these).
+    var lastAudit: (key: AuditRowKey, row: Int)?
+    var lastGateway: (key: GatewayRowKey, row: Int)?
+    /// For the last (OB, period) a new event was counted in: the period it is billed in (0 = its
+    /// own; see `count`). Reset whenever `closed` or `closedThrough` change.
+    var lastBilling: (key: PeriodKey, billedIn: Int32)?
     /// 31 counters per `stats` row: unique events per local day of month.
     package internal(set) var dayCounts: [Int64] = []
     package internal(set) var dedup = DedupTable()
     /// Closed (OB, period) pairs, closed one by one (`markClosed`).
-    package internal(set) var closed: Set<PeriodKey> = []
+    package internal(set) var closed: Set<PeriodKey> = [] {
+        didSet { lastBilling = nil }
+    }
     /// Per OB: every period up to this one (raw value) is closed, events or not
     /// (`markClosedThrough`, `closeReadyPeriods`).
-    package internal(set) var closedThrough: [UInt32: Int32] = [:]
+    package internal(set) var closedThrough: [UInt32: Int32] = [:] {
+        didSet { lastBilling = nil }
+    }
     /// Progress of every partition this state covers.
     package internal(set) var partitions: [PartitionProgress] = []
 
@@ -49,6 +60,7 @@ package struct PartitionState: Sendable {
     /// Calendar of each interned OB id (filled on first sight), with a period hint.
     var calendarByID: [PeriodCalendar?] = []
     var hintByID: [Int] = []
+    var offsetHintByID: [Int] = []
 
     /// An empty state.
     package init(zones: OBTimeZones) {
@@ -90,33 +102,74 @@ package struct PartitionState: Sendable {
     ///   calendar window; nothing is counted then (quarantine the message).
     @discardableResult
     package mutating func ingest(_ event: AuditEvent, source: Int) throws(AggregationError) -> Outcome {
-        let obID = strings.intern(event.ob)
-        let (period, day) = try place(obID: obID, timeMs: event.timeMs)
-        let fp = Fingerprint.audit(interactionID: event.interactionID, componentID: event.componentID)
-        return try count(fp: fp, obID: obID, period: period, day: day, timeMs: event.timeMs, source: source) {
-            state, billedIn in
-            let component = state.strings.intern(event.componentID)
-            let app = event.app.map { state.strings.intern($0) } ?? nullStringID
-            let row = state.auditRow(AuditRowKey(ob: obID, component: component, app: app, period: period.rawValue,
-                                                 billedIn: billedIn, service: event.service))
-            state.auditRows[row].count += 1
-            return DedupRef(gateway: false, nlp: false, day: day, row: row)
-        }
+        try commit(event, try prepare(event), source: source)
     }
 
     /// Counts one gateway message of partition `source` (see the audit overload).
     @discardableResult
     package mutating func ingest(_ event: GatewayEvent, source: Int) throws(AggregationError) -> Outcome {
+        try commit(event, try prepare(event), source: source)
+    }
+
+    /// What `ingest` works out about an event before it touches the dedup table and its row.
+    struct Prepared {
+        var fp = Fingerprint(lo: 0, hi: 0)
+        var obID: UInt32 = 0
+        var period = Period(rawValue: 0)
+        var day = 1
+        /// Interned AURA_COMPONENT_ID (audit events; 0 for gateway messages).
+        var component: UInt32 = 0
+        /// Interned app id, or `nullStringID`.
+        var app: UInt32 = nullStringID
+        /// `mixHash` of the event's row key if it is on time (`billedIn` 0): where the batched
+        /// ingest prefetches the row from.
+        var rowHash: UInt64 = 0
+        var isGateway = false
+        /// `prepare` threw for this event (batched ingest only).
+        var failed = false
+    }
+
+    /// First half of `ingest`: interns the event's strings, places it in its period and local
+    /// day, and fingerprints its key. Counts nothing.
+    mutating func prepare(_ event: AuditEvent) throws(AggregationError) -> Prepared {
         let obID = strings.intern(event.ob)
         let (period, day) = try place(obID: obID, timeMs: event.timeMs)
-        let fp = Fingerprint.gateway(messageID: event.messageID)
-        return try count(fp: fp, obID: obID, period: period, day: day, timeMs: event.timeMs, source: source) {
+        let fp = Fingerprint.audit(interactionID: event.interactionID, componentID: event.componentID)
+        let component = strings.intern(event.componentID)
+        let app = event.app.map { strings.intern($0) } ?? nullStringID
+        let key = AuditRowKey(ob: obID, component: component, app: app, period: period.rawValue, billedIn: 0,
+                              service: event.service)
+        return Prepared(fp: fp, obID: obID, period: period, day: day, component: component, app: app,
+                        rowHash: key.mixHash, isGateway: false)
+    }
+
+    mutating func prepare(_ event: GatewayEvent) throws(AggregationError) -> Prepared {
+        let obID = strings.intern(event.ob)
+        let (period, day) = try place(obID: obID, timeMs: event.timeMs)
+        let app = event.app.map { strings.intern($0) } ?? nullStringID
+        let key = GatewayRowKey(ob: obID, app: app, period: period.rawValue, billedIn: 0)
+        return Prepared(fp: Fingerprint.gateway(messageID: event.messageID), obID: obID, period: period, day: day,
+                        app: app, rowHash: key.mixHash, isGateway: true)
+    }
+
+    /// Second half of `ingest`: dedup, statistics and the event's row.
+    mutating func commit(_ event: AuditEvent, _ p: Prepared, source: Int) throws(AggregationError) -> Outcome {
+        try count(fp: p.fp, obID: p.obID, period: p.period, day: p.day, timeMs: event.timeMs, source: source) {
             state, billedIn in
-            let app = event.app.map { state.strings.intern($0) } ?? nullStringID
-            let row = state.gatewayRow(GatewayRowKey(ob: obID, app: app, period: period.rawValue, billedIn: billedIn))
+            let row = state.auditRow(AuditRowKey(ob: p.obID, component: p.component, app: p.app,
+                                                 period: p.period.rawValue, billedIn: billedIn, service: event.service))
+            state.auditRows[row].count += 1
+            return DedupRef(gateway: false, nlp: false, day: p.day, row: row)
+        }
+    }
+
+    mutating func commit(_ event: GatewayEvent, _ p: Prepared, source: Int) throws(AggregationError) -> Outcome {
+        try count(fp: p.fp, obID: p.obID, period: p.period, day: p.day, timeMs: event.timeMs, source: source) {
+            state, billedIn in
+            let row = state.gatewayRow(GatewayRowKey(ob: p.obID, app: p.app, period: p.period.rawValue, billedIn: billedIn))
             state.gatewayRows[row].messages += 1
             if event.nlp { state.gatewayRows[row].nlpMessages += 1 }
-            return DedupRef(gateway: true, nlp: event.nlp, day: day, row: row)
+            return DedupRef(gateway: true, nlp: event.nlp, day: p.day, row: row)
         }
     }
 
@@ -146,11 +199,17 @@ package struct PartitionState: Sendable {
         guard auditRows.count < DedupRef.maxRows - 1, gatewayRows.count < DedupRef.maxRows - 1 else {
             throw AggregationError(.capacity, "more than \(DedupRef.maxRows) aggregate rows in one state")
         }
-        var billedIn: Int32 = 0
-        if isClosed(key) {
-            var next = period.rawValue + 1
-            while isClosed(PeriodKey(ob: obID, period: next)) { next += 1 }
+        let billedIn: Int32
+        if let last = lastBilling, last.key == key {
+            billedIn = last.billedIn
+        } else {
+            var next: Int32 = 0
+            if isClosed(key) {
+                next = period.rawValue + 1
+                while isClosed(PeriodKey(ob: obID, period: next)) { next += 1 }
+            }
             billedIn = next
+            lastBilling = (key, billedIn)
         }
         let ref = try addToRow(&self, billedIn)
         dedup.fill(slot, fp, ref: ref.rawValue)  // addToRow does not touch `dedup`
@@ -176,6 +235,7 @@ package struct PartitionState: Sendable {
         if i >= calendarByID.count {
             calendarByID.append(contentsOf: repeatElement(nil, count: i + 1 - calendarByID.count))
             hintByID.append(contentsOf: repeatElement(-1, count: i + 1 - hintByID.count))
+            offsetHintByID.append(contentsOf: repeatElement(-1, count: i + 1 - offsetHintByID.count))
         }
         if calendarByID[i] == nil {
             let ob = strings.string(obID)
@@ -185,8 +245,8 @@ package struct PartitionState: Sendable {
             calendarByID[i] = calendar
         }
         let calendar = calendarByID[i]!  // set just above
-        let period = try calendar.period(ofUTCMillis: timeMs, hint: &hintByID[i])
-        return (period, calendar.localDay(ofUTCMillis: timeMs))
+        let placed = try calendar.place(ofUTCMillis: timeMs, hint: &hintByID[i], offsetHint: &offsetHintByID[i])
+        return (placed.period, placed.day)
     }
 
     /// The calendar of an interned OB.
@@ -197,20 +257,30 @@ package struct PartitionState: Sendable {
     // MARK: Rows
 
     mutating func auditRow(_ key: AuditRowKey) -> Int {
-        if let row = auditIndex.find(key, keyOf: { auditRows[$0].key }) { return row }
+        if let last = lastAudit, last.key == key { return last.row }
+        if let row = auditIndex.find(key, keyOf: { auditRows[$0].key }) {
+            lastAudit = (key, row)
+            return row
+        }
         auditRows.append(AuditRow(count: 0, ob: key.ob, component: key.component, app: key.app,
                                   period: key.period, billedIn: key.billedIn, service: key.service))
         let rows = auditRows
         auditIndex.insert(key, row: rows.count - 1, keyOf: { rows[$0].key })
+        lastAudit = (key, rows.count - 1)
         return rows.count - 1
     }
 
     mutating func gatewayRow(_ key: GatewayRowKey) -> Int {
-        if let row = gatewayIndex.find(key, keyOf: { gatewayRows[$0].key }) { return row }
+        if let last = lastGateway, last.key == key { return last.row }
+        if let row = gatewayIndex.find(key, keyOf: { gatewayRows[$0].key }) {
+            lastGateway = (key, row)
+            return row
+        }
         gatewayRows.append(GatewayRow(messages: 0, nlpMessages: 0, ob: key.ob, app: key.app,
                                       period: key.period, billedIn: key.billedIn))
         let rows = gatewayRows
         gatewayIndex.insert(key, row: rows.count - 1, keyOf: { rows[$0].key })
+        lastGateway = (key, rows.count - 1)
         return rows.count - 1
     }
 
@@ -271,6 +341,9 @@ package struct PartitionState: Sendable {
         }
         statsIndex = RowIndex()
         lastStats = nil
+        lastAudit = nil
+        lastGateway = nil
+        lastBilling = nil
         for (i, row) in stats.enumerated() {
             let key = PeriodKey(ob: row.ob, period: row.period)
             guard row.ob < n, findStats(key) == nil else { return false }
@@ -278,6 +351,7 @@ package struct PartitionState: Sendable {
         }
         calendarByID = []
         hintByID = []
+        offsetHintByID = []
         return dayCounts.count == stats.count * 31
     }
 }

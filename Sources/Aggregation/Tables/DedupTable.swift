@@ -1,81 +1,196 @@
+internal import CAuraPrefetch
+
 /// Exact dedup set: 128-bit fingerprints → a 32-bit reference to the aggregate row that counted
-/// the key, in an open-addressing table with linear probing.
+/// the key, in an open-addressing table of 64-byte buckets with linear probing over buckets.
 ///
-/// 20 bytes per slot (16 fingerprint + 4 reference) at a maximum load factor of 0.85, so at
-/// most 23.6 bytes per key. The reference also tells which period the key belongs to (through
-/// its row), which is what expiry needs. Removal is a rebuild (`removeAll(where:)`), done when a
-/// closed period expires, so there are no tombstones.
+/// A bucket is one cache line holding 3 slots: words 0–5 the fingerprints (lo, hi) of slots
+/// 0, 1, 2; word 6 the references of slots 0 (low half) and 1 (high half); word 7 that of slot 2.
+/// A new key takes the first empty slot of its probe sequence, so a lookup (or the insert of a
+/// new key) reads one cache line in the common case. 21.3 bytes per slot at a maximum load
+/// factor of 0.9: at most 23.7 bytes per key. Slot `s` is entry `s % 3` of bucket `s / 3`.
+/// The reference also tells which period the key belongs to (through its row), which is what
+/// expiry needs. Removal is a rebuild (`removeAll(where:)`), done when a closed period expires,
+/// so there are no tombstones.
 package struct DedupTable: Sendable {
-    /// `keys[2 * s]`, `keys[2 * s + 1]` = fingerprint (lo, hi) of slot `s`; (0, 0) = empty.
-    private(set) var keys: [UInt64]
-    /// Reference stored with slot `s`.
-    private(set) var refs: [UInt32]
+    private var storage: DedupStorage
     /// Number of keys.
     package private(set) var count: Int = 0
 
-    /// Maximum load factor, as a fraction: count ≤ capacity × 17 / 20.
-    package static let maxLoadNumerator = 17
-    package static let maxLoadDenominator = 20
+    /// Maximum load factor, as a fraction: count ≤ capacity × 9 / 10.
+    package static let maxLoadNumerator = 9
+    package static let maxLoadDenominator = 10
 
     /// An empty table with room for `minimumCount` keys before it grows.
     package init(minimumCount: Int = 0) {
-        let capacity = Self.capacity(for: minimumCount)
-        keys = [UInt64](repeating: 0, count: 2 * capacity)
-        refs = [UInt32](repeating: 0, count: capacity)
+        storage = DedupStorage(buckets: Self.buckets(for: minimumCount))
     }
 
-    /// Rebuilds a table from its raw arrays (a checkpoint), which must come from `keys`/`refs`
-    /// of a table (same slot positions). Returns `nil` when the shapes disagree.
+    /// Rebuilds a table from version-1 checkpoint arrays (`2 * slots` fingerprint words and
+    /// `slots` references, empty slots zero, at most 0.85 of the slots used), inserting every
+    /// occupied slot. Returns `nil` when the shapes disagree or a key repeats.
     package init?(rawKeys: [UInt64], rawRefs: [UInt32], count: Int) {
-        guard rawKeys.count == 2 * rawRefs.count, rawRefs.count >= 16,
-              count * Self.maxLoadDenominator <= rawRefs.count * Self.maxLoadNumerator
-        else { return nil }
+        guard rawKeys.count == 2 * rawRefs.count, rawRefs.count >= 16, count * 20 <= rawRefs.count * 17 else { return nil }
         var occupied = 0
         for s in 0..<rawRefs.count where rawKeys[2 * s] != 0 || rawKeys[2 * s + 1] != 0 { occupied += 1 }
         guard occupied == count else { return nil }
-        keys = rawKeys
-        refs = rawRefs
-        self.count = count
+        var table = DedupTable(minimumCount: count)
+        for s in 0..<rawRefs.count where rawKeys[2 * s] != 0 || rawKeys[2 * s + 1] != 0 {
+            guard table.insert(Fingerprint(lo: rawKeys[2 * s], hi: rawKeys[2 * s + 1]), ref: rawRefs[s]) == nil else { return nil }
+        }
+        self = table
     }
 
-    /// Number of slots.
-    package var capacity: Int { refs.count }
+    /// Rebuilds a table of (at least) `capacity` slots from its occupied entries only (a
+    /// version-2 checkpoint, as `exportOccupied` wrote them): `fingerprints` holds (lo, hi)
+    /// little-endian u64 pairs, 16 bytes each, and `references` the u32 reference of each, in
+    /// any order and alignment. Returns `nil` when the shapes disagree, a fingerprint is zero,
+    /// a key repeats, or the keys do not fit at `capacity`.
+    package init?(capacity: Int, fingerprints: UnsafeRawBufferPointer, references: UnsafeRawBufferPointer) {
+        let count = references.count / 4
+        let buckets = (capacity + 2) / 3
+        guard capacity >= 16, references.count == 4 * count, fingerprints.count == 16 * count,
+              count <= Self.maxCount(capacity: 3 * buckets)
+        else { return nil }
+        var table = DedupTable()
+        table.storage = DedupStorage(buckets: buckets)
+        let w = table.storage.words
+        // Entry `i < count` reads bytes below `16 * count` and `4 * count` of the sources
+        // (checked above); `locate` stays within the `8 * buckets` words of the new storage,
+        // which no other value references yet.
+        for i in 0..<count {
+            let fp = Fingerprint(lo: fingerprints.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self),
+                                 hi: fingerprints.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
+            guard fp.lo != 0 || fp.hi != 0 else { return nil }
+            let (slot, found) = Self.locate(w, buckets, fp)
+            guard !found else { return nil }
+            Self.store(w, slot, fp, references.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+        }
+        table.count = count
+        self = table
+    }
 
-    /// Bytes held by the slot arrays.
-    package var memoryBytes: Int { keys.count * 8 + refs.count * 4 }
+    /// Writes the occupied entries compactly, in slot order: `count` (lo, hi) fingerprint pairs
+    /// at `fingerprints` (16 bytes each) and their `count` references at `references`
+    /// (4 bytes each); `init(capacity:fingerprints:references:)` reads them back.
+    /// - Precondition: the regions hold `16 * count` and `4 * count` bytes.
+    package func exportOccupied(fingerprints: UnsafeMutableRawPointer, references: UnsafeMutableRawPointer) {
+        var n = 0
+        forEach { fp, ref in
+            // Invariant: `count` is the number of non-zero slots (kept by every mutation), so
+            // writes stay within the caller's regions of 16 * count and 4 * count bytes.
+            precondition(n < count, "dedup count disagrees with its slots")
+            fingerprints.storeBytes(of: fp.lo, toByteOffset: 16 * n, as: UInt64.self)
+            fingerprints.storeBytes(of: fp.hi, toByteOffset: 16 * n + 8, as: UInt64.self)
+            references.storeBytes(of: ref, toByteOffset: 4 * n, as: UInt32.self)
+            n += 1
+        }
+        // Invariant: as above.
+        precondition(n == count, "dedup count disagrees with its slots")
+    }
 
-    /// Largest number of keys the table holds at `capacity` without growing.
+    /// Number of slots (3 per bucket).
+    package var capacity: Int { 3 * storage.buckets }
+
+    /// Bytes held by the slot memory.
+    package var memoryBytes: Int { 64 * storage.buckets }
+
+    /// Largest number of keys the table holds at `capacity` slots without growing.
     package static func maxCount(capacity: Int) -> Int {
         capacity * maxLoadNumerator / maxLoadDenominator
     }
 
-    /// Smallest capacity (at least 16) whose maximum count is `count` or more.
-    private static func capacity(for count: Int) -> Int {
-        var capacity = max(16, (count * maxLoadDenominator + maxLoadNumerator - 1) / maxLoadNumerator)
-        while maxCount(capacity: capacity) < count { capacity += 1 }
-        return capacity
+    /// Smallest number of buckets (at least 6: 18 slots) whose maximum count is `count` or more.
+    private static func buckets(for count: Int) -> Int {
+        var buckets = max(6, (count * maxLoadDenominator + 3 * maxLoadNumerator - 1) / (3 * maxLoadNumerator))
+        while maxCount(capacity: 3 * buckets) < count { buckets += 1 }
+        return buckets
     }
 
     @inline(__always)
-    private static func home(_ hi: UInt64, _ capacity: Int) -> Int {
-        Int(truncatingIfNeeded: hi.multipliedFullWidth(by: UInt64(capacity)).high)
+    private static func home(_ hi: UInt64, _ buckets: Int) -> Int {
+        Int(truncatingIfNeeded: hi.multipliedFullWidth(by: UInt64(buckets)).high)
+    }
+
+    // MARK: Slot access (`w` = `storage.words`; every slot index is below `3 * buckets`)
+
+    /// The slot holding `fp` (`found`), or the first empty slot of its probe sequence.
+    /// Terminates because the load factor stays below 1 (there is always an empty slot).
+    @inline(__always)
+    private static func locate(_ w: UnsafeMutablePointer<UInt64>, _ buckets: Int, _ fp: Fingerprint) -> (slot: Int, found: Bool) {
+        var b = home(fp.hi, buckets)
+        while true {
+            let base = w + 8 * b
+            for e in 0..<3 {
+                let lo = base[2 * e]
+                let hi = base[2 * e + 1]
+                if lo == fp.lo && hi == fp.hi { return (3 * b + e, true) }
+                if lo == 0 && hi == 0 { return (3 * b + e, false) }
+            }
+            b += 1
+            if b == buckets { b = 0 }
+        }
+    }
+
+    @inline(__always)
+    private static func reference(_ w: UnsafeMutablePointer<UInt64>, _ slot: Int) -> UInt32 {
+        let b = slot / 3
+        let e = slot - 3 * b
+        let base = w + 8 * b
+        return e == 2 ? UInt32(truncatingIfNeeded: base[7]) : UInt32(truncatingIfNeeded: base[6] >> UInt64(32 * e))
+    }
+
+    @inline(__always)
+    private static func isEmpty(_ w: UnsafeMutablePointer<UInt64>, _ slot: Int) -> Bool {
+        let b = slot / 3
+        let e = slot - 3 * b
+        return w[8 * b + 2 * e] == 0 && w[8 * b + 2 * e + 1] == 0
+    }
+
+    @inline(__always)
+    private static func store(_ w: UnsafeMutablePointer<UInt64>, _ slot: Int, _ fp: Fingerprint, _ ref: UInt32) {
+        let b = slot / 3
+        let e = slot - 3 * b
+        let base = w + 8 * b
+        base[2 * e] = fp.lo
+        base[2 * e + 1] = fp.hi
+        if e == 2 {
+            base[7] = UInt64(ref)
+        } else {
+            let shift = UInt64(32 * e)
+            base[6] = base[6] & ~(0xFFFF_FFFF << shift) | UInt64(ref) << shift
+        }
+    }
+
+    /// Copies the storage if another value shares it (copy-on-write), before a mutation.
+    @inline(__always)
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    }
+
+    // MARK: Operations
+
+    /// Hints the CPU to load the home bucket of `fp` into cache, so a `probe` of `fp` soon after
+    /// does not wait for memory. Batched ingest prefetches the keys of the next events before
+    /// probing them, so their cache misses overlap.
+    @inline(__always)
+    package func prefetch(_ fp: Fingerprint) {
+        // Prefetching never dereferences; the bucket lies inside the storage.
+        aura_prefetch(storage.words + 8 * Self.home(fp.hi, storage.buckets))
+    }
+
+    /// Grows (by doubling, as inserts do) until `additional` more keys fit, so that many
+    /// `probe`/`fill` pairs run without a resize (slots computed before them stay valid).
+    package mutating func makeRoom(additional: Int) {
+        var buckets = storage.buckets
+        while count + additional > Self.maxCount(capacity: 3 * buckets) { buckets *= 2 }
+        if buckets != storage.buckets { resize(toBuckets: buckets) }
     }
 
     /// The reference stored with `fp`, if present.
     package func lookup(_ fp: Fingerprint) -> UInt32? {
-        let capacity = refs.count
-        var s = Self.home(fp.hi, capacity)
-        return keys.withUnsafeBufferPointer { k -> UInt32? in
-            // `s < capacity` always, so `2 * s + 1 < k.count`; the pointer stays in this closure.
-            while true {
-                let lo = k[2 * s]
-                let hi = k[2 * s + 1]
-                if lo == fp.lo && hi == fp.hi { return refs[s] }
-                if lo == 0 && hi == 0 { return nil }
-                s += 1
-                if s == capacity { s = 0 }
-            }
-        }
+        let w = storage.words
+        let (slot, found) = Self.locate(w, storage.buckets, fp)
+        return found ? Self.reference(w, slot) : nil
     }
 
     /// Inserts `fp` with `ref` unless present.
@@ -86,26 +201,12 @@ package struct DedupTable: Sendable {
     package mutating func insert(_ fp: Fingerprint, ref: UInt32) -> UInt32? {
         // Invariant: ByteHash.fingerprint never yields (0, 0), the empty-slot marker.
         precondition(fp.lo != 0 || fp.hi != 0, "the zero fingerprint marks empty slots")
-        if count + 1 > Self.maxCount(capacity: refs.count) { resize(to: refs.count * 2) }
-        let capacity = refs.count
-        var s = Self.home(fp.hi, capacity)
-        let found: Int? = keys.withUnsafeMutableBufferPointer { k -> Int? in
-            // Slots are `0..<capacity` and `k.count == 2 * capacity`; the pointer stays here.
-            while true {
-                let lo = k[2 * s]
-                let hi = k[2 * s + 1]
-                if lo == fp.lo && hi == fp.hi { return s }
-                if lo == 0 && hi == 0 {
-                    k[2 * s] = fp.lo
-                    k[2 * s + 1] = fp.hi
-                    return nil
-                }
-                s += 1
-                if s == capacity { s = 0 }
-            }
-        }
-        if let found { return refs[found] }
-        refs[s] = ref
+        if count + 1 > Self.maxCount(capacity: capacity) { resize(toBuckets: 2 * storage.buckets) }
+        makeUnique()
+        let w = storage.words
+        let (slot, found) = Self.locate(w, storage.buckets, fp)
+        if found { return Self.reference(w, slot) }
+        Self.store(w, slot, fp, ref)
         count += 1
         return nil
     }
@@ -123,39 +224,33 @@ package struct DedupTable: Sendable {
     package mutating func probe(_ fp: Fingerprint) -> Probe {
         // Invariant: ByteHash.fingerprint never yields (0, 0), the empty-slot marker.
         precondition(fp.lo != 0 || fp.hi != 0, "the zero fingerprint marks empty slots")
-        if count + 1 > Self.maxCount(capacity: refs.count) { resize(to: refs.count * 2) }
-        let capacity = refs.count
-        var s = Self.home(fp.hi, capacity)
-        return keys.withUnsafeBufferPointer { k -> Probe in
-            // `s < capacity` and `k.count == 2 * capacity`; the pointer stays in this closure.
-            while true {
-                let lo = k[2 * s]
-                let hi = k[2 * s + 1]
-                if lo == fp.lo && hi == fp.hi { return .found(refs[s]) }
-                if lo == 0 && hi == 0 { return .vacant(s) }
-                s += 1
-                if s == capacity { s = 0 }
-            }
-        }
+        if count + 1 > Self.maxCount(capacity: capacity) { resize(toBuckets: 2 * storage.buckets) }
+        let w = storage.words
+        let (slot, found) = Self.locate(w, storage.buckets, fp)
+        return found ? .found(Self.reference(w, slot)) : .vacant(slot)
     }
 
     /// Stores `fp` with `ref` in the slot a `.vacant` probe returned.
     /// - Precondition: the table was not changed since that `probe` (the slot is still empty).
     package mutating func fill(_ slot: Int, _ fp: Fingerprint, ref: UInt32) {
-        // Invariant: nothing changed the table since `probe` returned `slot`.
-        precondition(keys[2 * slot] == 0 && keys[2 * slot + 1] == 0, "fill needs the slot of the last probe")
-        keys[2 * slot] = fp.lo
-        keys[2 * slot + 1] = fp.hi
-        refs[slot] = ref
+        makeUnique()
+        // Invariant: nothing changed the table since `probe` returned `slot` (a copy made just
+        // above has the same slots).
+        precondition(slot >= 0 && slot < capacity && Self.isEmpty(storage.words, slot), "fill needs the slot of the last probe")
+        Self.store(storage.words, slot, fp, ref)
         count += 1
     }
 
     /// Calls `body` with every (fingerprint, reference), in slot order.
     package func forEach(_ body: (Fingerprint, UInt32) throws -> Void) rethrows {
-        for s in 0..<refs.count {
-            let lo = keys[2 * s]
-            let hi = keys[2 * s + 1]
-            if lo != 0 || hi != 0 { try body(Fingerprint(lo: lo, hi: hi), refs[s]) }
+        let w = storage.words
+        for b in 0..<storage.buckets {
+            let base = w + 8 * b
+            for e in 0..<3 {
+                let lo = base[2 * e]
+                let hi = base[2 * e + 1]
+                if lo != 0 || hi != 0 { try body(Fingerprint(lo: lo, hi: hi), Self.reference(w, 3 * b + e)) }
+            }
         }
     }
 
@@ -170,29 +265,18 @@ package struct DedupTable: Sendable {
 
     /// Grows so that `additional` more keys fit without a resize.
     package mutating func reserve(additional: Int) {
-        let needed = Self.capacity(for: count + additional)
-        if needed > refs.count { resize(to: needed) }
+        let needed = Self.buckets(for: count + additional)
+        if needed > storage.buckets { resize(toBuckets: needed) }
     }
 
-    private mutating func resize(to newCapacity: Int) {
-        var grown = DedupTable()
-        grown.keys = [UInt64](repeating: 0, count: 2 * newCapacity)
-        grown.refs = [UInt32](repeating: 0, count: newCapacity)
-        forEach { fp, ref in grown.insertUnchecked(fp, ref: ref) }
-        self = grown
-    }
-
-    /// Insert of a key known to be absent, with room known to exist (resize only).
-    private mutating func insertUnchecked(_ fp: Fingerprint, ref: UInt32) {
-        let capacity = refs.count
-        var s = Self.home(fp.hi, capacity)
-        while keys[2 * s] != 0 || keys[2 * s + 1] != 0 {
-            s += 1
-            if s == capacity { s = 0 }
+    private mutating func resize(toBuckets buckets: Int) {
+        let grown = DedupStorage(buckets: buckets)
+        let w = grown.words
+        // Every key is distinct and fits (the new table is larger); `locate` stays in `grown`.
+        forEach { fp, ref in
+            let (slot, _) = Self.locate(w, buckets, fp)
+            Self.store(w, slot, fp, ref)
         }
-        keys[2 * s] = fp.lo
-        keys[2 * s + 1] = fp.hi
-        refs[s] = ref
-        count += 1
+        storage = grown
     }
 }

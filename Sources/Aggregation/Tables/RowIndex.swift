@@ -1,3 +1,5 @@
+internal import CAuraPrefetch
+
 /// A key that `RowIndex` can hash without `Hasher` (a multiply-fold of its packed fields).
 protocol RowIndexKey: Equatable {
     var mixHash: UInt64 { get }
@@ -21,6 +23,21 @@ struct RowIndex: Sendable {
             if keyOf(Int(entry - 1)) == key { return Int(entry - 1) }
             s = (s + 1) & mask
         }
+    }
+
+    /// Hints the CPU to load the home slot of a key with this `mixHash` (see `candidate`).
+    @inline(__always)
+    func prefetchSlot(hash: UInt64) {
+        // `s <= mask < slots.count`; prefetching never dereferences and the pointer stays here.
+        slots.withUnsafeBufferPointer { aura_prefetch($0.baseAddress! + (Int(truncatingIfNeeded: hash) & (slots.count - 1))) }
+    }
+
+    /// The row in the home slot of a key with this `mixHash`, if any: the row `find` most
+    /// likely returns (a hint for prefetching; `find` confirms keys).
+    @inline(__always)
+    func candidate(hash: UInt64) -> Int? {
+        let entry = slots[Int(truncatingIfNeeded: hash) & (slots.count - 1)]
+        return entry == 0 ? nil : Int(entry - 1)
     }
 
     /// Adds `row` under `key` (which must not be present).

@@ -17,6 +17,9 @@ package final class PeriodCalendar: Sendable {
     let transitionStarts: [Int64]
     /// Offset from UTC in ms in force from `transitionStarts[i]`.
     let transitionOffsets: [Int64]
+    /// Local day number (days since 1970-01-01 on the zone's wall clock) of the first instant of
+    /// month `firstPeriod + i`, i.e. of the month's 1st: parallel to `monthStarts`.
+    let monthStartDays: [Int64]
 
     /// Builds the calendar for years `years` (default 1990...2109).
     /// - Throws: `AggregationError(.unknownTimeZone)` when `identifier` is not an IANA zone.
@@ -60,6 +63,21 @@ package final class PeriodCalendar: Sendable {
         }
         transitionStarts = tStarts
         transitionOffsets = tOffsets
+        monthStartDays = starts.map { start in
+            var lo = 0
+            var hi = tStarts.count
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2
+                if tStarts[mid] <= start { lo = mid } else { hi = mid }
+            }
+            return Self.dayNumber(localMillis: start + tOffsets[lo])
+        }
+    }
+
+    /// Days since 1970-01-01 of a local wall-clock time in ms (floor division).
+    @inline(__always)
+    static func dayNumber(localMillis local: Int64) -> Int64 {
+        local >= 0 ? local / 86_400_000 : (local - 86_399_999) / 86_400_000
     }
 
     private static func millis(_ date: Date) -> Int64 {
@@ -130,6 +148,33 @@ package final class PeriodCalendar: Sendable {
             if transitionStarts[mid] <= t { lo = mid } else { hi = mid }
         }
         return transitionOffsets[lo]
+    }
+
+    /// `period(ofUTCMillis:hint:)` and `localDay(ofUTCMillis:)` in one go, for the hot path:
+    /// `offsetHint` (the previous answer's offset-transition index, -1 at first) spares the
+    /// search of the zone's offset as `hint` spares the month search, and the day of month is
+    /// the local day number minus that of the month's 1st (no civil-date conversion).
+    /// - Throws: `AggregationError(.timeOutOfRange)` outside the precomputed window.
+    package func place(ofUTCMillis t: Int64, hint: inout Int, offsetHint: inout Int) throws(AggregationError) -> (period: Period, day: Int) {
+        let period = try self.period(ofUTCMillis: t, hint: &hint)
+        let month = Int(period.rawValue - firstPeriod.rawValue)  // `monthStarts[month] <= t`
+        let h = offsetHint
+        let offset: Int64
+        if h >= 0, h < transitionStarts.count, transitionStarts[h] <= t,
+           h + 1 == transitionStarts.count || t < transitionStarts[h + 1] {
+            offset = transitionOffsets[h]
+        } else {
+            var lo = 0
+            var hi = transitionStarts.count
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2
+                if transitionStarts[mid] <= t { lo = mid } else { hi = mid }
+            }
+            offsetHint = lo
+            offset = transitionOffsets[lo]
+        }
+        // `t` lies in the month (its local date too), so this is 1...31.
+        return (period, Int(Self.dayNumber(localMillis: t + offset) - monthStartDays[month]) + 1)
     }
 
     /// Day of the month (1...31) of the instant in this zone.

@@ -25,8 +25,14 @@ package final class AvroContainerReader {
     package let readAhead: Bool
     private let sync: [UInt8]
     private let input: ChunkedFileReader
-    /// Two block buffers: with read-ahead the producer fills one while the caller uses the other.
+    /// Block buffers: with read-ahead the producer fills some while the caller uses another.
     private let slots: [BlockSlot]
+    /// Number of block buffers with read-ahead (constant memory: a few blocks). The deeper the
+    /// read-ahead, the rarer the reading thread's wake-ups (see `forEachSlotReadingAhead`): 32
+    /// for the null codec, where a slot is one block buffer (2–4 MiB in all for 64 KiB blocks); 8 for
+    /// deflate, where each slot also has an inflate buffer and inflating is the slower side, so
+    /// the reading thread rarely sleeps anyway.
+    static func readAheadSlots(_ codec: Codec) -> Int { codec == .null ? 32 : 8 }
     private let decompressor: OpaquePointer?
 
     /// Largest block (compressed or inflated) this reader accepts.
@@ -88,7 +94,7 @@ package final class AvroContainerReader {
         self.sync = sync
         self.input = input
         self.readAhead = readAhead
-        self.slots = [BlockSlot(inflating: codec == .deflate), BlockSlot(inflating: codec == .deflate)]
+        self.slots = (0..<(readAhead ? Self.readAheadSlots(codec) : 1)).map { _ in BlockSlot(inflating: codec == .deflate) }
         self.decompressor = codec == .deflate ? libdeflate_alloc_decompressor() : nil
         if codec == .deflate && decompressor == nil {
             throw AvroError(.io, "libdeflate_alloc_decompressor failed", source: path)
@@ -124,8 +130,9 @@ package final class AvroContainerReader {
         }
     }
 
-    /// Reads the next block into `slot`; false at the end of the file.
-    private func readBlock(into slot: BlockSlot) throws(AvroError) -> Bool {
+    /// Reads the next block into `slot`; false at the end of the file. With `scanASCII`, also
+    /// records in `slot.isASCII` whether the block's (decompressed) bytes are all ASCII.
+    private func readBlock(into slot: BlockSlot, scanASCII: Bool) throws(AvroError) -> Bool {
         if try input.isAtEnd() { return false }
         let blockOffset = input.position
         let count = try input.readVarint("block record count")
@@ -158,25 +165,42 @@ package final class AvroContainerReader {
         slot.data = codec == .deflate ? try inflate(raw, into: slot, blockOffset: blockOffset) : raw
         slot.count = Int(count)
         slot.offset = blockOffset
+        slot.isASCII = scanASCII && slot.data.count > 0 && UTF8Validation.isASCII(slot.data.baseAddress!, count: slot.data.count)
         return true
     }
 
     /// Calls `body` with each decompressed block: (records in block, block bytes, block's file offset).
     /// The buffer is reused: do not escape it.
     package func forEachBlock(_ body: (Int, UnsafeRawBufferPointer, Int) throws -> Void) throws {
+        try forEachSlot(scanASCII: false) { slot in try body(slot.count, slot.data, slot.offset) }
+    }
+
+    /// Calls `body` with each block's slot (reused: do not keep it). With `scanASCII`, the slot's
+    /// `isASCII` says whether the block's bytes are all ASCII; the scan runs where the block is
+    /// read (on the read-ahead thread when there is one).
+    private func forEachSlot(scanASCII: Bool, _ body: (BlockSlot) throws -> Void) throws {
         guard readAhead else {
-            while try readBlock(into: slots[0]) {
-                try body(slots[0].count, slots[0].data, slots[0].offset)
+            while try readBlock(into: slots[0], scanASCII: scanASCII) {
+                try body(slots[0])
             }
             return
         }
-        try forEachBlockReadingAhead(body)
+        try forEachSlotReadingAhead(scanASCII: scanASCII, body)
     }
 
-    /// Block iteration with a producer thread one block ahead. The semaphores order every access
-    /// to a slot: the producer writes slot `i % 2` only after `free` says the caller released it,
-    /// and the caller reads it only after `filled` says the producer finished it.
-    private func forEachBlockReadingAhead(_ body: (Int, UnsafeRawBufferPointer, Int) throws -> Void) throws {
+    /// Block iteration with a producer thread up to `slots.count` blocks ahead. The semaphores
+    /// order every access to a slot: the producer writes slot `i % slots.count` only after `free`
+    /// says the caller released it, and the caller reads it only after `filled` says the producer
+    /// finished it.
+    ///
+    /// The caller releases slots in batches of half the slots: when decoding is slower than
+    /// reading, the producer then sleeps and is woken once per batch rather than once per block,
+    /// which keeps a wake-up system call per block off the decoding thread. This cannot deadlock:
+    /// the producer waits only when every slot is filled and unreleased, and then the caller has
+    /// filled slots to consume until its batch is complete; the caller waits only when it has
+    /// consumed every filled slot, and then fewer than a batch are unreleased, so the producer has
+    /// free slots.
+    private func forEachSlotReadingAhead(scanASCII: Bool, _ body: (BlockSlot) throws -> Void) throws {
         // Created at 0 and signalled up: libdispatch traps when a semaphore is released with a
         // value below its initial one, which an early exit can leave.
         let free = DispatchSemaphore(value: 0)
@@ -190,9 +214,9 @@ package final class AvroContainerReader {
             while true {
                 free.wait()
                 if cancelled.isSet { break }
-                let slot = reader.reader.slots[index % 2]
+                let slot = reader.reader.slots[index % reader.reader.slots.count]
                 do throws(AvroError) {
-                    slot.isEnd = try !reader.reader.readBlock(into: slot)
+                    slot.isEnd = try !reader.reader.readBlock(into: slot, scanASCII: scanASCII)
                     slot.error = nil
                 } catch {
                     slot.error = error
@@ -213,14 +237,20 @@ package final class AvroContainerReader {
             for _ in slots { free.signal() }
             finished.wait()
         }
+        let batch = slots.count / 2
+        var unreleased = 0
         var index = 0
         while true {
             filled.wait()
-            let slot = slots[index % 2]
+            let slot = slots[index % slots.count]
             if let error = slot.error { throw error }
             if slot.isEnd { return }
-            try body(slot.count, slot.data, slot.offset)
-            free.signal()
+            try body(slot)
+            unreleased += 1
+            if unreleased == batch {
+                for _ in 0..<batch { free.signal() }
+                unreleased = 0
+            }
             index += 1
         }
     }
@@ -231,7 +261,20 @@ package final class AvroContainerReader {
     package func forEachRecord(
         decoder: AvroRecordDecoder, values: inout AvroValues, _ body: (borrowing AvroValues) throws -> Void
     ) throws {
-        try forEachBlock { count, data, blockOffset in
+        // The ASCII check runs on the side with time to spare: with the null codec on the
+        // read-ahead thread (reading is a copy), with deflate on this thread (inflating is the
+        // slower side).
+        let scanWhileReading = codec == .null
+        try forEachSlot(scanASCII: scanWhileReading) { slot in
+            let (count, data, blockOffset) = (slot.count, slot.data, slot.offset)
+            let asciiOnly: Bool
+            if scanWhileReading {
+                asciiOnly = slot.isASCII
+            } else if let start = data.baseAddress {
+                asciiOnly = UTF8Validation.isASCII(start, count: data.count)
+            } else {
+                asciiOnly = false
+            }
             var offset = 0
             do {
                 if decoder.minimumRecordSize > 0 && count > data.count / decoder.minimumRecordSize {
@@ -240,9 +283,14 @@ package final class AvroContainerReader {
                 if decoder.minimumRecordSize == 0 && count > 1 << 24 {
                     throw AvroError(.corruptBlock, "block claims \(count) empty records", offset: 0)
                 }
+                // The values move into a local for the block (and back after it, also on errors):
+                // passing the caller's `inout` to `body` costs a retain and release per record,
+                // a local does not.
+                var local = AvroValues(moving: &values)
+                defer { values = AvroValues(moving: &local) }
                 for _ in 0..<count {
-                    try decoder.decode(data, offset: &offset, into: &values)
-                    try body(values)
+                    try decoder.decode(data, offset: &offset, into: &local, asciiOnly: asciiOnly)
+                    try body(local)
                 }
                 if offset != data.count {
                     throw AvroError(.trailingBytes, "\(data.count - offset) bytes after the block's \(count) records", offset: offset)

@@ -12,6 +12,8 @@ final class BlockSlot: @unchecked Sendable {
     var count = 0
     var data = UnsafeRawBufferPointer(start: nil, count: 0)
     var offset = 0
+    /// Whether every byte of `data` was checked to be below 0x80 (false when not checked).
+    var isASCII = false
     /// Read-ahead results: the end of the file was reached, or reading failed.
     var isEnd = false
     var error: AvroError?

@@ -93,6 +93,20 @@ package final class AvroRecordDecoder: @unchecked Sendable {
     package func decode(
         _ buffer: UnsafeRawBufferPointer, offset: inout Int, into values: inout AvroValues
     ) throws(AvroError) {
+        try decode(buffer, offset: &offset, into: &values, asciiOnly: false)
+    }
+
+    /// ``decode(_:offset:into:)``, on the ASCII fast path when `asciiOnly` (see
+    /// `DecodeMachine+ASCII.swift`): strings need no UTF-8 validation of their own and varints
+    /// are one byte.
+    ///
+    /// Invariant (the caller's; checking it here would cost the scan it saves): `asciiOnly` is
+    /// true only when ``UTF8Validation/isASCII(_:count:)`` returned true for the whole of
+    /// `buffer`. Reads stay bounds-checked per field either way.
+    @inline(__always)
+    func decode(
+        _ buffer: UnsafeRawBufferPointer, offset: inout Int, into values: inout AvroValues, asciiOnly: Bool
+    ) throws(AvroError) {
         // Invariant: a values buffer smaller than the projection is a programming error.
         precondition(values.count >= fieldCount, "AvroValues has fewer slots than the decoder projects")
         guard offset >= 0, offset <= buffer.count else {
@@ -108,7 +122,7 @@ package final class AvroRecordDecoder: @unchecked Sendable {
                 base: base, end: buffer.count, ops: UnsafePointer(ops.baseAddress!),
                 programs: UnsafePointer(programs.baseAddress!), branchOps: UnsafePointer(branchOps.baseAddress!),
                 enumTables: UnsafePointer(enumTables.baseAddress!), constants: UnsafePointer(constants.baseAddress!),
-                slots: slots.baseAddress ?? emptySlots, decoder: self, offset: start)
+                slots: slots.baseAddress ?? emptySlots, decoder: self, asciiOnly: asciiOnly, offset: start)
             try machine.run(program: topProgram)
             return machine.offset
         }

@@ -2,8 +2,15 @@
 ///
 /// Allocate once per decoder (`AvroValues(count: decoder.fieldCount)`) and reuse it for every
 /// record: decoding overwrites every slot and allocates nothing.
-package struct AvroValues {
+///
+/// `public` (with `public` inlinable readers) only so that the readers inline into other modules:
+/// Swift 6.3 does not inline `@inlinable package` members across modules, which made every
+/// `isNull`/`bytes`/`long` of the aggregation hot path a function call. Everything else stays
+/// `package` (the initializer, ``Tag``, ``tag(_:)``), so no other module outside the package can
+/// construct or fill one.
+public struct AvroValues {
     /// What a slot holds.
+    @usableFromInline
     package enum Tag: UInt8, Sendable {
         case null
         /// int, long, boolean (0/1) or enum (reader symbol index).
@@ -39,30 +46,36 @@ package struct AvroValues {
         slots = Array(repeating: Slot(), count: count)
     }
 
+    /// Takes the slots of `other`, leaving it empty (no copy, no reference counting beyond the move).
+    init(moving other: inout AvroValues) {
+        slots = []
+        swap(&slots, &other.slots)
+    }
+
     /// Number of slots.
     @inlinable
-    package var count: Int { slots.count }
+    public var count: Int { slots.count }
 
     /// What slot `slot` holds for the last decoded record.
-    @inlinable
+    @inlinable @inline(__always)
     package func tag(_ slot: Int) -> Tag { slots[slot].tag }
 
     /// True when the value is null (a union's null branch, or a null default).
-    @inlinable
-    package func isNull(_ slot: Int) -> Bool { slots[slot].tag == .null }
+    @inlinable @inline(__always)
+    public func isNull(_ slot: Int) -> Bool { slots[slot].tag == .null }
 
     /// int/long (promoted), boolean 0/1, enum: the READER symbol index.
-    @inlinable
-    package func long(_ slot: Int) -> Int64 { slots[slot].value }
+    @inlinable @inline(__always)
+    public func long(_ slot: Int) -> Int64 { slots[slot].value }
 
     /// float/double (and int/long promoted to float/double by the reader schema).
-    @inlinable
-    package func double(_ slot: Int) -> Double { Double(bitPattern: UInt64(bitPattern: slots[slot].value)) }
+    @inlinable @inline(__always)
+    public func double(_ slot: Int) -> Double { Double(bitPattern: UInt64(bitPattern: slots[slot].value)) }
 
     /// String/bytes/fixed content. Points into the decoded buffer (or the decoder's constant pool
     /// for defaults): valid only while that buffer is alive; do not escape it.
-    @inlinable
-    package func bytes(_ slot: Int) -> UnsafeRawBufferPointer {
+    @inlinable @inline(__always)
+    public func bytes(_ slot: Int) -> UnsafeRawBufferPointer {
         let entry = slots[slot]
         return UnsafeRawBufferPointer(start: entry.start, count: entry.count)
     }

@@ -18,6 +18,9 @@ struct DecodeMachine {
     let slots: UnsafeMutablePointer<AvroValues.Slot>
     /// The decoder, for error messages only.
     unowned(unsafe) let decoder: AvroRecordDecoder
+    /// True only when every byte of `base[0..<end]` has been checked to be below 0x80: then every
+    /// string in the buffer is valid UTF-8 and needs no validation of its own.
+    let asciiOnly: Bool
     /// Current read position, relative to `base`.
     var offset: Int
     /// Nesting depth of programs (bounded for recursive schemas).
@@ -115,7 +118,7 @@ struct DecodeMachine {
     mutating func readStringSpan() throws(AvroError) -> (start: Int, count: Int) {
         let length = try readLength()
         let start = offset
-        if let bad = UTF8Validation.firstInvalid(base + start, count: length) {
+        if !asciiOnly, let bad = UTF8Validation.firstInvalid(base + start, count: length) {
             throw error(.invalidUTF8, "invalid UTF-8 in string", at: start + bad)
         }
         offset = start + length
@@ -141,9 +144,13 @@ struct DecodeMachine {
         if depth > Self.maxDepth { throw error(.invalidLength, "values nested deeper than \(Self.maxDepth)", at: offset) }
         var position = Int(range.start)
         let stop = position + Int(range.count)
-        while position < stop {
-            try step(ops[position])
-            position += 1
+        if asciiOnly {
+            try runASCII(from: position, to: stop)
+        } else {
+            while position < stop {
+                try step(ops[position])
+                position += 1
+            }
         }
         depth -= 1
     }

@@ -125,28 +125,69 @@ final class KafkaConsumer: @unchecked Sendable {
         return handled
     }
 
+    /// Like `poll`, but hands every batch read from the queue to `handler` at once (error events
+    /// left out), so that the caller can work on several messages together. The messages'
+    /// buffers stay valid until `handler` returns: do not escape them or the array.
+    func pollBatches(
+        maxMessages: Int,
+        timeoutMs: Int32,
+        _ handler: ([KafkaMessage]) throws -> Void
+    ) throws -> Int {
+        var handled = 0
+        var wait = timeoutMs
+        var messages: [KafkaMessage] = []
+        messages.reserveCapacity(Self.batchCapacity)
+        while handled < maxMessages {
+            let n = rd_kafka_consume_batch_queue(queue, wait, batch, min(Self.batchCapacity, maxMessages - handled))
+            if n < 0 {
+                throw DaemonError(.kafkaConsume, rd_kafka_last_error(), context: "batch consume failed")
+            }
+            if n == 0 { break }
+            wait = 0
+            // Every message of the batch is destroyed, also when the handler throws; `messages`
+            // (views into them) is emptied first.
+            defer {
+                messages.removeAll(keepingCapacity: true)
+                for i in 0..<n { rd_kafka_message_destroy(batch[i]) }
+            }
+            for i in 0..<n {
+                guard let message = batch[i] else { continue }
+                if let view = try view(of: message) { messages.append(view) }
+            }
+            handled += messages.count
+            if !messages.isEmpty { try handler(messages) }
+        }
+        return handled
+    }
+
+    /// A view of one message, nil for a logged/skipped error event; throws on fatal errors.
+    /// The view's buffers are valid until the message is destroyed.
+    @inline(__always)
+    private func view(of message: UnsafeMutablePointer<rd_kafka_message_t>) throws -> KafkaMessage? {
+        let m = message.pointee
+        if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
+            let error = DaemonError(.kafkaConsume, m.err, context: "consumer error")
+            if m.err == RD_KAFKA_RESP_ERR__FATAL { throw error }
+            logger.warning("kafka consumer error", metadata: ["error": "\(error)"])
+            return nil
+        }
+        return KafkaMessage(
+            topic: topicName(m.rkt),
+            partition: m.partition,
+            offset: m.offset,
+            key: m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) },
+            value: UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : m.len)
+        )
+    }
+
     /// Hands one message to `handler` (true), or logs/skips an error event (false); throws on
     /// fatal errors. The message's buffers stay valid until the caller destroys it, after the
     /// handler returned: the views do not outlive the call.
     @inline(__always)
     private func deliver(_ message: UnsafeMutablePointer<rd_kafka_message_t>, _ handler: (KafkaMessage) throws -> Void) throws -> Bool {
-        let m = message.pointee
-        if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return false }
-            let error = DaemonError(.kafkaConsume, m.err, context: "consumer error")
-            if m.err == RD_KAFKA_RESP_ERR__FATAL { throw error }
-            logger.warning("kafka consumer error", metadata: ["error": "\(error)"])
-            return false
-        }
-        let value = UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : m.len)
-        let key = m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) }
-        try handler(KafkaMessage(
-            topic: topicName(m.rkt),
-            partition: m.partition,
-            offset: m.offset,
-            key: key,
-            value: value
-        ))
+        guard let view = try view(of: message) else { return false }
+        try handler(view)
         return true
     }
 

@@ -39,10 +39,6 @@ final class BillingEngine {
         get { ingest.slotIndex }
         set { ingest.slotIndex = newValue }
     }
-    private var lastKey: TopicPartition? {
-        get { ingest.lastKey }
-        set { ingest.lastKey = newValue }
-    }
 
     private(set) var eventsSinceCheckpoint: Int {
         get { ingest.eventsSinceCheckpoint }
@@ -95,7 +91,6 @@ final class BillingEngine {
                 "generation": "\(loaded.map { String($0.generation) } ?? "new")",
             ])
         }
-        lastKey = nil
         return starts
     }
 
@@ -106,19 +101,19 @@ final class BillingEngine {
         for key in slots.map(\.key) where gone.contains(key) { metrics.removePartition(key) }
         slots.removeAll { gone.contains($0.key) }
         slotIndex = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1.key, $0) })
-        lastKey = nil
     }
 
     var assigned: [TopicPartition] { slots.map(\.key).sorted() }
 
     // MARK: Ingest
 
-    /// Decodes and counts one message; an undecodable one goes to quarantine and is counted as
-    /// such. Every message advances its partition's next offset. Messages of partitions not
-    /// assigned here, and offsets below the partition's next offset (fetched before a
-    /// rebalance that reloaded the partition from its checkpoint), are ignored.
-    func handle(_ message: KafkaMessage) throws {
-        try ingest.handle(message, decoders: decoders, quarantine: quarantine)
+    /// Decodes and counts a poll batch; an undecodable or uncountable message goes to quarantine
+    /// and is counted as such. Every message advances its partition's next offset. Messages of
+    /// partitions not assigned here, and offsets below the partition's next offset (fetched
+    /// before a rebalance that reloaded the partition from its checkpoint), are ignored. See
+    /// `IngestState.handle(batch:)`.
+    func handle(batch messages: [KafkaMessage]) throws {
+        try ingest.handle(batch: messages, decoders: decoders, quarantine: quarantine)
     }
 
     /// Moves the per-batch counts into the metrics (once per poll, not per message).

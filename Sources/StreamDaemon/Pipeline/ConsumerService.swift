@@ -135,8 +135,8 @@ final class ConsumerService: Service, Sendable {
         var checkpointRetryAt: ContinuousClock.Instant?
         while !control.stopRequested {
             if let error = failure.withLock({ $0 }) { throw error }
-            _ = try consumer.poll(maxMessages: 50_000, timeoutMs: 100) { message in
-                try engine.handle(message)
+            _ = try consumer.pollBatches(maxMessages: 50_000, timeoutMs: 100) { messages in
+                try engine.handle(batch: messages)
             }
             engine.flushMetrics()
             let now = ContinuousClock.now

@@ -1,73 +1,103 @@
 import Aggregation
 import Avro
 
-/// The consumer thread's per-message working set: assigned partitions, the last lookup, decode
-/// buffers and the counts of the current poll batch.
+/// The consumer thread's per-message working set: assigned partitions, decode buffers and the
+/// counts of the current poll batch.
 ///
 /// One value, so that `BillingEngine.handle` pays one exclusivity check on the engine per
 /// message; inside, every access is to this struct's own storage and checked statically.
 struct IngestState {
     var slots: [PartitionSlot] = []
     var slotIndex: [TopicPartition: Int] = [:]
-    var lastKey: TopicPartition?
-    var lastSlot = -1
     var eventsSinceCheckpoint = 0
     /// Per-batch counts, flushed into the metrics after each poll.
     var pending = PendingCounts()
     var auditValues: AvroValues
     var gatewayValues: AvroValues
+    /// Batch buffers, reused: decoded events (views into the messages of the batch being
+    /// handled — emptied before `handle(batch:)` returns), the message index of each, outcomes.
+    var auditEvents: [AuditEvent] = []
+    var gatewayEvents: [GatewayEvent] = []
+    var eventMessages: [Int] = []
+    var outcomes: [Result<PartitionState.Outcome, AggregationError>] = []
 
     init(decoders: MessageDecoders) {
         auditValues = AvroValues(count: decoders.auditFrames.fieldCount)
         gatewayValues = AvroValues(count: decoders.gatewayFrames.fieldCount)
     }
 
-    /// Decodes and counts one message; an undecodable one goes to quarantine and is counted as
-    /// such. Every message advances its partition's next offset. Messages of partitions not
-    /// assigned here, and offsets below the partition's next offset (fetched before a
-    /// rebalance that reloaded the partition from its checkpoint), are ignored.
-    mutating func handle(_ message: KafkaMessage, decoders: MessageDecoders, quarantine: QuarantineWriter) throws {
-        let i: Int
-        if let last = lastKey, last.partition == message.partition, last.topic == message.topic { i = lastSlot } else {
-            let key = message.topicPartition
-            guard let found = slotIndex[key] else { return }  // not ours (yet): fetched before revoke
-            i = found
-            lastKey = key
-            lastSlot = found
-        }
-        guard message.offset >= slots[i].nextOffset else { return }  // already in this state
-        let source = slots[i].source
-        let kind = slots[i].kind
-        do {
-            let outcome: PartitionState.Outcome
+    /// Decodes and counts a poll batch, with the same effect as counting each message in turn
+    /// (`PartitionState.ingest(_:source:)`): consecutive messages of one partition are decoded
+    /// first, then counted together
+    /// (`PartitionState.ingest(_:source:outcomes:)` overlaps their cache misses). The messages'
+    /// buffers must stay valid until this returns; no event view outlives the call.
+    mutating func handle(batch messages: [KafkaMessage], decoders: MessageDecoders, quarantine: QuarantineWriter) throws {
+        var start = 0
+        while start < messages.count {
+            let first = messages[start]
+            var end = start + 1
+            while end < messages.count, messages[end].partition == first.partition, messages[end].topic == first.topic { end += 1 }
+            defer { start = end }
+            let key = first.topicPartition
+            guard let i = slotIndex[key] else { continue }  // not ours (yet): fetched before revoke
+            let source = slots[i].source
+            let kind = slots[i].kind
+            let next = slots[i].nextOffset
+            var highest: Int64 = -1
+            eventMessages.removeAll(keepingCapacity: true)
+            defer {
+                auditEvents.removeAll(keepingCapacity: true)
+                gatewayEvents.removeAll(keepingCapacity: true)
+            }
+            for m in start..<end {
+                let message = messages[m]
+                guard message.offset >= next else { continue }  // already in this state
+                highest = max(highest, message.offset)
+                do {
+                    switch kind {
+                    case .audit:
+                        try decoders.auditFrames.decode(message.value, into: &auditValues)
+                        auditEvents.append(try decoders.audit.event(auditValues))
+                    case .gateway:
+                        try decoders.gatewayFrames.decode(message.value, into: &gatewayValues)
+                        gatewayEvents.append(try decoders.gateway.event(gatewayValues))
+                    }
+                    eventMessages.append(m)
+                } catch {
+                    try quarantineMessage(message, error, slot: i, quarantine: quarantine)
+                }
+                eventsSinceCheckpoint += 1
+                pending.consumed(kind)
+            }
+            guard highest >= 0 else { continue }
             switch kind {
-            case .audit:
-                try decoders.auditFrames.decode(message.value, into: &auditValues)
-                let event = try decoders.audit.event(auditValues)
-                outcome = try slots[i].state.ingest(event, source: source)
-            case .gateway:
-                try decoders.gatewayFrames.decode(message.value, into: &gatewayValues)
-                let event = try decoders.gateway.event(gatewayValues)
-                outcome = try slots[i].state.ingest(event, source: source)
+            case .audit: slots[i].state.ingest(auditEvents, source: source, outcomes: &outcomes)
+            case .gateway: slots[i].state.ingest(gatewayEvents, source: source, outcomes: &outcomes)
             }
-            pending.count(outcome, kind: kind)
-            slots[i].state.markConsumed(source: source, offset: message.offset)
-        } catch {
-            let reason: String
-            switch error {
-            case let e as AvroError: reason = e.code.rawValue
-            case let e as AggregationError: reason = e.code.rawValue
-            default: reason = "other"
+            for (k, outcome) in outcomes.enumerated() {
+                switch outcome {
+                case .success(let counted): pending.count(counted, kind: kind)
+                case .failure(let error): try quarantineMessage(messages[eventMessages[k]], error, slot: i, quarantine: quarantine)
+                }
             }
-            try quarantine.quarantine(
-                topic: message.topic, partition: message.partition, offset: message.offset,
-                reason: reason, detail: "\(error)", key: message.key, value: message.value
-            )
-            slots[i].state.recordQuarantined(source: source, offset: message.offset)
-            pending.quarantined(topic: message.topic, reason: reason)
+            slots[i].state.markConsumed(source: source, offset: highest)
+            slots[i].dirty = true
         }
-        slots[i].dirty = true
-        eventsSinceCheckpoint += 1
-        pending.consumed(kind)
+    }
+
+    /// Quarantines an undecodable or uncountable message and counts it in its partition's state.
+    private mutating func quarantineMessage(_ message: KafkaMessage, _ error: any Error, slot i: Int, quarantine: QuarantineWriter) throws {
+        let reason: String
+        switch error {
+        case let e as AvroError: reason = e.code.rawValue
+        case let e as AggregationError: reason = e.code.rawValue
+        default: reason = "other"
+        }
+        try quarantine.quarantine(
+            topic: message.topic, partition: message.partition, offset: message.offset,
+            reason: reason, detail: "\(error)", key: message.key, value: message.value
+        )
+        slots[i].state.recordQuarantined(source: slots[i].source, offset: message.offset)
+        pending.quarantined(topic: message.topic, reason: reason)
     }
 }

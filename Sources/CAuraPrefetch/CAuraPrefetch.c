@@ -1,0 +1,2 @@
+// The shim is header-only (CAuraPrefetch.h); SwiftPM needs one source file per C target.
+#include "CAuraPrefetch.h"

@@ -1,0 +1,8 @@
+#ifndef AURA_PREFETCH_H
+#define AURA_PREFETCH_H
+
+/// Hints the CPU to bring the cache line holding `p` into cache for a coming write (and read).
+/// A hint only: `p` is never dereferenced, so any address is safe.
+static inline void aura_prefetch(const void *p) { __builtin_prefetch(p, 1, 3); }
+
+#endif
