@@ -82,4 +82,8 @@ for r in rows:
         print(f"  save(encoded:) (write + fsync + rename) {r['write_seconds']:.2f} s")
         print(f"  encode + save                          {r['save_seconds']:.2f} s   (CPU {r['save_cpu_seconds']:.2f} s; goal < 2 s)")
         print(f"  load (read + checksum + rebuild)       {r['load_seconds']:.2f} s")
+        print(f"  consumer-thread pause per checkpoint   {r['encode_seconds']:.2f} s   (the daemon encodes on its consumer "
+              f"thread; write + fsync + rename run on its writer thread)")
+        print(f"    rejected: copy-on-write snapshot     {r['cow_snapshot_pause_seconds']:.2f} s   (snapshot to the writer thread, "
+              f"then the consumer's next event copies the tables)")
 PY

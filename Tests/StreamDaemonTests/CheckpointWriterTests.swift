@@ -42,7 +42,7 @@ struct CheckpointWriterTests {
         return dir
     }
 
-    @Test("consumption goes on while a checkpoint is written, and the file holds the state at the snapshot")
+    @Test("consumption goes on while a checkpoint is written, and the file holds the state as it was encoded")
     func consumptionContinuesDuringWrite() throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -64,7 +64,7 @@ struct CheckpointWriterTests {
         defer { writer.shutdown() }
 
         let store = CheckpointStore(directory: dir, name: "aura.audit-3")
-        writer.submit(.init(jobs: [.init(key: Self.key, state: state, store: store, nextOffset: 2_000)],
+        writer.submit(.init(jobs: [.init(key: Self.key, bytes: CheckpointCodec.encode(state), store: store, nextOffset: 2_000)],
                             quarantine: QuarantineDurability(file: nil, producer: nil)))
         entered.wait()  // the checkpoint is durable on disk and the writer is inside the hook
         #expect(writer.busy)
@@ -83,14 +83,14 @@ struct CheckpointWriterTests {
         #expect(hooked.withLock { $0.map(\.0) } == [Self.key])
         #expect(hooked.withLock { $0.map(\.2) } == [2_000])
 
-        // The file holds the snapshot, not the state that went on changing.
+        // The file holds the state as encoded, not the state that went on changing.
         let loaded = try store.load(zones: zones)
         #expect(loaded.generation == hooked.withLock { $0.first?.1 })
         #expect(loaded.state.snapshot() == expected)
         #expect(loaded.state.partitions[source].nextOffset == 2_000)
     }
 
-    @Test("a synchronous write waits for the batch in flight, so generations follow snapshot order")
+    @Test("a synchronous write waits for the batch in flight, so generations follow encoding order")
     func synchronousWriteAfterInFlight() throws {
         let dir = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -103,10 +103,10 @@ struct CheckpointWriterTests {
         let none = QuarantineDurability(file: nil, producer: nil)
 
         try Self.ingest(&state, source: source, 0..<500)
-        writer.submit(.init(jobs: [.init(key: Self.key, state: state, store: store, nextOffset: 500)], quarantine: none))
+        writer.submit(.init(jobs: [.init(key: Self.key, bytes: CheckpointCodec.encode(state), store: store, nextOffset: 500)], quarantine: none))
         try Self.ingest(&state, source: source, 500..<900)
         let earlier = writer.drain()
-        let last = writer.write(.init(jobs: [.init(key: Self.key, state: state, store: store, nextOffset: 900)], quarantine: none))
+        let last = writer.write(.init(jobs: [.init(key: Self.key, bytes: CheckpointCodec.encode(state), store: store, nextOffset: 900)], quarantine: none))
 
         #expect(earlier.map(\.durable) == [[Self.key: 500]])
         #expect(last.error == nil && last.durable == [Self.key: 900])
@@ -130,8 +130,8 @@ struct CheckpointWriterTests {
         defer { writer.shutdown() }
         let other = TopicPartition(topic: "aura.audit", partition: 4)
         writer.submit(.init(jobs: [
-            .init(key: Self.key, state: state, store: CheckpointStore(directory: blocked + "/state", name: "aura.audit-3"), nextOffset: 10),
-            .init(key: other, state: state, store: CheckpointStore(directory: dir, name: "aura.audit-4"), nextOffset: 10),
+            .init(key: Self.key, bytes: CheckpointCodec.encode(state), store: CheckpointStore(directory: blocked + "/state", name: "aura.audit-3"), nextOffset: 10),
+            .init(key: other, bytes: CheckpointCodec.encode(state), store: CheckpointStore(directory: dir, name: "aura.audit-4"), nextOffset: 10),
         ], quarantine: QuarantineDurability(file: nil, producer: nil)))
         let done = writer.drain()
         #expect(done.count == 1)

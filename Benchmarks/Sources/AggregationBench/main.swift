@@ -107,6 +107,30 @@ func aggregatePass(_ path: String, batched: Bool) throws -> Pass {
     return Pass(records: records, check: state.auditRows.count, duplicates: state.duplicates, quarantined: state.quarantined)
 }
 
+/// The alternative the daemon does not use: hand a copy-on-write value snapshot of the state
+/// to the writer thread to encode there. The consumer's next event then copies the tables it
+/// writes to. Returns the seconds from taking the snapshot to the first event counted after
+/// it, to compare with encoding on the consumer thread (what the daemon does).
+func snapshotPause(_ state: PartitionState) throws -> Double {
+    var live = state
+    let source = live.source(PartitionKey(topic: "aura.audit", partition: 0))
+    let start = now()
+    let snapshot = live  // handed to the writer thread
+    let interaction = Array("pause-interaction".utf8), component = Array("COMP-PAUSE".utf8), ob = Array("ESP".utf8)
+    _ = try interaction.withUnsafeBytes { i in
+        try component.withUnsafeBytes { c in
+            try ob.withUnsafeBytes { o in
+                // The buffers live for this call only; the event does not escape it.
+                try live.ingest(AuditEvent(interactionID: i, componentID: c, ob: o, app: nil, service: 0,
+                                           timeMs: 1_792_000_000_000), source: source)
+            }
+        }
+    }
+    let pause = now() - start
+    withExtendedLifetime(snapshot) {}
+    return pause
+}
+
 func checkpointRun(directory: String, keys: Int, rows: Int) throws {
     let buildStart = now()
     let state = try SyntheticAggregates.state(keys: keys, rows: rows)
@@ -133,8 +157,9 @@ func checkpointRun(directory: String, keys: Int, rows: Int) throws {
     guard loaded.state.dedup.count == state.dedup.count, loaded.state.auditRows == state.auditRows else {
         throw AggregationError(.corrupt, "the loaded checkpoint differs from the saved state")
     }
+    let pause = try snapshotPause(state)
     let perKey = Double(encoded.count) / Double(max(1, state.dedup.count))
-    print(#"{"mode":"checkpoint","keys":\#(state.dedup.count),"rows":\#(state.auditRows.count),"bytes":\#(encoded.count),"file_bytes":\#(saved.bytes),"bytes_per_key":\#(perKey),"build_seconds":\#(buildSeconds),"encode_seconds":\#(encodeSeconds),"encode_cpu_seconds":\#(encodeCPU),"write_seconds":\#(writeSeconds),"save_seconds":\#(saveSeconds),"save_cpu_seconds":\#(saveCPU),"load_seconds":\#(loadSeconds)}"#)
+    print(#"{"mode":"checkpoint","cow_snapshot_pause_seconds":\#(pause),"keys":\#(state.dedup.count),"rows":\#(state.auditRows.count),"bytes":\#(encoded.count),"file_bytes":\#(saved.bytes),"bytes_per_key":\#(perKey),"build_seconds":\#(buildSeconds),"encode_seconds":\#(encodeSeconds),"encode_cpu_seconds":\#(encodeCPU),"write_seconds":\#(writeSeconds),"save_seconds":\#(saveSeconds),"save_cpu_seconds":\#(saveCPU),"load_seconds":\#(loadSeconds)}"#)
 }
 
 func main() -> Int32 {

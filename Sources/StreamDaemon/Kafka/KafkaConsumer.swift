@@ -106,23 +106,9 @@ final class KafkaConsumer: @unchecked Sendable {
         timeoutMs: Int32,
         _ handler: (KafkaMessage) throws -> Void
     ) throws -> Int {
-        var handled = 0
-        var wait = timeoutMs
-        while handled < maxMessages {
-            let n = rd_kafka_consume_batch_queue(queue, wait, batch, min(Self.batchCapacity, maxMessages - handled))
-            if n < 0 {
-                throw DaemonError(.kafkaConsume, rd_kafka_last_error(), context: "batch consume failed")
-            }
-            if n == 0 { break }
-            wait = 0
-            // Every message of the batch is destroyed, also when the handler throws.
-            defer { for i in 0..<n { rd_kafka_message_destroy(batch[i]) } }
-            for i in 0..<n {
-                guard let message = batch[i] else { continue }
-                if try deliver(message, handler) { handled += 1 }
-            }
+        try pollBatches(maxMessages: maxMessages, timeoutMs: timeoutMs) { messages in
+            for message in messages { try handler(message) }
         }
-        return handled
     }
 
     /// Like `poll`, but hands every batch read from the queue to `handler` at once (error events
@@ -179,16 +165,6 @@ final class KafkaConsumer: @unchecked Sendable {
             key: m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) },
             value: UnsafeRawBufferPointer(start: m.payload, count: m.payload == nil ? 0 : m.len)
         )
-    }
-
-    /// Hands one message to `handler` (true), or logs/skips an error event (false); throws on
-    /// fatal errors. The message's buffers stay valid until the caller destroys it, after the
-    /// handler returned: the views do not outlive the call.
-    @inline(__always)
-    private func deliver(_ message: UnsafeMutablePointer<rd_kafka_message_t>, _ handler: (KafkaMessage) throws -> Void) throws -> Bool {
-        guard let view = try view(of: message) else { return false }
-        try handler(view)
-        return true
     }
 
     private func topicName(_ rkt: OpaquePointer?) -> String {

@@ -129,16 +129,15 @@ final class BillingEngine {
             || (eventsSinceCheckpoint > 0 && ContinuousClock.now - lastCheckpoint >= settings.checkpointInterval)
     }
 
-    /// The checkpoint batch of every changed partition in `only` (default: all): value
-    /// snapshots of their states, taken here on the consumer thread, plus the quarantine
-    /// records to make durable first. Marks those partitions clean; a failed write must give
+    /// The checkpoint batch of every changed partition in `only` (default: all): their states
+    /// encoded here on the consumer thread, plus the quarantine records to make durable first. Marks those partitions clean; a failed write must give
     /// them back with `markDirty`.
     func checkpointBatch(only: [TopicPartition]? = nil, force: Bool = false) throws -> CheckpointWriter.Batch {
         let quarantined = try quarantine.drain()
         let wanted = only.map(Set.init)
         var jobs: [CheckpointWriter.Job] = []
         for i in slots.indices where (force || slots[i].dirty) && (wanted?.contains(slots[i].key) ?? true) {
-            jobs.append(CheckpointWriter.Job(key: slots[i].key, state: slots[i].state, store: slots[i].store, nextOffset: slots[i].nextOffset))
+            jobs.append(CheckpointWriter.Job(key: slots[i].key, bytes: CheckpointCodec.encode(slots[i].state), store: slots[i].store, nextOffset: slots[i].nextOffset))
             slots[i].dirty = false
         }
         if only == nil {
