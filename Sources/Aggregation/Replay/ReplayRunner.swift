@@ -15,6 +15,8 @@ package struct ReplayRunner {
         package var stateDirectory: String?
         /// Checkpoint after this many records (and after each file).
         package var checkpointEveryRecords: Int = 100_000
+        /// Report progress (`<file>: <record index> records`) every this many records this run.
+        package var progressEveryRecords: Int = 500_000
         /// Test hook: stop abruptly (no checkpoint) after this many records this run, throwing
         /// `.simulatedCrash` — the effect of `kill -9` between two checkpoints.
         package var crashAfterRecords: Int?
@@ -131,7 +133,7 @@ package struct ReplayRunner {
                             try store.save(state)
                             sinceCheckpoint = 0
                         }
-                        if processedThisRun % 500_000 == 0 { progress("\(path): \(index) records") }
+                        if processedThisRun % options.progressEveryRecords == 0 { progress("\(path): \(index) records") }
                     }
                     if offset != block.count {
                         throw AggregationError(.decode, "\(block.count - offset) bytes after the block's \(count) records", source: "\(path) (block at byte \(blockOffset))")

@@ -68,13 +68,15 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: .hidden)
     var checkpointEvery: Int = 100_000
 
+    /// A progress line on stderr every this many records (tests kill the process on them).
     @Option(help: .hidden)
-    var crashAfter: Int?
+    var progressEvery: Int = 500_000
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one container file") }
         if let graceHours, graceHours < 0 { throw ValidationError("--grace-hours must not be negative") }
         guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive") }
+        guard progressEvery > 0 else { throw ValidationError("--progress-every must be positive") }
         if invoices != nil, catalog == nil { throw ValidationError("--invoices needs --catalog") }
         if invoices == nil, catalog != nil || closedAt != nil {
             throw ValidationError("--catalog and --closed-at only apply with --invoices")
@@ -129,7 +131,7 @@ struct ReplayCommand: AsyncParsableCommand {
         var options = ReplayRunner.Options(
             graceMs: graceHours.map { Int64(($0 * 3_600_000).rounded()) }, stateDirectory: state)
         options.checkpointEveryRecords = checkpointEvery
-        options.crashAfterRecords = crashAfter
+        options.progressEveryRecords = progressEvery
         var logger = Logger(label: "aura-billing.replay")
         logger.logLevel = .notice
         let runner = ReplayRunner(zones: zones, options: options, logger: logger) { line in

@@ -93,6 +93,49 @@ extension DaemonHarness {
         return nil
     }
 
+    /// The checkpoint temporary files (`<name>.tmp`) in the state directory, with their
+    /// modification times: what a later call compares against to see a new write.
+    func checkpointTemporaries() -> [String: Date] {
+        var found: [String: Date] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: stateDir)) ?? [] where name.hasSuffix(".tmp") {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: stateDir + "/" + name)
+            if let date = attributes?[.modificationDate] as? Date { found[name] = date }
+        }
+        return found
+    }
+
+    /// Whether a checkpoint temporary file was created or rewritten since `before` (a
+    /// `checkpointTemporaries()` result) and is still there, i.e. not yet renamed into place.
+    func checkpointWriteInFlight(since before: [String: Date]) -> Bool {
+        checkpointTemporaries().contains { before[$0.key] != $0.value }
+    }
+
+    /// Polls (every 200 µs, bounded) until a checkpoint write started after `before` is in
+    /// flight; false on timeout or when the daemon exited.
+    func waitForCheckpointWrite(since before: [String: Date], seconds: Double = 60) -> Bool {
+        pollFast(seconds: seconds) { checkpointWriteInFlight(since: before) }
+    }
+
+    /// The temporary files (`<file>.tmp-<pid>`) the running daemon writes an invoice file
+    /// through, for each of `files` (paths relative to the invoices directory), that exist now.
+    func deliveryTemporaries(of files: [String]) -> [String] {
+        guard let pid else { return [] }
+        let root = directory.appendingPathComponent("invoices").path
+        return files.map { "\(root)/\($0).tmp-\(pid)" }.filter { access($0, F_OK) == 0 }
+    }
+
+    /// Polls `condition` every 200 µs (bounded); false on timeout or when the daemon exited
+    /// with the condition still false.
+    func pollFast(seconds: Double, until condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            if let process, !process.isRunning { return condition() }
+            usleep(200)
+        }
+        return condition()
+    }
+
     /// The differences between the merged checkpoints and the month's expected totals (a
     /// missing or unreadable checkpoint is one).
     func mismatches(_ month: ReliabilityMonth) -> [String] {

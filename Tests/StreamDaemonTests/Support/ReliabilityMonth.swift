@@ -13,9 +13,10 @@ struct ReliabilityMonth: Sendable {
     static let long = ProcessInfo.processInfo.environment["AURA_RELIABILITY_LONG"] == "1"
 
     /// A generated October 2026: ~20k events in CI, ~100k with `--long`.
-    static func make(seed: UInt64) throws -> ReliabilityMonth {
-        let audit = long ? 80_000 : 16_000
-        let gateway = long ? 20_000 : 4_000
+    /// `audit`/`gateway` override the sizes (messages per topic).
+    static func make(seed: UInt64, audit: Int? = nil, gateway: Int? = nil) throws -> ReliabilityMonth {
+        let audit = audit ?? (long ? 80_000 : 16_000)
+        let gateway = gateway ?? (long ? 20_000 : 4_000)
         var generator = try DemoMonthGenerator(seed: seed, month: "2026-10", auditEvents: audit, gatewayEvents: gateway)
         var messages: [DemoMessage] = []
         while let message = generator.next() { messages.append(message) }
@@ -32,7 +33,8 @@ struct ReliabilityMonth: Sendable {
     /// Every difference between the merged checkpoints and the generator's totals, one line each:
     /// audit rows (ob, period, component, app, service → queries), gateway rows (ob, period, app →
     /// messages, NLP messages), duplicates, quarantined and decoded-record counts.
-    func mismatches(_ merged: PartitionState) -> [String] {
+    /// `extraQuarantined`: bad messages a scenario added to the generator's month.
+    func mismatches(_ merged: PartitionState, extraQuarantined: Int = 0) -> [String] {
         var problems: [String] = []
         var audit: [String: Int64] = [:]
         for row in merged.allAuditUsage() {
@@ -60,7 +62,7 @@ struct ReliabilityMonth: Sendable {
         }
         let duplicates = Int64(expected.audit.duplicates + expected.gateway.duplicates)
         if merged.duplicates != duplicates { problems.append("duplicates: daemon \(merged.duplicates), generator \(duplicates)") }
-        let corrupt = Int64(expected.audit.corrupt + expected.gateway.corrupt)
+        let corrupt = Int64(expected.audit.corrupt + expected.gateway.corrupt + extraQuarantined)
         if merged.quarantined != corrupt { problems.append("quarantined: daemon \(merged.quarantined), generator \(corrupt)") }
         let valid = Int64(expected.audit.valid + expected.gateway.valid)
         if merged.records != valid { problems.append("decoded records: daemon \(merged.records), generator \(valid)") }

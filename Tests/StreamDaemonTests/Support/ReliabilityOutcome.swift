@@ -16,13 +16,15 @@ struct ReliabilityOutcome {
     var quarantined: Int64 = 0
     /// Differences found: aggregate keys, counters, invoice files. Must be 0.
     var mismatches = 0
+    /// Free text printed under the table (e.g. where the kills landed); no tabs or newlines.
+    var detail = ""
 
     init(_ scenario: String) { self.scenario = scenario }
 
     /// Appends the line to `$AURA_RELIABILITY_REPORT` (no-op without it).
     func record() {
         guard let path = ProcessInfo.processInfo.environment["AURA_RELIABILITY_REPORT"], !path.isEmpty else { return }
-        let line = [scenario, "\(runs)", "\(faults)", "\(eventsIn)", "\(billed)", "\(duplicates)", "\(quarantined)", "\(mismatches)"]
+        let line = [scenario, "\(runs)", "\(faults)", "\(eventsIn)", "\(billed)", "\(duplicates)", "\(quarantined)", "\(mismatches)", detail]
             .joined(separator: "\t") + "\n"
         guard let handle = FileHandle(forWritingAtPath: path) ?? {
             FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil
