@@ -135,6 +135,42 @@ struct ScaleOutTests {
         #expect(group.stop("a", signal: SIGTERM) == 0)
     }
 
+    @Test("with auto_close, the owner of audit partition 0 closes every ready period through the changelog, once; periods not ready stay open")
+    func autoCloseScaledOut() throws {
+        var generator = try DemoMonthGenerator(seed: 34, month: ReadyPeriods.previousMonth(), auditEvents: 3_000, gatewayEvents: 800)
+        var messages: [DemoMessage] = []
+        while let message = generator.next() { messages.append(message) }
+        let periods = try ReadyPeriods(generator.expected)
+        #expect(!periods.ready.isEmpty)
+        let harness = try DaemonHarness(auditPartitions: 8, gatewayPartitions: 4)
+        let group = try ScaleOutGroup(harness: harness)
+        try harness.produce(messages)
+        let autoClose = Self.fast.merging(["PERIODS_AUTO_CLOSE": "true", "PERIODS_AUTO_CLOSE_CHECK_SECONDS": "1"]) { $1 }
+        try group.start("a", environment: autoClose)
+        try group.start("b", environment: autoClose)
+
+        let invoices = harness.directory.appendingPathComponent("invoices")
+        func closed() -> Set<String> {
+            Set(ScaleOutGroup.files(under: invoices.path).keys.filter { $0.hasSuffix("manifest.json") }.map {
+                $0.split(separator: "/").suffix(3).prefix(2).joined(separator: "/")
+            })
+        }
+        let want = Set(periods.ready.map { $0.replacingOccurrences(of: "/", with: "-") })
+        func doneNotes() -> [String: Int] {
+            let records = (try? group.closeRecords()) ?? []
+            return Dictionary(grouping: records.filter { $0.kind == .done }, by: \.key).mapValues(\.count)
+        }
+        // Files first, then the done note of each (written after its files are delivered).
+        #expect(harness.wait(seconds: 120) { closed() == Set(periods.ready) && Set(doneNotes().keys) == want },
+                "closed \(closed().sorted()), done \(doneNotes().keys.sorted()), want \(periods.ready):\n\(group.logs)")
+        #expect(doneNotes().values.allSatisfy { $0 == 1 }, "done notes: \(doneNotes())")
+        for key in periods.notReady {
+            #expect(!FileManager.default.fileExists(atPath: invoices.appendingPathComponent(key).path), "\(key) closed before it was ready")
+        }
+        #expect(group.stop("a", signal: SIGTERM) == 0)
+        #expect(group.stop("b", signal: SIGTERM) == 0)
+    }
+
     @Test("an instance restarted on an empty disk restores every partition from the changelog with exact totals; with no state in the changelog either, it refuses to start")
     func emptyDiskRestoresOrRefuses() throws {
         let month = try ReliabilityMonth.make(seed: 33)

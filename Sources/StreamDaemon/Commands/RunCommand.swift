@@ -139,8 +139,7 @@ struct Daemon {
                 consumerProperties: configuration.consumerProperties,
                 topics: [configuration.kafka.auditTopic, configuration.kafka.gatewayTopic],
                 graceMs: Int64(configuration.graceHours) * 3_600_000,
-                // Scale-out: auto-close is not wired yet (closes come from SIGUSR1, the admin
-                // endpoint or `aura-billing close --config`).
+                // Scale-out: auto-close runs through the changelog (ScaleOutAutoCloseService).
                 autoClose: configuration.autoClose && !configuration.isScaledOut,
                 autoCloseCheckEvery: .seconds(configuration.autoCloseCheckSeconds),
                 invoicesDir: configuration.invoicesDir,
@@ -201,12 +200,18 @@ struct Daemon {
             },
             logger: logger
         )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: consumer),
+            .init(service: http.application(host: host, port: port, logger: logger, onBound: onHTTPBound)),
+            .init(service: signals),
+        ]
+        if let distributedCloser, configuration.autoClose {
+            services.append(.init(service: ScaleOutAutoCloseService(
+                interval: .seconds(configuration.autoCloseCheckSeconds), auditTopic: configuration.kafka.auditTopic,
+                status: status, closeReady: { try await Blocking.run { try distributedCloser.close(.ready) } }, logger: logger)))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                .init(service: consumer),
-                .init(service: http.application(host: host, port: port, logger: logger, onBound: onHTTPBound)),
-                .init(service: signals),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
