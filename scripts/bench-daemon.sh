@@ -19,11 +19,7 @@ RECORDS=${1:-2000000}
 ROUNDS=${2:-3}
 WORK=${BENCH_DIR:-/tmp/aura-bench-daemon}
 mkdir -p "$WORK"
-
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
-rate() { python3 -c "import sys; print(f'{int(sys.argv[1]) / float(sys.argv[2]):,.0f}')" "$1" "$2"; }
-free_port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
+. scripts/lib/bench-common.sh
 
 echo "== build (release)" >&2
 swift build -c release --product aura-billing 2>&1 | grep -v -E "unhandled|CMakeLists.txt$" | tail -3 >&2
@@ -36,10 +32,6 @@ if [[ ! -f "$FRAMES.kcat.cmd" ]]; then
     python3 scripts/datagen/aura_datagen.py kafka-frames --records "$RECORDS" --month 2026-10 --kcat \
         --schema-dir scripts/datagen/schemas --out "$FRAMES" > "$FRAMES.log"
 fi
-
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
 
 echo "== broker" >&2
 "$BIN" broker --topic aura.audit:64 --topic aura.gateway:8 > "$WORK/broker.out" 2> "$WORK/broker.log" &

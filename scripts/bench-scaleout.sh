@@ -21,11 +21,7 @@ RECORDS=${1:-2000000}
 MAX=${2:-2}
 WORK=${BENCH_DIR:-/tmp/aura-bench-daemon}
 mkdir -p "$WORK"
-
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
-rate() { python3 -c "import sys; print(f'{int(sys.argv[1]) / float(sys.argv[2]):,.0f}')" "$1" "$2"; }
-free_port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
+. scripts/lib/bench-common.sh
 
 if [[ -z "${AURA_BIN:-}" ]]; then
     echo "== build (release)" >&2
@@ -41,10 +37,6 @@ if [[ ! -f "$FRAMES.kcat.cmd" ]]; then
     python3 scripts/datagen/aura_datagen.py kafka-frames --records "$RECORDS" --month 2026-10 --kcat \
         --schema-dir scripts/datagen/schemas --out "$FRAMES" > "$FRAMES.log"
 fi
-
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
 
 sum_metric() {  # sum of a metric family's positive samples over the given ports
     local family=$1; shift

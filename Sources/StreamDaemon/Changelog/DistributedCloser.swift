@@ -235,32 +235,14 @@ final class DistributedCloser: Sendable {
                 alreadyDone = try closeLog.read().done[request.key] != nil
             }
         }
-        let snapshot = context.snapshot
-        guard let catalogs = snapshot.catalogs else {
-            throw DaemonError(.close, "no tariff catalog configured (tariffs.path)")
-        }
-        guard let period = Period(request.period) else { throw DaemonError(.close, "bad period \(request.period)") }
-        let input = InvoiceInputBuilder(state: state, names: snapshot.dimensions.names)
-            .input(ob: request.ob, period: period, inputs: InvoiceInputs(offsets: request.offsets), forced: request.forced)
-        let closed = try InvoiceCloser(invoicesDirectory: settings.invoicesDir, catalogs: catalogs).close(input, closedAt: request.closedAt)
-        if let delivery { _ = try delivery.deliver(closed) }
+        let invoice = try InvoiceFinisher(context: context, invoicesDir: settings.invoicesDir, delivery: delivery, metrics: metrics, logger: logger)
+            .finish(state: state, ob: request.ob, period: request.period, offsets: request.offsets, forced: request.forced, closedAt: request.closedAt)
         if !alreadyDone, try closeLog.read().done[request.key] == nil {
             var done = request
             done.kind = .done
             done.requester = requester
             try closeLog.append(done)
         }
-        if closed.written { metrics?.periodsClosed.increment() }
-        let invoice = closed.invoice
-        logger.notice("invoice closed", metadata: [
-            "ob": "\(request.ob)", "period": "\(request.period)", "total": "\(invoice.currency.format(invoice.totals.total)) \(invoice.currency.code)",
-            "workbook": "\(closed.workbookPath)", "written": "\(closed.written)",
-        ])
-        return CloseReport.Invoice(
-            ob: request.ob, period: request.period, currency: invoice.currency.code,
-            total: invoice.currency.format(invoice.totals.total),
-            totalQueries: invoice.totalQueries, totalRequests: invoice.totalRequests,
-            workbook: closed.workbookPath, revision: closed.revision, written: closed.written, forced: request.forced
-        )
+        return invoice
     }
 }

@@ -47,20 +47,12 @@ final class KafkaConsumer: @unchecked Sendable {
         var props = Self.prefetchDefaults.merging(properties) { _, given in given }
         props["enable.auto.commit"] = "false"
         props["enable.auto.offset.store"] = "false"
-        try RDKafkaOAuthBearer.validate(props, provider: tokenProvider)
-        let conf = try RDKafkaConfig.make(props)
-        let context = Unmanaged.passRetained(RDKafkaClientContext(log: RDKafkaLog(logger: logger), tokenProvider: tokenProvider))
-        context.takeUnretainedValue().rebalance.withLock { $0 = rebalance }
-        rd_kafka_conf_set_opaque(conf, context.toOpaque())
-        RDKafkaLog.install(on: conf)
-        if tokenProvider != nil { RDKafkaOAuthBearer.install(on: conf) }
-        rd_kafka_conf_set_rebalance_cb(conf, KafkaConsumer.rebalanceCallback)
-        rd_kafka_conf_set_error_cb(conf, KafkaConsumer.errorCallback)
-        var errstr = [CChar](repeating: 0, count: 512)
-        guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errstr, errstr.count) else {
-            rd_kafka_conf_destroy(conf)
-            context.release()
-            throw DaemonError(.kafkaClient, RDKafkaConfig.string(errstr))
+        let (rk, context) = try RDKafkaClientContext.makeClient(
+            RD_KAFKA_CONSUMER, properties: props, tokenProvider: tokenProvider, refresh: .poll, logger: logger
+        ) { conf, context in
+            context.rebalance.withLock { $0 = rebalance }
+            rd_kafka_conf_set_rebalance_cb(conf, KafkaConsumer.rebalanceCallback)
+            rd_kafka_conf_set_error_cb(conf, KafkaConsumer.errorCallback)
         }
         rd_kafka_poll_set_consumer(rk)
         guard let queue = rd_kafka_queue_get_consumer(rk) else {

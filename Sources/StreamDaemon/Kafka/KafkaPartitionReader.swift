@@ -32,30 +32,9 @@ final class KafkaPartitionReader: @unchecked Sendable {
         props["auto.offset.reset"] = "error"
         if props["fetch.wait.max.ms"] == nil { props["fetch.wait.max.ms"] = "10" }
         if props["fetch.message.max.bytes"] == nil { props["fetch.message.max.bytes"] = "4194304" }
-        try RDKafkaOAuthBearer.validate(props, provider: tokenProvider)
-        let conf = try RDKafkaConfig.make(props)
-        let context = Unmanaged.passRetained(RDKafkaClientContext(log: RDKafkaLog(logger: logger), tokenProvider: tokenProvider))
-        rd_kafka_conf_set_opaque(conf, context.toOpaque())
-        RDKafkaLog.install(on: conf)
-        if tokenProvider != nil {
-            RDKafkaOAuthBearer.install(on: conf)
-            RDKafkaOAuthBearer.enableSASLQueue(on: conf)
-        }
-        var errstr = [CChar](repeating: 0, count: 512)
-        guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errstr, errstr.count) else {
-            rd_kafka_conf_destroy(conf)
-            context.release()
-            throw DaemonError(.kafkaClient, RDKafkaConfig.string(errstr))
-        }
-        if tokenProvider != nil {
-            do throws(DaemonError) {
-                try RDKafkaOAuthBearer.enableBackgroundRefresh(rk)
-            } catch {
-                rd_kafka_destroy(rk)
-                context.release()
-                throw error
-            }
-        }
+        let (rk, context) = try RDKafkaClientContext.makeClient(
+            RD_KAFKA_CONSUMER, properties: props, tokenProvider: tokenProvider, refresh: .background, logger: logger
+        )
         handle = rk
         self.context = context
     }

@@ -17,32 +17,12 @@ final class KafkaProducer: @unchecked Sendable {
     init(properties: [String: String], tokenProvider: OAuthTokenFetcher? = nil, logger: Logger) throws(DaemonError) {
         var props = properties
         if props["queue.buffering.max.messages"] == nil { props["queue.buffering.max.messages"] = "1000000" }
-        try RDKafkaOAuthBearer.validate(props, provider: tokenProvider)
-        let conf = try RDKafkaConfig.make(props)
-        let context = Unmanaged.passRetained(RDKafkaClientContext(log: RDKafkaLog(logger: logger), tokenProvider: tokenProvider))
-        rd_kafka_conf_set_opaque(conf, context.toOpaque())
-        RDKafkaLog.install(on: conf)
-        // Reports deliveries to `produceAndWait` callers (messages with an opaque); see
-        // KafkaProducer+Delivery.swift.
-        rd_kafka_conf_set_dr_msg_cb(conf, KafkaProducer.deliveryCallback)
-        if tokenProvider != nil {
-            RDKafkaOAuthBearer.install(on: conf)
-            RDKafkaOAuthBearer.enableSASLQueue(on: conf)
-        }
-        var errstr = [CChar](repeating: 0, count: 512)
-        guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) else {
-            rd_kafka_conf_destroy(conf)
-            context.release()
-            throw DaemonError(.kafkaClient, RDKafkaConfig.string(errstr))
-        }
-        if tokenProvider != nil {
-            do throws(DaemonError) {
-                try RDKafkaOAuthBearer.enableBackgroundRefresh(rk)
-            } catch {
-                rd_kafka_destroy(rk)
-                context.release()
-                throw error
-            }
+        let (rk, context) = try RDKafkaClientContext.makeClient(
+            RD_KAFKA_PRODUCER, properties: props, tokenProvider: tokenProvider, refresh: .background, logger: logger
+        ) { conf, _ in
+            // Reports deliveries to `produceAndWait` callers (messages with an opaque); see
+            // KafkaProducer+Delivery.swift.
+            rd_kafka_conf_set_dr_msg_cb(conf, KafkaProducer.deliveryCallback)
         }
         self.handle = rk
         self.context = context

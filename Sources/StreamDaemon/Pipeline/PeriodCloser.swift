@@ -124,34 +124,14 @@ final class PeriodCloser {
 
     /// Writes and delivers the invoice of a journaled close from the frozen aggregates in `state`.
     func finish(_ journal: CloseJournal, state: PartitionState) throws -> CloseReport.Invoice {
-        let snapshot = context.snapshot
-        guard let catalogs = snapshot.catalogs else {
-            throw DaemonError(.close, "no tariff catalog configured (tariffs.path)")
-        }
-        guard let period = Period(journal.period) else { throw DaemonError(.close, "bad period \(journal.period)") }
-        let input = InvoiceInputBuilder(state: state, names: snapshot.dimensions.names)
-            .input(ob: journal.ob, period: period, inputs: InvoiceInputs(offsets: journal.offsets), forced: journal.forced)
-        let closer = InvoiceCloser(invoicesDirectory: invoicesDir, catalogs: catalogs)
-        let closed = try closer.close(input, closedAt: journal.closedAt)
-        if let delivery { _ = try delivery.deliver(closed) }
+        let invoice = try InvoiceFinisher(context: context, invoicesDir: invoicesDir, delivery: delivery, metrics: metrics, logger: logger)
+            .finish(state: state, ob: journal.ob, period: journal.period, offsets: journal.offsets, forced: journal.forced, closedAt: journal.closedAt)
         if !journal.done {
             var done = journal
             done.done = true
             try done.save(stateDir: stateDir)
         }
-        if closed.written { metrics.periodsClosed.increment() }
-        let invoice = closed.invoice
-        metrics.invoiceTotal(ob: journal.ob, currency: invoice.currency.code).set(to: Double(invoice.currency.format(invoice.totals.total)) ?? 0)
-        logger.notice("invoice closed", metadata: [
-            "ob": "\(journal.ob)", "period": "\(journal.period)", "total": "\(invoice.currency.format(invoice.totals.total)) \(invoice.currency.code)",
-            "workbook": "\(closed.workbookPath)", "written": "\(closed.written)",
-        ])
-        return CloseReport.Invoice(
-            ob: journal.ob, period: journal.period, currency: invoice.currency.code,
-            total: invoice.currency.format(invoice.totals.total),
-            totalQueries: invoice.totalQueries, totalRequests: invoice.totalRequests,
-            workbook: closed.workbookPath, revision: closed.revision, written: closed.written, forced: journal.forced
-        )
+        return invoice
     }
 
     /// Finishes closes a crash interrupted after their period was frozen (step 2 durable).
