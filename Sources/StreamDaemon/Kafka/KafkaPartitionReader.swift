@@ -15,7 +15,7 @@ import Synchronization
 final class KafkaPartitionReader: @unchecked Sendable {
     let handle: OpaquePointer
     private let context: Unmanaged<RDKafkaClientContext>
-    private let topics = Mutex<[String: OpaquePointer]>([:])
+    private let topics: RDKafkaTopicHandles
     private let started = Mutex<Set<TopicPartition>>([])
 
     /// `properties`: librdkafka properties (`bootstrap.servers`, security); group and producer
@@ -37,28 +37,20 @@ final class KafkaPartitionReader: @unchecked Sendable {
         )
         handle = rk
         self.context = context
+        topics = RDKafkaTopicHandles(client: rk)
     }
 
     deinit {
         for tp in started.withLock({ $0 }) {
-            if let rkt = topics.withLock({ $0[tp.topic] }) { rd_kafka_consume_stop(rkt, tp.partition) }
+            if let rkt = topics.existing(tp.topic) { rd_kafka_consume_stop(rkt, tp.partition) }
         }
-        for topic in topics.withLock({ $0.values }) { rd_kafka_topic_destroy(topic) }
+        topics.destroyAll()
         rd_kafka_destroy(handle)
         context.release()
     }
 
     func topicHandle(_ name: String) throws(DaemonError) -> OpaquePointer {
-        let result: OpaquePointer? = topics.withLock { cache in
-            if let rkt = cache[name] { return rkt }
-            guard let rkt = rd_kafka_topic_new(handle, name, nil) else { return nil }
-            cache[name] = rkt
-            return rkt
-        }
-        guard let result else {
-            throw DaemonError(.kafkaConsume, rd_kafka_last_error(), context: "cannot open topic", source: name)
-        }
-        return result
+        try topics.handle(name, code: .kafkaConsume)
     }
 
     // MARK: Queries

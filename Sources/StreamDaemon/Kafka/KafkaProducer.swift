@@ -5,11 +5,11 @@ import Synchronization
 /// A librdkafka producer.
 ///
 /// `@unchecked Sendable`: `rd_kafka_t` and `rd_kafka_topic_t` are thread-safe in librdkafka; the
-/// only Swift state, the topic-handle cache, is behind a `Mutex`.
+/// only Swift state, the topic-handle cache (`RDKafkaTopicHandles`), is thread-safe.
 final class KafkaProducer: @unchecked Sendable {
     let handle: OpaquePointer
     private let context: Unmanaged<RDKafkaClientContext>
-    private let topics = Mutex<[String: OpaquePointer]>([:])
+    private let topics: RDKafkaTopicHandles
 
     /// Creates a producer; `properties` are librdkafka properties (`bootstrap.servers`, ...).
     /// With `sasl.mechanisms=OAUTHBEARER`, `tokenProvider` supplies the tokens, fetched on
@@ -26,25 +26,17 @@ final class KafkaProducer: @unchecked Sendable {
         }
         self.handle = rk
         self.context = context
+        topics = RDKafkaTopicHandles(client: rk)
     }
 
     deinit {
-        for topic in topics.withLock({ $0.values }) { rd_kafka_topic_destroy(topic) }
+        topics.destroyAll()
         rd_kafka_destroy(handle)
         context.release()
     }
 
     func topicHandle(_ name: String) throws(DaemonError) -> OpaquePointer {
-        let result: OpaquePointer? = topics.withLock { cache in
-            if let rkt = cache[name] { return rkt }
-            guard let rkt = rd_kafka_topic_new(handle, name, nil) else { return nil }
-            cache[name] = rkt
-            return rkt
-        }
-        guard let result else {
-            throw DaemonError(.kafkaProduce, rd_kafka_last_error(), context: "cannot open topic", source: name)
-        }
-        return result
+        try topics.handle(name, code: .kafkaProduce)
     }
 
     /// Enqueues one message (the bytes are copied). Blocks, serving delivery reports, while the
