@@ -65,17 +65,21 @@ let package = Package(
 
         // Large synthetic aggregation states, shared by the checkpoint benchmarks.
         .target(name: "SyntheticAggregates", dependencies: ["Aggregation"], swiftSettings: strictSettings),
+        // The synthetic invoicing months, shared by the invoicing suite and driver.
+        .target(name: "SyntheticInvoices", dependencies: ["Invoicing"], swiftSettings: strictSettings),
+        // Wall-clock and CPU-time clocks of the plain drivers.
+        .target(name: "BenchClock", swiftSettings: strictSettings),
 
         // MARK: ordo-one/benchmark suites
         benchmarkSuite("AvroDecoding", dependencies: ["Avro"]),
         benchmarkSuite("AggregationBenchmarks", dependencies: ["Aggregation", "Avro", "SyntheticAggregates"]),
-        benchmarkSuite("InvoicingBenchmarks", dependencies: ["Invoicing"]),
+        benchmarkSuite("InvoicingBenchmarks", dependencies: ["Invoicing", "SyntheticInvoices"]),
 
         // MARK: Plain timing drivers for the comparison scripts
-        .executableTarget(name: "AvroBench", dependencies: ["Avro"], swiftSettings: strictSettings),
-        .executableTarget(name: "InvoicingBench", dependencies: ["Invoicing"], swiftSettings: strictSettings),
+        .executableTarget(name: "AvroBench", dependencies: ["Avro", "BenchClock"], swiftSettings: strictSettings),
+        .executableTarget(name: "InvoicingBench", dependencies: ["Invoicing", "SyntheticInvoices"], swiftSettings: strictSettings),
         .executableTarget(
-            name: "AggregationBench", dependencies: ["Aggregation", "Avro", "SyntheticAggregates"], swiftSettings: strictSettings
+            name: "AggregationBench", dependencies: ["Aggregation", "Avro", "BenchClock", "SyntheticAggregates"], swiftSettings: strictSettings
         ),
     ]
 )

@@ -16,25 +16,12 @@
 // so the only difference between them is what is done with the records.
 import Aggregation
 import Avro
+import BenchClock
 import SyntheticAggregates
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// CPU time (user + system) of this process, in seconds.
-func cpuTime() -> Double {
-    var usage = rusage()
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
-        + Double(usage.ru_stime.tv_usec) / 1e6
-}
-
-/// Monotonic wall-clock time, in seconds.
-func now() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
 
 /// What one pass over the file did.
 struct Pass {
@@ -114,7 +101,7 @@ func aggregatePass(_ path: String, batched: Bool) throws -> Pass {
 func snapshotPause(_ state: PartitionState) throws -> Double {
     var live = state
     let source = live.source(PartitionKey(topic: "aura.audit", partition: 0))
-    let start = now()
+    let start = BenchClock.now()
     let snapshot = live  // handed to the writer thread
     let interaction = Array("pause-interaction".utf8), component = Array("COMP-PAUSE".utf8), ob = Array("ESP".utf8)
     _ = try interaction.withUnsafeBytes { i in
@@ -126,34 +113,34 @@ func snapshotPause(_ state: PartitionState) throws -> Double {
             }
         }
     }
-    let pause = now() - start
+    let pause = BenchClock.now() - start
     withExtendedLifetime(snapshot) {}
     return pause
 }
 
 func checkpointRun(directory: String, keys: Int, rows: Int) throws {
-    let buildStart = now()
+    let buildStart = BenchClock.now()
     let state = try SyntheticAggregates.state(keys: keys, rows: rows)
-    let buildSeconds = now() - buildStart
-    let encodeStart = now()
-    let encodeCPUStart = cpuTime()
+    let buildSeconds = BenchClock.now() - buildStart
+    let encodeStart = BenchClock.now()
+    let encodeCPUStart = BenchClock.cpuTime()
     let encoded = CheckpointCodec.encode(state)
-    let encodeSeconds = now() - encodeStart
-    let encodeCPU = cpuTime() - encodeCPUStart
+    let encodeSeconds = BenchClock.now() - encodeStart
+    let encodeCPU = BenchClock.cpuTime() - encodeCPUStart
     let store = CheckpointStore(directory: directory, name: "bench")
     // Timed as the daemon's writer does it: encode, then save the bytes (write + fsync + rename).
-    let saveStart = now()
-    let saveCPUStart = cpuTime()
+    let saveStart = BenchClock.now()
+    let saveCPUStart = BenchClock.cpuTime()
     let bytes = CheckpointCodec.encode(state)
-    let writeStart = now()
+    let writeStart = BenchClock.now()
     let saved = try store.save(encoded: bytes)
-    let writeSeconds = now() - writeStart
-    let saveSeconds = now() - saveStart
-    let saveCPU = cpuTime() - saveCPUStart
+    let writeSeconds = BenchClock.now() - writeStart
+    let saveSeconds = BenchClock.now() - saveStart
+    let saveCPU = BenchClock.cpuTime() - saveCPUStart
     // Loading: read, verify the checksum, rebuild the dedup table and the row indexes.
-    let loadStart = now()
+    let loadStart = BenchClock.now()
     let loaded = try store.load(zones: try OBTimeZones(OBTimeZones.datagenZones))
-    let loadSeconds = now() - loadStart
+    let loadSeconds = BenchClock.now() - loadStart
     guard loaded.state.dedup.count == state.dedup.count, loaded.state.auditRows == state.auditRows else {
         throw AggregationError(.corrupt, "the loaded checkpoint differs from the saved state")
     }
@@ -172,11 +159,11 @@ func main() -> Int32 {
     do {
         switch mode {
         case "decode", "aggregate", "aggregate-single":
-            let start = now()
-            let cpuStart = cpuTime()
+            let start = BenchClock.now()
+            let cpuStart = BenchClock.cpuTime()
             let pass = mode == "decode" ? try decodePass(arguments[2]) : try aggregatePass(arguments[2], batched: mode == "aggregate")
-            let seconds = now() - start
-            let cpu = cpuTime() - cpuStart
+            let seconds = BenchClock.now() - start
+            let cpu = BenchClock.cpuTime() - cpuStart
             let records = pass.records
             print(#"{"mode":"\#(mode)","records":\#(records),"check":\#(pass.check),"duplicates":\#(pass.duplicates),"quarantined":\#(pass.quarantined),"seconds":\#(seconds),"cpu_seconds":\#(cpu),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / cpu)}"#)
         case "checkpoint":
@@ -187,9 +174,9 @@ func main() -> Int32 {
             // Times loading the newest checkpoint named NAME (default "bench") in DIR, whatever
             // its format version (e.g. one written by an older build).
             let store = CheckpointStore(directory: arguments[2], name: arguments.count > 3 ? arguments[3] : "bench")
-            let start = now()
+            let start = BenchClock.now()
             let loaded = try store.load(zones: try OBTimeZones(OBTimeZones.datagenZones))
-            let seconds = now() - start
+            let seconds = BenchClock.now() - start
             print(#"{"mode":"load","keys":\#(loaded.state.dedup.count),"rows":\#(loaded.state.auditRows.count),"load_seconds":\#(seconds)}"#)
         default:
             print("AggregationBench: unknown mode \(mode)")

@@ -1,4 +1,5 @@
 import Avro
+import BenchClock
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,19 +11,6 @@ import Glibc
 //
 // Output: one line of JSON with records, seconds, records_per_s (and groups/checksum for decode).
 
-/// CPU time (user + system) of this process, in seconds.
-func cpuTime() -> Double {
-    var usage = rusage()
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
-        + Double(usage.ru_stime.tv_usec) / 1e6
-}
-
-func now() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
 
 /// A fast 64-bit hash of the group key: each part is hashed on its own, with its own seed
 /// (independent dependency chains the CPU overlaps), then the parts are combined.
@@ -136,8 +124,8 @@ struct GroupTable {
 /// the globals of top-level code).
 func run(mode: String, path: String, readerPath: String?) throws {
     let file = try AvroContainerReader(path: path)
-    let start = now()
-    let cpuStart = cpuTime()
+    let start = BenchClock.now()
+    let cpuStart = BenchClock.cpuTime()
     var records = 0
     if mode == "decode-only" {
         // Decoding alone (no grouping): the decoder's own cost over the whole file.
@@ -151,16 +139,16 @@ func run(mode: String, path: String, readerPath: String?) throws {
             bytes &+= values.bytes(0).count
             records += 1
         }
-        let seconds = now() - start
-        print(#"{"mode":"decode-only","records":\#(records),"bytes":\#(bytes),"seconds":\#(seconds),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / (cpuTime() - cpuStart))}"#)
+        let seconds = BenchClock.now() - start
+        print(#"{"mode":"decode-only","records":\#(records),"bytes":\#(bytes),"seconds":\#(seconds),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / (BenchClock.cpuTime() - cpuStart))}"#)
     } else if mode == "inflate" {
         var bytes = 0
         try file.forEachBlock { count, data, _ in
             records += count
             bytes += data.count
         }
-        let seconds = now() - start
-        print(#"{"mode":"inflate","records":\#(records),"bytes":\#(bytes),"seconds":\#(seconds),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / (cpuTime() - cpuStart))}"#)
+        let seconds = BenchClock.now() - start
+        print(#"{"mode":"inflate","records":\#(records),"bytes":\#(bytes),"seconds":\#(seconds),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / (BenchClock.cpuTime() - cpuStart))}"#)
     } else {
         let reader = try readerPath.map { path throws in try AvroSchema.parse(file: path) } ?? file.writerSchema
         let timeField = file.writerSchema.fullName?.hasSuffix("Gateway_Message") == true ? "MESSAGE_TM" : "AURA_TM"
@@ -186,10 +174,10 @@ func run(mode: String, path: String, readerPath: String?) throws {
             }
             records += 1
         }
-        let seconds = now() - start
+        let seconds = BenchClock.now() - start
         let hex = String(table.checksum, radix: 16)
         let padded = String(repeating: "0", count: 16 - hex.count) + hex
-        print(#"{"mode":"decode","records":\#(records),"groups":\#(table.groups),"checksum":"\#(padded)","seconds":\#(seconds),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / (cpuTime() - cpuStart))}"#)
+        print(#"{"mode":"decode","records":\#(records),"groups":\#(table.groups),"checksum":"\#(padded)","seconds":\#(seconds),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / (BenchClock.cpuTime() - cpuStart))}"#)
     }
 }
 

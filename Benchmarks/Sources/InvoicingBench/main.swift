@@ -4,6 +4,7 @@
 // (pricing + xlsx + manifest in memory, no disk).
 import Foundation
 import Invoicing
+import SyntheticInvoices
 
 var arguments = ArraySlice(CommandLine.arguments.dropFirst())
 var catalogPath = "deploy/tariffs.yaml"
@@ -23,32 +24,10 @@ while let flag = arguments.popFirst() {
     }
 }
 
-/// Three-letter OB codes: the catalog's own first, then synthetic ones (priced by default_ob).
-func obCode(_ index: Int) -> String {
-    let known = ["ESP", "DEU", "BRA", "GBR", "MEX", "CHL", "JPN", "BHR"]
-    if index < known.count { return known[index] }
-    let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    let n = index - known.count
-    return "Q" + String(letters[(n / 26) % 26]) + String(letters[n % 26])
-}
-
-/// The same synthetic data as scripts/bench-invoicing/openpyxl_peer.py: 20 components × apps × 1 service.
-func input(ob: String, lines: Int) -> InvoiceInput {
-    let components = ["aura-nlu", "aura-asr", "aura-tts", "aura-kbqa"] + (4..<20).map { "aura-c\($0)" }
-    var usage: [InvoiceInput.UsageRow] = []
-    usage.reserveCapacity(lines)
-    for line in 0..<lines {
-        usage.append(.init(component: components[line % components.count], app: "app-\(line / components.count)",
-                           service: "service-\(line % 7)", queries: Int64(1_000 + (line * 7_919) % 250_000)))
-    }
-    let requests = (0..<max(1, lines / 20)).map { InvoiceInput.RequestRow(app: "app-\($0)", messages: Int64(10_000 + $0), nlpMessages: Int64(5_000 + $0)) }
-    return InvoiceInput(ob: ob, period: "2026-10", usage: usage, requests: requests,
-                        names: .init(components: Dictionary(uniqueKeysWithValues: components.map { ($0, "Component \($0)") })))
-}
 
 do {
     let catalogs = try TariffCatalogSet(path: catalogPath)
-    let inputs = (0..<obCount).map { input(ob: obCode($0), lines: lineCount) }
+    let inputs = (0..<obCount).map { SyntheticInvoices.input(ob: SyntheticInvoices.obCode($0), lines: lineCount) }
     let closedAt = Date(timeIntervalSince1970: 1_793_491_200)
     var closeTimes: [Double] = []
     var renderTimes: [Double] = []
