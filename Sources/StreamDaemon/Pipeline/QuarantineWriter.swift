@@ -54,11 +54,6 @@ final class QuarantineWriter {
         return QuarantineDurability(file: file, producer: producer)
     }
 
-    /// Writes buffered records, fsyncs the file and flushes the dead-letter producer.
-    func sync() throws(DaemonError) {
-        try drain().makeDurable()
-    }
-
     /// One record: `{"topic":..,"partition":..,"offset":..,"reason":..,"detail":..,"value_base64":..}`.
     static func jsonLine(topic: String, partition: Int32, offset: Int64, reason: String, detail: String, value: UnsafeRawBufferPointer) -> [UInt8] {
         let record: [String: Any] = [
