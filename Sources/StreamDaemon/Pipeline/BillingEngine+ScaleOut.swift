@@ -10,9 +10,7 @@ extension BillingEngine {
     func assign(_ partitions: [TopicPartition], committed: [TopicPartition: Int64?], scaleOut: ScaleOutBinding) throws -> [TopicPartition: Int64] {
         var wanted: [(TopicPartition, PartitionSlot.Kind)] = []
         for key in partitions where slotIndex[key] == nil {
-            if key.topic == settings.auditTopic { wanted.append((key, .audit)) } else if key.topic == settings.gatewayTopic { wanted.append((key, .gateway)) } else {
-                logger.warning("ignoring a partition of an unconfigured topic", metadata: ["partition": "\(key)"])
-            }
+            if let kind = kind(of: key) { wanted.append((key, kind)) }
         }
         guard !wanted.isEmpty else { return [:] }
         let manifests = try scaleOut.changelog.manifests(for: wanted.map(\.0))
@@ -58,14 +56,7 @@ extension BillingEngine {
                 current.markClosed(ob: ob, period: period)
                 dirty = true
             }
-            let source = current.source(pkey)
-            var slot = PartitionSlot(key: key, kind: kind, state: current, store: store, source: source)
-            slot.dirty = dirty
-            slotIndex[key] = slots.count
-            slots.append(slot)
-            let next = slot.nextOffset
-            starts[key] = next >= 0 ? next : -2  // RD_KAFKA_OFFSET_BEGINNING
-            logger.info("partition state loaded", metadata: ["partition": "\(key)", "next_offset": "\(next)", "from": "\(origin)"])
+            starts[key] = add(key: key, kind: kind, state: current, store: store, dirty: dirty, origin: origin)
         }
         return starts
     }

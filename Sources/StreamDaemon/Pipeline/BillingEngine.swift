@@ -74,27 +74,36 @@ final class BillingEngine {
         if let scaleOut = settings.scaleOut { return try assign(partitions, committed: committed, scaleOut: scaleOut) }
         var starts: [TopicPartition: Int64] = [:]
         for key in partitions where slotIndex[key] == nil {
-            let kind: PartitionSlot.Kind
-            if key.topic == settings.auditTopic { kind = .audit } else if key.topic == settings.gatewayTopic { kind = .gateway } else {
-                logger.warning("ignoring a partition of an unconfigured topic", metadata: ["partition": "\(key)"])
-                continue
-            }
+            guard let kind = kind(of: key) else { continue }
             let store = CheckpointStore(directory: settings.stateDir, name: PartitionSlot.checkpointName(key), logger: logger)
             let hasCommit = (committed[key] ?? nil) != nil
             let loaded = try store.loadForStart(zones: zones, expectingOffsets: hasCommit)
-            var state = loaded?.state ?? PartitionState(zones: zones)
-            let source = state.source(PartitionKey(topic: key.topic, partition: key.partition))
-            let slot = PartitionSlot(key: key, kind: kind, state: state, store: store, source: source)
-            slotIndex[key] = slots.count
-            slots.append(slot)
-            let next = slot.nextOffset
-            starts[key] = next >= 0 ? next : -2  // RD_KAFKA_OFFSET_BEGINNING
-            logger.info("partition state loaded", metadata: [
-                "partition": "\(key)", "next_offset": "\(next)",
-                "generation": "\(loaded.map { String($0.generation) } ?? "new")",
-            ])
+            starts[key] = add(key: key, kind: kind, state: loaded?.state ?? PartitionState(zones: zones), store: store,
+                              origin: loaded.map { "local generation \($0.generation)" } ?? "new")
         }
         return starts
+    }
+
+    /// Which of our topics `key` belongs to; nil (logged) for a partition of another topic.
+    func kind(of key: TopicPartition) -> PartitionSlot.Kind? {
+        if key.topic == settings.auditTopic { return .audit }
+        if key.topic == settings.gatewayTopic { return .gateway }
+        logger.warning("ignoring a partition of an unconfigured topic", metadata: ["partition": "\(key)"])
+        return nil
+    }
+
+    /// Takes over partition `key` with `state`, and returns the offset to start it at.
+    func add(key: TopicPartition, kind: PartitionSlot.Kind, state: PartitionState, store: CheckpointStore,
+             dirty: Bool = false, origin: String) -> Int64 {
+        var state = state
+        let source = state.source(PartitionKey(topic: key.topic, partition: key.partition))
+        var slot = PartitionSlot(key: key, kind: kind, state: state, store: store, source: source)
+        slot.dirty = dirty
+        slotIndex[key] = slots.count
+        slots.append(slot)
+        let next = slot.nextOffset
+        logger.info("partition state loaded", metadata: ["partition": "\(key)", "next_offset": "\(next)", "from": "\(origin)"])
+        return next >= 0 ? next : -2  // RD_KAFKA_OFFSET_BEGINNING
     }
 
     /// Drops revoked partitions after the caller checkpointed them (and their gauges: another
