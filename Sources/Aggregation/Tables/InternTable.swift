@@ -11,6 +11,8 @@ package struct InternTable: Sendable {
     /// Slot → id + 1 (0 = empty). Capacity is a power of two.
     private var slots: [UInt32]
     private var hashes: [UInt64] = []
+    /// Ids of recently interned short strings (the hot path's OB, component and app ids).
+    private var recent = InternCache()
 
     package init() {
         slots = [UInt32](repeating: 0, count: 64)
@@ -43,6 +45,15 @@ package struct InternTable: Sendable {
 
     /// The id of `bytes`, adding them if new.
     package mutating func intern(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        let key = InternCache.key(bytes)
+        if let key, let id = recent.lookup(key) { return id }
+        let id = internUncached(bytes)
+        if let key { recent.remember(key, id: id) }
+        return id
+    }
+
+    /// `intern` without the cache.
+    private mutating func internUncached(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         let h = ByteHash.hash64(bytes)
         if let id = find(bytes, hash: h) { return id }
         precondition(arena.count + bytes.count < Int(UInt32.max), "intern arena exceeds 4 GiB")  // ids and offsets are UInt32
