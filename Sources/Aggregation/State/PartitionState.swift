@@ -30,20 +30,20 @@ package struct PartitionState: Sendable {
     /// Rows are only ever appended (or replaced wholesale by `rebuildIndexes`, which resets these).
     var lastAudit: (key: AuditRowKey, row: Int)?
     var lastGateway: (key: GatewayRowKey, row: Int)?
-    /// For the last (OB, period) a new event was counted in: the period it is billed in (0 = its
-    /// own; see `count`). Reset whenever `closed` or `closedThrough` change.
-    var lastBilling: (key: PeriodKey, billedIn: Int32)?
+    /// Per (OB, period) recently counted in: statistics row and billing period (see `count`).
+    /// Cleared whenever `closed` or `closedThrough` change.
+    var periodCache = PeriodCache()
     /// 31 counters per `stats` row: unique events per local day of month.
     package internal(set) var dayCounts: [Int64] = []
     package internal(set) var dedup = DedupTable()
     /// Closed (OB, period) pairs, closed one by one (`markClosed`).
     package internal(set) var closed: Set<PeriodKey> = [] {
-        didSet { lastBilling = nil }
+        didSet { periodCache.removeAll() }
     }
     /// Per OB: every period up to this one (raw value) is closed, events or not
     /// (`markClosedThrough`, `closeReadyPeriods`).
     package internal(set) var closedThrough: [UInt32: Int32] = [:] {
-        didSet { lastBilling = nil }
+        didSet { periodCache.removeAll() }
     }
     /// Progress of every partition this state covers.
     package internal(set) var partitions: [PartitionProgress] = []
@@ -59,6 +59,10 @@ package struct PartitionState: Sendable {
 
     /// Calendar of each interned OB id (filled on first sight), with a period hint.
     var calendarByID: [PeriodCalendar?] = []
+    /// The same calendars, unretained, for the hot path: `calendarByID` keeps each alive for as
+    /// long as this state (both are filled together and never shrink but in `rebuildIndexes`,
+    /// which empties both).
+    var calendarRefByID: [Unmanaged<PeriodCalendar>?] = []
     var hintByID: [Int] = []
     var offsetHintByID: [Int] = []
 
@@ -183,7 +187,15 @@ package struct PartitionState: Sendable {
         records += 1
         if timeMs > partitions[source].watermarkMs { partitions[source].watermarkMs = timeMs }
         let key = PeriodKey(ob: obID, period: period.rawValue)
-        let statsRow = statsRow(key)
+        let statsRow: Int
+        let billedIn: Int32
+        if let cached = periodCache.lookup(key) {
+            (statsRow, billedIn) = cached
+        } else {
+            statsRow = self.statsRow(key)
+            billedIn = billingPeriod(key)
+            periodCache.remember(key, statsRow: statsRow, billedIn: billedIn)
+        }
         if timeMs < stats[statsRow].firstEventMs { stats[statsRow].firstEventMs = timeMs }
         if timeMs > stats[statsRow].lastEventMs { stats[statsRow].lastEventMs = timeMs }
         let slot: Int
@@ -199,18 +211,6 @@ package struct PartitionState: Sendable {
         guard auditRows.count < DedupRef.maxRows - 1, gatewayRows.count < DedupRef.maxRows - 1 else {
             throw AggregationError(.capacity, "more than \(DedupRef.maxRows) aggregate rows in one state")
         }
-        let billedIn: Int32
-        if let last = lastBilling, last.key == key {
-            billedIn = last.billedIn
-        } else {
-            var next: Int32 = 0
-            if isClosed(key) {
-                next = period.rawValue + 1
-                while isClosed(PeriodKey(ob: obID, period: next)) { next += 1 }
-            }
-            billedIn = next
-            lastBilling = (key, billedIn)
-        }
         let ref = try addToRow(&self, billedIn)
         dedup.fill(slot, fp, ref: ref.rawValue)  // addToRow does not touch `dedup`
         stats[statsRow].events += 1
@@ -223,6 +223,15 @@ package struct PartitionState: Sendable {
         return .counted
     }
 
+    /// The period a new event of `key` is billed in: 0 (its own) while it is open, otherwise
+    /// the OB's next open period.
+    func billingPeriod(_ key: PeriodKey) -> Int32 {
+        guard isClosed(key) else { return 0 }
+        var next = key.period + 1
+        while isClosed(PeriodKey(ob: key.ob, period: next)) { next += 1 }
+        return next
+    }
+
     /// Whether (ob, period) is closed, one by one or through a later period.
     func isClosed(_ key: PeriodKey) -> Bool {
         if let through = closedThrough[key.ob], key.period <= through { return true }
@@ -232,21 +241,33 @@ package struct PartitionState: Sendable {
     /// Period and local day of an event of OB `obID`.
     private mutating func place(obID: UInt32, timeMs: Int64) throws(AggregationError) -> (Period, Int) {
         let i = Int(obID)
+        if i >= calendarRefByID.count || calendarRefByID[i] == nil { try addCalendar(obID: obID) }
+        // `calendarByID[i]` holds a strong reference for the state's lifetime (see
+        // `calendarRefByID`), so using the calendar unretained here is safe; it does not escape.
+        let placed = calendarRefByID[i].unsafelyUnwrapped._withUnsafeGuaranteedRef {
+            $0.placeOrNil(ofUTCMillis: timeMs, hint: &hintByID[i], offsetHint: &offsetHintByID[i])
+        }
+        guard let placed else {
+            throw calendarByID[i].unsafelyUnwrapped.outOfRange(timeMs)
+        }
+        return (placed.period, placed.day)
+    }
+
+    /// Looks up and keeps the calendar of OB `obID`.
+    private mutating func addCalendar(obID: UInt32) throws(AggregationError) {
+        let i = Int(obID)
         if i >= calendarByID.count {
             calendarByID.append(contentsOf: repeatElement(nil, count: i + 1 - calendarByID.count))
+            calendarRefByID.append(contentsOf: repeatElement(nil, count: i + 1 - calendarRefByID.count))
             hintByID.append(contentsOf: repeatElement(-1, count: i + 1 - hintByID.count))
             offsetHintByID.append(contentsOf: repeatElement(-1, count: i + 1 - offsetHintByID.count))
         }
-        if calendarByID[i] == nil {
-            let ob = strings.string(obID)
-            guard let calendar = zones.calendar(forOB: ob) else {
-                throw AggregationError(.unknownTimeZone, "OB \"\(ob)\" has no time zone", source: ob)
-            }
-            calendarByID[i] = calendar
+        let ob = strings.string(obID)
+        guard let calendar = zones.calendar(forOB: ob) else {
+            throw AggregationError(.unknownTimeZone, "OB \"\(ob)\" has no time zone", source: ob)
         }
-        let calendar = calendarByID[i]!  // set just above
-        let placed = try calendar.place(ofUTCMillis: timeMs, hint: &hintByID[i], offsetHint: &offsetHintByID[i])
-        return (placed.period, placed.day)
+        calendarByID[i] = calendar
+        calendarRefByID[i] = Unmanaged.passUnretained(calendar)
     }
 
     /// The calendar of an interned OB.
@@ -343,13 +364,14 @@ package struct PartitionState: Sendable {
         lastStats = nil
         lastAudit = nil
         lastGateway = nil
-        lastBilling = nil
+        periodCache.removeAll()
         for (i, row) in stats.enumerated() {
             let key = PeriodKey(ob: row.ob, period: row.period)
             guard row.ob < n, findStats(key) == nil else { return false }
             statsIndex.insert(key, row: i, keyOf: { PeriodKey(ob: stats[$0].ob, period: stats[$0].period) })
         }
         calendarByID = []
+        calendarRefByID = []
         hintByID = []
         offsetHintByID = []
         return dayCounts.count == stats.count * 31

@@ -118,7 +118,8 @@ package final class PeriodCalendar: Sendable {
         return lo
     }
 
-    private func outOfRange(_ t: Int64) -> AggregationError {
+    /// The error for an instant outside the precomputed window.
+    func outOfRange(_ t: Int64) -> AggregationError {
         AggregationError(
             .timeOutOfRange,
             "event time \(t) ms is outside the months \(firstPeriod)...\(lastPeriod) covered for \(identifier)",
@@ -156,7 +157,21 @@ package final class PeriodCalendar: Sendable {
     /// the local day number minus that of the month's 1st (no civil-date conversion).
     /// - Throws: `AggregationError(.timeOutOfRange)` outside the precomputed window.
     package func place(ofUTCMillis t: Int64, hint: inout Int, offsetHint: inout Int) throws(AggregationError) -> (period: Period, day: Int) {
-        let period = try self.period(ofUTCMillis: t, hint: &hint)
+        guard let placed = placeOrNil(ofUTCMillis: t, hint: &hint, offsetHint: &offsetHint) else { throw outOfRange(t) }
+        return placed
+    }
+
+    /// `place(ofUTCMillis:hint:offsetHint:)`, `nil` outside the precomputed window.
+    func placeOrNil(ofUTCMillis t: Int64, hint: inout Int, offsetHint: inout Int) -> (period: Period, day: Int)? {
+        let period: Period
+        let h0 = hint
+        if h0 >= 0, h0 + 1 < monthStarts.count, monthStarts[h0] <= t, t < monthStarts[h0 + 1] {
+            period = Period(rawValue: firstPeriod.rawValue + Int32(h0))
+        } else {
+            guard let index = monthIndex(t) else { return nil }
+            hint = index
+            period = Period(rawValue: firstPeriod.rawValue + Int32(index))
+        }
         let month = Int(period.rawValue - firstPeriod.rawValue)  // `monthStarts[month] <= t`
         let h = offsetHint
         let offset: Int64
