@@ -16,8 +16,9 @@ package enum EventTime {
     package static func parseOrNil(_ b: UnsafeRawBufferPointer) -> Int64? {
         let n = b.count
         // Shortest: "YYYY-MM-DDTHH:MM:SSZ" (20); longest: 19 + 1 + 9 + 6 = 35.
-        guard n >= 20, n <= 35 else { return nil }
-        // One bounds check above; the reads below stay inside `0..<n`.
+        guard n >= 20, n <= 35, let base = b.baseAddress else { return nil }
+        // One bounds check above; the reads below stay inside `0..<n` (the word loads read
+        // bytes 0..<8, 8..<11 and 11..<19). The pointer does not escape.
         @inline(__always) func digit(_ i: Int) -> Int64? {
             let c = b[i] &- 0x30
             return c < 10 ? Int64(c) : nil
@@ -26,11 +27,23 @@ package enum EventTime {
             guard let h = digit(i), let l = digit(i + 1) else { return nil }
             return h * 10 + l
         }
-        guard let y1 = two(0), let y2 = two(2), b[4] == 0x2D, let month = two(5), b[7] == 0x2D,
-              let day = two(8), b[10] == 0x54, let hour = two(11), b[13] == 0x3A,
-              let minute = two(14), b[16] == 0x3A, let second = two(17)
+        // The fixed 19 bytes "YYYY-MM-DDTHH:MM:SS" checked a word at a time (little-endian: byte
+        // k of a word is bits 8k..<8k+8): "YYYY-MM-", "DDT" and "HH:MM:SS".
+        let ymd = base.loadUnaligned(as: UInt64.self)
+        let dt = UInt64(base.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+            | UInt64(base.load(fromByteOffset: 10, as: UInt8.self)) << 16
+        let hms = base.loadUnaligned(fromByteOffset: 11, as: UInt64.self)
+        guard ymd & ~Self.ymdDigits == Self.ymdSeparators, dt & ~Self.dtDigits == Self.dtSeparators,
+              hms & ~Self.hmsDigits == Self.hmsSeparators,
+              Self.areDigits(ymd, Self.ymdDigits), Self.areDigits(dt, Self.dtDigits), Self.areDigits(hms, Self.hmsDigits)
         else { return nil }
-        let year = y1 * 100 + y2
+        @inline(__always) func value(_ word: UInt64, _ byte: Int) -> Int64 { Int64((word >> UInt64(8 * byte)) & 0x0F) }
+        let year = value(ymd, 0) * 1000 + value(ymd, 1) * 100 + value(ymd, 2) * 10 + value(ymd, 3)
+        let month = value(ymd, 5) * 10 + value(ymd, 6)
+        let day = value(dt, 0) * 10 + value(dt, 1)
+        let hour = value(hms, 0) * 10 + value(hms, 1)
+        let minute = value(hms, 3) * 10 + value(hms, 4)
+        let second = value(hms, 6) * 10 + value(hms, 7)
         guard month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month),
               hour <= 23, minute <= 59, second <= 59
         else { return nil }
@@ -71,6 +84,27 @@ package enum EventTime {
         return (localSeconds - offsetMinutes * 60) * 1_000 + millis
     }
 
+    /// Digit bytes of "YYYY-MM-" (all but bytes 4 and 7, which hold '-').
+    static let ymdDigits: UInt64 = 0x00FF_FF00_FFFF_FFFF
+    static let ymdSeparators: UInt64 = 0x2D << 56 | 0x2D << 32
+    /// Digit bytes of "DDT" (bytes 0 and 1; byte 2 holds 'T'; bytes 3... are zero).
+    static let dtDigits: UInt64 = 0xFFFF
+    static let dtSeparators: UInt64 = 0x54 << 16
+    /// Digit bytes of "HH:MM:SS" (all but bytes 2 and 5, which hold ':').
+    static let hmsDigits: UInt64 = 0xFFFF_00FF_FF00_FFFF
+    static let hmsSeparators: UInt64 = 0x3A << 40 | 0x3A << 16
+
+    /// Whether every byte of `word` selected by `mask` (0xFF per byte) is an ASCII digit:
+    /// its high nibble is 3 and its low nibble at most 9 (adding 6 keeps the high nibble; no
+    /// byte carries into the next once all high nibbles are 3).
+    @inline(__always)
+    static func areDigits(_ word: UInt64, _ mask: UInt64) -> Bool {
+        let d = word & mask
+        let high = 0xF0F0_F0F0_F0F0_F0F0 & mask
+        let threes = 0x3030_3030_3030_3030 & mask
+        return d & high == threes && (d &+ (0x0606_0606_0606_0606 & mask)) & high == threes
+    }
+
     static func malformed(_ bytes: UnsafeRawBufferPointer, field: StaticString) -> AggregationError {
         let shown = bytes.prefix(64)
         var text = String(decoding: shown, as: UTF8.self)
@@ -93,6 +127,7 @@ package enum EventTime {
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+    @inline(__always)
     package static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
