@@ -35,6 +35,9 @@ package struct DedupTable: Sendable {
     /// Whether the storage is an address-space reservation that can grow in place.
     var growsInPlace: Bool { storage.isReservation }
 
+    /// Identifies the storage object (tests check that in-place growth kept it).
+    var storageIdentity: ObjectIdentifier { ObjectIdentifier(storage) }
+
     /// Rebuilds a table from version-1 checkpoint arrays (`2 * slots` fingerprint words and
     /// `slots` references, empty slots zero, at most 0.85 of the slots used), inserting every
     /// occupied slot. Returns `nil` when the shapes disagree or a key repeats.
