@@ -10,7 +10,9 @@ internal import CAuraPrefetch
 /// factor of 0.9: at most 23.7 bytes per key. Slot `s` is entry `s % 3` of bucket `s / 3`.
 /// The reference also tells which period the key belongs to (through its row), which is what
 /// expiry needs. Removal is a rebuild (`removeAll(where:)`), done when a closed period expires,
-/// so there are no tombstones.
+/// so there are no tombstones. Growth doubles the buckets; from 4 MiB the storage is an
+/// address-space reservation that grows in place and the keys are rehashed within it
+/// (`rehashInPlace`), so a doubling neither allocates nor zeroes a second table.
 package struct DedupTable: Sendable {
     private var storage: DedupStorage
     /// Number of keys.
