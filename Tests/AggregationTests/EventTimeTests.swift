@@ -66,44 +66,65 @@ struct EventTimeTests {
         }
     }
 
-    @Test("any one byte of the date and time replaced: parsed as those fields when they are valid, rejected otherwise")
-    func everyByteOfTheFixedPart() throws {
-        // The fixed 19 bytes are checked a word at a time; this replaces each of them with each
-        // of a set of bytes (digits, separators, neighbours of '0' and '9', high bytes) and
-        // compares with what the fields then say, computed independently with Foundation.
-        let stamp = Array("2024-02-28T13:45:56.250+01:00".utf8)
+    @Test("any one byte of the common form replaced: parsed as its fields say when they are valid, rejected otherwise")
+    func everyByteOfTheCommonForm() throws {
+        // The fixed 19 bytes and the tail ".fff±HH:MM" are checked a word at a time; this
+        // replaces each of the 29 bytes with each of a set of bytes (digits, separators,
+        // neighbours of '0' and '9', high bytes) and compares with what the fields then say,
+        // computed independently (Foundation's calendar for the date).
+        let stamp = Array("2024-02-28T13:45:56.250+01:30".utf8)
         let replacements: [UInt8] = Array("0123456789-:T.+Z/ ".utf8) + [0x00, 0x2F, 0x3A, 0x40, 0x7F, 0x80, 0xB0, 0xF9, 0xFF]
-        let digitPositions: Set<Int> = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
-        let separators: [Int: UInt8] = [4: 0x2D, 7: 0x2D, 10: 0x54, 13: 0x3A, 16: 0x3A]
+        let digitPositions: Set<Int> = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 24, 25, 27, 28]
+        let separators: [Int: Set<UInt8>] = [4: [0x2D], 7: [0x2D], 10: [0x54], 13: [0x3A], 16: [0x3A], 19: [0x2E],
+                                             23: [0x2B, 0x2D], 26: [0x3A]]
         var accepted = 0
-        for position in 0..<19 {
+        for position in 0..<stamp.count {
             for byte in replacements {
                 var text = stamp
                 text[position] = byte
                 let parsed = text.withUnsafeBytes { EventTime.parseOrNil($0) }
                 var expected: Int64?
                 func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + Int(text[$1] &- 0x30) } }
-                if digitPositions.contains(position) ? (0x30...0x39).contains(byte) : byte == separators[position] {
+                let wellFormed = (0..<stamp.count).allSatisfy { i in
+                    digitPositions.contains(i) ? (0x30...0x39).contains(text[i]) : separators[i]!.contains(text[i])
+                }
+                if wellFormed {
                     let (y, mo, d) = (number(0..<4), number(5..<7), number(8..<10))
                     let (h, mi, sec) = (number(11..<13), number(14..<16), number(17..<19))
+                    let (oh, om) = (number(24..<26), number(27..<29))
                     var calendar = Calendar(identifier: .gregorian)
                     calendar.timeZone = TimeZone(identifier: "UTC")!
                     let components = DateComponents(year: y, month: mo, day: d, hour: h, minute: mi, second: sec)
-                    if (1...12).contains(mo), h <= 23, mi <= 59, sec <= 59, components.isValidDate(in: calendar) {
-                        expected = oracle(y, mo, d, h, mi, sec, ms: 250, offsetMinutes: 60)
+                    if (1...12).contains(mo), h <= 23, mi <= 59, sec <= 59, oh <= 23, om <= 59,
+                       components.isValidDate(in: calendar) {
+                        let offset = (text[23] == 0x2D ? -1 : 1) * (oh * 60 + om)
+                        expected = oracle(y, mo, d, h, mi, sec, ms: Int64(number(20..<23)), offsetMinutes: offset)
                     }
                 }
+                let shown = String(decoding: text, as: UTF8.self)
                 if expected != nil, number(0..<4) < 1583 {
                     // Foundation's calendar is Julian before 1583, the parser proleptic Gregorian:
                     // only acceptance is compared there.
-                    #expect(parsed != nil, "\(String(decoding: text, as: UTF8.self))")
+                    #expect(parsed != nil, "\(shown)")
                 } else {
-                    #expect(parsed == expected, "\(String(decoding: text, as: UTF8.self))")
+                    #expect(parsed == expected, "\(shown)")
                 }
                 if expected != nil { accepted += 1 }
             }
         }
-        #expect(accepted > 19)  // the valid digit replacements were parsed, not only rejections seen
+        #expect(accepted > 29)  // valid replacements were parsed, not only rejections seen
+    }
+
+    @Test("stamps of other lengths and forms agree with the common form's fast path")
+    func otherFormsAgree() throws {
+        // The same instant written with 1, 2, 3, 6 and 9 fraction digits, as Z / +00:00 in UTC,
+        // and with a negative offset: all parse to what Foundation says.
+        let base = oracle(2026, 10, 31, 22, 15, 7, ms: 120)
+        for text in ["2026-10-31T22:15:07.12Z", "2026-10-31T22:15:07.120Z", "2026-10-31T22:15:07.120000+00:00",
+                     "2026-10-31T22:15:07.120999999Z", "2026-10-31T19:15:07.120-03:00", "2026-10-31T19:15:07.12-03:00",
+                     "2026-11-01T00:15:07.1+02:00", "2026-10-31T22:15:07.120+00:00"] {
+            #expect(try ms(text) == base + (text.contains(".1+") ? -20 : 0), "\(text)")
+        }
     }
 
     @Test("civil date conversions round-trip over four centuries")

@@ -189,8 +189,11 @@ package struct DedupTable: Sendable {
     /// probing them, so their cache misses overlap.
     @inline(__always)
     package func prefetch(_ fp: Fingerprint) {
-        // Prefetching never dereferences; the bucket lies inside the storage.
-        aura_prefetch(storage.words + 8 * Self.home(fp.hi, storage.buckets))
+        // Prefetching never dereferences; the home bucket lies inside the storage and the next
+        // one at most one bucket past its end (never read).
+        let home = storage.words + 8 * Self.home(fp.hi, storage.buckets)
+        aura_prefetch(home)
+        aura_prefetch(home + 8)
     }
 
     /// Grows (by doubling, as inserts do) until `additional` more keys fit, so that many

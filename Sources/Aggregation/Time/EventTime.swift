@@ -47,6 +47,23 @@ package enum EventTime {
         guard month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month),
               hour <= 23, minute <= 59, second <= 59
         else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let localSeconds = days * 86_400 + hour * 3_600 + minute * 60 + second
+        // The common form's tail ".fff±HH:MM" (n = 29) a word at a time: '.' and a digit at 19
+        // and 20, then "ff±HH:MM" at 21..<29. Anything else takes the general path below.
+        if n == 29, b[19] == 0x2E, b[20] &- 0x30 < 10 {
+            let tail = base.loadUnaligned(fromByteOffset: 21, as: UInt64.self)
+            let sign = tail >> 16 & 0xFF
+            if sign == 0x2B || sign == 0x2D, tail & ~Self.tailDigits == sign << 16 | Self.tailColon,
+               Self.areDigits(tail, Self.tailDigits) {
+                let millis = Int64(b[20] &- 0x30) * 100 + value(tail, 0) * 10 + value(tail, 1)
+                let oh = value(tail, 3) * 10 + value(tail, 4)
+                let om = value(tail, 6) * 10 + value(tail, 7)
+                guard oh <= 23, om <= 59 else { return nil }
+                let offsetMinutes = sign == 0x2D ? -(oh * 60 + om) : oh * 60 + om
+                return (localSeconds - offsetMinutes * 60) * 1_000 + millis
+            }
+        }
         var i = 19
         var millis: Int64 = 0
         if b[i] == 0x2E {  // '.'
@@ -79,8 +96,6 @@ package enum EventTime {
             return nil
         }
         guard i == n else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        let localSeconds = days * 86_400 + hour * 3_600 + minute * 60 + second
         return (localSeconds - offsetMinutes * 60) * 1_000 + millis
     }
 
@@ -93,6 +108,10 @@ package enum EventTime {
     /// Digit bytes of "HH:MM:SS" (all but bytes 2 and 5, which hold ':').
     static let hmsDigits: UInt64 = 0xFFFF_00FF_FF00_FFFF
     static let hmsSeparators: UInt64 = 0x3A << 40 | 0x3A << 16
+
+    /// Digit bytes of "ff±HH:MM" (bytes 0, 1, 3, 4, 6, 7; byte 2 holds the sign, byte 5 ':').
+    static let tailDigits: UInt64 = 0xFFFF_00FF_FF00_FFFF
+    static let tailColon: UInt64 = 0x3A << 40
 
     /// Whether every byte of `word` selected by `mask` (0xFF per byte) is an ASCII digit:
     /// its high nibble is 3 and its low nibble at most 9 (adding 6 keeps the high nibble; no
