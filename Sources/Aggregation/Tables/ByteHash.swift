@@ -36,11 +36,19 @@ package enum ByteHash {
             w0 = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             i += 8
         }
-        var shift: UInt64 = 0
-        while i < n {
-            w1 |= UInt64(bytes[i]) << shift
-            shift += 8
-            i += 1
+        // w1 = the last k < 8 bytes, little-endian (byte j at bits 8j). Read with whole loads
+        // that stay inside `bytes`: the 8 bytes ending at n shifted past the ones already
+        // absorbed, or for short strings two overlapping 4-byte loads.
+        let k = n - i
+        if k > 0 {
+            if n >= 8 {
+                w1 = bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (8 - k))
+            } else if n >= 4 {
+                w1 = UInt64(bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+                    | UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << UInt64(8 * (n - 4))
+            } else {
+                for j in 0..<n { w1 |= UInt64(bytes[j]) << UInt64(8 * j) }
+            }
         }
         a = mum(w0 ^ p1 ^ a, w1 ^ p3 ^ UInt64(n))
         b = mum(w0 ^ q1 ^ b, w1 ^ q3 ^ UInt64(n))

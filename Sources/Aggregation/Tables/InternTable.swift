@@ -44,6 +44,7 @@ package struct InternTable: Sendable {
     package var count: Int { ends.count }
 
     /// The id of `bytes`, adding them if new.
+    @inline(__always)
     package mutating func intern(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         let key = InternCache.key(bytes)
         if let key, let id = recent.lookup(key) { return id }
@@ -53,6 +54,7 @@ package struct InternTable: Sendable {
     }
 
     /// `intern` without the cache.
+    @inline(never)
     private mutating func internUncached(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         let h = ByteHash.hash64(bytes)
         if let id = find(bytes, hash: h) { return id }
