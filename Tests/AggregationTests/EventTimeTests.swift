@@ -127,6 +127,32 @@ struct EventTimeTests {
         }
     }
 
+    @Test("a date cache shared along a stream gives the same answers as parsing each stamp alone")
+    func dateCacheAgrees() {
+        // Runs of stamps of one date (cache hits), date changes, malformed dates and times right
+        // after a cached good date, and stamps sharing a cached date's first 11 bytes but
+        // malformed later: each must parse (or fail) exactly as without the cache.
+        var rng = SplitMix64(seed: 99)
+        let dates = ["2026-10-31T", "2026-11-01T", "2024-02-29T", "2026-02-29T", "2026-13-01T", "2026-1x-01T", "2026-10-31 "]
+        let times = ["23:59:58.123+01:00", "00:00:00Z", "12:30:00.5-03:00", "24:00:00Z", "12:60:00Z", "12:00:00.123+0100",
+                     "1a:00:00Z", "12:00:00.1234567890Z", "12:00:00+24:00"]
+        var cache = EventTime.DateCache()
+        var hits = 0
+        var previousDate = ""
+        for _ in 0..<5_000 {
+            // Mostly repeat the previous date, as a stream in time order does.
+            let date = previousDate.isEmpty || Int.random(in: 0..<4, using: &rng) == 0
+                ? dates[Int.random(in: 0..<dates.count, using: &rng)] : previousDate
+            let text = date + times[Int.random(in: 0..<times.count, using: &rng)]
+            if date == previousDate { hits += 1 }
+            previousDate = date
+            let alone = withBytes(text) { EventTime.parseOrNil($0) }
+            let cached = withBytes(text) { EventTime.parseOrNil($0, dates: &cache) }
+            #expect(cached == alone, "\(text)")
+        }
+        #expect(hits > 2_000)
+    }
+
     @Test("civil date conversions round-trip over four centuries")
     func civilRoundTrip() {
         var day: Int64 = -200_000

@@ -71,9 +71,10 @@ func aggregatePass(_ path: String, batched: Bool) throws -> Pass {
     var records = 0
     var events: [AuditEvent] = []
     var outcomes: [Result<PartitionState.Outcome, AggregationError>] = []
+    var dates = EventTime.DateCache()
     try forEachBlockOfRecords(path, record: { values in
         do {
-            let event = try extractor.event(values)
+            let event = try extractor.event(values, dates: &dates)
             if batched {
                 events.append(event)  // its buffers live until the block is done
             } else {

@@ -34,12 +34,19 @@ package struct AuditEventExtractor: Sendable {
     /// The event in `values`. Its buffers point where `values` points: do not escape it.
     /// - Throws: `.malformedField` for a bad `AURA_TM`.
     package func event(_ values: borrowing AvroValues) throws(AggregationError) -> AuditEvent {
+        var dates = EventTime.DateCache()
+        return try event(values, dates: &dates)
+    }
+
+    /// `event(_:)` remembering the last date parsed in `dates` (keep one per stream of events:
+    /// a stamp of the same date as the one before skips the date's checks).
+    package func event(_ values: borrowing AvroValues, dates: inout EventTime.DateCache) throws(AggregationError) -> AuditEvent {
         AuditEvent(
             interactionID: values.bytes(0),
             componentID: values.bytes(5),
             ob: values.bytes(3),
             app: values.isNull(2) ? nil : values.bytes(2),
             service: UInt8(truncatingIfNeeded: values.long(4)),
-            timeMs: try EventTime.parseMillis(values.bytes(1), field: "AURA_TM"))
+            timeMs: try EventTime.parseMillis(values.bytes(1), field: "AURA_TM", dates: &dates))
     }
 }

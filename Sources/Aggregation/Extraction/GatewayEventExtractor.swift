@@ -29,11 +29,18 @@ package struct GatewayEventExtractor: Sendable {
     /// The event in `values`. Its buffers point where `values` points: do not escape it.
     /// - Throws: `.malformedField` for a bad `MESSAGE_TM`.
     package func event(_ values: borrowing AvroValues) throws(AggregationError) -> GatewayEvent {
+        var dates = EventTime.DateCache()
+        return try event(values, dates: &dates)
+    }
+
+    /// `event(_:)` remembering the last date parsed in `dates` (keep one per stream of events:
+    /// a stamp of the same date as the one before skips the date's checks).
+    package func event(_ values: borrowing AvroValues, dates: inout EventTime.DateCache) throws(AggregationError) -> GatewayEvent {
         GatewayEvent(
             messageID: values.bytes(0),
             ob: values.bytes(3),
             app: values.isNull(2) ? nil : values.bytes(2),
             nlp: values.long(4) != 0,
-            timeMs: try EventTime.parseMillis(values.bytes(1), field: "MESSAGE_TM"))
+            timeMs: try EventTime.parseMillis(values.bytes(1), field: "MESSAGE_TM", dates: &dates))
     }
 }

@@ -84,6 +84,7 @@ package struct ReplayRunner {
                 throw AggregationError(.decode, "the writer schema is neither Aura_Audit nor Aura_Gateway_Message", source: path)
             }
             var values = AvroValues(count: decoder.fieldCount)
+            var dates = EventTime.DateCache()
             var index: Int64 = 0
             var failure: AggregationError?
             do {
@@ -108,8 +109,8 @@ package struct ReplayRunner {
                         if record < skip { continue }
                         do {
                             switch kind {
-                            case .audit: try state.ingest(try audit.event(values), source: source)
-                            case .gateway: try state.ingest(try gateway.event(values), source: source)
+                            case .audit: try state.ingest(try audit.event(values, dates: &dates), source: source)
+                            case .gateway: try state.ingest(try gateway.event(values, dates: &dates), source: source)
                             }
                             state.markConsumed(source: source, offset: record)
                         } catch {

@@ -196,30 +196,43 @@ package struct PartitionState: Sendable {
             billedIn = billingPeriod(key)
             periodCache.remember(key, statsRow: statsRow, billedIn: billedIn)
         }
-        if timeMs < stats[statsRow].firstEventMs { stats[statsRow].firstEventMs = timeMs }
-        if timeMs > stats[statsRow].lastEventMs { stats[statsRow].lastEventMs = timeMs }
+        // The statistics row is updated in a copy and stored once on each way out (one array
+        // mutation instead of up to four); nothing below touches `stats` before it is stored.
+        var row = stats[statsRow]
+        if timeMs < row.firstEventMs { row.firstEventMs = timeMs }
+        if timeMs > row.lastEventMs { row.lastEventMs = timeMs }
         let slot: Int
         switch dedup.probe(fp) {
         case .vacant(let vacant):
             slot = vacant
         case .found(let existing):
+            stats[statsRow] = row
             duplicates += 1
             let dupStats = self.statsRow(of: DedupRef(rawValue: existing))
             stats[dupStats].duplicates += 1
             return .duplicate
         }
         guard auditRows.count < DedupRef.maxRows - 1, gatewayRows.count < DedupRef.maxRows - 1 else {
+            stats[statsRow] = row
             throw AggregationError(.capacity, "more than \(DedupRef.maxRows) aggregate rows in one state")
         }
-        let ref = try addToRow(&self, billedIn)
+        let ref: DedupRef
+        do throws(AggregationError) {
+            ref = try addToRow(&self, billedIn)  // touches rows and their indexes, not `stats`
+        } catch {
+            stats[statsRow] = row
+            throw error
+        }
         dedup.fill(slot, fp, ref: ref.rawValue)  // addToRow does not touch `dedup`
-        stats[statsRow].events += 1
+        row.events += 1
         dayCounts[statsRow * 31 + day - 1] += 1
         if billedIn != 0 {
-            stats[statsRow].late += 1
+            row.late += 1
+            stats[statsRow] = row
             late += 1
             return .late
         }
+        stats[statsRow] = row
         return .counted
     }
 

@@ -12,8 +12,34 @@ package enum EventTime {
         throw malformed(bytes, field: field)
     }
 
+    /// `parseMillis(_:field:)` remembering the last date in `dates`: the next stamp of the same
+    /// date (events come nearly in time order) skips the date's checks and day count.
+    @inline(__always)
+    package static func parseMillis(
+        _ bytes: UnsafeRawBufferPointer, field: StaticString, dates: inout DateCache
+    ) throws(AggregationError) -> Int64 {
+        if let value = parseOrNil(bytes, dates: &dates) { return value }
+        throw malformed(bytes, field: field)
+    }
+
+    /// The calendar date of the last stamp parsed with it, as its first 11 bytes and day number.
+    package struct DateCache: Sendable {
+        /// "YYYY-MM-" and "DDT" of a date that was checked; 0 (never a valid date) when empty.
+        var ymd: UInt64 = 0
+        var dt: UInt64 = 0
+        var days: Int64 = 0
+
+        package init() {}
+    }
+
     /// The parser behind `parseMillis`; `nil` when the text is malformed.
     package static func parseOrNil(_ b: UnsafeRawBufferPointer) -> Int64? {
+        var dates = DateCache()
+        return parseOrNil(b, dates: &dates)
+    }
+
+    /// The parser behind `parseMillis`, with a date cache.
+    package static func parseOrNil(_ b: UnsafeRawBufferPointer, dates: inout DateCache) -> Int64? {
         let n = b.count
         // Shortest: "YYYY-MM-DDTHH:MM:SSZ" (20); longest: 19 + 1 + 9 + 6 = 35.
         guard n >= 20, n <= 35, let base = b.baseAddress else { return nil }
@@ -33,21 +59,29 @@ package enum EventTime {
         let dt = UInt64(base.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
             | UInt64(base.load(fromByteOffset: 10, as: UInt8.self)) << 16
         let hms = base.loadUnaligned(fromByteOffset: 11, as: UInt64.self)
-        guard ymd & ~Self.ymdDigits == Self.ymdSeparators, dt & ~Self.dtDigits == Self.dtSeparators,
-              hms & ~Self.hmsDigits == Self.hmsSeparators,
-              Self.areDigits(ymd, Self.ymdDigits), Self.areDigits(dt, Self.dtDigits), Self.areDigits(hms, Self.hmsDigits)
-        else { return nil }
         @inline(__always) func value(_ word: UInt64, _ byte: Int) -> Int64 { Int64((word >> UInt64(8 * byte)) & 0x0F) }
-        let year = value(ymd, 0) * 1000 + value(ymd, 1) * 100 + value(ymd, 2) * 10 + value(ymd, 3)
-        let month = value(ymd, 5) * 10 + value(ymd, 6)
-        let day = value(dt, 0) * 10 + value(dt, 1)
+        let days: Int64
+        if ymd == dates.ymd, dt == dates.dt {
+            days = dates.days  // the same bytes as a date checked before
+        } else {
+            guard ymd & ~Self.ymdDigits == Self.ymdSeparators, dt & ~Self.dtDigits == Self.dtSeparators,
+                  Self.areDigits(ymd, Self.ymdDigits), Self.areDigits(dt, Self.dtDigits)
+            else { return nil }
+            let year = value(ymd, 0) * 1000 + value(ymd, 1) * 100 + value(ymd, 2) * 10 + value(ymd, 3)
+            let month = value(ymd, 5) * 10 + value(ymd, 6)
+            let day = value(dt, 0) * 10 + value(dt, 1)
+            guard month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month) else { return nil }
+            days = daysFromCivil(year: year, month: month, day: day)
+            dates = DateCache()
+            dates.ymd = ymd
+            dates.dt = dt
+            dates.days = days
+        }
+        guard hms & ~Self.hmsDigits == Self.hmsSeparators, Self.areDigits(hms, Self.hmsDigits) else { return nil }
         let hour = value(hms, 0) * 10 + value(hms, 1)
         let minute = value(hms, 3) * 10 + value(hms, 4)
         let second = value(hms, 6) * 10 + value(hms, 7)
-        guard month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month),
-              hour <= 23, minute <= 59, second <= 59
-        else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        guard hour <= 23, minute <= 59, second <= 59 else { return nil }
         let localSeconds = days * 86_400 + hour * 3_600 + minute * 60 + second
         // The common form's tail ".fff±HH:MM" (n = 29) a word at a time: '.' and a digit at 19
         // and 20, then "ff±HH:MM" at 21..<29. Anything else takes the general path below.

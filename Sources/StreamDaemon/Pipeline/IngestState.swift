@@ -20,6 +20,8 @@ struct IngestState {
     var gatewayEvents: [GatewayEvent] = []
     var eventMessages: [Int] = []
     var outcomes: [Result<PartitionState.Outcome, AggregationError>] = []
+    /// The last event date seen, for the stamp parser (see `EventTime.DateCache`).
+    var dates = EventTime.DateCache()
 
     init(decoders: MessageDecoders) {
         auditValues = AvroValues(count: decoders.auditFrames.fieldCount)
@@ -57,10 +59,10 @@ struct IngestState {
                     switch kind {
                     case .audit:
                         try decoders.auditFrames.decode(message.value, into: &auditValues)
-                        auditEvents.append(try decoders.audit.event(auditValues))
+                        auditEvents.append(try decoders.audit.event(auditValues, dates: &dates))
                     case .gateway:
                         try decoders.gatewayFrames.decode(message.value, into: &gatewayValues)
-                        gatewayEvents.append(try decoders.gateway.event(gatewayValues))
+                        gatewayEvents.append(try decoders.gateway.event(gatewayValues, dates: &dates))
                     }
                     eventMessages.append(m)
                 } catch {
