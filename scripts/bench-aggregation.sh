@@ -20,19 +20,10 @@ RECORDS="${1:-2000000}"; REPEATS="${2:-3}"; KEYS="${3:-10000000}"; ROWS="${4:-10
 WORK="${BENCH_WORK:-.build-bench}"
 mkdir -p "$WORK"
 
-# --- data ----------------------------------------------------------------------------------------
-FILE="$WORK/audit-$RECORDS.deflate.avro"
-if [ ! -f "$FILE.truth.json" ]; then
-    echo "== generating $FILE" >&2
-    python3 scripts/datagen/aura_datagen.py audit --records "$RECORDS" --month 2026-10 \
-        --schema-dir scripts/datagen/schemas --codec deflate --out "$FILE" >&2
-fi
-
-# --- build ---------------------------------------------------------------------------------------
-echo "== building Benchmarks/AggregationBench (release)" >&2
-swift build -c release --package-path Benchmarks --product AggregationBench 2>&1 \
-    | grep -v -E "found [0-9]+ file\(s\) which are unhandled|CMakeLists.txt$" >&2
-BIN="$(swift build -c release --package-path Benchmarks --show-bin-path)/AggregationBench"
+# --- data and driver -----------------------------------------------------------------------------
+. scripts/lib/aggregation-bench.sh
+FILE="$(aggregation_audit_file "$RECORDS")"
+BIN="$(aggregation_bench_binary)"
 
 # --- runs ----------------------------------------------------------------------------------------
 RESULTS="$WORK/aggregation-results.jsonl"
