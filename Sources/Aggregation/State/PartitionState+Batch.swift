@@ -23,28 +23,22 @@ extension PartitionState {
     package mutating func ingest(
         _ events: [AuditEvent], source: Int, outcomes: inout [Result<Outcome, AggregationError>]
     ) {
-        ingestBatch(events, source: source, outcomes: &outcomes,
-                    prepare: { state, event throws(AggregationError) in try state.prepare(event) },
-                    commit: { state, event, p throws(AggregationError) in try state.commit(event, p, source: source) })
+        ingestBatch(events, source: source, outcomes: &outcomes)
     }
 
     /// Counts gateway messages in batches (see the audit overload).
     package mutating func ingest(
         _ events: [GatewayEvent], source: Int, outcomes: inout [Result<Outcome, AggregationError>]
     ) {
-        ingestBatch(events, source: source, outcomes: &outcomes,
-                    prepare: { state, event throws(AggregationError) in try state.prepare(event) },
-                    commit: { state, event, p throws(AggregationError) in try state.commit(event, p, source: source) })
+        ingestBatch(events, source: source, outcomes: &outcomes)
     }
 
     /// The software pipeline shared by both batch overloads. At step `i`: commit event
     /// `i - distance` (its slot and row are in cache by now), prepare event `i` and prefetch its
     /// dedup slot and row-index slot, and prefetch the row of event `i - distance / 2` (whose
     /// row-index slot arrived meanwhile).
-    private mutating func ingestBatch<Event>(
-        _ events: [Event], source: Int, outcomes: inout [Result<Outcome, AggregationError>],
-        prepare: (inout PartitionState, Event) throws(AggregationError) -> Prepared,
-        commit: (inout PartitionState, Event, Prepared) throws(AggregationError) -> Outcome
+    private mutating func ingestBatch<Event: CountableEvent>(
+        _ events: [Event], source: Int, outcomes: inout [Result<Outcome, AggregationError>]
     ) {
         precondition(partitions.indices.contains(source), "source must come from source(_:)")  // programming error
         outcomes.removeAll(keepingCapacity: true)
@@ -67,7 +61,7 @@ extension PartitionState {
                     nextError += 1
                 } else {
                     do throws(AggregationError) {
-                        outcomes.append(.success(try commit(&self, events[j], p)))
+                        outcomes.append(.success(try Event.commit(events[j], p, source: source, in: &self)))
                     } catch {
                         outcomes.append(.failure(error))
                     }
@@ -75,7 +69,7 @@ extension PartitionState {
             }
             if i < n {
                 do throws(AggregationError) {
-                    let p = try prepare(&self, events[i])
+                    let p = try Event.prepare(events[i], in: &self)
                     dedup.prefetch(p.fp)
                     if p.isGateway {
                         gatewayIndex.prefetchSlot(hash: p.rowHash)
