@@ -106,13 +106,13 @@ package struct PartitionState: Sendable {
     ///   calendar window; nothing is counted then (quarantine the message).
     @discardableResult
     package mutating func ingest(_ event: AuditEvent, source: Int) throws(AggregationError) -> Outcome {
-        try commit(event, try prepare(event), source: source)
+        try AuditEvent.commit(event, try AuditEvent.prepare(event, in: &self), source: source, in: &self)
     }
 
     /// Counts one gateway message of partition `source` (see the audit overload).
     @discardableResult
     package mutating func ingest(_ event: GatewayEvent, source: Int) throws(AggregationError) -> Outcome {
-        try commit(event, try prepare(event), source: source)
+        try GatewayEvent.commit(event, try GatewayEvent.prepare(event, in: &self), source: source, in: &self)
     }
 
     /// What `ingest` works out about an event before it touches the dedup table and its row.
@@ -133,53 +133,10 @@ package struct PartitionState: Sendable {
         var failed = false
     }
 
-    /// First half of `ingest`: interns the event's strings, places it in its period and local
-    /// day, and fingerprints its key. Counts nothing.
-    mutating func prepare(_ event: AuditEvent) throws(AggregationError) -> Prepared {
-        let obID = strings.intern(event.ob)
-        let (period, day) = try place(obID: obID, timeMs: event.timeMs)
-        let fp = Fingerprint.audit(interactionID: event.interactionID, componentID: event.componentID)
-        let component = strings.intern(event.componentID)
-        let app = event.app.map { strings.intern($0) } ?? nullStringID
-        let key = AuditRowKey(ob: obID, component: component, app: app, period: period.rawValue, billedIn: 0,
-                              service: event.service)
-        return Prepared(fp: fp, obID: obID, period: period, day: day, component: component, app: app,
-                        rowHash: key.mixHash, isGateway: false)
-    }
-
-    mutating func prepare(_ event: GatewayEvent) throws(AggregationError) -> Prepared {
-        let obID = strings.intern(event.ob)
-        let (period, day) = try place(obID: obID, timeMs: event.timeMs)
-        let app = event.app.map { strings.intern($0) } ?? nullStringID
-        let key = GatewayRowKey(ob: obID, app: app, period: period.rawValue, billedIn: 0)
-        return Prepared(fp: Fingerprint.gateway(messageID: event.messageID), obID: obID, period: period, day: day,
-                        app: app, rowHash: key.mixHash, isGateway: true)
-    }
-
-    /// Second half of `ingest`: dedup, statistics and the event's row.
-    mutating func commit(_ event: AuditEvent, _ p: Prepared, source: Int) throws(AggregationError) -> Outcome {
-        try count(fp: p.fp, obID: p.obID, period: p.period, day: p.day, timeMs: event.timeMs, source: source) {
-            state, billedIn in
-            let row = state.auditRow(AuditRowKey(ob: p.obID, component: p.component, app: p.app,
-                                                 period: p.period.rawValue, billedIn: billedIn, service: event.service))
-            state.auditRows[row].count += 1
-            return DedupRef(gateway: false, nlp: false, day: p.day, row: row)
-        }
-    }
-
-    mutating func commit(_ event: GatewayEvent, _ p: Prepared, source: Int) throws(AggregationError) -> Outcome {
-        try count(fp: p.fp, obID: p.obID, period: p.period, day: p.day, timeMs: event.timeMs, source: source) {
-            state, billedIn in
-            let row = state.gatewayRow(GatewayRowKey(ob: p.obID, app: p.app, period: p.period.rawValue, billedIn: billedIn))
-            state.gatewayRows[row].messages += 1
-            if event.nlp { state.gatewayRows[row].nlpMessages += 1 }
-            return DedupRef(gateway: true, nlp: event.nlp, day: p.day, row: row)
-        }
-    }
-
-    /// The shared part of `ingest`: watermark, statistics, dedup, lateness.
-    /// `addToRow` counts the event in its row and returns the dedup reference.
-    private mutating func count(
+    /// The shared part of `ingest` (each kind's `CountableEvent.commit` calls it): watermark,
+    /// statistics, dedup, lateness. `addToRow` counts the event in its row and returns the dedup
+    /// reference.
+    mutating func count(
         fp: Fingerprint, obID: UInt32, period: Period, day: Int, timeMs: Int64, source: Int,
         addToRow: (inout PartitionState, Int32) throws(AggregationError) -> DedupRef
     ) throws(AggregationError) -> Outcome {
@@ -251,8 +208,8 @@ package struct PartitionState: Sendable {
         return closed.contains(key)
     }
 
-    /// Period and local day of an event of OB `obID`.
-    private mutating func place(obID: UInt32, timeMs: Int64) throws(AggregationError) -> (Period, Int) {
+    /// Period and local day of an event of OB `obID` (for each kind's `CountableEvent.prepare`).
+    mutating func place(obID: UInt32, timeMs: Int64) throws(AggregationError) -> (Period, Int) {
         let i = Int(obID)
         if i >= calendarRefByID.count || calendarRefByID[i] == nil { try addCalendar(obID: obID) }
         // `calendarByID[i]` holds a strong reference for the state's lifetime (see
