@@ -97,13 +97,18 @@ package final class PeriodCalendar: Sendable {
     /// Like `period(ofUTCMillis:)`, starting from `hint` (the previous answer's month index),
     /// which it updates: events arrive nearly in order, so this is usually two comparisons.
     package func period(ofUTCMillis t: Int64, hint: inout Int) throws(AggregationError) -> Period {
-        let h = hint
-        if h >= 0, h + 1 < monthStarts.count, monthStarts[h] <= t, t < monthStarts[h + 1] {
-            return Period(rawValue: firstPeriod.rawValue + Int32(h))
-        }
-        guard let index = monthIndex(t) else { throw outOfRange(t) }
-        hint = index
+        guard let index = monthIndex(t, hint: &hint) else { throw outOfRange(t) }
         return Period(rawValue: firstPeriod.rawValue + Int32(index))
+    }
+
+    /// `monthIndex(_:)` trying `hint` first, which it updates.
+    @inline(__always)
+    private func monthIndex(_ t: Int64, hint: inout Int) -> Int? {
+        let h = hint
+        if h >= 0, h + 1 < monthStarts.count, monthStarts[h] <= t, t < monthStarts[h + 1] { return h }
+        guard let index = monthIndex(t) else { return nil }
+        hint = index
+        return index
     }
 
     /// Index `i` with `monthStarts[i] <= t < monthStarts[i + 1]`.
@@ -142,13 +147,18 @@ package final class PeriodCalendar: Sendable {
 
     /// The zone's offset from UTC in ms at the instant.
     package func offsetMillis(atUTCMillis t: Int64) -> Int64 {
+        transitionOffsets[transitionIndex(t)]
+    }
+
+    /// The last `i` with `transitionStarts[i] <= t` (0 before the first transition).
+    private func transitionIndex(_ t: Int64) -> Int {
         var lo = 0
         var hi = transitionStarts.count
         while hi - lo > 1 {
             let mid = (lo + hi) / 2
             if transitionStarts[mid] <= t { lo = mid } else { hi = mid }
         }
-        return transitionOffsets[lo]
+        return lo
     }
 
     /// `period(ofUTCMillis:hint:)` and `localDay(ofUTCMillis:)` in one go, for the hot path:
@@ -163,30 +173,17 @@ package final class PeriodCalendar: Sendable {
 
     /// `place(ofUTCMillis:hint:offsetHint:)`, `nil` outside the precomputed window.
     func placeOrNil(ofUTCMillis t: Int64, hint: inout Int, offsetHint: inout Int) -> (period: Period, day: Int)? {
-        let period: Period
-        let h0 = hint
-        if h0 >= 0, h0 + 1 < monthStarts.count, monthStarts[h0] <= t, t < monthStarts[h0 + 1] {
-            period = Period(rawValue: firstPeriod.rawValue + Int32(h0))
-        } else {
-            guard let index = monthIndex(t) else { return nil }
-            hint = index
-            period = Period(rawValue: firstPeriod.rawValue + Int32(index))
-        }
-        let month = Int(period.rawValue - firstPeriod.rawValue)  // `monthStarts[month] <= t`
+        guard let month = monthIndex(t, hint: &hint) else { return nil }  // `monthStarts[month] <= t`
+        let period = Period(rawValue: firstPeriod.rawValue + Int32(month))
         let h = offsetHint
         let offset: Int64
         if h >= 0, h < transitionStarts.count, transitionStarts[h] <= t,
            h + 1 == transitionStarts.count || t < transitionStarts[h + 1] {
             offset = transitionOffsets[h]
         } else {
-            var lo = 0
-            var hi = transitionStarts.count
-            while hi - lo > 1 {
-                let mid = (lo + hi) / 2
-                if transitionStarts[mid] <= t { lo = mid } else { hi = mid }
-            }
-            offsetHint = lo
-            offset = transitionOffsets[lo]
+            let index = transitionIndex(t)
+            offsetHint = index
+            offset = transitionOffsets[index]
         }
         // `t` lies in the month (its local date too), so this is 1...31.
         return (period, Int(Self.dayNumber(localMillis: t + offset) - monthStartDays[month]) + 1)
