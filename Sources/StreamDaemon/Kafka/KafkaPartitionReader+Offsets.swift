@@ -35,22 +35,19 @@ extension KafkaPartitionReader {
             let want = remaining.values.reduce(0) { $0 + $1.count }
             let n = rd_kafka_consume_batch_queue(queue, 50, batch, min(capacity, want))
             if n < 0 { throw DaemonError(.kafkaConsume, rd_kafka_last_error(), context: "read failed", source: topic) }
-            // Every message of the batch is destroyed; the copies do not keep its pointers.
-            defer { for i in 0..<n { rd_kafka_message_destroy(batch[i]) } }
-            for i in 0..<n {
-                guard let message = batch[i] else { continue }
-                let m = message.pointee
-                if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+            // The copies do not keep the messages' pointers.
+            try Self.forEachMessage(in: batch, count: n) { (m) throws(DaemonError) in
                 if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                     throw DaemonError(.kafkaConsume, m.err, context: "read failed", source: "\(topic)/\(m.partition)")
                 }
                 guard remaining[m.partition]?.remove(m.offset) != nil else {
                     // Past the last wanted offset: that partition cannot give more.
                     if let end = last[m.partition], m.offset > end { remaining[m.partition] = nil }
-                    continue
+                    return true
                 }
                 found[m.partition, default: [:]][m.offset] = Self.copy(m)
                 if remaining[m.partition]?.isEmpty == true { remaining[m.partition] = nil }
+                return true
             }
         }
         return found

@@ -118,20 +118,36 @@ final class KafkaPartitionReader: @unchecked Sendable {
             let size = Int(min(Int64(capacity), stop - next + 1))
             let n = rd_kafka_consume_batch(rkt, tp.partition, 200, batch, size)
             if n < 0 { throw DaemonError(.kafkaConsume, rd_kafka_last_error(), context: "read failed", source: "\(tp)") }
-            // Every message of the batch is destroyed, also when `body` throws.
-            defer { for i in 0..<n { rd_kafka_message_destroy(batch[i]) } }
-            for i in 0..<n {
-                guard let message = batch[i] else { continue }
-                let m = message.pointee
-                if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+            try Self.forEachMessage(in: batch, count: n) { m in
                 if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                     throw DaemonError(.kafkaConsume, m.err, context: "read failed at offset \(next)", source: "\(tp)")
                 }
-                if m.offset >= stop { next = stop; break }
-                if m.offset < next { continue }
+                if m.offset >= stop {
+                    next = stop
+                    return false
+                }
+                if m.offset < next { return true }
                 next = m.offset + 1
                 try body(Self.copy(m))
+                return true
             }
+        }
+    }
+
+    /// Calls `body` with each of the `n` messages of a `rd_kafka_consume_batch*` result except
+    /// partition-EOF events, in order, until it returns false; then destroys all `n`, also when
+    /// `body` throws. `body` sees the message only during the call (do not keep its pointers).
+    static func forEachMessage<E: Error>(
+        in batch: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>, count n: Int,
+        _ body: (rd_kafka_message_t) throws(E) -> Bool
+    ) throws(E) {
+        // `batch` holds the `n` messages the consume call returned; each is destroyed once.
+        defer { for i in 0..<n { rd_kafka_message_destroy(batch[i]) } }
+        for i in 0..<n {
+            guard let message = batch[i] else { continue }
+            let m = message.pointee
+            if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+            guard try body(m) else { return }
         }
     }
 
@@ -162,16 +178,13 @@ final class KafkaPartitionReader: @unchecked Sendable {
         defer { batch.deallocate() }
         let n = rd_kafka_consume_batch(rkt, tp.partition, timeoutMs, batch, max)
         if n < 0 { throw DaemonError(.kafkaConsume, rd_kafka_last_error(), context: "read failed", source: "\(tp)") }
-        defer { for i in 0..<n { rd_kafka_message_destroy(batch[i]) } }
         var records: [ReadRecord] = []
-        for i in 0..<n {
-            guard let message = batch[i] else { continue }
-            let m = message.pointee
-            if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+        try Self.forEachMessage(in: batch, count: n) { (m) throws(DaemonError) in
             if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 throw DaemonError(.kafkaConsume, m.err, context: "read failed", source: "\(tp)")
             }
             records.append(Self.copy(m))
+            return true
         }
         return records
     }
