@@ -94,24 +94,9 @@ struct ASCIIFastPathTests {
 
     /// Writes a null-codec container of `blocks` (each a list of encoded records) to a temp file.
     static func container(_ blocks: [[[UInt8]]]) throws -> String {
-        var encoder = TestEncoder()
-        encoder.raw([0x4F, 0x62, 0x6A, 0x01])
-        encoder.long(2)
-        encoder.string("avro.schema")
-        encoder.bytesValue(Array(schema.utf8))
-        encoder.string("avro.codec")
-        encoder.bytesValue(Array("null".utf8))
-        encoder.long(0)
-        let sync = (0..<16).map { UInt8(0xA0 + $0) }
-        encoder.raw(sync)
-        for block in blocks {
-            encoder.long(Int64(block.count))
-            encoder.bytesValue(block.flatMap { $0 })
-            encoder.raw(sync)
-        }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("avro-ascii-\(UUID().uuidString).avro").path
-        try Data(encoder.bytes).write(to: URL(fileURLWithPath: path))
-        return path
+        let bytes = containerFile(schema: schema, codec: "null", blocks: blocks.map { (Int64($0.count), $0.flatMap { $0 }) },
+                                  headerSync: (0..<16).map { UInt8(0xA0 + $0) })
+        return try temporaryAvroFile(bytes, prefix: "avro-ascii-")
     }
 
     /// Every record of the container through `forEachRecord`, as slot strings (see decodeOne), or

@@ -9,28 +9,11 @@ struct ContainerCorruptionTests {
 
     /// Writes a container with the given codec and raw (already encoded) blocks to a temp file.
     static func container(codec: String, blocks: [(count: Int64, data: [UInt8])], sync: [UInt8] = sync) throws -> String {
-        var encoder = TestEncoder()
-        encoder.raw([0x4F, 0x62, 0x6A, 0x01])
-        encoder.long(2)
-        encoder.string("avro.schema")
-        encoder.bytesValue(Array(schema.utf8))
-        encoder.string("avro.codec")
-        encoder.bytesValue(Array(codec.utf8))
-        encoder.long(0)
-        encoder.raw(Self.sync)
-        for block in blocks {
-            encoder.long(block.count)
-            encoder.bytesValue(block.data)
-            encoder.raw(sync)
-        }
-        return try write(encoder.bytes)
+        try write(containerFile(schema: schema, codec: codec, blocks: blocks, headerSync: Self.sync, blockSync: sync))
     }
 
     static func write(_ bytes: [UInt8]) throws -> String {
-        let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("avro-test-\(UUID().uuidString).avro").path
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        return path
+        try temporaryAvroFile(bytes, prefix: "avro-test-")
     }
 
     /// Reads every record of a container; returns the error, if any.

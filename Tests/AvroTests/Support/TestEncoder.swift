@@ -1,3 +1,6 @@
+import Avro
+import Foundation
+
 /// Hand encoding of Avro binary per the specification, for resolution and strictness tests.
 struct TestEncoder {
     var bytes: [UInt8] = []
@@ -38,9 +41,36 @@ struct TestEncoder {
     }
 }
 
-import Avro
 
 /// `bytes` as a raw buffer for a typed-throwing body (Array's `withUnsafeBytes` is untyped).
+/// An Avro object container file: magic, metadata (`schema`, `codec`), `headerSync`, then each
+/// block as its record count, its (already encoded) bytes and `blockSync` (the header's if nil).
+func containerFile(schema: String, codec: String, blocks: [(count: Int64, data: [UInt8])],
+                   headerSync: [UInt8], blockSync: [UInt8]? = nil) -> [UInt8] {
+    var encoder = TestEncoder()
+    encoder.raw([0x4F, 0x62, 0x6A, 0x01])
+    encoder.long(2)
+    encoder.string("avro.schema")
+    encoder.bytesValue(Array(schema.utf8))
+    encoder.string("avro.codec")
+    encoder.bytesValue(Array(codec.utf8))
+    encoder.long(0)
+    encoder.raw(headerSync)
+    for block in blocks {
+        encoder.long(block.count)
+        encoder.bytesValue(block.data)
+        encoder.raw(blockSync ?? headerSync)
+    }
+    return encoder.bytes
+}
+
+/// Writes `bytes` to a new file in the temporary directory; returns its path.
+func temporaryAvroFile(_ bytes: [UInt8], prefix: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)\(UUID().uuidString).avro").path
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
 func withBytes<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(AvroError) -> R) throws(AvroError) -> R {
     try bytes.withUnsafeBufferPointer { (buffer) throws(AvroError) -> R in try body(UnsafeRawBufferPointer(buffer)) }
 }

@@ -134,11 +134,16 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     private func launch(log name: String, environment: [String: String]? = nil) throws -> Process {
+        try Self.launch(["run", "--config", configPath], environment: environment, log: directory.appendingPathComponent(name))
+    }
+
+    /// Starts `aura-billing` with `arguments` (and `environment`, or this process's), appending
+    /// its stdout and stderr to `log`.
+    static func launch(_ arguments: [String], environment: [String: String]?, log: URL) throws -> Process {
         let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = ["run", "--config", configPath]
+        process.executableURL = executable
+        process.arguments = arguments
         if let environment { process.environment = environment }
-        let log = directory.appendingPathComponent(name)
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         try handle.seekToEnd()

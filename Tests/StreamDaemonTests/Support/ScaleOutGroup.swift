@@ -55,7 +55,7 @@ final class ScaleOutGroup: @unchecked Sendable {
         environment["HTTP_ADDRESS"] = "127.0.0.1:\(port)"
         environment["STATE_DIR"] = stateDir
         let log = harness.directory.appendingPathComponent("daemon-\(name).log")
-        let process = try launch(["run", "--config", harness.configPath], environment: environment, log: log)
+        let process = try DaemonHarness.launch(["run", "--config", harness.configPath], environment: environment, log: log)
         instances[name] = Instance(process: process, port: port, stateDir: stateDir, log: log)
     }
 
@@ -75,7 +75,7 @@ final class ScaleOutGroup: @unchecked Sendable {
     /// process; returns it running, its output going to `close-<tag>.log`.
     func startCloser(period: String, tag: String) throws -> (Process, URL) {
         let log = harness.directory.appendingPathComponent("close-\(tag).log")
-        return (try launch(["close", "--config", harness.configPath, "--period", period], environment: Self.environment, log: log), log)
+        return (try DaemonHarness.launch(["close", "--config", harness.configPath, "--period", period], environment: Self.environment, log: log), log)
     }
 
     /// `POST /admin/close?period=…` to instance `name` (its in-process closer), in a curl
@@ -92,20 +92,6 @@ final class ScaleOutGroup: @unchecked Sendable {
         curl.standardError = handle
         try curl.run()
         return (curl, log)
-    }
-
-    private func launch(_ arguments: [String], environment: [String: String], log: URL) throws -> Process {
-        let process = Process()
-        process.executableURL = DaemonHarness.executable
-        process.arguments = arguments
-        process.environment = environment
-        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
-        let handle = try FileHandle(forWritingTo: log)
-        try handle.seekToEnd()
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return process
     }
 
     /// The partitions instance `name` reports owning (labels of its next-offset gauges).
