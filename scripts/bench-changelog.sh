@@ -17,15 +17,12 @@ RUNS=${2:-3}
 WORK=${BENCH_DIR:-/tmp/aura-bench-changelog}
 mkdir -p "$WORK"
 
-if [[ -z "${AURA_BIN:-}" ]]; then
-    echo "== build (release)" >&2
-    swift build -c release --product aura-billing 2>&1 | grep -v -E "unhandled|CMakeLists.txt$" | tail -3 >&2
-    AURA_BIN="$(swift build -c release --show-bin-path)/aura-billing"
-fi
+. scripts/lib/bench-common.sh
+AURA_BIN="$(aura_binary)"
 
 "$AURA_BIN" broker --topic aura.changelog:64 > "$WORK/broker.out" 2> "$WORK/broker.log" &
 BROKER_PID=$!
-trap 'kill $BROKER_PID 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+PIDS+=("$BROKER_PID")
 for _ in $(seq 600); do [[ -s "$WORK/broker.out" ]] && break; sleep 0.05; done
 B=$(head -1 "$WORK/broker.out")
 echo "== broker $B; $KEYS keys, $RUNS restores" >&2

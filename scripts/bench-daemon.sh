@@ -3,7 +3,7 @@
 #
 #   scripts/bench-daemon.sh [RECORDS] [ROUNDS]   (default 2000000 3; the results go to stdout)
 #
-# 1. builds aura-billing (release), 2. generates RECORDS audit frames with the copied generator
+# 1. builds aura-billing (release; AURA_BIN=path skips the build), 2. generates RECORDS audit frames with the copied generator
 # (cached in $BENCH_DIR, default /tmp/aura-bench-daemon), 3. starts `aura-billing broker` with
 # aura.audit:64 and aura.gateway:8, 4. produces the frames with kcat (lz4, keyed) and checks that
 # the broker kept all of them (it keeps at most 5 MiB of batches per partition), 5. ROUNDS times,
@@ -21,17 +21,8 @@ WORK=${BENCH_DIR:-/tmp/aura-bench-daemon}
 mkdir -p "$WORK"
 . scripts/lib/bench-common.sh
 
-echo "== build (release)" >&2
-swift build -c release --product aura-billing 2>&1 | grep -v -E "unhandled|CMakeLists.txt$" | tail -3 >&2
-BIN="$(swift build -c release --show-bin-path)/aura-billing"
-
-FRAMES="$WORK/frames-$RECORDS/audit.frames"
-mkdir -p "$(dirname "$FRAMES")"
-if [[ ! -f "$FRAMES.kcat.cmd" ]]; then
-    echo "== generating $RECORDS audit frames (about 40 s and 3 GB per 2M)" >&2
-    python3 scripts/datagen/aura_datagen.py kafka-frames --records "$RECORDS" --month 2026-10 --kcat \
-        --schema-dir scripts/datagen/schemas --out "$FRAMES" > "$FRAMES.log"
-fi
+BIN="$(aura_binary)"
+FRAMES="$(audit_frames "$RECORDS" "$WORK")"
 
 echo "== broker" >&2
 "$BIN" broker --topic aura.audit:64 --topic aura.gateway:8 > "$WORK/broker.out" 2> "$WORK/broker.log" &

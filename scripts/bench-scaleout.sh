@@ -23,20 +23,8 @@ WORK=${BENCH_DIR:-/tmp/aura-bench-daemon}
 mkdir -p "$WORK"
 . scripts/lib/bench-common.sh
 
-if [[ -z "${AURA_BIN:-}" ]]; then
-    echo "== build (release)" >&2
-    swift build -c release --product aura-billing 2>&1 | grep -v -E "unhandled|CMakeLists.txt$" | tail -3 >&2
-    AURA_BIN="$(swift build -c release --show-bin-path)/aura-billing"
-fi
-BIN=$AURA_BIN
-
-FRAMES="$WORK/frames-$RECORDS/audit.frames"
-mkdir -p "$(dirname "$FRAMES")"
-if [[ ! -f "$FRAMES.kcat.cmd" ]]; then
-    echo "== generating $RECORDS audit frames" >&2
-    python3 scripts/datagen/aura_datagen.py kafka-frames --records "$RECORDS" --month 2026-10 --kcat \
-        --schema-dir scripts/datagen/schemas --out "$FRAMES" > "$FRAMES.log"
-fi
+BIN="$(aura_binary)"
+FRAMES="$(audit_frames "$RECORDS" "$WORK")"
 
 sum_metric() {  # sum of a metric family's positive samples over the given ports
     local family=$1; shift
