@@ -41,13 +41,14 @@ func forEachBlockOfRecords(
     let extractor = try AuditEventExtractor()
     let decoder = try extractor.decoder(writer: file.writerSchema)
     var values = AvroValues(count: decoder.fieldCount)
-    try file.forEachBlock { count, data, _ in
-        var offset = 0
-        for _ in 0..<count {
-            try decoder.decode(data, offset: &offset, into: &values)
+    // As the daemon's replay decodes: on the ASCII fast path where a block is all ASCII.
+    try file.forEachBlockOfRecords { block in
+        try block.checkCount(for: decoder)
+        for _ in 0..<block.count {
+            try block.decodeRecord(decoder, into: &values)
             try record(values)
         }
-        guard offset == data.count else { throw AvroError(.trailingBytes, "bytes after a block's records", offset: offset) }
+        try block.checkEnd()
         try blockDone()
     }
 }

@@ -88,14 +88,16 @@ package struct ReplayRunner {
             var index: Int64 = 0
             var failure: AggregationError?
             do {
-                try reader.forEachBlock { count, block, blockOffset in
-                    var offset = 0
-                    let blockEnd = index + Int64(count)  // record index past this block
+                try reader.forEachBlockOfRecords { block in
+                    let blockOffset = block.fileOffset
+                    // A count the block cannot hold is a corrupt file, not records to quarantine.
+                    try block.checkCount(for: decoder)
+                    let blockEnd = index + Int64(block.count)  // record index past this block
                     while index < blockEnd {
                         let record = index
                         index += 1
                         do {
-                            try decoder.decode(block, offset: &offset, into: &values)
+                            try block.decodeRecord(decoder, into: &values)
                         } catch {
                             // The rest of the block cannot be framed: quarantine its records.
                             logger.warning("undecodable record; quarantining the rest of its block",
@@ -136,8 +138,10 @@ package struct ReplayRunner {
                         }
                         if processedThisRun % options.progressEveryRecords == 0 { progress("\(path): \(index) records") }
                     }
-                    if offset != block.count {
-                        throw AggregationError(.decode, "\(block.count - offset) bytes after the block's \(count) records", source: "\(path) (block at byte \(blockOffset))")
+                    do throws(AvroError) {
+                        try block.checkEnd()
+                    } catch {
+                        throw AggregationError(.decode, error.message, source: "\(path) (block at byte \(blockOffset))")
                     }
 
                 }

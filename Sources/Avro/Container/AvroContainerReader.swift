@@ -257,48 +257,49 @@ package final class AvroContainerReader {
         }
     }
 
+    /// Calls `body` with each block, ready to decode its records (``AvroBlock``), on the ASCII
+    /// fast path when the block is all ASCII. For callers that handle each block's records
+    /// together (e.g. a batch counted after its last record, while the block's buffer is alive).
+    package func forEachBlockOfRecords(_ body: (inout AvroBlock) throws -> Void) throws {
+        // The ASCII check runs on the side with time to spare: with the null codec on the
+        // read-ahead thread (reading is a copy), with deflate on this thread (inflating is the
+        // slower side).
+        let scanWhileReading = codec == .null
+        try forEachSlot(scanASCII: scanWhileReading) { slot in
+            let asciiOnly: Bool
+            if scanWhileReading {
+                asciiOnly = slot.isASCII
+            } else if let start = slot.data.baseAddress {
+                asciiOnly = UTF8Validation.isASCII(start, count: slot.data.count)
+            } else {
+                asciiOnly = false
+            }
+            var block = AvroBlock(count: slot.count, data: slot.data, fileOffset: slot.offset, asciiOnly: asciiOnly)
+            try body(&block)
+        }
+    }
+
     /// Decodes every record with `decoder` (built for this file's `writerSchema`), calling `body`
     /// with the values of each. A block must hold exactly its records. Decoding errors name the
     /// file and the block's file offset in `source`; `offset` is relative to the inflated block.
     package func forEachRecord(
         decoder: AvroRecordDecoder, values: inout AvroValues, _ body: (borrowing AvroValues) throws -> Void
     ) throws {
-        // The ASCII check runs on the side with time to spare: with the null codec on the
-        // read-ahead thread (reading is a copy), with deflate on this thread (inflating is the
-        // slower side).
-        let scanWhileReading = codec == .null
-        try forEachSlot(scanASCII: scanWhileReading) { slot in
-            let (count, data, blockOffset) = (slot.count, slot.data, slot.offset)
-            let asciiOnly: Bool
-            if scanWhileReading {
-                asciiOnly = slot.isASCII
-            } else if let start = data.baseAddress {
-                asciiOnly = UTF8Validation.isASCII(start, count: data.count)
-            } else {
-                asciiOnly = false
-            }
-            var offset = 0
+        try forEachBlockOfRecords { block in
             do {
-                if decoder.minimumRecordSize > 0 && count > data.count / decoder.minimumRecordSize {
-                    throw AvroError(.corruptBlock, "block claims \(count) records in \(data.count) bytes", offset: 0)
-                }
-                if decoder.minimumRecordSize == 0 && count > 1 << 24 {
-                    throw AvroError(.corruptBlock, "block claims \(count) empty records", offset: 0)
-                }
+                try block.checkCount(for: decoder)
                 // The values move into a local for the block (and back after it, also on errors):
                 // passing the caller's `inout` to `body` costs a retain and release per record,
                 // a local does not.
                 var local = AvroValues(moving: &values)
                 defer { values = AvroValues(moving: &local) }
-                for _ in 0..<count {
-                    try decoder.decode(data, offset: &offset, into: &local, asciiOnly: asciiOnly)
+                for _ in 0..<block.count {
+                    try block.decodeRecord(decoder, into: &local)
                     try body(local)
                 }
-                if offset != data.count {
-                    throw AvroError(.trailingBytes, "\(data.count - offset) bytes after the block's \(count) records", offset: offset)
-                }
+                try block.checkEnd()
             } catch var error as AvroError {
-                if error.source == nil { error.source = "\(path) (block at byte \(blockOffset))" }
+                if error.source == nil { error.source = "\(path) (block at byte \(block.fileOffset))" }
                 throw error
             }
         }
