@@ -43,6 +43,43 @@ struct PeriodCalendarTests {
         #expect(cal.localDay(ofUTCMillis: s - 1) == EventTime.daysInMonth(year: Int64(period.previous.year), month: Int64(period.previous.month)).asInt)
     }
 
+    /// The month starts as Foundation's `Calendar` gives them (how `PeriodCalendar` computed
+    /// them before it derived them from the offset changes), for `years`.
+    static func foundationMonthStarts(_ zone: String, years: ClosedRange<Int>) throws -> [Int64] {
+        var foundation = Calendar(identifier: .gregorian)
+        foundation.timeZone = try #require(TimeZone(identifier: zone))
+        let months = (years.upperBound - years.lowerBound + 1) * 12
+        return try (0...months).map { index in
+            let probe = DateComponents(year: years.lowerBound + index / 12, month: index % 12 + 1, day: 15, hour: 12)
+            let mid = try #require(foundation.date(from: probe))
+            let interval = try #require(foundation.dateInterval(of: .month, for: mid))
+            return Int64((interval.start.timeIntervalSince1970 * 1000).rounded())
+        }
+    }
+
+    /// Zones with every kind of rule: the datagen's, DST on both hemispheres, changes at local
+    /// midnight (Havana, old São Paulo, Santiago), 30-minute DST (Lord Howe), 2-hour DST (Troll),
+    /// negative DST (Dublin), Ramadan breaks (Casablanca), standard-offset changes (Caracas,
+    /// Moscow, Pyongyang, Nuuk), a skipped day (Apia), +14:00 (Kiritimati), quarter hours.
+    static let referenceZones = Array(OBTimeZones.datagenZones.values).sorted() + [
+        "America/Havana", "Australia/Lord_Howe", "Antarctica/Troll", "Europe/Dublin", "Africa/Casablanca",
+        "Europe/Moscow", "Asia/Pyongyang", "America/Nuuk", "Pacific/Apia", "Pacific/Kiritimati", "Asia/Kathmandu",
+        "Australia/Eucla", "Asia/Tehran", "America/St_Johns", "Pacific/Chatham", "Asia/Gaza", "America/Asuncion",
+        "Africa/Cairo", "Europe/Kyiv", "America/Godthab", "Pacific/Norfolk", "UTC", "Etc/GMT+12", "Etc/GMT-14",
+    ]
+
+    @Test("month starts equal Foundation's month intervals for every month of 1990–2109 in 36 zones")
+    func monthStartsAgreeWithFoundation() throws {
+        for zone in Self.referenceZones {
+            let cal = try PeriodCalendar(identifier: zone)
+            let expected = try Self.foundationMonthStarts(zone, years: 1990...2109)
+            let got = (0..<expected.count - 1).map { cal.start(of: Period(rawValue: cal.firstPeriod.rawValue + Int32($0))) }
+            let mismatches = zip(got, expected).enumerated().filter { $0.element.0 != $0.element.1 }
+            #expect(mismatches.isEmpty, "\(zone): \(mismatches.count) month starts differ, first \(mismatches.prefix(3))")
+            #expect(cal.end(of: cal.lastPeriod) == expected.last)
+        }
+    }
+
     @Test("periods and local days agree with Foundation every 20 minutes of 2026 in six zones", arguments: [
         "Europe/Madrid", "America/Sao_Paulo", "Australia/Sydney", "Asia/Kathmandu", "America/Santiago", "Europe/London",
     ])

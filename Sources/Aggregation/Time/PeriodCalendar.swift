@@ -22,44 +22,52 @@ package final class PeriodCalendar: Sendable {
     let monthStartDays: [Int64]
 
     /// Builds the calendar for years `years` (default 1990...2109).
+    ///
+    /// Foundation is asked only for the zone's offset transitions (a few hundred calls for a zone
+    /// with DST over the default window); each month's start is then the first instant whose
+    /// local wall-clock time reaches the 1st at 00:00 (see `firstInstant(reachingLocal:)`), which
+    /// is pure arithmetic. Asking `Calendar` for every month's interval cost ~2.6 ms a zone, most
+    /// of a daemon's or a replay's start with a dozen OBs.
     /// - Throws: `AggregationError(.unknownTimeZone)` when `identifier` is not an IANA zone.
     package init(identifier: String, years: ClosedRange<Int> = 1990...2109) throws(AggregationError) {
         guard let zone = TimeZone(identifier: identifier) else {
             throw AggregationError(.unknownTimeZone, "unknown IANA time zone \"\(identifier)\"", source: identifier)
         }
         self.identifier = identifier
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
         firstPeriod = Period(year: years.lowerBound, month: 1)
         let months = (years.upperBound - years.lowerBound + 1) * 12
+        func localMidnight(ofMonth index: Int) -> Int64 {
+            EventTime.daysFromCivil(year: Int64(years.lowerBound + index / 12), month: Int64(index % 12 + 1), day: 1)
+                * 86_400_000
+        }
+        // Every offset change from two days before the first local midnight (no zone is more than
+        // a day off UTC) to two days after the last one.
+        let margin: Int64 = 2 * 86_400_000
+        let from = localMidnight(ofMonth: 0) - margin
+        let to = localMidnight(ofMonth: months) + margin
+        var changes = OffsetChanges(
+            initialOffset: Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(from) / 1000))) * 1000)
+        var cursor = Date(timeIntervalSince1970: Double(from) / 1000)
+        while let next = zone.nextDaylightSavingTimeTransition(after: cursor), Self.millis(next) < to {
+            changes.append(at: Self.millis(next), offset: Int64(zone.secondsFromGMT(for: next)) * 1000)
+            guard next > cursor else { break }
+            cursor = next
+        }
         var starts: [Int64] = []
         starts.reserveCapacity(months + 1)
         for index in 0...months {
-            let year = years.lowerBound + index / 12
-            let month = index % 12 + 1
-            // Noon of the 15th is inside the month whatever the zone's rules.
-            let probe = DateComponents(year: year, month: month, day: 15, hour: 12)
-            guard let mid = calendar.date(from: probe),
-                  let interval = calendar.dateInterval(of: .month, for: mid)
-            else {
-                throw AggregationError(.unknownTimeZone, "cannot compute month starts of \(identifier)", source: identifier)
-            }
-            starts.append(Self.millis(interval.start))
+            starts.append(changes.firstInstant(reachingLocal: localMidnight(ofMonth: index)))
         }
         monthStarts = starts
 
-        var tStarts: [Int64] = [starts[0]]
-        var tOffsets: [Int64] = [Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(starts[0]) / 1000))) * 1000]
-        var cursor = Date(timeIntervalSince1970: Double(starts[0]) / 1000)
+        // From the window's start, the offset in force then and each change until its end.
         let end = starts[months]
-        while let next = zone.nextDaylightSavingTimeTransition(after: cursor), Self.millis(next) < end {
-            let offset = Int64(zone.secondsFromGMT(for: next)) * 1000
-            if offset != tOffsets[tOffsets.count - 1] {
-                tStarts.append(Self.millis(next))
-                tOffsets.append(offset)
-            }
-            guard next > cursor else { break }
-            cursor = next
+        var tStarts: [Int64] = [starts[0]]
+        var tOffsets: [Int64] = [changes.offset(at: starts[0])]
+        for (instant, offset) in zip(changes.instants, changes.offsets.dropFirst())
+        where instant > starts[0] && instant < end && offset != tOffsets[tOffsets.count - 1] {
+            tStarts.append(instant)
+            tOffsets.append(offset)
         }
         transitionStarts = tStarts
         transitionOffsets = tOffsets
