@@ -12,6 +12,13 @@ package enum BenchClock {
             + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
+    /// CPU time (user + system) of the calling thread, in seconds.
+    package static func threadCPUTime() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
     /// Monotonic wall-clock time, in seconds.
     package static func now() -> Double {
         var time = timespec()
