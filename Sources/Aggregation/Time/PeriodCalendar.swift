@@ -2,7 +2,7 @@ import Foundation
 
 /// Billing months of one IANA time zone, precomputed as UTC instants.
 ///
-/// Foundation's `Calendar` and `TimeZone` run only in `init`; per event, `period(ofUTCMillis:)`
+/// Foundation's `TimeZone` runs only in `init` (for the offset changes); per event, `period(ofUTCMillis:)`
 /// is a binary search over the month starts and `localDay(ofUTCMillis:)` one over the zone's
 /// offset transitions. Immutable, so `Sendable`.
 package final class PeriodCalendar: Sendable {
