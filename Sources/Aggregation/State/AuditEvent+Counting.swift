@@ -21,8 +21,10 @@ extension AuditEvent: CountableEvent {
     ) throws(AggregationError) -> PartitionState.Outcome {
         try state.count(fp: p.fp, obID: p.obID, period: p.period, day: p.day, timeMs: event.timeMs, source: source) {
             state, billedIn in
-            let row = state.auditRow(AuditRowKey(ob: p.obID, component: p.component, app: p.app,
-                                                 period: p.period.rawValue, billedIn: billedIn, service: event.service))
+            let key = AuditRowKey(ob: p.obID, component: p.component, app: p.app, period: p.period.rawValue,
+                                  billedIn: billedIn, service: event.service)
+            // `prepare` hashed the on-time key (billedIn 0); a late event's key differs.
+            let row = state.auditRow(key, hash: billedIn == 0 ? p.rowHash : key.mixHash)
             state.auditRows[row].count += 1
             return DedupRef(gateway: false, nlp: false, day: p.day, row: row)
         }

@@ -18,7 +18,9 @@ extension GatewayEvent: CountableEvent {
     ) throws(AggregationError) -> PartitionState.Outcome {
         try state.count(fp: p.fp, obID: p.obID, period: p.period, day: p.day, timeMs: event.timeMs, source: source) {
             state, billedIn in
-            let row = state.gatewayRow(GatewayRowKey(ob: p.obID, app: p.app, period: p.period.rawValue, billedIn: billedIn))
+            let key = GatewayRowKey(ob: p.obID, app: p.app, period: p.period.rawValue, billedIn: billedIn)
+            // `prepare` hashed the on-time key (billedIn 0); a late message's key differs.
+            let row = state.gatewayRow(key, hash: billedIn == 0 ? p.rowHash : key.mixHash)
             state.gatewayRows[row].messages += 1
             if event.nlp { state.gatewayRows[row].nlpMessages += 1 }
             return DedupRef(gateway: true, nlp: event.nlp, day: p.day, row: row)

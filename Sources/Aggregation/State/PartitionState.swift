@@ -249,29 +249,39 @@ package struct PartitionState: Sendable {
 
     mutating func auditRow(_ key: AuditRowKey) -> Int {
         if let last = lastAudit, last.key == key { return last.row }
-        if let row = auditIndex.find(key, keyOf: { auditRows[$0].key }) {
-            lastAudit = (key, row)
-            return row
-        }
+        let row = auditRow(key, hash: key.mixHash)
+        lastAudit = (key, row)
+        return row
+    }
+
+    /// The row of `key`, created if new, for a caller that has its `mixHash` already (counting
+    /// computed it while preparing the event): one probe of the index, whose slot the batched
+    /// ingest prefetched.
+    /// - Precondition: `hash == key.mixHash`.
+    mutating func auditRow(_ key: AuditRowKey, hash: UInt64) -> Int {
+        if let row = auditIndex.find(key, hash: hash, keyOf: { auditRows[$0].key }) { return row }
         auditRows.append(AuditRow(count: 0, ob: key.ob, component: key.component, app: key.app,
                                   period: key.period, billedIn: key.billedIn, service: key.service))
         let rows = auditRows
         auditIndex.insert(key, row: rows.count - 1, keyOf: { rows[$0].key })
-        lastAudit = (key, rows.count - 1)
         return rows.count - 1
     }
 
     mutating func gatewayRow(_ key: GatewayRowKey) -> Int {
         if let last = lastGateway, last.key == key { return last.row }
-        if let row = gatewayIndex.find(key, keyOf: { gatewayRows[$0].key }) {
-            lastGateway = (key, row)
-            return row
-        }
+        let row = gatewayRow(key, hash: key.mixHash)
+        lastGateway = (key, row)
+        return row
+    }
+
+    /// `auditRow(_:hash:)` for gateway rows.
+    /// - Precondition: `hash == key.mixHash`.
+    mutating func gatewayRow(_ key: GatewayRowKey, hash: UInt64) -> Int {
+        if let row = gatewayIndex.find(key, hash: hash, keyOf: { gatewayRows[$0].key }) { return row }
         gatewayRows.append(GatewayRow(messages: 0, nlpMessages: 0, ob: key.ob, app: key.app,
                                       period: key.period, billedIn: key.billedIn))
         let rows = gatewayRows
         gatewayIndex.insert(key, row: rows.count - 1, keyOf: { rows[$0].key })
-        lastGateway = (key, rows.count - 1)
         return rows.count - 1
     }
 

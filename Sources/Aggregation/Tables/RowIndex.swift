@@ -15,8 +15,15 @@ struct RowIndex: Sendable {
 
     /// The row holding `key` (`keyOf(row)` gives the key of a stored row), or `nil`.
     func find<K: RowIndexKey>(_ key: K, keyOf: (Int) -> K) -> Int? {
+        find(key, hash: key.mixHash, keyOf: keyOf)
+    }
+
+    /// `find(_:keyOf:)` for a key whose `mixHash` the caller already has.
+    /// - Precondition: `hash == key.mixHash`.
+    @inline(__always)
+    func find<K: RowIndexKey>(_ key: K, hash: UInt64, keyOf: (Int) -> K) -> Int? {
         let mask = slots.count - 1
-        var s = Int(truncatingIfNeeded: key.mixHash) & mask
+        var s = Int(truncatingIfNeeded: hash) & mask
         while true {
             let entry = slots[s]
             if entry == 0 { return nil }
