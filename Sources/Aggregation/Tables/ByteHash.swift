@@ -19,35 +19,46 @@ package enum ByteHash {
     static let q3: UInt64 = 0xd6e8_feb8_6659_fd93
 
     /// Folds `bytes` into two lanes. Reads stay inside `bytes` (8-byte loads only while 8 remain).
+    /// Index arithmetic wraps (`&+`, `&-`) and shifts mask (`&<<`, `&>>`): every index stays
+    /// within `0...n` and every shift amount within 0...56 (noted at each), so the results are
+    /// those of the checked operators without their overflow and over-shift branches.
     @inline(__always)
     static func absorb(_ bytes: UnsafeRawBufferPointer, _ a: inout UInt64, _ b: inout UInt64) {
         let n = bytes.count
+        guard let p = bytes.baseAddress else {
+            // Empty: no words, only the length (0).
+            a = mum(p1 ^ a, p3)
+            b = mum(q1 ^ b, q3)
+            return
+        }
         var i = 0
-        while i + 16 <= n {
-            let w0 = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let w1 = bytes.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
+        while i &+ 16 <= n {  // i <= n
+            let w0 = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let w1 = p.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)
             a = mum(w0 ^ p1 ^ a, w1 ^ p2)
             b = mum(w0 ^ q1 ^ b, w1 ^ q2)
-            i += 16
+            i &+= 16
         }
         var w0: UInt64 = 0
         var w1: UInt64 = 0
-        if i + 8 <= n {
-            w0 = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            i += 8
+        if i &+ 8 <= n {
+            w0 = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i &+= 8
         }
         // w1 = the last k < 8 bytes, little-endian (byte j at bits 8j). Read with whole loads
         // that stay inside `bytes`: the 8 bytes ending at n shifted past the ones already
         // absorbed, or for short strings two overlapping 4-byte loads.
-        let k = n - i
+        let k = n &- i  // 0...7
         if k > 0 {
             if n >= 8 {
-                w1 = bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> UInt64(8 * (8 - k))
+                // Shift 8 * (8 - k) is 8...56.
+                w1 = p.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) &>> UInt64(8 &* (8 &- k))
             } else if n >= 4 {
-                w1 = UInt64(bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
-                    | UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << UInt64(8 * (n - 4))
+                // Shift 8 * (n - 4) is 0...24.
+                w1 = UInt64(p.loadUnaligned(as: UInt32.self))
+                    | UInt64(p.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)) &<< UInt64(8 &* (n &- 4))
             } else {
-                for j in 0..<n { w1 |= UInt64(bytes[j]) << UInt64(8 * j) }
+                for j in 0..<n { w1 |= UInt64(p.load(fromByteOffset: j, as: UInt8.self)) &<< UInt64(8 &* j) }
             }
         }
         a = mum(w0 ^ p1 ^ a, w1 ^ p3 ^ UInt64(n))
