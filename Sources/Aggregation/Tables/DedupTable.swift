@@ -130,18 +130,24 @@ package struct DedupTable: Sendable {
 
     /// The slot holding `fp` (`found`), or the first empty slot of its probe sequence.
     /// Terminates because the load factor stays below 1 (there is always an empty slot).
+    /// Bucket and slot arithmetic wraps (`&+`, `&*`): `b < buckets` and a storage of `buckets`
+    /// buckets spans `64 * buckets` bytes, so none of it can overflow.
     @inline(__always)
     private static func locate(_ w: UnsafeMutablePointer<UInt64>, _ buckets: Int, _ fp: Fingerprint) -> (slot: Int, found: Bool) {
         var b = home(fp.hi, buckets)
         while true {
-            let base = w + 8 * b
-            for e in 0..<3 {
-                let lo = base[2 * e]
-                let hi = base[2 * e + 1]
-                if lo == fp.lo && hi == fp.hi { return (3 * b + e, true) }
-                if lo == 0 && hi == 0 { return (3 * b + e, false) }
-            }
-            b += 1
+            let base = w + (b &* 8)
+            let slot = b &* 3
+            let lo0 = base[0], hi0 = base[1]
+            if lo0 == fp.lo && hi0 == fp.hi { return (slot, true) }
+            if lo0 | hi0 == 0 { return (slot, false) }
+            let lo1 = base[2], hi1 = base[3]
+            if lo1 == fp.lo && hi1 == fp.hi { return (slot &+ 1, true) }
+            if lo1 | hi1 == 0 { return (slot &+ 1, false) }
+            let lo2 = base[4], hi2 = base[5]
+            if lo2 == fp.lo && hi2 == fp.hi { return (slot &+ 2, true) }
+            if lo2 | hi2 == 0 { return (slot &+ 2, false) }
+            b &+= 1
             if b == buckets { b = 0 }
         }
     }
