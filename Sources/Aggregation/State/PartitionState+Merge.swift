@@ -29,7 +29,7 @@ extension PartitionState {
             key.ob = map(key.ob)
             key.component = map(key.component)
             key.app = map(key.app)
-            let mine = auditRow(key)
+            let mine = auditRow(key, hash: key.mixHash)
             auditRows[mine].count += row.count
             auditMap[i] = mine
         }
@@ -38,7 +38,7 @@ extension PartitionState {
             var key = row.key
             key.ob = map(key.ob)
             key.app = map(key.app)
-            let mine = gatewayRow(key)
+            let mine = gatewayRow(key, hash: key.mixHash)
             gatewayRows[mine].messages += row.messages
             gatewayRows[mine].nlpMessages += row.nlpMessages
             gatewayMap[i] = mine

@@ -26,10 +26,6 @@ package struct PartitionState: Sendable {
     var statsIndex = RowIndex()
     /// The last statistics row used (events come in runs of one OB and period).
     var lastStats: (key: PeriodKey, row: Int)?
-    /// The last audit / gateway row counted into (consecutive events often share their row).
-    /// Rows are only ever appended (or replaced wholesale by `rebuildIndexes`, which resets these).
-    var lastAudit: (key: AuditRowKey, row: Int)?
-    var lastGateway: (key: GatewayRowKey, row: Int)?
     /// Per (OB, period) recently counted in: statistics row and billing period (see `count`).
     /// Cleared whenever `closed` or `closedThrough` change.
     var periodCache = PeriodCache()
@@ -247,16 +243,8 @@ package struct PartitionState: Sendable {
 
     // MARK: Rows
 
-    mutating func auditRow(_ key: AuditRowKey) -> Int {
-        if let last = lastAudit, last.key == key { return last.row }
-        let row = auditRow(key, hash: key.mixHash)
-        lastAudit = (key, row)
-        return row
-    }
-
-    /// The row of `key`, created if new, for a caller that has its `mixHash` already (counting
-    /// computed it while preparing the event): one probe of the index, whose slot the batched
-    /// ingest prefetched.
+    /// The row of `key`, created if new. `hash` is `key.mixHash`, which counting computed while
+    /// preparing the event (the batched ingest prefetched its index slot); merging passes it.
     /// - Precondition: `hash == key.mixHash`.
     mutating func auditRow(_ key: AuditRowKey, hash: UInt64) -> Int {
         if let row = auditIndex.find(key, hash: hash, keyOf: { auditRows[$0].key }) { return row }
@@ -265,13 +253,6 @@ package struct PartitionState: Sendable {
         let rows = auditRows
         auditIndex.insert(key, row: rows.count - 1, keyOf: { rows[$0].key })
         return rows.count - 1
-    }
-
-    mutating func gatewayRow(_ key: GatewayRowKey) -> Int {
-        if let last = lastGateway, last.key == key { return last.row }
-        let row = gatewayRow(key, hash: key.mixHash)
-        lastGateway = (key, row)
-        return row
     }
 
     /// `auditRow(_:hash:)` for gateway rows.
@@ -342,8 +323,6 @@ package struct PartitionState: Sendable {
         }
         statsIndex = RowIndex()
         lastStats = nil
-        lastAudit = nil
-        lastGateway = nil
         periodCache.removeAll()
         for (i, row) in stats.enumerated() {
             let key = PeriodKey(ob: row.ob, period: row.period)
