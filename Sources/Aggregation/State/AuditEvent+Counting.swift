@@ -23,8 +23,7 @@ extension AuditEvent: CountableEvent {
             state, billedIn in
             let key = AuditRowKey(ob: p.obID, component: p.component, app: p.app, period: p.period.rawValue,
                                   billedIn: billedIn, service: event.service)
-            // `prepare` hashed the on-time key (billedIn 0); a late event's key differs.
-            let row = state.auditRow(key, hash: billedIn == 0 ? p.rowHash : key.mixHash)
+            let row = state.auditRow(key, hash: p.hash(of: key, billedIn: billedIn))
             state.auditRows[row].count += 1
             return DedupRef(gateway: false, nlp: false, day: p.day, row: row)
         }

@@ -19,8 +19,7 @@ extension GatewayEvent: CountableEvent {
         try state.count(fp: p.fp, obID: p.obID, period: p.period, day: p.day, timeMs: event.timeMs, source: source) {
             state, billedIn in
             let key = GatewayRowKey(ob: p.obID, app: p.app, period: p.period.rawValue, billedIn: billedIn)
-            // `prepare` hashed the on-time key (billedIn 0); a late message's key differs.
-            let row = state.gatewayRow(key, hash: billedIn == 0 ? p.rowHash : key.mixHash)
+            let row = state.gatewayRow(key, hash: p.hash(of: key, billedIn: billedIn))
             state.gatewayRows[row].messages += 1
             if event.nlp { state.gatewayRows[row].nlpMessages += 1 }
             return DedupRef(gateway: true, nlp: event.nlp, day: p.day, row: row)

@@ -127,6 +127,13 @@ package struct PartitionState: Sendable {
         var isGateway = false
         /// `prepare` threw for this event (batched ingest only).
         var failed = false
+
+        /// The `mixHash` of the event's row key `key`, billed in `billedIn`: `rowHash` when on
+        /// time (that is the key `prepare` hashed); a late event's key differs, so it is hashed.
+        @inline(__always)
+        func hash<K: RowIndexKey>(of key: K, billedIn: Int32) -> UInt64 {
+            billedIn == 0 ? rowHash : key.mixHash
+        }
     }
 
     /// The shared part of `ingest` (each kind's `CountableEvent.commit` calls it): watermark,
