@@ -72,13 +72,7 @@ package final class PeriodCalendar: Sendable {
         transitionStarts = tStarts
         transitionOffsets = tOffsets
         monthStartDays = starts.map { start in
-            var lo = 0
-            var hi = tStarts.count
-            while hi - lo > 1 {
-                let mid = (lo + hi) / 2
-                if tStarts[mid] <= start { lo = mid } else { hi = mid }
-            }
-            return Self.dayNumber(localMillis: start + tOffsets[lo])
+            Self.dayNumber(localMillis: start + tOffsets[Self.lastIndex(atOrBefore: start, in: tStarts)])
         }
     }
 
@@ -122,13 +116,7 @@ package final class PeriodCalendar: Sendable {
     /// Index `i` with `monthStarts[i] <= t < monthStarts[i + 1]`.
     private func monthIndex(_ t: Int64) -> Int? {
         guard let first = monthStarts.first, let last = monthStarts.last, t >= first, t < last else { return nil }
-        var lo = 0
-        var hi = monthStarts.count - 1  // invariant: starts[lo] <= t < starts[hi]
-        while hi - lo > 1 {
-            let mid = (lo + hi) / 2
-            if monthStarts[mid] <= t { lo = mid } else { hi = mid }
-        }
-        return lo
+        return Self.lastIndex(atOrBefore: t, in: monthStarts)  // below count - 1, as t < last
     }
 
     /// The error for an instant outside the precomputed window.
@@ -160,11 +148,16 @@ package final class PeriodCalendar: Sendable {
 
     /// The last `i` with `transitionStarts[i] <= t` (0 before the first transition).
     private func transitionIndex(_ t: Int64) -> Int {
+        Self.lastIndex(atOrBefore: t, in: transitionStarts)
+    }
+
+    /// The last `i` with `starts[i] <= t` (0 when `t` precedes them all); `starts` ascending.
+    private static func lastIndex(atOrBefore t: Int64, in starts: [Int64]) -> Int {
         var lo = 0
-        var hi = transitionStarts.count
+        var hi = starts.count
         while hi - lo > 1 {
             let mid = (lo + hi) / 2
-            if transitionStarts[mid] <= t { lo = mid } else { hi = mid }
+            if starts[mid] <= t { lo = mid } else { hi = mid }
         }
         return lo
     }
