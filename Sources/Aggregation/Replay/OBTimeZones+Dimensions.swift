@@ -10,12 +10,8 @@ extension OBTimeZones {
             let decoder = try AvroRecordDecoder(writer: reader.writerSchema, reader: schema,
                                                 fields: ["COUNTRY_3_ALPHA_CD", "TIME_ZONE_ID"])
             var values = AvroValues(count: decoder.fieldCount)
-            try reader.forEachBlock { count, block, _ in
-                var offset = 0
-                for _ in 0..<count {
-                    try decoder.decode(block, offset: &offset, into: &values)
-                    zones[String(decoding: values.bytes(0), as: UTF8.self)] = String(decoding: values.bytes(1), as: UTF8.self)
-                }
+            try reader.forEachRecord(decoder: decoder, values: &values) { values in
+                zones[String(decoding: values.bytes(0), as: UTF8.self)] = String(decoding: values.bytes(1), as: UTF8.self)
             }
         } catch let error as AggregationError {
             throw error
