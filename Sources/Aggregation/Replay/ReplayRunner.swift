@@ -90,8 +90,12 @@ package struct ReplayRunner {
             do {
                 try reader.forEachBlockOfRecords { block in
                     let blockOffset = block.fileOffset
+                    // A framing fault of the whole block, named by file and block.
+                    func blockFault(_ error: AvroError) -> AggregationError {
+                        AggregationError(.decode, error.message, source: "\(path) (block at byte \(blockOffset))")
+                    }
                     // A count the block cannot hold is a corrupt file, not records to quarantine.
-                    try block.checkCount(for: decoder)
+                    do throws(AvroError) { try block.checkCount(for: decoder) } catch { throw blockFault(error) }
                     let blockEnd = index + Int64(block.count)  // record index past this block
                     while index < blockEnd {
                         let record = index
@@ -138,12 +142,7 @@ package struct ReplayRunner {
                         }
                         if processedThisRun % options.progressEveryRecords == 0 { progress("\(path): \(index) records") }
                     }
-                    do throws(AvroError) {
-                        try block.checkEnd()
-                    } catch {
-                        throw AggregationError(.decode, error.message, source: "\(path) (block at byte \(blockOffset))")
-                    }
-
+                    do throws(AvroError) { try block.checkEnd() } catch { throw blockFault(error) }
                 }
             } catch let error as AggregationError {
                 failure = error
