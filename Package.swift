@@ -12,16 +12,11 @@ let package = Package(
     name: "aura-billing",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "aura-billing", targets: ["StreamDaemon"]),
-        // Library products exist so the separate Benchmarks package can measure each stage.
-        .library(name: "Avro", targets: ["Avro"]),
-        .library(name: "Aggregation", targets: ["Aggregation"]),
-        .library(name: "Invoicing", targets: ["Invoicing"]),
+        .executable(name: "aura-billing", targets: ["AuraBilling"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
@@ -40,11 +35,6 @@ let package = Package(
             providers: [.apt(["librdkafka-dev"])]
         ),
         .systemLibrary(
-            name: "CAuraZlib",
-            pkgConfig: "zlib",
-            providers: [.apt(["zlib1g-dev"])]
-        ),
-        .systemLibrary(
             name: "CLibdeflate",
             pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]
@@ -55,19 +45,13 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
-        // bind(2) interposition that gives the mock cluster fixed ports (see its header).
-        .target(
-            name: "CBindPort",
-            linkerSettings: [.linkedLibrary("dl")]
-        ),
-
         // Header-only __builtin_prefetch for the dedup table's batched probes (Aggregation only).
         .target(name: "CAuraPrefetch"),
 
-        // MARK: Libraries
+        // MARK: Libraries: decode → aggregate → price
         .target(
             name: "Avro",
-            dependencies: ["CAuraZlib", "CLibdeflate", "CCurl"],
+            dependencies: ["CLibdeflate", "CCurl"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -92,20 +76,27 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: The daemon
-        .executableTarget(
-            name: "StreamDaemon",
+        // MARK: The Kafka bridge: the only importer of librdkafka
+        .target(
+            name: "KafkaBridge",
             dependencies: [
                 "CRdKafka",
-                "CBindPort",
                 "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: The daemon engine (ingest, checkpoint, close, scale-out, runtime, HTTP, configuration)
+        .target(
+            name: "StreamDaemon",
+            dependencies: [
+                "KafkaBridge",
                 "CLibdeflate",
                 "Avro",
                 "Aggregation",
                 "Invoicing",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -115,6 +106,37 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Development tooling: demo month, embedded cluster command, benchmark commands
+        .target(
+            name: "DevTools",
+            dependencies: [
+                "StreamDaemon",
+                "KafkaBridge",
+                "Avro",
+                "Aggregation",
+                "Invoicing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: The thin executable: @main, argument parsing, one file per command
+        .executableTarget(
+            name: "AuraBilling",
+            dependencies: [
+                "StreamDaemon",
+                "DevTools",
+                "Aggregation",
+                "Invoicing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -141,7 +163,11 @@ let package = Package(
             name: "StreamDaemonTests",
             dependencies: [
                 "StreamDaemon",
+                "KafkaBridge",
+                "DevTools",
                 "Aggregation",
+                "Invoicing",
+                "AuraBilling",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -41,10 +41,9 @@ let package = Package(
     ],
     targets: [
         // MARK: The measured modules (symlinked sources)
-        .systemLibrary(name: "CAuraZlib", pkgConfig: "zlib"),
         .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl"),
-        .target(name: "Avro", dependencies: ["CAuraZlib", "CLibdeflate", "CCurl"], swiftSettings: strictSettings),
+        .target(name: "Avro", dependencies: ["CLibdeflate", "CCurl"], swiftSettings: strictSettings),
         .target(name: "CAuraPrefetch"),
         .target(
             name: "Aggregation",

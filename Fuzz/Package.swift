@@ -14,10 +14,9 @@ let package = Package(
     name: "AvroFuzz",
     platforms: [.macOS(.v15)],
     targets: [
-        .systemLibrary(name: "CAuraZlib", pkgConfig: "zlib"),
         .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl"),
-        .target(name: "Avro", dependencies: ["CAuraZlib", "CLibdeflate", "CCurl"], swiftSettings: strictSettings),
+        .target(name: "Avro", dependencies: ["CLibdeflate", "CCurl"], swiftSettings: strictSettings),
         // main.swift hands control to libFuzzer's LLVMFuzzerRunDriver.
         .executableTarget(name: "AvroFuzz", dependencies: ["Avro"], swiftSettings: strictSettings),
     ]

@@ -3,6 +3,8 @@ import Logging
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Runs the real `aura-billing broker` executable, as a developer would.
 @Suite("aura-billing broker")

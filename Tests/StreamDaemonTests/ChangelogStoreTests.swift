@@ -4,6 +4,8 @@ import Logging
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// `ChangelogStore` against librdkafka's embedded cluster (3 brokers): chunked publish,
 /// byte-identical restore, superseding manifests, and what a lost chunk does.
@@ -13,8 +15,8 @@ struct ChangelogStoreTests {
     static let source = TopicPartition(topic: "aura.audit", partition: 3)
 
     /// A cluster with a 16-partition changelog topic (4 manifest + 12 chunk partitions).
-    static func open() throws -> (MockKafkaCluster, ChangelogStore, KafkaProducer) {
-        let cluster = try MockKafkaCluster(brokers: 3, logger: logger)
+    static func open() throws -> (EmbeddedKafkaCluster, ChangelogStore, KafkaProducer) {
+        let cluster = try EmbeddedKafkaCluster(brokers: 3, logger: logger)
         try cluster.createTopic("aura.changelog", partitions: 16)
         let properties = ["bootstrap.servers": cluster.bootstrapServers]
         let producer = try KafkaProducer(properties: properties.merging(["acks": "all", "linger.ms": "1"]) { $1 }, logger: logger)

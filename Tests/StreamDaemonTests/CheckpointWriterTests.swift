@@ -5,6 +5,8 @@ import Synchronization
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// The checkpoint writer thread: consumption goes on while a checkpoint is written, the file
 /// holds exactly the snapshot taken when the checkpoint started, and failures come back.

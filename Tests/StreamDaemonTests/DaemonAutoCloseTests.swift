@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// `periods.auto_close`: the real daemon closes ready periods on its own, and only those.
 @Suite("Daemon auto-close", .serialized)

@@ -3,6 +3,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// `aura-billing run` as a process, against the embedded broker, on a generated month.
 @Suite("Daemon end to end", .serialized)

@@ -3,6 +3,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Two `aura-billing run` processes in one consumer group, sharing one state directory.
 @Suite("Daemon consumer group", .serialized)

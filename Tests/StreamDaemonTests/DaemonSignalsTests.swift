@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// SIGHUP and SIGUSR1 sent to the real daemon process.
 @Suite("Daemon signals", .serialized)

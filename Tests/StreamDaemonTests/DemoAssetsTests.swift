@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 @Suite("Demo assets")
 struct DemoAssetsTests {

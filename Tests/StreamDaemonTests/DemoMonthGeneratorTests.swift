@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Checks the demo month generator's bytes and its own expected totals against the shared test
 /// data generator's independent, strict Avro decoder (`scripts/datagen/aura_datagen.py verify`).

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// The shipped `deploy/config.yaml` loads with the daemon's own loader, and the environment
 /// variables that `systemd/aura-billing.service` sets reach the keys they are meant for.

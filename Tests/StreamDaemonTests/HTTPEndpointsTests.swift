@@ -6,6 +6,8 @@ import Synchronization
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Starts the real HTTP server on 127.0.0.1 and talks to it with curl.
 @Suite("HTTP endpoints")

@@ -3,6 +3,8 @@ import Logging
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Tests against librdkafka's mock cluster: a real client, the real protocol, over loopback.
 @Suite("Kafka bridge against the embedded broker", .serialized)
@@ -38,7 +40,7 @@ struct KafkaRoundTripTests {
 
     @Test("10,000 messages produced with librdkafka come back exactly once through a consumer group")
     func produceAndConsumeTenThousand() async throws {
-        let cluster = try MockKafkaCluster(brokers: 3, logger: logger)
+        let cluster = try EmbeddedKafkaCluster(brokers: 3, logger: logger)
         try cluster.createTopic("aura.test.roundtrip", partitions: 8)
         let bootstrap = cluster.bootstrapServers
         let props = producerProperties(bootstrap)
@@ -78,7 +80,7 @@ struct KafkaRoundTripTests {
 
     @Test("offsets committed by one consumer are where the next consumer of the group resumes")
     func committedOffsetsSurviveRestart() async throws {
-        let cluster = try MockKafkaCluster(brokers: 1, logger: logger)
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
         try cluster.createTopic("aura.test.resume", partitions: 4)
         let bootstrap = cluster.bootstrapServers
         let producerProps = producerProperties(bootstrap)
@@ -128,28 +130,5 @@ struct KafkaRoundTripTests {
         for (tp, offset, _, _) in second {
             #expect(offset >= committedByFirst[tp] ?? 0, "\(tp) re-read offset \(offset) before the commit")
         }
-    }
-
-    @Test("a fixed port is honoured for every broker and a taken port is refused")
-    func fixedPort() throws {
-        // Find two consecutive free ports by trying; a busy port is refused with an error, not an abort.
-        var cluster: MockKafkaCluster?
-        var base = 0
-        for candidate in stride(from: 39_100 + Int(UInt16.random(in: 0..<2_000)) * 2, to: 65_000, by: 2) {
-            if let c = try? MockKafkaCluster(brokers: 2, port: candidate, logger: logger) {
-                cluster = c
-                base = candidate
-                break
-            }
-        }
-        let running = try #require(cluster)
-        #expect(running.bootstrapServers == "127.0.0.1:\(base),127.0.0.1:\(base + 1)")
-        #expect(throws: DaemonError.self) {
-            _ = try MockKafkaCluster(brokers: 1, port: base + 1, logger: logger)
-        }
-        // Other sockets of the process are untouched: an ordinary port-0 bind still gets a kernel port.
-        let other = try MockKafkaCluster(brokers: 1, logger: logger)
-        #expect(!other.bootstrapServers.hasSuffix(":\(base + 2)"))
-        withExtendedLifetime(running) {}
     }
 }

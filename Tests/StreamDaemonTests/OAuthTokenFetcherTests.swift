@@ -3,6 +3,8 @@ import Logging
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// The client-credentials token fetcher against a real HTTP endpoint on loopback (a Python
 /// `http.server`), and its wiring into librdkafka's OAUTHBEARER refresh callback against the
@@ -70,7 +72,7 @@ struct OAuthTokenFetcherTests {
     func wrongSecret() async throws {
         let wrong = "wrong-secret-1234"
         let (server, fetcher) = try await Self.makeFetcher(secret: wrong)
-        let error = try await #require(throws: DaemonError.self) { try await Self.fetch(fetcher) }
+        let error = try await #require(throws: KafkaError.self) { try await Self.fetch(fetcher) }
         let statuses = try server.requests().map { $0["status"] as? Int }
         try await Self.stop(server)
         #expect(error.code == .oauthToken)
@@ -86,7 +88,7 @@ struct OAuthTokenFetcherTests {
     @Test("an HTTP 500 gives an error with the status and the endpoint's error description")
     func serverError() async throws {
         let (server, fetcher) = try await Self.makeFetcher(path: "/fail/500")
-        let error = try await #require(throws: DaemonError.self) { try await Self.fetch(fetcher) }
+        let error = try await #require(throws: KafkaError.self) { try await Self.fetch(fetcher) }
         try await Self.stop(server)
         #expect(error.code == .oauthToken)
         #expect(error.source == server.url("/fail/500"))
@@ -97,12 +99,12 @@ struct OAuthTokenFetcherTests {
     @Test("a response that is not JSON, or lacks access_token, is a clear error")
     func malformedResponses() async throws {
         let (server, fetcher) = try await Self.makeFetcher(path: "/malformed")
-        let error = try await #require(throws: DaemonError.self) { try await Self.fetch(fetcher) }
+        let error = try await #require(throws: KafkaError.self) { try await Self.fetch(fetcher) }
         let noToken = try OAuthTokenFetcher(credentials: OAuthClientCredentials(
             tokenEndpoint: server.url("/no-token"), clientID: Self.clientID,
             clientSecretFile: fetcher.credentials.clientSecretFile, scope: Self.scope
         ))
-        let error2 = try await #require(throws: DaemonError.self) { try await Self.fetch(noToken) }
+        let error2 = try await #require(throws: KafkaError.self) { try await Self.fetch(noToken) }
         let count = try server.requests().count
         try await Self.stop(server)
         #expect(error.code == .oauthResponse)
@@ -122,7 +124,7 @@ struct OAuthTokenFetcherTests {
             tokenEndpoint: fetcher.credentials.tokenEndpoint, clientID: Self.clientID,
             clientSecretFile: missing, scope: Self.scope
         ))
-        let error = try await #require(throws: DaemonError.self) { try await Self.fetch(broken) }
+        let error = try await #require(throws: KafkaError.self) { try await Self.fetch(broken) }
         let count = try server.requests().count
         try await Self.stop(server)
         #expect(error.code == .oauthCredentials)
@@ -142,7 +144,7 @@ struct OAuthTokenFetcherTests {
         credentials.clientSecretFile = secretFile.path
         let orphan = try OAuthTokenFetcher(credentials: credentials)
         try await Self.stop(server)  // nothing listens on the port any more
-        let error = try await #require(throws: DaemonError.self) { try await Self.fetch(orphan) }
+        let error = try await #require(throws: KafkaError.self) { try await Self.fetch(orphan) }
         #expect(error.code == .oauthToken)
         #expect(error.source == credentials.tokenEndpoint)
         #expect(error.message.contains("token request failed"))
@@ -151,10 +153,10 @@ struct OAuthTokenFetcherTests {
     @Test("after a failure, refreshes fail fast without contacting the endpoint")
     func failFastAfterFailure() async throws {
         let (server, fetcher) = try await Self.makeFetcher(path: "/fail/503")
-        let first = try await #require(throws: DaemonError.self) {
+        let first = try await #require(throws: KafkaError.self) {
             try await Blocking.run { try fetcher.refreshToken() }
         }
-        let second = try await #require(throws: DaemonError.self) {
+        let second = try await #require(throws: KafkaError.self) {
             try await Blocking.run { try fetcher.refreshToken() }
         }
         let count = try server.requests().count
@@ -200,7 +202,7 @@ struct OAuthTokenFetcherTests {
 
     @Test("the consumer's first poll fetches a token through the refresh callback and librdkafka accepts it")
     func consumerRefreshCallback() async throws {
-        let cluster = try MockKafkaCluster(logger: logger)
+        let cluster = try EmbeddedKafkaCluster(logger: logger)
         let props = Self.oauthProperties(cluster.bootstrapServers)
         let logger = self.logger
         let (server, fetcher) = try await Self.makeFetcher()
@@ -231,7 +233,7 @@ struct OAuthTokenFetcherTests {
 
     @Test("a failing endpoint is reported to librdkafka, not thrown from poll, and not hammered")
     func consumerRefreshFailure() async throws {
-        let cluster = try MockKafkaCluster(logger: logger)
+        let cluster = try EmbeddedKafkaCluster(logger: logger)
         let props = Self.oauthProperties(cluster.bootstrapServers)
         let logger = self.logger
         let (server, fetcher) = try await Self.makeFetcher(path: "/fail/500")
@@ -250,7 +252,7 @@ struct OAuthTokenFetcherTests {
 
     @Test("the producer fetches its token on librdkafka's background thread, without polling")
     func producerBackgroundRefresh() async throws {
-        let cluster = try MockKafkaCluster(logger: logger)
+        let cluster = try EmbeddedKafkaCluster(logger: logger)
         let props = Self.oauthProperties(cluster.bootstrapServers).filter { $0.key != "group.id" }
         let waiter = LogWaiter(waitingFor: "OAuth token installed")
         let logger = waiter.logger
@@ -273,7 +275,7 @@ struct OAuthTokenFetcherTests {
     @Test("a token provider without OAUTHBEARER is a configuration error")
     func providerNeedsOAuthBearer() async throws {
         let (server, fetcher) = try await Self.makeFetcher()
-        let error = try #require(throws: DaemonError.self) {
+        let error = try #require(throws: KafkaError.self) {
             try KafkaConsumer(properties: ["bootstrap.servers": "127.0.0.1:1", "group.id": "g"], tokenProvider: fetcher, logger: logger)
         }
         let count = try server.requests().count
@@ -295,7 +297,7 @@ struct OAuthTokenFetcherTests {
             #expect(throws: Never.self, "\(endpoint)") { _ = try make(endpoint) }
         }
         for endpoint in ["http://login.example/token", "http://127.0.0.1.evil.example/token", "ftp://login.example/token", "login.example"] {
-            let error = try #require(throws: DaemonError.self, "\(endpoint)") { _ = try make(endpoint) }
+            let error = try #require(throws: KafkaError.self, "\(endpoint)") { _ = try make(endpoint) }
             #expect(error.code == .configuration)
             #expect(error.source == endpoint)
         }

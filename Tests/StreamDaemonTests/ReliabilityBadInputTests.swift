@@ -3,6 +3,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Issue 9, bad input (the deterministic CI corpus): every malformation the Avro issue lists —
 /// the generator's two `.bad.frames` corpora, 48 frames of 12 kinds — mixed at seeded random

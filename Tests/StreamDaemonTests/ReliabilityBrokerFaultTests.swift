@@ -3,6 +3,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Issue 9, scenario 2: broker faults on a 3-broker embedded cluster while the daemon consumes.
 @Suite("Reliability: broker faults", .serialized)

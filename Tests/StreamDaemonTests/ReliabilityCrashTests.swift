@@ -3,6 +3,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Issue 9, scenario 1: the daemon is SIGKILLed at many points while it consumes a generated
 /// month (some while a checkpoint is being written), while it closes periods and while it

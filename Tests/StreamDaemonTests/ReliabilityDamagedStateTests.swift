@@ -3,6 +3,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Issue 9, scenario 3: damaged checkpoints and a state directory the daemon cannot write.
 @Suite("Reliability: damaged state", .serialized)

@@ -3,6 +3,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Issue 9, scenario 4: hostile HTTP on the loopback listener while the daemon consumes.
 @Suite("Reliability: hostile HTTP", .serialized)

@@ -3,6 +3,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Issue 9, scenarios 3 (no write permission) and 5 (full disk): checkpoints fail, offsets are
 /// not committed, metrics and /readyz say so, nothing is reset; once the directory is writable

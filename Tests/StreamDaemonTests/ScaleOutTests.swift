@@ -3,6 +3,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Scale-out mode (`state.changelog_topic`): instances with no shared disk, partition states
 /// moving through the changelog, closes through the close topic.

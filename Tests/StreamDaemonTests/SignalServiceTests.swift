@@ -5,6 +5,8 @@ import Testing
 import UnixSignals
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 @Suite("Signals")
 struct SignalServiceTests {

@@ -1,11 +1,12 @@
 import Aggregation
 import Foundation
 import Invoicing
+import KafkaBridge
 import Logging
 
 extension DaemonConfiguration {
     /// Whether states live in a changelog topic (`state.changelog_topic`).
-    var isScaledOut: Bool { changelogTopic != nil }
+    package var isScaledOut: Bool { changelogTopic != nil }
 
     /// Kafka clients of the changelog and close topics, which are created (compacted) when
     /// missing and the cluster supports CreateTopics. Each call makes its own clients: a

@@ -1,88 +1,89 @@
-import Configuration
-import Foundation
+package import Configuration
+package import Foundation
+package import KafkaBridge
 import SystemPackage
 import Yams
 
 /// Everything `aura-billing run` reads from its YAML file, each key overridable by an environment
 /// variable (swift-configuration's convention: `kafka.group_id` → `KAFKA_GROUP_ID`). Keys are
 /// documented in `deploy/config.yaml` and spec §11.
-struct DaemonConfiguration: Sendable {
-    struct Kafka: Sendable {
-        var brokers: String
-        var groupID: String
-        var auditTopic: String
-        var gatewayTopic: String
+package struct DaemonConfiguration: Sendable {
+    package struct Kafka: Sendable {
+        package var brokers: String
+        package var groupID: String
+        package var auditTopic: String
+        package var gatewayTopic: String
         /// `kafka.properties.*`: passed to librdkafka unchanged.
-        var properties: [String: String]
-        var security: Security
+        package var properties: [String: String]
+        package var security: Security
     }
 
     /// `kafka.security.*`.
-    struct Security: Sendable {
-        enum SecurityProtocol: String, Sendable { case plaintext = "PLAINTEXT", saslSSL = "SASL_SSL" }
-        var `protocol`: SecurityProtocol
-        var tokenEndpoint: String?
-        var clientID: String?
+    package struct Security: Sendable {
+        package enum SecurityProtocol: String, Sendable { case plaintext = "PLAINTEXT", saslSSL = "SASL_SSL" }
+        package var `protocol`: SecurityProtocol
+        package var tokenEndpoint: String?
+        package var clientID: String?
         /// Path of the file holding the client secret (a systemd credential); the secret itself is
         /// read only when a token is requested and never logged.
-        var clientSecretFile: String?
-        var scope: String?
+        package var clientSecretFile: String?
+        package var scope: String?
     }
 
     /// `schemas.*`: writer schemas by Confluent id, from a registry or local files.
-    struct Schemas: Sendable {
-        var registryURL: String?
-        var files: [Int32: String]
+    package struct Schemas: Sendable {
+        package var registryURL: String?
+        package var files: [Int32: String]
     }
 
-    struct Delivery: Sendable {
-        enum Kind: String, Sendable { case directory, azure }
-        var kind: Kind
-        var azureAccount: String?
-        var azureContainer: String?
-        var azureEndpoint: String?
-        var sasTokenFile: String?
-        var sharedKeyFile: String?
-        var retries: Int
+    package struct Delivery: Sendable {
+        package enum Kind: String, Sendable { case directory, azure }
+        package var kind: Kind
+        package var azureAccount: String?
+        package var azureContainer: String?
+        package var azureEndpoint: String?
+        package var sasTokenFile: String?
+        package var sharedKeyFile: String?
+        package var retries: Int
     }
 
-    var kafka: Kafka
-    var schemas: Schemas
-    var stateDir: String
+    package var kafka: Kafka
+    package var schemas: Schemas
+    package var stateDir: String
     /// `state.changelog_topic`: when set, every partition state is also published to this Kafka
     /// topic after each local checkpoint, and instances on different machines share nothing but
     /// Kafka (README "Scaling out"). Unset: one machine (or a shared state directory).
-    var changelogTopic: String?
+    package var changelogTopic: String?
     /// `state.close_topic`: the close requests and done notes of the scale-out mode (required
     /// with `state.changelog_topic`).
-    var closeTopic: String?
+    package var closeTopic: String?
     /// `state.changelog_partitions`: partitions of the changelog topic when the daemon creates it.
-    var changelogPartitions: Int
-    var checkpointIntervalSeconds: Int
-    var checkpointIntervalEvents: Int
-    var graceHours: Int
-    var autoClose: Bool
+    package var changelogPartitions: Int
+    package var checkpointIntervalSeconds: Int
+    package var checkpointIntervalEvents: Int
+    package var graceHours: Int
+    package var autoClose: Bool
     /// How often `auto_close` looks for ready periods.
-    var autoCloseCheckSeconds: Int
+    package var autoCloseCheckSeconds: Int
     /// `periods.pinned_closed_at` (ISO 8601 UTC): the "closed at" instant of every new close,
     /// instead of the wall clock. For reproducible reruns and tests (byte-identical invoices from
     /// separate state directories); unset in production.
-    var pinnedClosedAt: Date?
-    var tariffsPath: String?
-    var dimensionsDir: String?
-    var invoicesDir: String
-    var delivery: Delivery
-    var quarantineFile: String?
-    var quarantineTopic: String?
+    package var pinnedClosedAt: Date?
+    package var tariffsPath: String?
+    package var dimensionsDir: String?
+    package var invoicesDir: String
+    package var delivery: Delivery
+    package var quarantineFile: String?
+    package var quarantineTopic: String?
     /// `host:port` of the HTTP endpoints; loopback by default.
-    var httpAddress: String
-    var adminTokenFile: String?
-    var logLevel: String
+    package var httpAddress: String
+    package var adminTokenFile: String?
+    package var logLevel: String
     /// Where the file came from, for messages.
-    var source: String
+    package var source: String
 
     /// Loads `path`, with environment variables taking precedence over the file.
-    static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> DaemonConfiguration {
+    package static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> DaemonConfiguration {
         let file: FileProvider<YAMLSnapshot>
         do {
             file = try await FileProvider<YAMLSnapshot>(filePath: FilePath(path))
@@ -94,7 +95,7 @@ struct DaemonConfiguration: Sendable {
         return try DaemonConfiguration(reader: reader, maps: maps, environment: environment, source: path)
     }
 
-    init(reader config: ConfigReader, maps: PassThroughMaps, environment: [String: String], source: String) throws {
+    package init(reader config: ConfigReader, maps: PassThroughMaps, environment: [String: String], source: String) throws {
         func required(_ key: ConfigKey, _ name: String) throws -> String {
             guard let value = config.string(forKey: key), !value.isEmpty else {
                 throw DaemonError(.configuration, "missing required key `\(name)`", source: source)
@@ -192,12 +193,12 @@ struct DaemonConfiguration: Sendable {
     }
 
     /// The open-ended maps swift-configuration cannot enumerate: `kafka.properties` and `schemas.files`.
-    struct PassThroughMaps: Sendable {
-        var kafkaProperties: [String: String] = [:]
-        var schemaFiles: [Int32: String] = [:]
+    package struct PassThroughMaps: Sendable {
+        package var kafkaProperties: [String: String] = [:]
+        package var schemaFiles: [Int32: String] = [:]
     }
 
-    static func passThroughMaps(path: String) throws -> PassThroughMaps {
+    package static func passThroughMaps(path: String) throws -> PassThroughMaps {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw DaemonError(.configuration, "cannot read configuration: \(error.localizedDescription)", source: path)
@@ -229,7 +230,7 @@ struct DaemonConfiguration: Sendable {
 
     /// The token fetcher for SASL_SSL/OAUTHBEARER (`kafka.security.oauth.*`), to pass as
     /// `tokenProvider` to the consumer and the dead-letter producer; nil for PLAINTEXT.
-    func makeTokenFetcher() throws(DaemonError) -> OAuthTokenFetcher? {
+    package func makeTokenFetcher() throws -> OAuthTokenFetcher? {
         let security = kafka.security
         guard security.protocol == .saslSSL else { return nil }
         guard let endpoint = security.tokenEndpoint, !endpoint.isEmpty,
@@ -248,7 +249,7 @@ struct DaemonConfiguration: Sendable {
 
     /// librdkafka properties for the dead-letter producer: brokers and security, plus the
     /// pass-through properties that are not consumer-only.
-    var producerProperties: [String: String] {
+    package var producerProperties: [String: String] {
         var props: [String: String] = ["bootstrap.servers": kafka.brokers, "compression.codec": "lz4"]
         if kafka.security.protocol == .saslSSL {
             props["security.protocol"] = "SASL_SSL"
@@ -260,7 +261,7 @@ struct DaemonConfiguration: Sendable {
     }
 
     /// librdkafka properties for the consumer, security included.
-    var consumerProperties: [String: String] {
+    package var consumerProperties: [String: String] {
         var props: [String: String] = [
             "bootstrap.servers": kafka.brokers,
             "group.id": kafka.groupID,

@@ -1,11 +1,11 @@
 /// `POST /admin/close?period=YYYY-MM[&ob=ESP][&force=true]`, validated.
-struct AdminCloseRequest: Sendable, Equatable {
-    var period: String
-    var ob: String?
-    var force: Bool
+package struct AdminCloseRequest: Sendable, Equatable {
+    package var period: String
+    package var ob: String?
+    package var force: Bool
 
     /// Parses the query values; throws `.usage` naming the bad parameter.
-    init(period: String?, ob: String?, force: String?) throws(DaemonError) {
+    package init(period: String?, ob: String?, force: String?) throws(DaemonError) {
         guard let period, Self.isPeriod(period) else {
             throw DaemonError(.usage, "period must be YYYY-MM", source: "period")
         }
@@ -17,7 +17,7 @@ struct AdminCloseRequest: Sendable, Equatable {
         self.force = force == "true" || force == "1"
     }
 
-    static func isPeriod(_ text: String) -> Bool {
+    package static func isPeriod(_ text: String) -> Bool {
         let b = Array(text.utf8)
         guard b.count == 7, b[4] == UInt8(ascii: "-") else { return false }
         let digits = b[0..<4] + b[5..<7]

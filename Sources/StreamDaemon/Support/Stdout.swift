@@ -3,6 +3,6 @@ import Glibc
 #endif
 
 /// Flushes stdout (and every other C stream) so a reader of a pipe sees a line at once.
-func fflushStdout() {
+package func fflushStdout() {
     fflush(nil)
 }

@@ -3,6 +3,8 @@ import Foundation
 import Logging
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Observation and fault helpers the reliability scenarios share.
 extension DaemonHarness {

@@ -3,12 +3,14 @@ import Foundation
 import Logging
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Runs the real `aura-billing run` executable against an embedded broker, as an operator would.
 final class DaemonHarness: @unchecked Sendable {
     /// `@unchecked Sendable`: the mutable `process` is touched only by the test that owns the
     /// harness, one call at a time.
-    let cluster: MockKafkaCluster
+    let cluster: EmbeddedKafkaCluster
     let directory: URL
     let configPath: String
     /// The daemon's `state.dir` (inside `directory` unless the test chose another place).
@@ -35,7 +37,7 @@ final class DaemonHarness: @unchecked Sendable {
 
     init(auditPartitions: Int = 8, gatewayPartitions: Int = 4, brokers: Int = 1, stateDirectory: String? = nil,
          tariffsPath: String? = nil, extraConfig: String = "") throws {
-        cluster = try MockKafkaCluster(brokers: brokers, logger: logger)
+        cluster = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
         try cluster.createTopic(Self.auditTopic, partitions: auditPartitions)
         try cluster.createTopic(Self.gatewayTopic, partitions: gatewayPartitions)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("aura-daemon-\(UUID().uuidString)")

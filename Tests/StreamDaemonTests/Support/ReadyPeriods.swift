@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Which (OB, period) pairs of a generated month a daemon may close at `now`, computed with
 /// Foundation's calendar (independently of the daemon's own period tables): a period is ready

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Produces a generated month to the harness's broker a slice at a time, so a scenario can inject
 /// faults while the daemon is consuming. One producer for the whole feed (keyed like the harness).

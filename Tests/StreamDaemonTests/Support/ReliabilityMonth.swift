@@ -2,6 +2,8 @@ import Aggregation
 import Foundation
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// The generated month the reliability scenarios feed the daemon, with the generator's own
 /// totals, and the comparison of the daemon's merged checkpoints against them.

@@ -3,6 +3,8 @@ import Foundation
 import Logging
 
 @testable import StreamDaemon
+@testable import KafkaBridge
+@testable import DevTools
 
 /// Several `aura-billing run` instances in one consumer group in scale-out mode: each with its
 /// own state directory (no shared disk), HTTP port and log, sharing only the embedded cluster.

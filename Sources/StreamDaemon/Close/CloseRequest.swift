@@ -1,0 +1,33 @@
+/// What to close: every ready period (SIGUSR1, auto-close), or one period (admin endpoint).
+package enum CloseScope: Sendable, Equatable {
+    /// Every (OB, period) that is ready and not yet closed.
+    case ready
+    /// One period, for one OB or all OBs with events in it; `force` skips the readiness gate.
+    case period(String, ob: String?, force: Bool)
+}
+
+/// The outcome of one close request, returned to the admin endpoint as JSON.
+package struct CloseReport: Codable, Sendable, Equatable {
+    package struct Invoice: Codable, Sendable, Equatable {
+        package var ob: String
+        package var period: String
+        package var currency: String
+        package var total: String
+        package var totalQueries: Int64
+        package var totalRequests: Int64
+        package var workbook: String
+        package var revision: Int
+        /// False when identical files already existed (an idempotent re-close).
+        package var written: Bool
+        package var forced: Bool
+    }
+
+    package var closed: [Invoice] = []
+    /// (OB, period) pairs asked for that are not ready (close them with force).
+    package var notReady: [String] = []
+    package var errors: [String] = []
+
+    package enum CodingKeys: String, CodingKey {
+        case closed, notReady = "not_ready", errors
+    }
+}

@@ -1,0 +1,40 @@
+package import KafkaBridge
+import Synchronization
+
+/// What `/readyz` and systemd's `STATUS=` report: set by the consumer, read by the HTTP server.
+package final class DaemonStatus: Sendable {
+    package struct State: Sendable {
+        package var stateLoaded = false
+        package var assigned: [TopicPartition] = []
+        package var lagKnown = false
+        package var brokerReachable = true
+        package var checkpointWritable = true
+        package var stopping = false
+        /// Sum of the assigned partitions' next offsets (messages consumed, for offsets from 0).
+        package var consumedOffsets: Int64 = 0
+        /// Sum of the assigned partitions' lag, when known.
+        package var lagTotal: Int64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    package func update(_ body: (inout State) -> Void) {
+        state.withLock { body(&$0) }
+    }
+
+    package var snapshot: State { state.withLock { $0 } }
+
+    /// Ready: state loaded, partitions assigned, lag known, checkpoints durable, not stopping.
+    /// Returns the reasons it is not.
+    package func notReadyReasons() -> [String] {
+        let s = snapshot
+        var reasons: [String] = []
+        if !s.stateLoaded { reasons.append("state not loaded") }
+        if s.assigned.isEmpty { reasons.append("no partitions assigned") }
+        if !s.lagKnown { reasons.append("consumer lag not known yet") }
+        if !s.brokerReachable { reasons.append("broker unreachable") }
+        if !s.checkpointWritable { reasons.append("checkpoints failing (offsets not committed)") }
+        if s.stopping { reasons.append("stopping") }
+        return reasons
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import KafkaBridge
+import Logging
+
+/// The close topic (one partition; compacted on a real cluster): close requests and close-done
+/// notes, read from the beginning.
+final class CloseLog: Sendable {
+    let topic: String
+    let producer: KafkaProducer
+    let reader: KafkaPartitionReader
+    let logger: Logger
+
+    var partition: TopicPartition { TopicPartition(topic: topic, partition: 0) }
+
+    init(topic: String, producer: KafkaProducer, reader: KafkaPartitionReader, logger: Logger) {
+        self.topic = topic
+        self.producer = producer
+        self.reader = reader
+        self.logger = logger
+    }
+
+    /// What the log says so far.
+    struct Summary: Sendable {
+        /// The first request per key (the one that counts).
+        var requests: [String: CloseRecord] = [:]
+        /// Keys with a done note.
+        var done: [String: CloseRecord] = [:]
+        var records = 0
+
+        mutating func add(_ record: CloseRecord) {
+            records += 1
+            switch record.kind {
+            case .request: if requests[record.key] == nil { requests[record.key] = record }
+            case .done: if done[record.key] == nil { done[record.key] = record }
+            }
+        }
+    }
+
+    /// Reads the whole log (up to its high watermark now).
+    func read() throws -> Summary {
+        var summary = Summary()
+        let (low, high) = try reader.watermarks(partition)
+        try reader.read(partition, from: low, until: high) { record in
+            if let parsed = decode(record) { summary.add(parsed) }
+        }
+        return summary
+    }
+
+    /// Decodes a record of the topic; logs and skips what is not a close record.
+    func decode(_ record: ReadRecord) -> CloseRecord? {
+        do {
+            return try JSONDecoder().decode(CloseRecord.self, from: Data(record.value))
+        } catch {
+            logger.warning("skipping an unreadable close record", metadata: ["offset": "\(record.offset)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Appends `record` and waits for the broker's acknowledgement.
+    func append(_ record: CloseRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let value = Array(try encoder.encode(record))
+        _ = try producer.produceAndWait([OutgoingRecord(topic: topic, partition: 0, key: Array(record.key.utf8), value: value)])
+    }
+}
