@@ -81,6 +81,8 @@ let package = Package(
             name: "KafkaBridge",
             dependencies: [
                 "CRdKafka",
+                // For PartitionKey only: the one topic-partition key of the bridge and the state.
+                "Aggregation",
                 "CCurl",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -12,7 +12,7 @@ import Testing
 @Suite("Changelog store", .serialized)
 struct ChangelogStoreTests {
     static let logger = Logger(label: "test.changelog")
-    static let source = TopicPartition(topic: "aura.audit", partition: 3)
+    static let source = PartitionKey(topic: "aura.audit", partition: 3)
 
     /// A cluster with a 16-partition changelog topic (4 manifest + 12 chunk partitions).
     static func open() throws -> (EmbeddedKafkaCluster, ChangelogStore, KafkaProducer) {
@@ -37,7 +37,7 @@ struct ChangelogStoreTests {
         #expect(m1.chunks.allSatisfy { $0.partition >= Int32(store.manifestPartitions) })
 
         // A separate reader (another instance) finds it and restores the exact bytes.
-        let (_, high) = try store.reader.watermarks(TopicPartition(topic: "aura.changelog", partition: store.manifestPartition(Self.source)))
+        let (_, high) = try store.reader.watermarks(PartitionKey(topic: "aura.changelog", partition: store.manifestPartition(Self.source)))
         #expect(high == 1)
         let other = try ChangelogStore(topic: "aura.changelog", producer: store.producer,
                                        reader: KafkaPartitionReader(properties: ["bootstrap.servers": cluster.bootstrapServers], logger: Self.logger),
@@ -86,7 +86,7 @@ struct ChangelogStoreTests {
         _ = try producer.produceAndWait((0..<13).map { i in
             OutgoingRecord(topic: "aura.changelog", partition: victim.partition, key: Array("junk-\(i)".utf8), value: junk)
         })
-        let (low, _) = try store.reader.watermarks(TopicPartition(topic: "aura.changelog", partition: victim.partition))
+        let (low, _) = try store.reader.watermarks(PartitionKey(topic: "aura.changelog", partition: victim.partition))
         try #require(low > victim.offset, "the embedded cluster did not evict (log start \(low))")
 
         let key = ChangelogStore.chunkKey(Self.source, generation: m2.generation, index: m2.chunks.count - 1)

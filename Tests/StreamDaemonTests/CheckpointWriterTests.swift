@@ -12,7 +12,7 @@ import Testing
 /// holds exactly the snapshot taken when the checkpoint started, and failures come back.
 @Suite("Checkpoint writer")
 struct CheckpointWriterTests {
-    static let key = TopicPartition(topic: "aura.audit", partition: 3)
+    static let key = PartitionKey(topic: "aura.audit", partition: 3)
 
     /// Ingests audit events `range` (one per offset) into `state`.
     static func ingest(_ state: inout PartitionState, source: Int, _ range: Range<Int>) throws {
@@ -57,7 +57,7 @@ struct CheckpointWriterTests {
         // The after-save hook holds the writer thread until the test lets it go.
         let entered = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
-        let hooked = Mutex<[(TopicPartition, UInt64, Int64)]>([])
+        let hooked = Mutex<[(PartitionKey, UInt64, Int64)]>([])
         let writer = CheckpointWriter(afterSave: { key, _, generation, next in
             hooked.withLock { $0.append((key, generation, next)) }
             entered.signal()
@@ -130,7 +130,7 @@ struct CheckpointWriterTests {
         try Self.ingest(&state, source: source, 0..<10)
         let writer = CheckpointWriter(metrics: DaemonMetrics(auditTopic: "aura.audit", gatewayTopic: "aura.gateway"))
         defer { writer.shutdown() }
-        let other = TopicPartition(topic: "aura.audit", partition: 4)
+        let other = PartitionKey(topic: "aura.audit", partition: 4)
         writer.submit(.init(jobs: [
             .init(key: Self.key, bytes: CheckpointCodec.encode(state), store: CheckpointStore(directory: blocked + "/state", name: "aura.audit-3"), nextOffset: 10),
             .init(key: other, bytes: CheckpointCodec.encode(state), store: CheckpointStore(directory: dir, name: "aura.audit-4"), nextOffset: 10),

@@ -1,3 +1,4 @@
+import Aggregation
 import Foundation
 import Logging
 import Prometheus
@@ -62,7 +63,7 @@ struct HTTPEndpointsTests {
         let metrics = DaemonMetrics(auditTopic: "aura.audit", gatewayTopic: "aura.gateway")
         metrics.audit.consumed.increment(by: Int64(42))
         metrics.quarantined(topic: "aura.audit", reason: "invalidUTF8").increment()
-        metrics.partition(TopicPartition(topic: "aura.audit", partition: 3)).lag.set(to: 17)
+        metrics.partition(PartitionKey(topic: "aura.audit", partition: 3)).lag.set(to: 17)
         try await Self.withServer(adminToken: nil, metrics: metrics) { port in
             let reply = try await Self.curl(["http://127.0.0.1:\(port)/metrics"])
             #expect(reply.status == 200)
@@ -103,7 +104,7 @@ struct HTTPEndpointsTests {
             #expect(before.body.contains("state not loaded"))
             status.update {
                 $0.stateLoaded = true
-                $0.assigned = [TopicPartition(topic: "a", partition: 0)]
+                $0.assigned = [PartitionKey(topic: "a", partition: 0)]
                 $0.lagKnown = true
             }
             #expect(try await Self.curl(["http://127.0.0.1:\(port)/readyz"]).status == 200)

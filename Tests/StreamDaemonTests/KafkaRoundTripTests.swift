@@ -1,3 +1,4 @@
+import Aggregation
 import Foundation
 import Logging
 import Testing
@@ -27,8 +28,8 @@ struct KafkaRoundTripTests {
     }
 
     /// Polls until `count` messages arrived or `deadline` passed; returns what arrived.
-    func consume(_ consumer: KafkaConsumer, count: Int, within seconds: Double) throws -> [(TopicPartition, Int64, [UInt8], [UInt8])] {
-        var received: [(TopicPartition, Int64, [UInt8], [UInt8])] = []
+    func consume(_ consumer: KafkaConsumer, count: Int, within seconds: Double) throws -> [(PartitionKey, Int64, [UInt8], [UInt8])] {
+        var received: [(PartitionKey, Int64, [UInt8], [UInt8])] = []
         let deadline = Date().addingTimeInterval(seconds)
         while received.count < count && Date() < deadline {
             _ = try consumer.poll(maxMessages: 10_000, timeoutMs: 100) { message in
@@ -98,11 +99,11 @@ struct KafkaRoundTripTests {
         try await produce(0..<1_000)
 
         // First consumer: read everything, commit the next offset of every partition, leave.
-        let committedByFirst = try await Blocking.run { () -> [TopicPartition: Int64] in
+        let committedByFirst = try await Blocking.run { () -> [PartitionKey: Int64] in
             let consumer = try KafkaConsumer(properties: consumerProps, logger: logger)
             try consumer.subscribe(["aura.test.resume"])
             let received = try self.consume(consumer, count: 1_000, within: 60)
-            var next: [TopicPartition: Int64] = [:]
+            var next: [PartitionKey: Int64] = [:]
             for (tp, offset, _, _) in received { next[tp] = max(next[tp] ?? 0, offset + 1) }
             try consumer.commit(next)
             let readBack = try consumer.committed(Array(next.keys), timeoutMs: 10_000)

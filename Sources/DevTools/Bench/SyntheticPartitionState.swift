@@ -1,5 +1,4 @@
 import Aggregation
-import KafkaBridge
 import StreamDaemon
 
 /// Partition states with many distinct dedup keys, built through the real `ingest`: for the
@@ -10,9 +9,9 @@ enum SyntheticPartitionState {
     /// A state of `tp` with `events` distinct audit events (one dedup key each; ids from a
     /// splitmix64 sequence seeded with `seed`, so they do not compress), consumed up to offset
     /// `events - 1`, all in October 2026.
-    static func make(_ tp: TopicPartition, events: Int, seed: UInt64 = 1) throws -> PartitionState {
+    static func make(_ tp: PartitionKey, events: Int, seed: UInt64 = 1) throws -> PartitionState {
         var state = PartitionState(zones: try zones())
-        let source = state.source(PartitionKey(topic: tp.topic, partition: tp.partition))
+        let source = state.source(tp)
         var random = seed
         func next() -> UInt64 {
             random &+= 0x9E37_79B9_7F4A_7C15

@@ -33,7 +33,7 @@ package struct ChangelogBenchCommand: ParsableCommand {
     package func run() throws {
         var logger = Logger(label: "aura-billing.bench")
         logger.logLevel = .warning
-        let source = TopicPartition(topic: "aura.audit", partition: 0)
+        let source = PartitionKey(topic: "aura.audit", partition: 0)
         let clock = ContinuousClock()
         var state: PartitionState?
         let build = clock.measure { state = try? SyntheticPartitionState.make(source, events: keys) }

@@ -1,3 +1,4 @@
+package import Aggregation
 internal import CRdKafka
 package import Logging
 import Synchronization
@@ -172,7 +173,7 @@ package final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// Synchronously commits `offsets` (the *next* offset to read per partition) to the group.
-    package func commit(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+    package func commit(_ offsets: [PartitionKey: Int64]) throws(KafkaError) {
         guard !offsets.isEmpty else { return }
         let list = Self.makeList(offsets)
         defer { rd_kafka_topic_partition_list_destroy(list) }
@@ -183,20 +184,20 @@ package final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// The group's committed offsets for `partitions` (nil where nothing is committed).
-    package func committed(_ partitions: [TopicPartition], timeoutMs: Int32) throws(KafkaError) -> [TopicPartition: Int64?] {
+    package func committed(_ partitions: [PartitionKey], timeoutMs: Int32) throws(KafkaError) -> [PartitionKey: Int64?] {
         let list = Self.makeList(Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = rd_kafka_committed(handle, list, timeoutMs)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError(.kafkaCommit, err, context: "cannot read committed offsets")
         }
-        var result: [TopicPartition: Int64?] = [:]
+        var result: [PartitionKey: Int64?] = [:]
         for (tp, offset) in Self.read(list) { result[tp] = offset >= 0 ? offset : nil }
         return result
     }
 
     /// The partitions currently assigned to this member.
-    package func assignment() throws(KafkaError) -> [TopicPartition] {
+    package func assignment() throws(KafkaError) -> [PartitionKey] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
         let err = rd_kafka_assignment(handle, &list)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -209,7 +210,7 @@ package final class KafkaConsumer: @unchecked Sendable {
 
     /// Low and high watermarks of a partition as last seen by the client (no broker round trip),
     /// nil when not yet known.
-    package func cachedWatermarks(_ tp: TopicPartition) -> (low: Int64, high: Int64)? {
+    package func cachedWatermarks(_ tp: PartitionKey) -> (low: Int64, high: Int64)? {
         var low: Int64 = -1
         var high: Int64 = -1
         let err = rd_kafka_get_watermark_offsets(handle, tp.topic, tp.partition, &low, &high)
@@ -243,7 +244,7 @@ package final class KafkaConsumer: @unchecked Sendable {
 
     // MARK: partition lists
 
-    static func makeList(_ offsets: [TopicPartition: Int64]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
+    static func makeList(_ offsets: [PartitionKey: Int64]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
         let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))!
         for (tp, offset) in offsets.sorted(by: { $0.key < $1.key }) {
             let element = rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)!
@@ -252,12 +253,12 @@ package final class KafkaConsumer: @unchecked Sendable {
         return list
     }
 
-    static func read(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [(TopicPartition, Int64)] {
+    static func read(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [(PartitionKey, Int64)] {
         let count = Int(list.pointee.cnt)
         guard count > 0, let elems = list.pointee.elems else { return [] }
         return (0..<count).map { i in
             let e = elems[i]
-            return (TopicPartition(topic: String(cString: e.topic), partition: e.partition), e.offset)
+            return (PartitionKey(topic: String(cString: e.topic), partition: e.partition), e.offset)
         }
     }
 
@@ -288,8 +289,8 @@ package final class KafkaConsumer: @unchecked Sendable {
                 let count = Int(partitions.pointee.cnt)
                 for i in 0..<count {
                     let e = partitions.pointee.elems[i]
-                    let tp = TopicPartition(topic: String(cString: e.topic), partition: e.partition)
-                    if let start = starts[tp] { partitions.pointee.elems[i].offset = start }
+                    let tp = PartitionKey(topic: String(cString: e.topic), partition: e.partition)
+                    if let start = starts[tp] { partitions.pointee.elems[i].offset = start.rawValue }
                 }
             }
             context.log.logger.info("partitions assigned", metadata: ["partitions": "\(assigned.sorted())"])

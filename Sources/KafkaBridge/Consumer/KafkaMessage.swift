@@ -1,3 +1,5 @@
+package import Aggregation
+
 /// One consumed message, borrowed from librdkafka for the duration of a handler call.
 ///
 /// `key` and `value` point into librdkafka's message buffer: valid only inside the handler that
@@ -9,7 +11,7 @@ package struct KafkaMessage {
     package var key: UnsafeRawBufferPointer?
     package var value: UnsafeRawBufferPointer
 
-    package var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
+    package var topicPartition: PartitionKey { PartitionKey(topic: topic, partition: partition) }
 
     package init(topic: String, partition: Int32, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer) {
         self.topic = topic

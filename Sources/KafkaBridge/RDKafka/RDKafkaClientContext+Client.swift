@@ -1,5 +1,5 @@
 internal import CRdKafka
-package import Logging
+import Logging
 
 extension RDKafkaClientContext {
     /// How a client's OAUTHBEARER tokens are refreshed.

@@ -1,5 +1,5 @@
 internal import CRdKafka
-package import Logging
+import Logging
 
 /// Routes librdkafka's log lines into swift-log.
 ///

@@ -1,5 +1,5 @@
 internal import CRdKafka
-package import Logging
+import Logging
 
 /// Hooks an `OAuthTokenFetcher` into librdkafka's SASL/OAUTHBEARER token refresh.
 ///

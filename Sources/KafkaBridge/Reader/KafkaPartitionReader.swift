@@ -1,3 +1,4 @@
+package import Aggregation
 internal import CRdKafka
 package import Logging
 import Synchronization
@@ -16,7 +17,7 @@ package final class KafkaPartitionReader: @unchecked Sendable {
     package let handle: OpaquePointer
     private let context: Unmanaged<RDKafkaClientContext>
     private let topics: RDKafkaTopicHandles
-    private let started = Mutex<Set<TopicPartition>>([])
+    private let started = Mutex<Set<PartitionKey>>([])
 
     /// `properties`: librdkafka properties (`bootstrap.servers`, security); group and producer
     /// settings are dropped. Partition EOF events are on; offsets out of range are errors, not resets.
@@ -57,7 +58,7 @@ package final class KafkaPartitionReader: @unchecked Sendable {
 
     /// The partition's low (log start) and high (next offset to be written) watermarks, asked
     /// of the partition leader.
-    package func watermarks(_ tp: TopicPartition, timeoutMs: Int32 = 10_000) throws(KafkaError) -> (low: Int64, high: Int64) {
+    package func watermarks(_ tp: PartitionKey, timeoutMs: Int32 = 10_000) throws(KafkaError) -> (low: Int64, high: Int64) {
         var low: Int64 = -1
         var high: Int64 = -1
         let err = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, timeoutMs)
@@ -91,7 +92,7 @@ package final class KafkaPartitionReader: @unchecked Sendable {
     /// Calls `body` with every record of `tp` at offsets `from..<end` that is still in the log,
     /// in order (records below the partition's log start are gone: reading starts there).
     /// - Throws: `.kafkaConsume` on a broker error or when `timeoutMs` passes first.
-    package func read(_ tp: TopicPartition, from: Int64, until end: Int64, timeoutMs: Int32 = 30_000,
+    package func read(_ tp: PartitionKey, from: Int64, until end: Int64, timeoutMs: Int32 = 30_000,
               _ body: (ReadRecord) throws -> Void) throws {
         guard end > from else { return }
         let (low, high) = try watermarks(tp)
@@ -162,9 +163,9 @@ package final class KafkaPartitionReader: @unchecked Sendable {
     // MARK: Tailing
 
     /// Starts fetching `tp` from `offset` in the background; `pollTail` returns what arrived.
-    package func startTail(_ tp: TopicPartition, from offset: Int64) throws(KafkaError) {
+    package func startTail(_ tp: PartitionKey, from offset: KafkaOffset) throws(KafkaError) {
         let rkt = try topicHandle(tp.topic)
-        if rd_kafka_consume_start(rkt, tp.partition, offset) != 0 {
+        if rd_kafka_consume_start(rkt, tp.partition, offset.rawValue) != 0 {
             throw KafkaError(.kafkaConsume, rd_kafka_last_error(), context: "cannot start reading", source: "\(tp)")
         }
         started.withLock { _ = $0.insert(tp) }
@@ -172,7 +173,7 @@ package final class KafkaPartitionReader: @unchecked Sendable {
 
     /// The records of a started partition fetched so far (waits up to `timeoutMs` for the
     /// first); partition-EOF events are skipped, other errors thrown.
-    package func pollTail(_ tp: TopicPartition, timeoutMs: Int32 = 0, max: Int = 1024) throws(KafkaError) -> [ReadRecord] {
+    package func pollTail(_ tp: PartitionKey, timeoutMs: Int32 = 0, max: Int = 1024) throws(KafkaError) -> [ReadRecord] {
         let rkt = try topicHandle(tp.topic)
         let batch = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: max)
         defer { batch.deallocate() }

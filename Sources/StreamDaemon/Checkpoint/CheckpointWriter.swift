@@ -1,7 +1,6 @@
 import Aggregation
 import Dispatch
 import Foundation
-import KafkaBridge
 import Prometheus
 import Synchronization
 
@@ -24,7 +23,7 @@ import Synchronization
 final class CheckpointWriter: Sendable {
     /// One partition's checkpoint to write.
     struct Job: Sendable {
-        let key: TopicPartition
+        let key: PartitionKey
         /// The encoded state (`CheckpointCodec.encode`), taken on the consumer thread.
         let bytes: [UInt8]
         let store: CheckpointStore
@@ -41,9 +40,9 @@ final class CheckpointWriter: Sendable {
     /// The outcome of one batch.
     struct Completion: Sendable {
         /// Next offsets now durable (and accepted by the after-save hook), to commit.
-        var durable: [TopicPartition: Int64] = [:]
+        var durable: [PartitionKey: Int64] = [:]
         /// Partitions whose checkpoint was not written; they must be written again.
-        var failed: [TopicPartition] = []
+        var failed: [PartitionKey] = []
         /// Why the batch stopped, when it did.
         var error: (any Error)?
         var bytes = 0
@@ -53,7 +52,7 @@ final class CheckpointWriter: Sendable {
     /// committable (the changelog publish of a scaled-out deployment goes here); throwing
     /// fails that partition's checkpoint. Arguments: partition, encoded checkpoint, generation
     /// written, next offset. Called on the writer thread, or the thread calling `flush`.
-    typealias AfterSave = @Sendable (TopicPartition, [UInt8], UInt64, Int64) throws -> Void
+    typealias AfterSave = @Sendable (PartitionKey, [UInt8], UInt64, Int64) throws -> Void
 
     private struct State {
         var queued: Batch?

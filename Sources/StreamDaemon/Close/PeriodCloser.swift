@@ -1,7 +1,6 @@
 import Aggregation
 import Foundation
 import Invoicing
-import KafkaBridge
 import Logging
 import Prometheus
 
@@ -28,13 +27,13 @@ final class PeriodCloser {
     let metrics: DaemonMetrics
     let logger: Logger
     /// Commits offsets made durable by the checkpoint of step 2.
-    let commit: ([TopicPartition: Int64]) -> Void
+    let commit: ([PartitionKey: Int64]) -> Void
     /// Whether a partition is idle (caught up): its readiness uses the wall clock.
-    let isIdle: (TopicPartition) -> Bool
+    let isIdle: (PartitionKey) -> Bool
 
     init(engine: BillingEngine, context: InvoicingContext, invoicesDir: String, delivery: InvoiceDelivery?, graceMs: Int64,
-         metrics: DaemonMetrics, logger: Logger, pinnedClosedAtMs: Int64? = nil, commit: @escaping ([TopicPartition: Int64]) -> Void,
-         isIdle: @escaping (TopicPartition) -> Bool) {
+         metrics: DaemonMetrics, logger: Logger, pinnedClosedAtMs: Int64? = nil, commit: @escaping ([PartitionKey: Int64]) -> Void,
+         isIdle: @escaping (PartitionKey) -> Bool) {
         self.engine = engine
         self.context = context
         self.invoicesDir = invoicesDir
@@ -57,8 +56,8 @@ final class PeriodCloser {
         commit(try engine.checkpoint())
         let merged = try engine.mergedState()
         let progress = engine.progress
-        let keys = progress.map { PartitionKey(topic: $0.key.topic, partition: $0.key.partition) }
-        let idle = Set(progress.filter { isIdle($0.key) }.map { PartitionKey(topic: $0.key.topic, partition: $0.key.partition) })
+        let keys = progress.map { $0.key }
+        let idle = Set(progress.filter { isIdle($0.key) }.map { $0.key })
 
         var targets: [(ob: String, period: Period, forced: Bool)] = []
         switch scope {

@@ -38,7 +38,7 @@ final class BillingEngine {
         _modify { yield &ingest.slots }
         set { ingest.slots = newValue }
     }
-    var slotIndex: [TopicPartition: Int] {
+    var slotIndex: [PartitionKey: Int] {
         get { ingest.slotIndex }
         set { ingest.slotIndex = newValue }
     }
@@ -71,9 +71,9 @@ final class BillingEngine {
     /// Loads (or creates) the state of each newly assigned partition and returns the offset to
     /// start it at. `committed` are the group's committed offsets: a partition with a commit but
     /// no valid checkpoint is refused (starting over would count its history twice or lose it).
-    func assign(_ partitions: [TopicPartition], committed: [TopicPartition: Int64?]) throws -> [TopicPartition: Int64] {
+    func assign(_ partitions: [PartitionKey], committed: [PartitionKey: Int64?]) throws -> [PartitionKey: KafkaOffset] {
         if let scaleOut = settings.scaleOut { return try assign(partitions, committed: committed, scaleOut: scaleOut) }
-        var starts: [TopicPartition: Int64] = [:]
+        var starts: [PartitionKey: KafkaOffset] = [:]
         for key in partitions where slotIndex[key] == nil {
             guard let kind = kind(of: key) else { continue }
             let store = CheckpointStore(directory: settings.stateDir, name: PartitionSlot.checkpointName(key), logger: logger)
@@ -86,7 +86,7 @@ final class BillingEngine {
     }
 
     /// Which of our topics `key` belongs to; nil (logged) for a partition of another topic.
-    func kind(of key: TopicPartition) -> PartitionSlot.Kind? {
+    func kind(of key: PartitionKey) -> PartitionSlot.Kind? {
         if key.topic == settings.auditTopic { return .audit }
         if key.topic == settings.gatewayTopic { return .gateway }
         logger.warning("ignoring a partition of an unconfigured topic", metadata: ["partition": "\(key)"])
@@ -94,29 +94,29 @@ final class BillingEngine {
     }
 
     /// Takes over partition `key` with `state`, and returns the offset to start it at.
-    func add(key: TopicPartition, kind: PartitionSlot.Kind, state: PartitionState, store: CheckpointStore,
-             dirty: Bool = false, origin: String) -> Int64 {
+    func add(key: PartitionKey, kind: PartitionSlot.Kind, state: PartitionState, store: CheckpointStore,
+             dirty: Bool = false, origin: String) -> KafkaOffset {
         var state = state
-        let source = state.source(PartitionKey(topic: key.topic, partition: key.partition))
+        let source = state.source(key)
         var slot = PartitionSlot(key: key, kind: kind, state: state, store: store, source: source)
         slot.dirty = dirty
         slotIndex[key] = slots.count
         slots.append(slot)
         let next = slot.nextOffset
         logger.info("partition state loaded", metadata: ["partition": "\(key)", "next_offset": "\(next)", "from": "\(origin)"])
-        return next >= 0 ? next : -2  // RD_KAFKA_OFFSET_BEGINNING
+        return .at(next)
     }
 
     /// Drops revoked partitions after the caller checkpointed them (and their gauges: another
     /// instance reports them now).
-    func drop(_ partitions: [TopicPartition]) {
+    func drop(_ partitions: [PartitionKey]) {
         let gone = Set(partitions)
         for key in slots.map(\.key) where gone.contains(key) { metrics.removePartition(key) }
         slots.removeAll { gone.contains($0.key) }
         slotIndex = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1.key, $0) })
     }
 
-    var assigned: [TopicPartition] { slots.map(\.key).sorted() }
+    var assigned: [PartitionKey] { slots.map(\.key).sorted() }
 
     // MARK: Ingest
 
@@ -145,7 +145,7 @@ final class BillingEngine {
     /// The checkpoint batch of every changed partition in `only` (default: all): their states
     /// encoded here on the consumer thread, plus the quarantine records to make durable first. Marks those partitions clean; a failed write must give
     /// them back with `markDirty`.
-    func checkpointBatch(only: [TopicPartition]? = nil, force: Bool = false) throws -> CheckpointWriter.Batch {
+    func checkpointBatch(only: [PartitionKey]? = nil, force: Bool = false) throws -> CheckpointWriter.Batch {
         let quarantined = try quarantine.drain()
         let wanted = only.map(Set.init)
         var jobs: [CheckpointWriter.Job] = []
@@ -173,8 +173,8 @@ final class BillingEngine {
     /// batch in flight, and returns the next offsets now durable (the in-flight batch's
     /// included), to commit.
     @discardableResult
-    func checkpoint(only: [TopicPartition]? = nil, force: Bool = false) throws -> [TopicPartition: Int64] {
-        var durable: [TopicPartition: Int64] = [:]
+    func checkpoint(only: [PartitionKey]? = nil, force: Bool = false) throws -> [PartitionKey: Int64] {
+        var durable: [PartitionKey: Int64] = [:]
         for earlier in writer.drain() {
             if earlier.error != nil { markDirty(earlier.failed) }
             durable.merge(earlier.durable) { max($0, $1) }
@@ -190,7 +190,7 @@ final class BillingEngine {
 
     /// Gives partitions whose checkpoint failed back their "changed" mark, and makes a
     /// checkpoint due again after the interval.
-    func markDirty(_ partitions: [TopicPartition]) {
+    func markDirty(_ partitions: [PartitionKey]) {
         for key in partitions { if let i = slotIndex[key] { slots[i].dirty = true } }
         if !partitions.isEmpty { eventsSinceCheckpoint = max(eventsSinceCheckpoint, 1) }
     }
@@ -235,7 +235,7 @@ final class BillingEngine {
     }
 
     /// Watermarks (nil before the first event) and next offsets of the assigned partitions.
-    var progress: [(key: TopicPartition, watermarkMs: Int64?, nextOffset: Int64)] {
+    var progress: [(key: PartitionKey, watermarkMs: Int64?, nextOffset: Int64)] {
         slots.map { ($0.key, $0.watermarkMs == .min ? nil : $0.watermarkMs, $0.nextOffset) }
     }
 }

@@ -9,7 +9,7 @@ import KafkaBridge
 /// message; inside, every access is to this struct's own storage and checked statically.
 struct IngestState {
     var slots: [PartitionSlot] = []
-    var slotIndex: [TopicPartition: Int] = [:]
+    var slotIndex: [PartitionKey: Int] = [:]
     var eventsSinceCheckpoint = 0
     /// Per-batch counts, flushed into the metrics after each poll.
     var pending = PendingCounts()

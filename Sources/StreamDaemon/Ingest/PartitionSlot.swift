@@ -1,11 +1,10 @@
 import Aggregation
-import KafkaBridge
 
 /// One assigned partition: its state, where it is checkpointed, and whether it changed since.
 struct PartitionSlot {
     enum Kind { case audit, gateway }
 
-    let key: TopicPartition
+    let key: PartitionKey
     let kind: Kind
     var state: PartitionState
     let store: CheckpointStore
@@ -18,5 +17,5 @@ struct PartitionSlot {
     var watermarkMs: Int64 { state.partitions[source].watermarkMs }
 
     /// The checkpoint file stem of a partition.
-    static func checkpointName(_ key: TopicPartition) -> String { "\(key.topic)-\(key.partition)" }
+    static func checkpointName(_ key: PartitionKey) -> String { "\(key.topic)-\(key.partition)" }
 }

@@ -109,7 +109,7 @@ final class ConsumerService: Service, Sendable {
         let metrics = self.metrics
         /// Commits `durable` plus whatever an earlier failed commit left (of partitions still
         /// assigned): an idle partition's committed offset must not stay behind for good.
-        func commit(_ durable: [TopicPartition: Int64]) {
+        func commit(_ durable: [PartitionKey: Int64]) {
             box.uncommitted.merge(durable) { max($0, $1) }
             let owned = Set(engine.assigned)
             box.uncommitted = box.uncommitted.filter { owned.contains($0.key) }
@@ -216,7 +216,7 @@ final class ConsumerService: Service, Sendable {
     }
 
     /// High watermark minus next offset, nil while unknown.
-    static func lag(consumer: KafkaConsumer, engine: BillingEngine, _ tp: TopicPartition) -> Int64? {
+    static func lag(consumer: KafkaConsumer, engine: BillingEngine, _ tp: PartitionKey) -> Int64? {
         guard let (low, high) = consumer.cachedWatermarks(tp) else { return nil }
         guard let next = engine.progress.first(where: { $0.key == tp })?.nextOffset else { return nil }
         return max(0, high - max(next, low))
@@ -256,6 +256,6 @@ final class ThreadConfined: @unchecked Sendable {
     /// Weak: the consumer owns the rebalance callbacks that hold this box.
     weak var consumer: KafkaConsumer?
     /// Durable offsets whose commit failed, retried until a commit succeeds.
-    var uncommitted: [TopicPartition: Int64] = [:]
+    var uncommitted: [PartitionKey: Int64] = [:]
     init(engine: BillingEngine) { self.engine = engine }
 }

@@ -1,4 +1,4 @@
-import KafkaBridge
+import Aggregation
 import Prometheus
 import Synchronization
 
@@ -9,7 +9,7 @@ import Synchronization
 /// on first assignment), `ob` one of the OBs invoiced.
 final class DaemonMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
-    private let perPartition = Mutex<[TopicPartition: PartitionMetrics]>([:])
+    private let perPartition = Mutex<[PartitionKey: PartitionMetrics]>([:])
     private let perReason = Mutex<[String: Counter]>([:])
     private let perOB = Mutex<[String: Gauge]>([:])
 
@@ -84,7 +84,7 @@ final class DaemonMetrics: Sendable {
     }
 
     /// Lag, watermark and position gauges of one partition.
-    func partition(_ tp: TopicPartition) -> PartitionMetrics {
+    func partition(_ tp: PartitionKey) -> PartitionMetrics {
         perPartition.withLock { cache in
             if let metrics = cache[tp] { return metrics }
             let labels = [("topic", tp.topic), ("partition", String(tp.partition))]
@@ -100,7 +100,7 @@ final class DaemonMetrics: Sendable {
 
     /// Removes a partition's gauges (after it was revoked), so `/metrics` shows only the
     /// partitions this instance owns; they come back on the next assignment.
-    func removePartition(_ tp: TopicPartition) {
+    func removePartition(_ tp: PartitionKey) {
         guard let metrics = perPartition.withLock({ $0.removeValue(forKey: tp) }) else { return }
         registry.unregisterGauge(metrics.lag)
         registry.unregisterGauge(metrics.watermark)

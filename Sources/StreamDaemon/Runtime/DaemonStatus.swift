@@ -1,11 +1,11 @@
-package import KafkaBridge
+package import Aggregation
 import Synchronization
 
 /// What `/readyz` and systemd's `STATUS=` report: set by the consumer, read by the HTTP server.
 package final class DaemonStatus: Sendable {
     package struct State: Sendable {
         package var stateLoaded = false
-        package var assigned: [TopicPartition] = []
+        package var assigned: [PartitionKey] = []
         package var lagKnown = false
         package var brokerReachable = true
         package var checkpointWritable = true

@@ -8,8 +8,8 @@ extension BillingEngine {
     /// changelog (and is then saved locally). Every close request seen on the close topic is
     /// applied before consuming. A partition with committed offsets but no valid state in
     /// either place is refused.
-    func assign(_ partitions: [TopicPartition], committed: [TopicPartition: Int64?], scaleOut: ScaleOutBinding) throws -> [TopicPartition: Int64] {
-        var wanted: [(TopicPartition, PartitionSlot.Kind)] = []
+    func assign(_ partitions: [PartitionKey], committed: [PartitionKey: Int64?], scaleOut: ScaleOutBinding) throws -> [PartitionKey: KafkaOffset] {
+        var wanted: [(PartitionKey, PartitionSlot.Kind)] = []
         for key in partitions where slotIndex[key] == nil {
             if let kind = kind(of: key) { wanted.append((key, kind)) }
         }
@@ -17,12 +17,11 @@ extension BillingEngine {
         let manifests = try scaleOut.changelog.manifests(for: wanted.map(\.0))
         scaleOut.absorb(Array(try scaleOut.closeLog.read().requests.values))
         let closes = ScaleOutBinding.periods(Array(scaleOut.requests.values))
-        var starts: [TopicPartition: Int64] = [:]
+        var starts: [PartitionKey: KafkaOffset] = [:]
         for (key, kind) in wanted {
-            let pkey = PartitionKey(topic: key.topic, partition: key.partition)
             let store = CheckpointStore(directory: settings.stateDir, name: PartitionSlot.checkpointName(key), logger: logger)
             let local = try store.loadForStart(zones: zones, expectingOffsets: false)
-            let localNext = local?.state.partitions.first(where: { $0.key == pkey })?.nextOffset ?? -1
+            let localNext = local?.state.partitions.first(where: { $0.key == key })?.nextOffset ?? -1
             let list = manifests[key] ?? []
             var state: PartitionState?
             var origin = "new"

@@ -1,4 +1,4 @@
-package import KafkaBridge
+package import Aggregation
 
 /// The changelog record that makes one partition state readable: which chunks hold it, how
 /// long it is and its checksum. Written after every chunk is acknowledged, so a reader that goes
@@ -36,5 +36,5 @@ package struct ChangelogManifest: Codable, Sendable, Equatable {
         case compressedLength = "compressed_length", length, crc32, chunks
     }
 
-    package var source: TopicPartition { TopicPartition(topic: topic, partition: partition) }
+    package var source: PartitionKey { PartitionKey(topic: topic, partition: partition) }
 }

@@ -33,11 +33,11 @@ package final class ChangelogStore: Sendable {
         /// Next offset to scan, per manifest partition.
         package var scanned: [Int32: Int64] = [:]
         /// The newest manifests per source partition, oldest first (at most `kept`).
-        package var manifests: [TopicPartition: [ChangelogManifest]] = [:]
+        package var manifests: [PartitionKey: [ChangelogManifest]] = [:]
         /// Highest generation seen or written, per source partition.
-        package var generations: [TopicPartition: UInt64] = [:]
+        package var generations: [PartitionKey: UInt64] = [:]
         /// Manifests this process published, per source partition (the last `kept`).
-        package var published: [TopicPartition: [ChangelogManifest]] = [:]
+        package var published: [PartitionKey: [ChangelogManifest]] = [:]
     }
 
     private let cache = Mutex(Cache())
@@ -63,9 +63,9 @@ package final class ChangelogStore: Sendable {
 
     // MARK: Keys and placement
 
-    package static func key(_ tp: TopicPartition) -> String { "\(tp.topic)-\(tp.partition)" }
+    package static func key(_ tp: PartitionKey) -> String { "\(tp.topic)-\(tp.partition)" }
 
-    package static func chunkKey(_ tp: TopicPartition, generation: UInt64, index: Int) -> String { "\(key(tp))/\(generation)/\(index)" }
+    package static func chunkKey(_ tp: PartitionKey, generation: UInt64, index: Int) -> String { "\(key(tp))/\(generation)/\(index)" }
 
     /// FNV-1a over the key's UTF-8 bytes (stable across processes and versions, unlike `Hasher`).
     package static func hash(_ key: String) -> UInt64 {
@@ -74,11 +74,11 @@ package final class ChangelogStore: Sendable {
         return h
     }
 
-    package func manifestPartition(_ tp: TopicPartition) -> Int32 {
+    package func manifestPartition(_ tp: PartitionKey) -> Int32 {
         Int32(Self.hash(Self.key(tp)) % UInt64(manifestPartitions))
     }
 
-    package func chunkPartition(_ tp: TopicPartition, generation: UInt64, index: Int) -> Int32 {
+    package func chunkPartition(_ tp: PartitionKey, generation: UInt64, index: Int) -> Int32 {
         let chunkPartitions = UInt64(partitionCount - manifestPartitions)
         return Int32(manifestPartitions) + Int32((Self.hash(Self.key(tp)) &+ generation &+ UInt64(index)) % chunkPartitions)
     }
@@ -90,7 +90,7 @@ package final class ChangelogStore: Sendable {
     /// - Throws: `.kafkaProduce` when a record is refused or not acknowledged in time: the
     ///   state is then not in the changelog and its offsets must not be committed.
     @discardableResult
-    package func publish(_ tp: TopicPartition, encoded: [UInt8], nextOffset: Int64, watermarkMs: Int64?) throws -> ChangelogManifest {
+    package func publish(_ tp: PartitionKey, encoded: [UInt8], nextOffset: Int64, watermarkMs: Int64?) throws -> ChangelogManifest {
         let compressed = try ChangelogCompression.compress(encoded)
         let generation = cache.withLock { c -> UInt64 in
             let g = (c.generations[tp] ?? 0) + 1
@@ -157,23 +157,23 @@ package final class ChangelogStore: Sendable {
     /// The newest manifests of `keys` (oldest first, up to `kept` each), reading every manifest
     /// partition they live in up to its high watermark. Reads are incremental: records scanned
     /// once are not read again.
-    package func manifests(for keys: [TopicPartition]) throws -> [TopicPartition: [ChangelogManifest]] {
+    package func manifests(for keys: [PartitionKey]) throws -> [PartitionKey: [ChangelogManifest]] {
         let partitions = Set(keys.map(manifestPartition))
         for p in partitions.sorted() { try scan(manifestPartition: p) }
         return cache.withLock { c in
-            var found: [TopicPartition: [ChangelogManifest]] = [:]
+            var found: [PartitionKey: [ChangelogManifest]] = [:]
             for key in keys { if let m = c.manifests[key] { found[key] = m } }
             return found
         }
     }
 
     /// The newest manifest of each of `keys` that has one.
-    package func latest(_ keys: [TopicPartition]) throws -> [TopicPartition: ChangelogManifest] {
+    package func latest(_ keys: [PartitionKey]) throws -> [PartitionKey: ChangelogManifest] {
         try manifests(for: keys).compactMapValues(\.last)
     }
 
     private func scan(manifestPartition p: Int32) throws {
-        let tp = TopicPartition(topic: topic, partition: p)
+        let tp = PartitionKey(topic: topic, partition: p)
         let from = cache.withLock { $0.scanned[p] ?? 0 }
         let (_, high) = try reader.watermarks(tp)
         guard high > from else { return }
@@ -225,7 +225,7 @@ package final class ChangelogStore: Sendable {
         var byPartition: [Int32: [(index: Int, offset: Int64)]] = [:]
         for (i, chunk) in manifest.chunks.enumerated() { byPartition[chunk.partition, default: []].append((i, chunk.offset)) }
         for (p, wanted) in byPartition.sorted(by: { $0.key < $1.key }) {
-            let ctp = TopicPartition(topic: topic, partition: p)
+            let ctp = PartitionKey(topic: topic, partition: p)
             let (low, high) = try reader.watermarks(ctp)
             for (i, offset) in wanted where offset < low || offset >= high {
                 throw DaemonError(.checkpoint, "changelog chunk \(Self.chunkKey(tp, generation: manifest.generation, index: i)) is gone: offset \(offset) is outside the log (\(low)..<\(high)), evicted or never written", source: "\(ctp)")
@@ -273,7 +273,7 @@ package final class ChangelogStore: Sendable {
     /// The newest readable state of `tp` among `manifests` (oldest first): each newer one that
     /// cannot be read is logged and skipped. Nil when there are no manifests.
     /// - Throws: the newest manifest's error when none is readable.
-    package func restore(_ tp: TopicPartition, manifests: [ChangelogManifest], zones: OBTimeZones) throws -> Restored? {
+    package func restore(_ tp: PartitionKey, manifests: [ChangelogManifest], zones: OBTimeZones) throws -> Restored? {
         var firstError: (any Error)?
         for manifest in manifests.reversed() {
             do {

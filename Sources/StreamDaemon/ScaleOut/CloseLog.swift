@@ -1,3 +1,4 @@
+import Aggregation
 import Foundation
 import KafkaBridge
 import Logging
@@ -10,7 +11,7 @@ final class CloseLog: Sendable {
     let reader: KafkaPartitionReader
     let logger: Logger
 
-    var partition: TopicPartition { TopicPartition(topic: topic, partition: 0) }
+    var partition: PartitionKey { PartitionKey(topic: topic, partition: 0) }
 
     init(topic: String, producer: KafkaProducer, reader: KafkaPartitionReader, logger: Logger) {
         self.topic = topic

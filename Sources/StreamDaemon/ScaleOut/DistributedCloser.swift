@@ -1,7 +1,7 @@
 import Aggregation
 import Foundation
-import Invoicing
 import KafkaBridge
+import Invoicing
 import Logging
 import Prometheus
 import Synchronization
@@ -44,7 +44,7 @@ final class DistributedCloser: Sendable {
     /// One close at a time per closer (its readers serve one reader per partition).
     private let serial = Mutex(())
     /// The last state read per partition, with the manifest record it came from.
-    private let states = Mutex<[TopicPartition: (location: ChangelogManifest.Chunk?, state: PartitionState)]>([:])
+    private let states = Mutex<[PartitionKey: (location: ChangelogManifest.Chunk?, state: PartitionState)]>([:])
 
     init(settings: Settings, changelog: ChangelogStore, closeLog: CloseLog, zones: OBTimeZones, context: InvoicingContext,
          delivery: InvoiceDelivery?, metrics: DaemonMetrics?, logger: Logger) {
@@ -60,30 +60,30 @@ final class DistributedCloser: Sendable {
     }
 
     /// Every source partition, from the cluster's metadata.
-    func sourcePartitions() throws -> [TopicPartition] {
-        var keys: [TopicPartition] = []
+    func sourcePartitions() throws -> [PartitionKey] {
+        var keys: [PartitionKey] = []
         for topic in settings.sourceTopics {
             guard let count = try changelog.reader.partitionCount(topic) else {
                 throw DaemonError(.close, "source topic not found in the cluster", source: topic)
             }
-            keys += (0..<count).map { TopicPartition(topic: topic, partition: Int32($0)) }
+            keys += (0..<count).map { PartitionKey(topic: topic, partition: Int32($0)) }
         }
         return keys
     }
 
     /// The newest changelog state of every partition, and each partition's high watermark.
     struct View {
-        var states: [TopicPartition: PartitionState] = [:]
-        var highs: [TopicPartition: Int64] = [:]
-        var keys: [TopicPartition] = []
+        var states: [PartitionKey: PartitionState] = [:]
+        var highs: [PartitionKey: Int64] = [:]
+        var keys: [PartitionKey] = []
 
         /// Partitions with records in Kafka but no state in the changelog.
-        var missing: [TopicPartition] { keys.filter { states[$0] == nil && (highs[$0] ?? 0) > 0 } }
+        var missing: [PartitionKey] { keys.filter { states[$0] == nil && (highs[$0] ?? 0) > 0 } }
 
-        func idle(_ tp: TopicPartition) -> Bool {
+        func idle(_ tp: PartitionKey) -> Bool {
             let high = highs[tp] ?? 0
             guard let state = states[tp] else { return high == 0 }
-            let next = state.partitions.first(where: { $0.key == PartitionKey(topic: tp.topic, partition: tp.partition) })?.nextOffset ?? -1
+            let next = state.partitions.first(where: { $0.key == tp })?.nextOffset ?? -1
             return high == 0 || next >= high
         }
 
@@ -97,14 +97,14 @@ final class DistributedCloser: Sendable {
         var offsets: [InvoiceInputs.OffsetRange] {
             keys.compactMap { tp -> InvoiceInputs.OffsetRange? in
                 guard let state = states[tp],
-                      let next = state.partitions.first(where: { $0.key == PartitionKey(topic: tp.topic, partition: tp.partition) })?.nextOffset,
+                      let next = state.partitions.first(where: { $0.key == tp })?.nextOffset,
                       next >= 0 else { return nil }
                 return InvoiceInputs.OffsetRange(topic: tp.topic, partition: tp.partition, firstOffset: 0, lastOffset: next - 1)
             }.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
         }
     }
 
-    func readView(_ keys: [TopicPartition]) throws -> View {
+    func readView(_ keys: [PartitionKey]) throws -> View {
         var view = View(keys: keys)
         let manifests = try changelog.manifests(for: keys)
         for key in keys {
@@ -135,8 +135,8 @@ final class DistributedCloser: Sendable {
         let view = try readView(keys)
         let merged = try view.merged(zones: zones)
         let log = try closeLog.read()
-        let pkeys = keys.map { PartitionKey(topic: $0.topic, partition: $0.partition) }
-        let idle = Set(keys.filter { view.idle($0) }.map { PartitionKey(topic: $0.topic, partition: $0.partition) })
+        let pkeys = keys.map { $0 }
+        let idle = Set(keys.filter { view.idle($0) }.map { $0 })
         func ready(_ ob: String, _ period: Period) -> Bool {
             view.missing.isEmpty
                 && merged.readyToClose(ob: ob, period: period, graceMs: settings.graceMs, nowMs: nowMs, assigned: pkeys, isIdle: { idle.contains($0) })
@@ -215,7 +215,7 @@ final class DistributedCloser: Sendable {
 
     /// Partitions whose newest state does not yet have every request's period closed (a
     /// partition without records needs nothing).
-    static func unfrozen(_ view: View, _ requests: [CloseRecord]) -> [TopicPartition] {
+    static func unfrozen(_ view: View, _ requests: [CloseRecord]) -> [PartitionKey] {
         view.keys.filter { tp in
             guard let state = view.states[tp] else { return (view.highs[tp] ?? 0) > 0 }
             return requests.contains { request in

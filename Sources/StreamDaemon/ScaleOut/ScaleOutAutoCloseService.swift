@@ -1,4 +1,4 @@
-import KafkaBridge
+import Aggregation
 import Logging
 import ServiceLifecycle
 
@@ -22,7 +22,7 @@ struct ScaleOutAutoCloseService: Service {
     }
 
     private func loop() async throws {
-        let leader = TopicPartition(topic: auditTopic, partition: 0)
+        let leader = PartitionKey(topic: auditTopic, partition: 0)
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: interval)

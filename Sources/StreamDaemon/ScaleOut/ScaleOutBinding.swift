@@ -42,14 +42,11 @@ final class ScaleOutBinding: @unchecked Sendable {
     /// beginning on the first call). Non-blocking.
     func pollRequests() throws -> [CloseRecord] {
         if !tailing {
-            try tail.startTail(closeLog.partition, from: Self.beginning)
+            try tail.startTail(closeLog.partition, from: .beginning)
             tailing = true
         }
         return absorb(try tail.pollTail(closeLog.partition).compactMap(closeLog.decode))
     }
-
-    /// librdkafka's `RD_KAFKA_OFFSET_BEGINNING`.
-    static let beginning: Int64 = -2
 
     /// The periods of `requests` as (ob, period) pairs.
     static func periods(_ requests: [CloseRecord]) -> [(ob: String, period: Period)] {

@@ -155,8 +155,8 @@ extension DaemonHarness {
             properties: ["bootstrap.servers": cluster.bootstrapServers, "group.id": "aura-test"],
             logger: Logger(label: "test.committed")
         )
-        let partitions = (0..<auditPartitions).map { TopicPartition(topic: Self.auditTopic, partition: Int32($0)) }
-            + (0..<gatewayPartitions).map { TopicPartition(topic: Self.gatewayTopic, partition: Int32($0)) }
+        let partitions = (0..<auditPartitions).map { PartitionKey(topic: Self.auditTopic, partition: Int32($0)) }
+            + (0..<gatewayPartitions).map { PartitionKey(topic: Self.gatewayTopic, partition: Int32($0)) }
         return try reader.committed(partitions, timeoutMs: 10_000).values.reduce(0) { $0 + ($1 ?? 0) }
     }
 

@@ -132,7 +132,7 @@ final class ScaleOutGroup: @unchecked Sendable {
     func closeRecords() throws -> [CloseRecord] {
         let logger = Logger(label: "test.closes")
         let reader = try KafkaPartitionReader(properties: ["bootstrap.servers": harness.cluster.bootstrapServers], logger: logger)
-        let tp = TopicPartition(topic: Self.closeTopic, partition: 0)
+        let tp = PartitionKey(topic: Self.closeTopic, partition: 0)
         let (low, high) = try reader.watermarks(tp)
         var records: [CloseRecord] = []
         try reader.read(tp, from: low, until: high) { record in
@@ -148,8 +148,8 @@ final class ScaleOutGroup: @unchecked Sendable {
         let store = try ChangelogStore(topic: Self.changelogTopic, producer: KafkaProducer(properties: properties, logger: logger),
                                        reader: KafkaPartitionReader(properties: properties, logger: logger), logger: logger)
         let audit = try store.reader.partitionCount(DaemonHarness.auditTopic) ?? 0
-        let keys = (0..<audit).map { TopicPartition(topic: DaemonHarness.auditTopic, partition: Int32($0)) }
-            + (0..<(partitions - audit)).map { TopicPartition(topic: DaemonHarness.gatewayTopic, partition: Int32($0)) }
+        let keys = (0..<audit).map { PartitionKey(topic: DaemonHarness.auditTopic, partition: Int32($0)) }
+            + (0..<(partitions - audit)).map { PartitionKey(topic: DaemonHarness.gatewayTopic, partition: Int32($0)) }
         let manifests = try store.manifests(for: keys)
         var merged = PartitionState(zones: zones)
         for key in keys {
