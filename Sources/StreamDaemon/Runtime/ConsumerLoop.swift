@@ -8,6 +8,7 @@ import Prometheus
 /// scale-out close tail, closes, and a housekeeping tick; then the final checkpoint, commit and
 /// leave. Everything here is confined to the consumer thread.
 final class ConsumerLoop {
+    /// What one run of the loop is made of, made by `ConsumerService.loop` on the consumer thread.
     struct Parts {
         var engine: BillingEngine
         var consumer: any PartitionConsumer
@@ -65,7 +66,8 @@ final class ConsumerLoop {
         try checkpointCommitAndLeaveGroup()
     }
 
-    /// One pass of the loop; `now` (after the poll) defaults to the clock.
+    /// One pass of the loop. The timed steps see `fixed`, or the clock read after the poll when
+    /// nil (the daemon); tests pass instants to exercise the tick and the back-off without waiting.
     func step(now fixed: ContinuousClock.Instant?) throws {
         try handover.rethrowFailure()
         try ingestNextBatch()
