@@ -105,13 +105,19 @@ final class CheckpointWriter: Sendable {
     /// Waits until no batch is queued or in flight (writing a queued one on the calling thread)
     /// and returns every completion not yet taken.
     func drain() -> [Completion] {
+        waitUntilWritten()
+        return takeCompleted()
+    }
+
+    /// Waits until no batch is queued or in flight, writing a queued one on the calling thread;
+    /// the completions stay for `takeCompleted()`.
+    func waitUntilWritten() {
         io.withLock { _ in
             if let queued = state.withLock({ $0.queued.take() }) {
                 let done = perform(queued)
                 state.withLock { $0.completed.append(done) }
             }
         }
-        return takeCompleted()
     }
 
     /// Writes `batch` on the calling thread, serialized with the writer thread; call `drain()`

@@ -43,10 +43,12 @@ final class BillingEngine {
         set { ingest.slotIndex = newValue }
     }
 
+    /// Messages consumed since the last checkpoint batch (`CheckpointSchedule` decides when one is due).
     private(set) var eventsSinceCheckpoint: Int {
         get { ingest.eventsSinceCheckpoint }
         set { ingest.eventsSinceCheckpoint = newValue }
     }
+    /// When the last checkpoint batch of every partition was taken.
     private(set) var lastCheckpoint = ContinuousClock.now
 
     init(settings: Settings, zones: OBTimeZones, schemas: any WriterSchemaSource, quarantine: QuarantineWriter,
@@ -135,12 +137,6 @@ final class BillingEngine {
     }
 
     // MARK: Checkpoints
-
-    /// Whether the configured interval (events or time) has passed since the last checkpoint.
-    var checkpointDue: Bool {
-        eventsSinceCheckpoint >= settings.checkpointEveryEvents
-            || (eventsSinceCheckpoint > 0 && ContinuousClock.now - lastCheckpoint >= settings.checkpointInterval)
-    }
 
     /// The checkpoint batch of every changed partition in `only` (default: all): their states
     /// encoded here on the consumer thread, plus the quarantine records to make durable first. Marks those partitions clean; a failed write must give

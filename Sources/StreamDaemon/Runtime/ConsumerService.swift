@@ -35,9 +35,18 @@ final class ConsumerService: Service, Sendable {
     let makeEngine: @Sendable () throws -> BillingEngine
     let context: InvoicingContext
     let delivery: InvoiceDelivery?
+    /// Makes the group member with the given rebalance callbacks, on the consumer thread.
+    let makeConsumer: @Sendable (RebalanceHandler) throws -> any PartitionConsumer
 
+    /// `makeConsumer` defaults to a librdkafka consumer with `settings`' properties and token provider.
     init(settings: Settings, control: ConsumerControl, status: DaemonStatus, notifier: SystemdNotifier, metrics: DaemonMetrics,
-         context: InvoicingContext, delivery: InvoiceDelivery?, logger: Logger, makeEngine: @escaping @Sendable () throws -> BillingEngine) {
+         context: InvoicingContext, delivery: InvoiceDelivery?, logger: Logger,
+         makeConsumer: (@Sendable (RebalanceHandler) throws -> any PartitionConsumer)? = nil,
+         makeEngine: @escaping @Sendable () throws -> BillingEngine) {
+        self.makeConsumer = makeConsumer ?? { [settings, logger] rebalance in
+            try KafkaConsumer(properties: settings.consumerProperties, rebalance: rebalance,
+                              tokenProvider: settings.tokenProvider, logger: logger)
+        }
         self.settings = settings
         self.control = control
         self.status = status
@@ -61,201 +70,32 @@ final class ConsumerService: Service, Sendable {
         }
     }
 
-    /// The poll loop (consumer thread).
+    /// The poll loop (consumer thread): makes the engine, the consumer and the closer, and runs
+    /// `ConsumerLoop`'s steps until a stop is requested.
     private func loop() throws {
         let engine = try makeEngine()
         defer { engine.shutdown() }
-        // Rebalance callbacks run inside poll on this thread; the box only carries the engine
-        // and the consumer into librdkafka's C callback, it is never used from another thread.
-        let box = ThreadConfined(engine: engine)
-        let failure = Mutex<(any Error)?>(nil)
-        let logger = self.logger
-        let status = self.status
-        let consumer = try KafkaConsumer(
-            properties: settings.consumerProperties,
-            rebalance: RebalanceHandler(
-                onAssign: { partitions in
-                    do {
-                        let committed = try box.consumer?.committed(partitions, timeoutMs: 10_000) ?? [:]
-                        let starts = try box.engine.assign(partitions, committed: committed)
-                        status.update { $0.assigned = box.engine.assigned; $0.stateLoaded = true }
-                        return starts
-                    } catch {
-                        logger.critical("cannot take over partitions", metadata: ["error": "\(error)"])
-                        failure.withLock { $0 = error }
-                        return [:]
-                    }
-                },
-                onRevoke: { partitions in
-                    do {
-                        let durable = try box.engine.checkpoint(only: partitions)
-                        do { try box.consumer?.commit(durable) } catch {
-                            // Expected while the group rebalances; the checkpoint holds the offsets.
-                            logger.info("commit on revoke failed; the checkpoint holds the offsets", metadata: ["error": "\(error)"])
-                        }
-                    } catch {
-                        logger.error("checkpoint on revoke failed", metadata: ["error": "\(error)"])
-                        failure.withLock { $0 = error }
-                    }
-                    box.engine.drop(partitions)
-                    status.update { $0.assigned = box.engine.assigned }
-                }
-            ),
-            tokenProvider: settings.tokenProvider,
-            logger: logger
-        )
-        box.consumer = consumer
+        let handover = PartitionHandover(engine: engine, status: status, logger: logger)
+        let consumer = try makeConsumer(handover.handler)
+        handover.consumer = consumer
         try consumer.subscribe(settings.topics)
         let metrics = self.metrics
-        /// Commits `durable` plus whatever an earlier failed commit left (of partitions still
-        /// assigned): an idle partition's committed offset must not stay behind for good.
-        func commit(_ durable: [PartitionKey: Int64]) {
-            box.uncommitted.merge(durable) { max($0, $1) }
-            let owned = Set(engine.assigned)
-            box.uncommitted = box.uncommitted.filter { owned.contains($0.key) }
-            guard !box.uncommitted.isEmpty else { return }
-            do {
-                try consumer.commit(box.uncommitted)
-                box.uncommitted.removeAll()
-            } catch {
-                metrics.commitFailures.increment()
-                logger.warning("offset commit failed; will retry", metadata: ["error": "\(error)"])
-            }
-        }
+        let committer = OffsetCommitter(consumer: consumer, metrics: metrics, logger: logger) { engine.assigned }
+        let commit = committer.commit
         let closer = PeriodCloser(
             engine: engine, context: context, invoicesDir: settings.invoicesDir, delivery: delivery, graceMs: settings.graceMs,
             metrics: metrics, logger: logger, pinnedClosedAtMs: settings.pinnedClosedAtMs,
             commit: { offsets in commit(offsets) },
             isIdle: { tp in Self.lag(consumer: consumer, engine: engine, tp) == 0 }
         )
-
-        var readySent = false
-        var resumed = false
-        var lastWatchdog = ContinuousClock.now
-        var lastAutoClose = ContinuousClock.now
-        var checkpointRetryAt: ContinuousClock.Instant?
-        var lastCloseTail = ContinuousClock.now
-        while !control.stopRequested {
-            if let error = failure.withLock({ $0 }) { throw error }
-            _ = try consumer.pollBatches(maxMessages: 50_000, timeoutMs: 100) { messages in
-                try engine.handle(batch: messages)
-            }
-            engine.flushMetrics()
-            let now = ContinuousClock.now
-            if now - lastWatchdog >= .seconds(2) {
-                lastWatchdog = now
-                notifier.watchdog()
-                updateLag(consumer: consumer, engine: engine)
-                if consumer.allBrokersDown { consumer.probeBrokers(timeoutMs: 500) }
-                let reachable = !consumer.allBrokersDown
-                status.update { $0.brokerReachable = reachable }
-                if !box.uncommitted.isEmpty { commit([:]) }
-            }
-            for done in engine.writer.takeCompleted() {
-                if let error = done.error {
-                    // Disk full, permissions: keep consuming in memory, commit nothing, and retry
-                    // after one checkpoint interval (not on every poll, which would flood the log).
-                    engine.markDirty(done.failed)
-                    status.update { $0.checkpointWritable = false }
-                    checkpointRetryAt = now + engine.settings.checkpointInterval
-                    logger.error("checkpoint failed; offsets are not committed", metadata: ["error": "\(error)"])
-                } else if done.bytes > 0 {
-                    status.update { $0.checkpointWritable = true }
-                    checkpointRetryAt = nil
-                }
-                commit(done.durable)
-            }
-            if engine.checkpointDue, !engine.writer.busy, checkpointRetryAt.map({ now >= $0 }) ?? true {
-                // Written on the checkpoint thread; consumption goes on meanwhile.
-                try engine.checkpointInBackground()
-            }
-            if let scaleOut = engine.settings.scaleOut, now - lastCloseTail >= .milliseconds(200) {
-                // Scale-out: freeze the periods other closers asked for, and publish promptly.
-                lastCloseTail = now
-                do {
-                    let requests = try scaleOut.pollRequests()
-                    if engine.applyCloses(requests) {
-                        commit(try engine.checkpoint())
-                        logger.notice("froze periods on a close request", metadata: ["closes": "\(requests.map(\.key))"])
-                    }
-                } catch {
-                    logger.error("cannot apply close requests; will retry", metadata: ["error": "\(error)"])
-                }
-            }
-            if !engine.slots.isEmpty && !resumed {
-                resumed = true
-                for invoice in try closer.resumePending() {
-                    logger.notice("finished an interrupted close", metadata: ["ob": "\(invoice.ob)", "period": "\(invoice.period)"])
-                }
-            }
-            if !readySent, status.snapshot.stateLoaded, !engine.slots.isEmpty {
-                readySent = true
-                notifier.ready(status: "consuming \(engine.slots.count) partitions")
-            }
-            for pending in control.takeCloses() {
-                pending.reply(Result { try closer.close(pending.scope) })
-            }
-            if settings.autoClose, now - lastAutoClose >= settings.autoCloseCheckEvery, status.snapshot.lagKnown {
-                lastAutoClose = now
-                do {
-                    let report = try closer.close(.ready)
-                    if !report.closed.isEmpty { logger.notice("auto-closed \(report.closed.count) invoices") }
-                } catch {
-                    logger.error("auto-close failed", metadata: ["error": "\(error)"])
-                }
-            }
-        }
-        // Graceful stop: everything consumed becomes durable and committed, then leave the group.
-        status.update { $0.stopping = true }
-        let durable = try engine.checkpoint()
-        do { try consumer.commit(durable) } catch {
-            logger.warning("final offset commit failed; the checkpoint holds the offsets", metadata: ["error": "\(error)"])
-        }
-        try consumer.close()
-        logger.notice("consumer stopped", metadata: ["partitions": "\(engine.slots.count)"])
+        let parts = ConsumerLoop.Parts(engine: engine, consumer: consumer, handover: handover, committer: committer, closer: closer)
+        try ConsumerLoop(service: self, parts: parts).run()
     }
 
     /// High watermark minus next offset, nil while unknown.
-    static func lag(consumer: KafkaConsumer, engine: BillingEngine, _ tp: PartitionKey) -> Int64? {
+    static func lag(consumer: any PartitionConsumer, engine: BillingEngine, _ tp: PartitionKey) -> Int64? {
         guard let (low, high) = consumer.cachedWatermarks(tp) else { return nil }
         guard let next = engine.progress.first(where: { $0.key == tp })?.nextOffset else { return nil }
         return max(0, high - max(next, low))
     }
-
-    private func updateLag(consumer: KafkaConsumer, engine: BillingEngine) {
-        var known = !engine.slots.isEmpty
-        var consumed: Int64 = 0
-        var lagTotal: Int64 = 0
-        for p in engine.progress {
-            let gauges = metrics.partition(p.key)
-            consumed += max(0, p.nextOffset)
-            if let lag = Self.lag(consumer: consumer, engine: engine, p.key) {
-                gauges.lag.set(to: Double(lag))
-                lagTotal += lag
-            } else {
-                known = false
-            }
-            if let wm = p.watermarkMs { gauges.watermark.set(to: Double(wm) / 1000) }
-            gauges.nextOffset.set(to: Double(p.nextOffset))
-        }
-        status.update {
-            $0.lagKnown = known
-            $0.consumedOffsets = consumed
-            $0.lagTotal = lagTotal
-        }
-    }
-}
-
-/// Carries the consumer-thread objects into librdkafka's callbacks, which run on that same
-/// thread inside `poll`.
-///
-/// `@unchecked Sendable`: every access happens on the consumer thread (the callbacks are invoked
-/// synchronously from `rd_kafka_consumer_poll`/`close` called there).
-final class ThreadConfined: @unchecked Sendable {
-    let engine: BillingEngine
-    /// Weak: the consumer owns the rebalance callbacks that hold this box.
-    weak var consumer: KafkaConsumer?
-    /// Durable offsets whose commit failed, retried until a commit succeeds.
-    var uncommitted: [PartitionKey: Int64] = [:]
-    init(engine: BillingEngine) { self.engine = engine }
 }

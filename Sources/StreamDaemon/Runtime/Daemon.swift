@@ -53,7 +53,7 @@ package struct Daemon {
             guard let container = d.azureContainer else {
                 throw DaemonError(.configuration, "delivery.azure.container is required", source: configuration.source)
             }
-            let endpoint = d.azureEndpoint ?? d.azureAccount.map { "https://\($0).blob.core.windows.net" }
+            let endpoint = d.azureEndpoint ?? d.azureAccount.map { Self.blobEndpoint(account: $0) }
             guard let endpoint else {
                 throw DaemonError(.configuration, "delivery.azure.endpoint or delivery.azure.account is required", source: configuration.source)
             }
@@ -69,6 +69,11 @@ package struct Daemon {
         }
     }
 
+    /// The Blob service endpoint of a storage account.
+    static func blobEndpoint(account: String) -> String {
+        "https://\(account).blob.core.windows.net"
+    }
+
     /// Reads a secret file (a systemd credential), trimmed; nil when the path is empty.
     package static func secret(_ path: String) throws -> String? {
         guard !path.isEmpty else { return nil }
@@ -82,123 +87,10 @@ package struct Daemon {
         try await makeServiceGroup().run()
     }
 
-    /// The consumer, HTTP server and signal handler, wired; SIGTERM/SIGINT shut it down.
+    /// The consumer, HTTP server and signal handler, wired (`DaemonAssembly`); SIGTERM/SIGINT
+    /// shut it down.
     package func makeServiceGroup() throws -> ServiceGroup {
-        let configuration = self.configuration
-        let zones = try timeZones()
-        let schemas = try schemaSource()
-        let delivery = try self.delivery()
-        let adminToken = try configuration.adminTokenFile.flatMap { try Self.secret($0) }
-        let (host, port) = try Self.hostPort(configuration.httpAddress)
-        try FileManager.default.createDirectory(atPath: configuration.stateDir, withIntermediateDirectories: true)
-        let quarantinePath = configuration.quarantineFile ?? configuration.stateDir + "/quarantine.jsonl"
-        let metrics = self.metrics
-        let logger = self.logger
-        let tokens = try configuration.makeTokenFetcher()
-        let dlqProducer = try configuration.quarantineTopic.map { _ in
-            try KafkaProducer(properties: configuration.producerProperties, tokenProvider: tokens, logger: logger)
-        }
-        let engineSettings = BillingEngine.Settings(
-            stateDir: configuration.stateDir,
-            auditTopic: configuration.kafka.auditTopic,
-            gatewayTopic: configuration.kafka.gatewayTopic,
-            checkpointEveryEvents: configuration.checkpointIntervalEvents,
-            checkpointInterval: .seconds(configuration.checkpointIntervalSeconds),
-            scaleOut: try configuration.makeScaleOutBinding(tokens: tokens, logger: logger)
-        )
-        // Scale-out: closes are run from the changelog, off the consumer thread (which must keep
-        // freezing its own partitions while the closer waits for every instance).
-        let distributedCloser = try configuration.makeDistributedCloser(
-            zones: zones, context: context, delivery: delivery, metrics: metrics, tokens: tokens, logger: logger)
-        let quarantineTopic = configuration.quarantineTopic
-        let consumer = ConsumerService(
-            settings: .init(
-                consumerProperties: configuration.consumerProperties,
-                topics: [configuration.kafka.auditTopic, configuration.kafka.gatewayTopic],
-                graceMs: Int64(configuration.graceHours) * 3_600_000,
-                // Scale-out: auto-close runs through the changelog (ScaleOutAutoCloseService).
-                autoClose: configuration.autoClose && !configuration.isScaledOut,
-                autoCloseCheckEvery: .seconds(configuration.autoCloseCheckSeconds),
-                invoicesDir: configuration.invoicesDir,
-                pinnedClosedAtMs: configuration.pinnedClosedAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) },
-                tokenProvider: tokens
-            ),
-            control: control, status: status, notifier: notifier, metrics: metrics, context: context,
-            delivery: delivery, logger: logger
-        ) {
-            let quarantine = try QuarantineWriter(path: quarantinePath, topic: quarantineTopic, producer: dlqProducer)
-            // Scale-out: a checkpoint counts (its offsets become committable) only once its
-            // state is also acknowledged in the changelog.
-            var afterSave: CheckpointWriter.AfterSave?
-            if let changelog = engineSettings.scaleOut?.changelog {
-                afterSave = { key, encoded, _, nextOffset in
-                    _ = try changelog.publish(key, encoded: encoded, nextOffset: nextOffset, watermarkMs: nil)
-                }
-            }
-            return try BillingEngine(settings: engineSettings, zones: zones, schemas: schemas, quarantine: quarantine, metrics: metrics,
-                                     logger: logger, afterSave: afterSave)
-        }
-        let control = self.control
-        let http = HTTPEndpoints(metrics: metrics, status: status, adminToken: adminToken) { request in
-            let scope = CloseScope.period(request.period, ob: request.ob, force: request.force)
-            let report: CloseReport
-            if let distributedCloser {
-                report = try await Blocking.run { try distributedCloser.close(scope) }
-            } else {
-                report = try await control.close(scope)
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
-        }
-        let context = self.context
-        let signals = SignalService(
-            onReload: {
-                do {
-                    try context.reload()
-                    metrics.reloads.increment()
-                    logger.notice("reloaded tariff catalog and dimensions")
-                } catch {
-                    metrics.reloadFailures.increment()
-                    logger.error("reload rejected; keeping the previous catalog and dimensions", metadata: ["error": "\(error)"])
-                }
-            },
-            onCloseReady: {
-                do {
-                    let report = if let distributedCloser {
-                        try await Blocking.run { try distributedCloser.close(.ready) }
-                    } else {
-                        try await control.close(.ready)
-                    }
-                    logger.notice("SIGUSR1 close finished", metadata: ["closed": "\(report.closed.count)", "errors": "\(report.errors.count)"])
-                } catch {
-                    logger.error("SIGUSR1 close failed", metadata: ["error": "\(error)"])
-                }
-            },
-            logger: logger
-        )
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: consumer),
-            .init(service: http.application(host: host, port: port, logger: logger, onBound: onHTTPBound)),
-            .init(service: signals),
-        ]
-        if let distributedCloser, configuration.autoClose {
-            services.append(.init(service: ScaleOutAutoCloseService(
-                interval: .seconds(configuration.autoCloseCheckSeconds), auditTopic: configuration.kafka.auditTopic,
-                status: status, closeReady: { try await Blocking.run { try distributedCloser.close(.ready) } }, logger: logger)))
-        }
-        var groupConfiguration = ServiceGroupConfiguration(
-            services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
-        groupConfiguration.maximumGracefulShutdownDuration = Daemon.shutdownBound
-        notifier.status("starting")
-        logger.notice("aura-billing starting", metadata: [
-            "brokers": "\(configuration.kafka.brokers)", "group": "\(configuration.kafka.groupID)",
-            "state_dir": "\(configuration.stateDir)", "http": "\(configuration.httpAddress)",
-        ])
-        return ServiceGroup(configuration: groupConfiguration)
+        try DaemonAssembly(daemon: self).makeServiceGroup()
     }
 
     /// Splits `host:port` (IPv6 in brackets).

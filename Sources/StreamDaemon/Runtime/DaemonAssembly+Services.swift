@@ -1,0 +1,108 @@
+import Aggregation
+import Avro
+import Foundation
+import KafkaBridge
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+extension DaemonAssembly {
+    /// The consumer service; the engine (with its quarantine writer and, scaled out, the
+    /// changelog publish after each checkpoint) is made on the consumer thread.
+    func makeConsumer() -> ConsumerService {
+        let configuration = self.configuration
+        let (zones, schemas, metrics, logger) = (self.zones, self.schemas, self.metrics, self.logger)
+        let (engineSettings, quarantinePath, dlqProducer) = (self.engineSettings, self.quarantinePath, self.dlqProducer)
+        let quarantineTopic = configuration.quarantineTopic
+        let consumer = ConsumerService(
+            settings: .init(
+                consumerProperties: configuration.consumerProperties,
+                topics: [configuration.kafka.auditTopic, configuration.kafka.gatewayTopic],
+                graceMs: Int64(configuration.graceHours) * 3_600_000,
+                // Scale-out: auto-close runs through the changelog (ScaleOutAutoCloseService).
+                autoClose: configuration.autoClose && !configuration.isScaledOut,
+                autoCloseCheckEvery: .seconds(configuration.autoCloseCheckSeconds),
+                invoicesDir: configuration.invoicesDir,
+                pinnedClosedAtMs: configuration.pinnedClosedAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) },
+                tokenProvider: tokens
+            ),
+            control: daemon.control, status: daemon.status, notifier: daemon.notifier, metrics: metrics, context: daemon.context,
+            delivery: delivery, logger: logger
+        ) {
+            let quarantine = try QuarantineWriter(path: quarantinePath, topic: quarantineTopic, producer: dlqProducer)
+            // Scale-out: a checkpoint counts (its offsets become committable) only once its
+            // state is also acknowledged in the changelog.
+            var afterSave: CheckpointWriter.AfterSave?
+            if let changelog = engineSettings.scaleOut?.changelog {
+                afterSave = { key, encoded, _, nextOffset in
+                    _ = try changelog.publish(key, encoded: encoded, nextOffset: nextOffset, watermarkMs: nil)
+                }
+            }
+            return try BillingEngine(settings: engineSettings, zones: zones, schemas: schemas, quarantine: quarantine, metrics: metrics,
+                                     logger: logger, afterSave: afterSave)
+        }
+        return consumer
+    }
+
+    /// `/metrics`, `/healthz`, `/readyz` and `POST /admin/close`, bound to `http.address`.
+    func makeHTTP() -> any Service {
+        let (control, distributedCloser) = (daemon.control, self.distributedCloser)
+        let http = HTTPEndpoints(metrics: metrics, status: daemon.status, adminToken: adminToken) { request in
+            let scope = CloseScope.period(request.period, ob: request.ob, force: request.force)
+            let report: CloseReport
+            if let distributedCloser {
+                report = try await Blocking.run { try distributedCloser.close(scope) }
+            } else {
+                report = try await control.close(scope)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        }
+        return http.application(host: host, port: port, logger: logger, onBound: daemon.onHTTPBound)
+    }
+
+    /// SIGHUP reloads the catalog and dimensions; SIGUSR1 closes every ready period.
+    func makeSignals() -> SignalService {
+        let (control, distributedCloser) = (daemon.control, self.distributedCloser)
+        let (context, metrics, logger) = (daemon.context, self.metrics, self.logger)
+        let signals = SignalService(
+            onReload: {
+                do {
+                    try context.reload()
+                    metrics.reloads.increment()
+                    logger.notice("reloaded tariff catalog and dimensions")
+                } catch {
+                    metrics.reloadFailures.increment()
+                    logger.error("reload rejected; keeping the previous catalog and dimensions", metadata: ["error": "\(error)"])
+                }
+            },
+            onCloseReady: {
+                do {
+                    let report = if let distributedCloser {
+                        try await Blocking.run { try distributedCloser.close(.ready) }
+                    } else {
+                        try await control.close(.ready)
+                    }
+                    logger.notice("SIGUSR1 close finished", metadata: ["closed": "\(report.closed.count)", "errors": "\(report.errors.count)"])
+                } catch {
+                    logger.error("SIGUSR1 close failed", metadata: ["error": "\(error)"])
+                }
+            },
+            logger: logger
+        )
+        return signals
+    }
+
+    /// Scale-out with `periods.auto_close`: the distributed auto-close (on one machine the
+    /// consumer loop auto-closes).
+    func makeAutoClose() -> ScaleOutAutoCloseService? {
+        let (configuration, status, logger) = (self.configuration, daemon.status, self.logger)
+        if let distributedCloser, configuration.autoClose {
+            return ScaleOutAutoCloseService(
+                interval: .seconds(configuration.autoCloseCheckSeconds), auditTopic: configuration.kafka.auditTopic,
+                status: status, closeReady: { try await Blocking.run { try distributedCloser.close(.ready) } }, logger: logger)
+        }
+        return nil
+    }
+}

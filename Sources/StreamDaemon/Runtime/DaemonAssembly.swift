@@ -1,0 +1,94 @@
+import Aggregation
+import Avro
+import Foundation
+import Invoicing
+import KafkaBridge
+import Logging
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// Wires a `Daemon`'s services from its configuration: the consumer (with the engine it makes
+/// on its thread), the HTTP endpoints, the signal handler, and, scaled out, the distributed
+/// closer and its auto-close. `init` resolves everything that can fail, in the order the daemon
+/// reports configuration errors; the `make…` steps only assemble.
+struct DaemonAssembly {
+    let daemon: Daemon
+    let zones: OBTimeZones
+    let schemas: any WriterSchemaSource
+    let delivery: InvoiceDelivery?
+    let adminToken: String?
+    let host: String
+    let port: Int
+    let quarantinePath: String
+    let tokens: OAuthTokenFetcher?
+    let dlqProducer: KafkaProducer?
+    let engineSettings: BillingEngine.Settings
+    /// Scale-out: runs closes from the changelog; nil on a single machine.
+    let distributedCloser: DistributedCloser?
+
+    var configuration: DaemonConfiguration { daemon.configuration }
+    var logger: Logger { daemon.logger }
+    var metrics: DaemonMetrics { daemon.metrics }
+
+    init(daemon: Daemon) throws {
+        self.daemon = daemon
+        let configuration = daemon.configuration
+        let logger = daemon.logger
+        zones = try daemon.timeZones()
+        schemas = try daemon.schemaSource()
+        delivery = try daemon.delivery()
+        adminToken = try configuration.adminTokenFile.flatMap { try Daemon.secret($0) }
+        (host, port) = try Daemon.hostPort(configuration.httpAddress)
+        try FileManager.default.createDirectory(atPath: configuration.stateDir, withIntermediateDirectories: true)
+        quarantinePath = configuration.quarantineFile ?? configuration.stateDir + "/quarantine.jsonl"
+        let tokens = try configuration.makeTokenFetcher()
+        self.tokens = tokens
+        dlqProducer = try configuration.quarantineTopic.map { _ in
+            try KafkaProducer(properties: configuration.producerProperties, tokenProvider: tokens, logger: logger)
+        }
+        engineSettings = BillingEngine.Settings(
+            stateDir: configuration.stateDir,
+            auditTopic: configuration.kafka.auditTopic,
+            gatewayTopic: configuration.kafka.gatewayTopic,
+            checkpointEveryEvents: configuration.checkpointIntervalEvents,
+            checkpointInterval: .seconds(configuration.checkpointIntervalSeconds),
+            scaleOut: try configuration.makeScaleOutBinding(tokens: tokens, logger: logger)
+        )
+        distributedCloser = try Self.makeCloser(daemon: daemon, zones: zones, delivery: delivery, tokens: tokens)
+    }
+
+    /// The consumer, HTTP server and signal handler (and the scale-out auto-close) in one
+    /// group; SIGTERM/SIGINT shut it down.
+    func makeServiceGroup() -> ServiceGroup {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: makeConsumer()),
+            .init(service: makeHTTP()),
+            .init(service: makeSignals()),
+        ]
+        if let autoClose = makeAutoClose() { services.append(.init(service: autoClose)) }
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        groupConfiguration.maximumGracefulShutdownDuration = Daemon.shutdownBound
+        daemon.notifier.status("starting")
+        logger.notice("aura-billing starting", metadata: [
+            "brokers": "\(configuration.kafka.brokers)", "group": "\(configuration.kafka.groupID)",
+            "state_dir": "\(configuration.stateDir)", "http": "\(configuration.httpAddress)",
+        ])
+        return ServiceGroup(configuration: groupConfiguration)
+    }
+
+    /// Scale-out: closes are run from the changelog, off the consumer thread (which must keep
+    /// freezing its own partitions while the closer waits for every instance).
+    static func makeCloser(daemon: Daemon, zones: OBTimeZones, delivery: InvoiceDelivery?,
+                           tokens: OAuthTokenFetcher?) throws -> DistributedCloser? {
+        let configuration = daemon.configuration
+        let (context, metrics, logger) = (daemon.context, daemon.metrics, daemon.logger)
+        let distributedCloser = try configuration.makeDistributedCloser(
+            zones: zones, context: context, delivery: delivery, metrics: metrics, tokens: tokens, logger: logger)
+        return distributedCloser
+    }
+}
