@@ -5,8 +5,9 @@ import SystemPackage
 import Yams
 
 /// Everything `aura-billing run` reads from its YAML file, each key overridable by an environment
-/// variable (swift-configuration's convention: `kafka.group_id` → `KAFKA_GROUP_ID`). Keys are
-/// documented in `deploy/config.yaml` and spec §11.
+/// variable (swift-configuration's convention: `kafka.group_id` → `KAFKA_GROUP_ID`). The keys,
+/// their defaults and variables are declared once in `ConfigurationKeys`; deploy/config.yaml and
+/// deploy/ENVIRONMENT.md document them (tests keep all three in step).
 package struct DaemonConfiguration: Sendable {
     package struct Kafka: Sendable {
         package var brokers: String
