@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Invoicing
 import StreamDaemon
 
@@ -28,7 +29,9 @@ struct ValidateConfigCommand: AsyncParsableCommand {
             var problems: [CatalogProblem] = []
             var catalogPath = catalog
             if let config {
-                let report = ConfigurationValidator().validate(path: config)
+                // Required keys may come from the environment, as they do for `aura-billing run`.
+                let validator = ConfigurationValidator(environment: ProcessInfo.processInfo.environment)
+                let report = validator.validate(path: config)
                 problems += report.problems
                 if catalogPath == nil { catalogPath = report.tariffsPath }
             }

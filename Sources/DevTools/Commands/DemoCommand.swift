@@ -89,25 +89,7 @@ package struct DemoCommand: AsyncParsableCommand {
         // 3. The daemon, in-process, on the same configuration an operator would write.
         let token = UUID().uuidString
         try token.write(toFile: out + "/admin-token", atomically: true, encoding: .utf8)
-        let config = """
-            # Written by `aura-billing demo`: the configuration the demo's daemon ran with.
-            kafka:
-              brokers: "\(bootstrap)"
-              group_id: "aura-demo"
-              topics: { audit: "aura.audit", gateway: "aura.gateway" }
-              properties: { session.timeout.ms: "6000", fetch.wait.max.ms: "10" }
-            schemas:
-              files: { 1: "schemas/Aura_Audit.avsc", 3: "schemas/Aura_Gateway_Message.avsc" }
-            state: { dir: "\(out)/state" }
-            checkpoint: { interval_seconds: 5, interval_events: 500000 }
-            periods: { grace_hours: 6, auto_close: false }
-            tariffs: { path: "\(out)/tariffs.yaml" }
-            invoices: { dir: "\(out)/invoices" }
-            quarantine: { file: "\(out)/quarantine.jsonl" }
-            http: { address: "127.0.0.1:0" }
-            admin: { token_file: "\(out)/admin-token" }
-            log: { level: "warning" }
-            """
+        let config = Self.configurationYAML(bootstrap: bootstrap, out: out)
         try config.write(toFile: out + "/config.yaml", atomically: true, encoding: .utf8)
         let settings = try await DaemonConfiguration.load(path: out + "/config.yaml", environment: [:])
         let daemon = try Daemon(configuration: settings, environment: [:])
@@ -165,6 +147,30 @@ package struct DemoCommand: AsyncParsableCommand {
               + "gateway: \(expected.gateway.messages) messages, \(expected.gateway.duplicates) duplicates, \(expected.gateway.corrupt) quarantined")
         print("queries per OB equal the generator's independent count: \(matches && expectedQueries.count == report.closed.count ? "yes" : "NO")")
         print("quarantine: \(relative(out + "/quarantine.jsonl", to: out)); verify with: aura-billing verify \(out)/invoices")
+    }
+
+    /// The configuration the demo's daemon runs with, as an operator would write it (the demo
+    /// leaves it in `out`/config.yaml): the embedded cluster at `bootstrap`, everything else under `out`.
+    static func configurationYAML(bootstrap: String, out: String) -> String {
+        """
+        # Written by `aura-billing demo`: the configuration the demo's daemon ran with.
+        kafka:
+          brokers: "\(bootstrap)"
+          group_id: "aura-demo"
+          topics: { audit: "aura.audit", gateway: "aura.gateway" }
+          properties: { session.timeout.ms: "6000", fetch.wait.max.ms: "10" }
+        schemas:
+          files: { 1: "schemas/Aura_Audit.avsc", 3: "schemas/Aura_Gateway_Message.avsc" }
+        state: { dir: "\(out)/state" }
+        checkpoint: { interval_seconds: 5, interval_events: 500000 }
+        periods: { grace_hours: 6, auto_close: false }
+        tariffs: { path: "\(out)/tariffs.yaml" }
+        invoices: { dir: "\(out)/invoices" }
+        quarantine: { file: "\(out)/quarantine.jsonl" }
+        http: { address: "127.0.0.1:0" }
+        admin: { token_file: "\(out)/admin-token" }
+        log: { level: "warning" }
+        """
     }
 
     static func lastMonth(now: Date = Date()) -> String {

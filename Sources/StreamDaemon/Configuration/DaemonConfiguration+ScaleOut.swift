@@ -41,9 +41,9 @@ extension DaemonConfiguration {
         return DistributedCloser(
             settings: .init(
                 sourceTopics: [kafka.auditTopic, kafka.gatewayTopic],
-                graceMs: Int64(graceHours) * 3_600_000,
+                graceMs: graceMs,
                 invoicesDir: invoicesDir,
-                pinnedClosedAtMs: pinnedClosedAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+                pinnedClosedAtMs: pinnedClosedAtMs
             ),
             changelog: changelog, closeLog: closeLog, zones: zones, context: context, delivery: delivery, metrics: metrics, logger: logger
         )

@@ -5,8 +5,9 @@ import SystemPackage
 import Yams
 
 /// Everything `aura-billing run` reads from its YAML file, each key overridable by an environment
-/// variable (swift-configuration's convention: `kafka.group_id` → `KAFKA_GROUP_ID`). Keys are
-/// documented in `deploy/config.yaml` and spec §11.
+/// variable (swift-configuration's convention: `kafka.group_id` → `KAFKA_GROUP_ID`). The keys,
+/// their defaults and variables are declared once in `ConfigurationKeys`; deploy/config.yaml and
+/// deploy/ENVIRONMENT.md document them (tests keep all three in step).
 package struct DaemonConfiguration: Sendable {
     package struct Kafka: Sendable {
         package var brokers: String
@@ -95,94 +96,35 @@ package struct DaemonConfiguration: Sendable {
         return try DaemonConfiguration(reader: reader, maps: maps, environment: environment, source: path)
     }
 
+    /// Reads every section through `ConfigurationKeys` (defaults included) and checks the
+    /// rules that span keys.
     package init(reader config: ConfigReader, maps: PassThroughMaps, environment: [String: String], source: String) throws {
-        func required(_ key: ConfigKey, _ name: String) throws -> String {
-            guard let value = config.string(forKey: key), !value.isEmpty else {
-                throw DaemonError(.configuration, "missing required key `\(name)`", source: source)
-            }
-            return value
-        }
-        var properties = maps.kafkaProperties
-        // KAFKA_PROPERTIES="k=v,k2=v2" adds or overrides pass-through properties.
-        if let extra = environment["KAFKA_PROPERTIES"] {
-            for pair in extra.split(separator: ",") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else {
-                    throw DaemonError(.configuration, "KAFKA_PROPERTIES entry `\(pair)` is not key=value", source: "environment")
-                }
-                properties[parts[0]] = parts[1]
-            }
-        }
-        let protocolName = config.string(forKey: "kafka.security.protocol", default: "PLAINTEXT")
-        guard let proto = Security.SecurityProtocol(rawValue: protocolName.uppercased()) else {
-            throw DaemonError(.configuration, "kafka.security.protocol must be PLAINTEXT or SASL_SSL, not `\(protocolName)`", source: source)
-        }
-        let deliveryKind = config.string(forKey: "delivery.kind", default: "directory")
-        guard let kind = Delivery.Kind(rawValue: deliveryKind) else {
-            throw DaemonError(.configuration, "delivery.kind must be directory or azure, not `\(deliveryKind)`", source: source)
-        }
-        kafka = Kafka(
-            brokers: try required("kafka.brokers", "kafka.brokers"),
-            groupID: config.string(forKey: "kafka.group_id", default: "aura-billing"),
-            auditTopic: config.string(forKey: "kafka.topics.audit", default: "Aura_Audit"),
-            gatewayTopic: config.string(forKey: "kafka.topics.gateway", default: "Aura_Gateway_Message"),
-            properties: properties,
-            security: Security(
-                protocol: proto,
-                tokenEndpoint: config.string(forKey: "kafka.security.oauth.token_endpoint"),
-                clientID: config.string(forKey: "kafka.security.oauth.client_id"),
-                clientSecretFile: config.string(forKey: "kafka.security.oauth.client_secret_file"),
-                scope: config.string(forKey: "kafka.security.oauth.scope")
-            )
-        )
-        if proto == .saslSSL {
-            for (value, name) in [(kafka.security.tokenEndpoint, "token_endpoint"), (kafka.security.clientID, "client_id"),
-                                  (kafka.security.clientSecretFile, "client_secret_file")] where value?.isEmpty ?? true {
-                throw DaemonError(.configuration, "SASL_SSL needs kafka.security.oauth.\(name)", source: source)
-            }
-        }
-        schemas = Schemas(registryURL: config.string(forKey: "schemas.registry_url"), files: maps.schemaFiles)
-        stateDir = try required("state.dir", "state.dir")
-        changelogTopic = config.string(forKey: "state.changelog_topic").flatMap { $0.isEmpty ? nil : $0 }
-        closeTopic = config.string(forKey: "state.close_topic").flatMap { $0.isEmpty ? nil : $0 }
-        changelogPartitions = config.int(forKey: "state.changelog_partitions", default: 64)
-        if changelogTopic != nil && closeTopic == nil {
-            throw DaemonError(.configuration, "state.changelog_topic needs state.close_topic too", source: source)
-        }
-        if changelogTopic != nil && changelogPartitions < 2 {
-            throw DaemonError(.configuration, "state.changelog_partitions must be at least 2", source: source)
-        }
-        checkpointIntervalSeconds = config.int(forKey: "checkpoint.interval_seconds", default: 10)
-        checkpointIntervalEvents = config.int(forKey: "checkpoint.interval_events", default: 500_000)
-        graceHours = config.int(forKey: "periods.grace_hours", default: 72)
-        autoClose = config.bool(forKey: "periods.auto_close", default: false)
-        autoCloseCheckSeconds = config.int(forKey: "periods.auto_close_check_seconds", default: 30)
-        guard autoCloseCheckSeconds >= 1 else {
-            throw DaemonError(.configuration, "periods.auto_close_check_seconds must be at least 1, not \(autoCloseCheckSeconds)", source: source)
-        }
-        if let pinned = config.string(forKey: "periods.pinned_closed_at"), !pinned.isEmpty {
-            guard let date = ISO8601DateFormatter().date(from: pinned) else {
-                throw DaemonError(.configuration, "periods.pinned_closed_at must be an ISO 8601 UTC instant like 2026-11-01T00:05:00Z, not `\(pinned)`", source: source)
-            }
-            pinnedClosedAt = date
-        }
-        tariffsPath = config.string(forKey: "tariffs.path")
-        dimensionsDir = config.string(forKey: "dimensions.dir")
-        invoicesDir = config.string(forKey: "invoices.dir", default: stateDir + "/invoices")
-        delivery = Delivery(
-            kind: kind,
-            azureAccount: config.string(forKey: "delivery.azure.account"),
-            azureContainer: config.string(forKey: "delivery.azure.container"),
-            azureEndpoint: config.string(forKey: "delivery.azure.endpoint"),
-            sasTokenFile: config.string(forKey: "delivery.azure.sas_token_file"),
-            sharedKeyFile: config.string(forKey: "delivery.azure.shared_key_file"),
-            retries: config.int(forKey: "delivery.retries", default: 5)
-        )
-        quarantineFile = config.string(forKey: "quarantine.file")
-        quarantineTopic = config.string(forKey: "quarantine.topic")
-        httpAddress = config.string(forKey: "http.address", default: "127.0.0.1:9464")
-        adminTokenFile = config.string(forKey: "admin.token_file")
-        logLevel = config.string(forKey: "log.level", default: "info")
+        typealias Keys = ConfigurationKeys
+        let properties = try Self.kafkaProperties(maps.kafkaProperties, environment: environment)
+        kafka = try Kafka(reader: config, properties: properties, source: source)
+        let deliveryKind = try Delivery.Kind(reader: config, source: source)
+        schemas = Schemas(registryURL: config.string(Keys.schemasRegistryURL), files: maps.schemaFiles)
+        let state = try StateSection(reader: config, source: source)
+        stateDir = state.dir
+        changelogTopic = state.changelogTopic
+        closeTopic = state.closeTopic
+        changelogPartitions = state.changelogPartitions
+        checkpointIntervalSeconds = config.defaultedInt(Keys.checkpointIntervalSeconds)
+        checkpointIntervalEvents = config.defaultedInt(Keys.checkpointIntervalEvents)
+        let periods = try PeriodsSection(reader: config, source: source)
+        graceHours = periods.graceHours
+        autoClose = periods.autoClose
+        autoCloseCheckSeconds = periods.autoCloseCheckSeconds
+        pinnedClosedAt = periods.pinnedClosedAt
+        tariffsPath = config.string(Keys.tariffsPath)
+        dimensionsDir = config.string(Keys.dimensionsDir)
+        invoicesDir = config.string(forKey: ConfigKey(Keys.invoicesDir.path), default: stateDir + "/invoices")
+        delivery = Delivery(reader: config, kind: deliveryKind)
+        quarantineFile = config.string(Keys.quarantineFile)
+        quarantineTopic = config.string(Keys.quarantineTopic)
+        httpAddress = config.defaultedString(Keys.httpAddress)
+        adminTokenFile = config.string(Keys.adminTokenFile)
+        logLevel = config.defaultedString(Keys.logLevel)
         self.source = source
         guard checkpointIntervalSeconds > 0, checkpointIntervalEvents > 0 else {
             throw DaemonError(.configuration, "checkpoint intervals must be positive", source: source)
@@ -190,6 +132,22 @@ package struct DaemonConfiguration: Sendable {
         if schemas.registryURL == nil && schemas.files.isEmpty {
             throw DaemonError(.configuration, "set schemas.registry_url or schemas.files (id: path)", source: source)
         }
+    }
+
+    /// `kafka.properties` from the file, with `KAFKA_PROPERTIES="k=v,k2=v2"` adding or overriding entries.
+    static func kafkaProperties(_ fromFile: [String: String], environment: [String: String]) throws -> [String: String] {
+        var properties = fromFile
+        guard let variable = ConfigurationKeys.kafkaProperties.environmentVariable, let extra = environment[variable] else {
+            return properties
+        }
+        for pair in extra.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else {
+                throw DaemonError(.configuration, "\(variable) entry `\(pair)` is not key=value", source: "environment")
+            }
+            properties[parts[0]] = parts[1]
+        }
+        return properties
     }
 
     /// The open-ended maps swift-configuration cannot enumerate: `kafka.properties` and `schemas.files`.
