@@ -48,10 +48,17 @@ let package = Package(
         // Header-only __builtin_prefetch for the dedup table's batched probes (Aggregation only).
         .target(name: "CAuraPrefetch"),
 
+        // MARK: The HTTP client: the only importer of libcurl
+        .target(
+            name: "HTTPTransport",
+            dependencies: ["CCurl"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Libraries: decode → aggregate → price
         .target(
             name: "Avro",
-            dependencies: ["CLibdeflate", "CCurl"],
+            dependencies: ["CLibdeflate"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -67,7 +74,7 @@ let package = Package(
         .target(
             name: "Invoicing",
             dependencies: [
-                "CCurl",
+                "HTTPTransport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -83,7 +90,7 @@ let package = Package(
                 "CRdKafka",
                 // For PartitionKey only: the one topic-partition key of the bridge and the state.
                 "Aggregation",
-                "CCurl",
+                "HTTPTransport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -98,6 +105,7 @@ let package = Package(
                 "Avro",
                 "Aggregation",
                 "Invoicing",
+                "HTTPTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -137,6 +145,7 @@ let package = Package(
                 "DevTools",
                 "Aggregation",
                 "Invoicing",
+                "HTTPTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -167,8 +176,10 @@ let package = Package(
                 "StreamDaemon",
                 "KafkaBridge",
                 "DevTools",
+                "Avro",
                 "Aggregation",
                 "Invoicing",
+                "HTTPTransport",
                 "AuraBilling",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),

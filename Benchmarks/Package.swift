@@ -1,8 +1,9 @@
 // swift-tools-version: 6.3
 // The project's one benchmark package, separate so the root package (and CI) never builds it.
 //
-// Sources/Avro, Sources/Aggregation, Sources/Invoicing and the C system modules are symlinks to
-// the root package's, compiled into this package so benchmarks can use the modules' `package` API.
+// Sources/Avro, Sources/Aggregation, Sources/Invoicing (with its Sources/HTTPTransport) and the C
+// system modules are symlinks to the root package's, compiled into this package so benchmarks can
+// use the modules' `package` API.
 //
 // - ordo-one/benchmark suites, one per folder Benchmarks/<Name>/<Name>.swift:
 //     swift package --package-path Benchmarks benchmark
@@ -43,7 +44,8 @@ let package = Package(
         // MARK: The measured modules (symlinked sources)
         .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate"),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl"),
-        .target(name: "Avro", dependencies: ["CLibdeflate", "CCurl"], swiftSettings: strictSettings),
+        .target(name: "HTTPTransport", dependencies: ["CCurl"], swiftSettings: strictSettings),
+        .target(name: "Avro", dependencies: ["CLibdeflate"], swiftSettings: strictSettings),
         .target(name: "CAuraPrefetch"),
         .target(
             name: "Aggregation",
@@ -53,7 +55,7 @@ let package = Package(
         .target(
             name: "Invoicing",
             dependencies: [
-                "CCurl",
+                "HTTPTransport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),

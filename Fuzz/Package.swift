@@ -1,6 +1,6 @@
 // swift-tools-version: 6.2
 // libFuzzer harness for the Avro module. A separate package so the root package never builds it;
-// Sources/Avro and the C modules are symlinks to the root package's, compiled here into the same
+// Sources/Avro and the C module are symlinks to the root package's, compiled here into the same
 // package so the harness can use the module's `package` API. Build and run: scripts/fuzz-avro.sh.
 import PackageDescription
 
@@ -15,8 +15,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     targets: [
         .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate"),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl"),
-        .target(name: "Avro", dependencies: ["CLibdeflate", "CCurl"], swiftSettings: strictSettings),
+        .target(name: "Avro", dependencies: ["CLibdeflate"], swiftSettings: strictSettings),
         // main.swift hands control to libFuzzer's LLVMFuzzerRunDriver.
         .executableTarget(name: "AvroFuzz", dependencies: ["Avro"], swiftSettings: strictSettings),
     ]

@@ -2,6 +2,7 @@
 /// incompatible checkpoints, and state-directory faults.
 public struct AggregationError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What went wrong, as an extensible set of codes.
+    /// Raw values are kebab-case in every module: they become quarantine reasons and metric labels.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let rawValue: String
         public init(_ rawValue: String) { self.rawValue = rawValue }

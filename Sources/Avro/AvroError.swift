@@ -4,6 +4,7 @@
 /// the buffer handed to the decoder (a frame, a container block or a file).
 public struct AvroError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What went wrong, as an extensible set of codes.
+    /// Raw values are kebab-case in every module: they become quarantine reasons and metric labels.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let rawValue: String
         public init(_ rawValue: String) { self.rawValue = rawValue }

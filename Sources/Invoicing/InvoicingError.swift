@@ -1,6 +1,7 @@
 /// The one error type of the Invoicing module: catalog, pricing, workbook and delivery faults.
 public struct InvoicingError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What went wrong, as an extensible set of codes.
+    /// Raw values are kebab-case in every module: they become quarantine reasons and metric labels.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let rawValue: String
         public init(_ rawValue: String) { self.rawValue = rawValue }

@@ -5,6 +5,7 @@
 /// original `rd_kafka_resp_err_t` value); nothing above the bridge sees a C type.
 package struct KafkaError: Error, CustomStringConvertible {
     /// What went wrong, as an extensible set of codes.
+    /// Raw values are kebab-case in every module: they become quarantine reasons and metric labels.
     package struct Code: Hashable, Sendable, CustomStringConvertible {
         package let rawValue: String
         package init(_ rawValue: String) { self.rawValue = rawValue }

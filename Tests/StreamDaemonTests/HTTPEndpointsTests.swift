@@ -62,7 +62,7 @@ struct HTTPEndpointsTests {
     func metricsParse() async throws {
         let metrics = DaemonMetrics(auditTopic: "aura.audit", gatewayTopic: "aura.gateway")
         metrics.audit.consumed.increment(by: Int64(42))
-        metrics.quarantined(topic: "aura.audit", reason: "invalidUTF8").increment()
+        metrics.quarantined(topic: "aura.audit", reason: "invalid-utf8").increment()
         metrics.partition(PartitionKey(topic: "aura.audit", partition: 3)).lag.set(to: 17)
         try await Self.withServer(adminToken: nil, metrics: metrics) { port in
             let reply = try await Self.curl(["http://127.0.0.1:\(port)/metrics"])
@@ -88,7 +88,7 @@ struct HTTPEndpointsTests {
                 }
             }
             #expect(samples[#"aura_events_consumed_total{topic="aura.audit"}"#] == 42)
-            #expect(samples[#"aura_events_quarantined_total{topic="aura.audit",reason="invalidUTF8"}"#] == 1)
+            #expect(samples[#"aura_events_quarantined_total{topic="aura.audit",reason="invalid-utf8"}"#] == 1)
             #expect(samples[#"aura_consumer_lag_messages{topic="aura.audit",partition="3"}"#] == 17)
             #expect(typed.contains("aura_checkpoint_duration_seconds"))
         }

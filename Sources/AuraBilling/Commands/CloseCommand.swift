@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Invoicing
+import HTTPTransport
 import StreamDaemon
 
 /// `aura-billing close`: asks the running daemon to close a period, through its admin endpoint;
@@ -55,17 +55,15 @@ struct CloseCommand: AsyncParsableCommand {
         let query = "period=\(period)" + (ob.map { "&ob=\($0)" } ?? "") + (force ? "&force=true" : "")
         let target = base.hasSuffix("/") ? String(base.dropLast()) : base
         let response = try await Blocking.run {
-            try CurlTransport.perform(
-                method: "POST", url: "\(target)/admin/close?\(query)", headers: ["Authorization: Bearer \(token)"],
-                body: Data(), timeoutMilliseconds: 600_000
-            )
+            try HTTPClient(connectTimeout: .seconds(10), timeout: .seconds(600))
+                .post("\(target)/admin/close?\(query)", headers: [("Authorization", "Bearer \(token)")], body: [])
         }
         let body = String(decoding: response.body, as: UTF8.self)
         print(body, terminator: body.hasSuffix("\n") ? "" : "\n")
         guard response.status == 200 else {
             throw DaemonError(.close, "the daemon answered HTTP \(response.status)", source: target)
         }
-        let report = try JSONDecoder().decode(CloseReport.self, from: response.body)
+        let report = try JSONDecoder().decode(CloseReport.self, from: Data(response.body))
         if !report.notReady.isEmpty || !report.errors.isEmpty { throw ExitCode.failure }
     }
 

@@ -1,13 +1,15 @@
 public import Foundation
+import HTTPTransport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Delivers invoice files to Azure Blob Storage: HTTPS PUT of a block blob through libcurl, with
+/// Delivers invoice files to Azure Blob Storage: HTTPS PUT of a block blob through ``HTTPClient``, with
 /// `If-None-Match: *` so an existing blob is never overwritten. An existing blob with the same
 /// Content-MD5 counts as already delivered (idempotent by name); a different one is an error.
-/// 5xx responses and transport failures are retried with exponential backoff, a bounded number
-/// of times. Blocking: call off the cooperative pool.
+/// 5xx responses and transport failures (connection, timeout) are retried with exponential
+/// backoff, a bounded number of times. Errors never contain the SAS token. Blocking: call off
+/// the cooperative pool.
 public struct AzureBlobDelivery: Sendable {
     /// e.g. `https://account.blob.core.windows.net` (or an emulator's `http://127.0.0.1:10000/devstoreaccount1`).
     public var endpoint: String
@@ -40,7 +42,7 @@ public struct AzureBlobDelivery: Sendable {
         let blobPath = "/" + container + "/" + Self.encodePath(prefix + name)
         let md5 = Digest.md5Base64(data)
         let response = try withRetries(what: "PUT \(blobPath)") { () throws(InvoicingError) -> HTTPResponse in
-            try send(method: "PUT", blobPath: blobPath, body: data, headers: [
+            try send(.put, blobPath: blobPath, body: data, headers: [
                 ("Content-Type", contentType), ("Content-MD5", md5), ("If-None-Match", "*"),
                 ("x-ms-blob-type", "BlockBlob"), ("x-ms-blob-content-md5", md5),
             ])
@@ -52,7 +54,7 @@ public struct AzureBlobDelivery: Sendable {
         case 409, 412:
             // BlobAlreadyExists / ConditionNotMet: compare the stored blob's MD5.
             let head = try withRetries(what: "HEAD \(blobPath)") { () throws(InvoicingError) -> HTTPResponse in
-                try send(method: "HEAD", blobPath: blobPath, body: nil, headers: [])
+                try send(.head, blobPath: blobPath, body: nil, headers: [])
             }
             guard head.status == 200 else {
                 throw InvoicingError(.delivery, "blob exists but HEAD returned \(head.status)", source: location)
@@ -86,7 +88,7 @@ public struct AzureBlobDelivery: Sendable {
         throw InvoicingError(.delivery, "\(what) failed after \(maxAttempts) attempts: \(lastFailure)", source: endpoint)
     }
 
-    private func send(method: String, blobPath: String, body: Data?, headers: [(String, String)]) throws(InvoicingError) -> HTTPResponse {
+    private func send(_ method: HTTPMethod, blobPath: String, body: Data?, headers: [(String, String)]) throws(InvoicingError) -> HTTPResponse {
         var all = headers
         all.append(("x-ms-date", Self.rfc1123(Date())))
         all.append(("x-ms-version", Self.apiVersion))
@@ -99,10 +101,17 @@ public struct AzureBlobDelivery: Sendable {
         case .sharedKey(let account, let key):
             let signer = try AzureSharedKey(account: account, base64Key: key)
             let path = (URLComponents(string: endpoint)?.percentEncodedPath ?? "") + blobPath
-            all.append(("Authorization", signer.authorization(method: method, path: path, query: [], headers: all)))
+            all.append(("Authorization", signer.authorization(method: method.rawValue, path: path, query: [], headers: all)))
         }
-        return try CurlTransport.perform(method: method, url: url, headers: all.map { "\($0.0): \($0.1)" },
-                                         body: body, timeoutMilliseconds: timeoutMilliseconds)
+        let client = HTTPClient(connectTimeout: .milliseconds(min(timeoutMilliseconds, 10_000)),
+                                timeout: .milliseconds(timeoutMilliseconds))
+        do {
+            return try client.send(method, url, headers: all, body: body.map(Array.init))
+        } catch {
+            // Retryable failures become `.transport`, which `withRetries` retries; the source is
+            // the URL without its query (the SAS token).
+            throw InvoicingError(error.isRetryable ? .transport : .delivery, error.message, source: error.source)
+        }
     }
 
     /// Percent-encodes each path segment (keeps `/`).

@@ -196,18 +196,6 @@ package final class KafkaConsumer: @unchecked Sendable {
         return result
     }
 
-    /// The partitions currently assigned to this member.
-    package func assignment() throws(KafkaError) -> [PartitionKey] {
-        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        let err = rd_kafka_assignment(handle, &list)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError(.kafkaConsume, err, context: "cannot read assignment")
-        }
-        guard let list else { return [] }
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        return Self.read(list).map(\.0).sorted()
-    }
-
     /// Low and high watermarks of a partition as last seen by the client (no broker round trip),
     /// nil when not yet known.
     package func cachedWatermarks(_ tp: PartitionKey) -> (low: Int64, high: Int64)? {

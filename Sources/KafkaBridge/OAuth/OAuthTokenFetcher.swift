@@ -1,12 +1,12 @@
-import CCurl
 import Foundation
+import HTTPTransport
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Fetches OAuth access tokens with the client-credentials grant (RFC 6749 §4.4) over libcurl,
-/// for SASL/OAUTHBEARER (Debian's librdkafka 2.0.2 has no built-in OIDC support).
+/// Fetches OAuth access tokens with the client-credentials grant (RFC 6749 §4.4) through
+/// ``HTTPClient``, for SASL/OAUTHBEARER (Debian's librdkafka 2.0.2 has no built-in OIDC support).
 ///
 /// Request: `POST token_endpoint`, `Content-Type: application/x-www-form-urlencoded`, body
 /// `grant_type=client_credentials&scope=…`, HTTP Basic auth with the client id and the secret
@@ -147,75 +147,27 @@ package final class OAuthTokenFetcher: Sendable {
         return out
     }
 
-    /// Response body collected by the write callback (at most `maxResponseBytes`).
-    private final class Sink {
-        package var bytes: [UInt8] = []
-        package var overflow = false
-    }
-
-    /// One blocking POST; returns the HTTP status and the body.
+    /// One blocking POST through ``HTTPClient``, never following redirects (they would carry the
+    /// credentials elsewhere); returns the HTTP status and the body.
     private func post(body: String, secret: String) throws(KafkaError) -> (Int, [UInt8]) {
-        let endpoint = credentials.tokenEndpoint
-        guard let handle = curl_easy_init() else {
-            throw KafkaError(.oauthToken, "curl_easy_init failed", source: endpoint)
+        let client = HTTPClient(
+            connectTimeout: .seconds(credentials.connectTimeoutSeconds),
+            timeout: .seconds(credentials.requestTimeoutSeconds),
+            maxResponseBytes: Self.maxResponseBytes,
+            followRedirects: false
+        )
+        let basic = Data("\(credentials.clientID):\(secret)".utf8).base64EncodedString()
+        do {
+            let response = try client.post(credentials.tokenEndpoint, headers: [
+                ("Accept", "application/json"),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Authorization", "Basic \(basic)"),
+            ], body: Array(body.utf8))
+            return (response.status, response.body)
+        } catch {
+            throw KafkaError(.oauthToken, redact("token request failed: \(error.message)", secret: secret),
+                             source: credentials.tokenEndpoint)
         }
-        defer { curl_easy_cleanup(handle) }
-        var headers: UnsafeMutablePointer<curl_slist>? = nil
-        headers = curl_slist_append(headers, "Accept: application/json")
-        headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded")
-        // The list must outlive the transfer; freed after curl_easy_cleanup (defers run in reverse).
-        defer { curl_slist_free_all(headers) }
-        // libcurl writes a detailed message here; valid until the deallocation below.
-        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-        defer { errorBuffer.deallocate() }
-        let sink = Sink()
-        // The sink outlives the transfer: `perform` returns before `sink` is released.
-        let context = Unmanaged.passUnretained(sink).toOpaque()
-
-        // String options are copied by libcurl (except the header list and error buffer above),
-        // so the temporary C strings need not outlive the calls.
-        var code = endpoint.withCString { aura_curl_setopt_ptr(handle, CURLOPT_URL, $0) }
-        if code == CURLE_OK { code = aura_curl_setopt_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer) }
-        if code == CURLE_OK { code = aura_curl_setopt_ptr(handle, CURLOPT_PROTOCOLS_STR, "http,https") }
-        if code == CURLE_OK { code = aura_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0) }
-        if code == CURLE_OK { code = aura_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1) }
-        if code == CURLE_OK { code = aura_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, credentials.connectTimeoutSeconds) }
-        if code == CURLE_OK { code = aura_curl_setopt_long(handle, CURLOPT_TIMEOUT, credentials.requestTimeoutSeconds) }
-        if code == CURLE_OK { code = aura_curl_setopt_long(handle, CURLOPT_HTTPAUTH, 1 /* CURLAUTH_BASIC: a macro Swift cannot import */) }
-        if code == CURLE_OK { code = credentials.clientID.withCString { aura_curl_setopt_ptr(handle, CURLOPT_USERNAME, $0) } }
-        if code == CURLE_OK { code = secret.withCString { aura_curl_setopt_ptr(handle, CURLOPT_PASSWORD, $0) } }
-        if code == CURLE_OK { code = aura_curl_setopt_ptr(handle, CURLOPT_HTTPHEADER, headers) }
-        // POSTFIELDSIZE must precede COPYPOSTFIELDS; the body is copied.
-        if code == CURLE_OK { code = aura_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.utf8.count) }
-        if code == CURLE_OK { code = body.withCString { aura_curl_setopt_ptr(handle, CURLOPT_COPYPOSTFIELDS, $0) } }
-        if code == CURLE_OK { code = aura_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, context) }
-        if code == CURLE_OK {
-            code = aura_curl_setopt_write_cb(handle) { data, size, count, userdata in
-                guard let userdata, let data else { return 0 }
-                let sink = Unmanaged<Sink>.fromOpaque(userdata).takeUnretainedValue()
-                let total = size * count
-                if sink.bytes.count + total > OAuthTokenFetcher.maxResponseBytes {
-                    sink.overflow = true
-                    return 0
-                }
-                data.withMemoryRebound(to: UInt8.self, capacity: total) {
-                    sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: total))
-                }
-                return total
-            }
-        }
-        if code == CURLE_OK { code = curl_easy_perform(handle) }
-        guard code == CURLE_OK else {
-            let detail = String(cString: errorBuffer)
-            let reason = sink.overflow
-                ? "response larger than \(Self.maxResponseBytes) bytes"
-                : String(cString: curl_easy_strerror(code)) + (detail.isEmpty ? "" : " (\(detail))")
-            throw KafkaError(.oauthToken, redact("token request failed: \(reason)", secret: secret), source: endpoint)
-        }
-        var status = 0
-        _ = aura_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return (status, sink.bytes)
     }
 
     // MARK: secret

@@ -14,18 +14,9 @@ struct SystemdNotifier: Sendable {
         socketPath = environment["NOTIFY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// The watchdog interval systemd expects pings within, from `$WATCHDOG_USEC` (when addressed
-    /// to this process by `$WATCHDOG_PID`).
-    static func watchdogInterval(environment: [String: String], pid: Int32 = getpid()) -> Duration? {
-        guard let usec = environment["WATCHDOG_USEC"].flatMap({ UInt64($0) }), usec > 0 else { return nil }
-        if let target = environment["WATCHDOG_PID"].flatMap({ Int32($0) }), target != pid { return nil }
-        return .microseconds(usec)
-    }
-
     func ready(status: String) { send("READY=1\nSTATUS=\(status)") }
     func watchdog() { send("WATCHDOG=1") }
     func stopping(status: String) { send("STOPPING=1\nSTATUS=\(status)") }
-    func reloading() { send("RELOADING=1") }
     func status(_ text: String) { send("STATUS=\(text)") }
 
     /// Sends one notify datagram; returns false when it could not be sent.
