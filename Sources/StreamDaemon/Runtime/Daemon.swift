@@ -108,8 +108,9 @@ package struct Daemon {
         )
         // Scale-out: closes are run from the changelog, off the consumer thread (which must keep
         // freezing its own partitions while the closer waits for every instance).
-        let distributedCloser = try configuration.makeDistributedCloser(
-            zones: zones, context: context, delivery: delivery, metrics: metrics, tokens: tokens, logger: logger)
+        let closing: any PeriodClosing = try configuration.makeDistributedCloser(
+            zones: zones, context: context, delivery: delivery, metrics: metrics, tokens: tokens, logger: logger
+        ).map { ScaleOutPeriodClosing(closer: $0) } ?? LocalPeriodClosing(control: control)
         let quarantineTopic = configuration.quarantineTopic
         let consumer = ConsumerService(
             settings: .init(
@@ -138,15 +139,8 @@ package struct Daemon {
             return try BillingEngine(settings: engineSettings, zones: zones, schemas: schemas, quarantine: quarantine, metrics: metrics,
                                      logger: logger, afterSave: afterSave)
         }
-        let control = self.control
         let http = HTTPEndpoints(metrics: metrics, status: status, adminToken: adminToken) { request in
-            let scope = CloseScope.period(request.period, ob: request.ob, force: request.force)
-            let report: CloseReport
-            if let distributedCloser {
-                report = try await Blocking.run { try distributedCloser.close(scope) }
-            } else {
-                report = try await control.close(scope)
-            }
+            let report = try await closing.close(.period(request.period, ob: request.ob, force: request.force))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
@@ -165,11 +159,7 @@ package struct Daemon {
             },
             onCloseReady: {
                 do {
-                    let report = if let distributedCloser {
-                        try await Blocking.run { try distributedCloser.close(.ready) }
-                    } else {
-                        try await control.close(.ready)
-                    }
+                    let report = try await closing.close(.ready)
                     logger.notice("SIGUSR1 close finished", metadata: ["closed": "\(report.closed.count)", "errors": "\(report.errors.count)"])
                 } catch {
                     logger.error("SIGUSR1 close failed", metadata: ["error": "\(error)"])
@@ -182,10 +172,10 @@ package struct Daemon {
             .init(service: http.application(host: host, port: port, logger: logger, onBound: onHTTPBound)),
             .init(service: signals),
         ]
-        if let distributedCloser, configuration.autoClose {
+        if configuration.autoClose, configuration.isScaledOut {
             services.append(.init(service: ScaleOutAutoCloseService(
                 interval: .seconds(configuration.autoCloseCheckSeconds), auditTopic: configuration.kafka.auditTopic,
-                status: status, closeReady: { try await Blocking.run { try distributedCloser.close(.ready) } }, logger: logger)))
+                status: status, closing: closing, logger: logger)))
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services,
