@@ -139,3 +139,10 @@ extension ClosePlan.Partition {
         self.init(key: key, watermarkMs: watermark == .min ? nil : watermark, nextOffset: nextOffset, idle: idle)
     }
 }
+
+extension ClosePlan.Key {
+    /// Every (OB, period) `state` has events for, sorted.
+    static func periods(in state: PartitionState) -> [ClosePlan.Key] {
+        state.periods().map { ClosePlan.Key(ob: $0.ob, period: $0.period) }
+    }
+}

@@ -62,7 +62,7 @@ final class PeriodCloser {
     /// The plan's facts on this machine: the assigned partitions' progress, the consumer's
     /// idleness, and the periods closed in the merged state (recorded and finished alike).
     func facts(_ scope: CloseScope, merged: PartitionState, nowMs: Int64) -> ClosePlan.Facts {
-        let periods = merged.periods().map { ClosePlan.Key(ob: $0.ob, period: $0.period) }
+        let periods = ClosePlan.Key.periods(in: merged)
         var closed = Set(periods.filter { merged.isClosed(ob: $0.ob, period: $0.period) })
         if case .period(let text, let ob?, _) = scope, let period = Period(text), merged.isClosed(ob: ob, period: period) {
             closed.insert(ClosePlan.Key(ob: ob, period: period))

@@ -75,7 +75,7 @@ package struct ReplayInvoiceWriter {
     /// Every (OB, period) with events, plus every (OB, period) late rows are billed in; sorted.
     package static func targets(_ state: PartitionState) -> [(ob: String, period: Period)] {
         typealias Key = ClosePlan.Key
-        var keys = Set(state.periods().map { Key(ob: $0.ob, period: $0.period) })
+        var keys = Set(Key.periods(in: state))
         for row in state.allAuditUsage() { if let billed = row.billedIn { keys.insert(Key(ob: row.ob, period: billed)) } }
         for row in state.allGatewayUsage() { if let billed = row.billedIn { keys.insert(Key(ob: row.ob, period: billed)) } }
         return keys.sorted().map { ($0.ob, $0.period) }

@@ -81,11 +81,16 @@ final class DistributedCloser: Sendable {
         /// Partitions with records in Kafka but no state in the changelog.
         var missing: [PartitionKey] { keys.filter { states[$0] == nil && (highs[$0] ?? 0) > 0 } }
 
+        /// The next offset `tp`'s own state records; nil without a state.
+        func nextOffset(_ tp: PartitionKey) -> Int64? {
+            states[tp]?.partitions.first(where: { $0.key == tp })?.nextOffset
+        }
+
+        /// Caught up: the state's next offset is at the broker's high watermark (or the partition has no records).
         func idle(_ tp: PartitionKey) -> Bool {
             let high = highs[tp] ?? 0
-            guard let state = states[tp] else { return high == 0 }
-            let next = state.partitions.first(where: { $0.key == tp })?.nextOffset ?? -1
-            return high == 0 || next >= high
+            guard states[tp] != nil else { return high == 0 }
+            return high == 0 || (nextOffset(tp) ?? -1) >= high
         }
 
         func merged(zones: OBTimeZones) throws -> PartitionState {
@@ -98,18 +103,15 @@ final class DistributedCloser: Sendable {
         /// the partitions whose state is missing, and the close topic's requests (recorded) and
         /// done notes (finished).
         func facts(merged: PartitionState, log: CloseLog.Summary, graceMs: Int64, nowMs: Int64) -> ClosePlan.Facts {
-            let partitions = keys.map { tp in
-                let next = states[tp]?.partitions.first(where: { $0.key == tp })?.nextOffset
-                return ClosePlan.Partition(tp, in: merged, nextOffset: next, idle: idle(tp))
-            }
+            let partitions = keys.map { ClosePlan.Partition($0, in: merged, nextOffset: nextOffset($0), idle: idle($0)) }
             return ClosePlan.Facts(
-                periods: merged.periods().map { ClosePlan.Key(ob: $0.ob, period: $0.period) },
+                periods: ClosePlan.Key.periods(in: merged),
                 zones: merged.zones, partitions: partitions, missingStates: missing,
-                recorded: Self.keys(log.requests.values), finished: Self.keys(log.done.values), graceMs: graceMs, nowMs: nowMs)
+                recorded: Self.periodKeys(log.requests.values), finished: Self.periodKeys(log.done.values), graceMs: graceMs, nowMs: nowMs)
         }
 
         /// The (OB, period) pairs of close records.
-        static func keys(_ records: some Sequence<CloseRecord>) -> Set<ClosePlan.Key> {
+        static func periodKeys(_ records: some Sequence<CloseRecord>) -> Set<ClosePlan.Key> {
             Set(records.compactMap { r in Period(r.period).map { ClosePlan.Key(ob: r.ob, period: $0) } })
         }
     }
