@@ -8,8 +8,8 @@ struct DeliveryTests {
 
     func closedSample() throws -> ClosedInvoice {
         let (catalogs, _) = try TestCatalogs.load()
-        return try InvoiceCloser(invoicesDirectory: try TestPaths.temporaryDirectory("deliver"), catalogs: catalogs)
-            .close(SampleInvoice.input(), closedAt: SampleInvoice.closedAt)
+        return try InvoiceWriter(invoicesDirectory: try TestPaths.temporaryDirectory("deliver"), catalogs: catalogs)
+            .write(SampleInvoice.input(), closedAt: SampleInvoice.closedAt)
     }
 
     @Test("Shared Key string to sign is canonical: fixed lines, sorted x-ms headers, resource with sorted query")

@@ -4,14 +4,14 @@ import Testing
 
 @Suite("Invoice verification")
 struct VerifierTests {
-    func closeSample() throws -> (root: String, closed: ClosedInvoice, closer: InvoiceCloser) {
+    func closeSample() throws -> (root: String, closed: ClosedInvoice, writer: InvoiceWriter) {
         let (catalogs, _) = try TestCatalogs.load()
         let root = try TestPaths.temporaryDirectory("verify")
-        let closer = InvoiceCloser(invoicesDirectory: root, catalogs: catalogs)
-        let closed = try closer.close(SampleInvoice.input(), closedAt: SampleInvoice.closedAt)
-        _ = try closer.close(InvoiceInput(ob: "JPN", period: "2026-10", usage: [.init(component: "x", app: nil, service: "s", queries: 5)]),
+        let writer = InvoiceWriter(invoicesDirectory: root, catalogs: catalogs)
+        let closed = try writer.write(SampleInvoice.input(), closedAt: SampleInvoice.closedAt)
+        _ = try writer.write(InvoiceInput(ob: "JPN", period: "2026-10", usage: [.init(component: "x", app: nil, service: "s", queries: 5)]),
                              closedAt: SampleInvoice.closedAt)
-        return (root, closed, closer)
+        return (root, closed, writer)
     }
 
     @Test("closed invoices verify")

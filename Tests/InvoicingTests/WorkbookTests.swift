@@ -50,8 +50,8 @@ struct WorkbookTests {
     func everyCell() throws {
         let (catalogs, _) = try TestCatalogs.load()
         let root = try TestPaths.temporaryDirectory("wb")
-        let closed = try InvoiceCloser(invoicesDirectory: root, catalogs: catalogs)
-            .close(SampleInvoice.input(), closedAt: SampleInvoice.closedAt)
+        let closed = try InvoiceWriter(invoicesDirectory: root, catalogs: catalogs)
+            .write(SampleInvoice.input(), closedAt: SampleInvoice.closedAt)
         #expect(closed.workbookPath == root + "/ESP/2026-10/aura-invoice-ESP-2026-10.xlsx")
         #expect(closed.manifestPath == root + "/ESP/2026-10/manifest.json")
 
@@ -85,7 +85,7 @@ struct WorkbookTests {
         let (catalogs, _) = try TestCatalogs.load()
         let root = try TestPaths.temporaryDirectory("fmt")
         let input = InvoiceInput(ob: ob, period: "2026-03", usage: [.init(component: "x", app: "a", service: "s", queries: 7)])
-        let closed = try InvoiceCloser(invoicesDirectory: root, catalogs: catalogs).close(input, closedAt: SampleInvoice.closedAt)
+        let closed = try InvoiceWriter(invoicesDirectory: root, catalogs: catalogs).write(input, closedAt: SampleInvoice.closedAt)
         let book = try Python.readWorkbook(closed.workbookPath)
         #expect(book.formats["Components"]?["F2"] == format)
         #expect(book.formats["Summary"]?["B13"] == format)

@@ -15,12 +15,12 @@ let benchmarks: @Sendable () -> Void = {
     do {
         // MARK: Close: 50 OBs × 500 lines rendered in memory (pricing, xlsx workbook, manifest)
         let catalogs = try TariffCatalogSet(path: repositoryRoot + "/deploy/tariffs.yaml")
-        let closer = InvoiceCloser(invoicesDirectory: NSTemporaryDirectory() + "aura-invoicing-benchmarks",
+        let writer = InvoiceWriter(invoicesDirectory: NSTemporaryDirectory() + "aura-invoicing-benchmarks",
                                    catalogs: catalogs)
         let inputs = (0..<50).map { SyntheticInvoices.input(ob: SyntheticInvoices.obCode($0), lines: 500) }
         let closedAt = Date(timeIntervalSince1970: 1_793_491_200)
         Benchmark(
-            "InvoiceCloser.render: close 50 OBs × 500 lines (workbook + manifest, in memory)",
+            "InvoiceWriter.render: close 50 OBs × 500 lines (workbook + manifest, in memory)",
             configuration: .init(
                 metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
                 maxDuration: .seconds(10), maxIterations: 20)
@@ -28,7 +28,7 @@ let benchmarks: @Sendable () -> Void = {
             for _ in benchmark.scaledIterations {
                 var bytes = 0
                 for input in inputs {
-                    let rendered = try closer.render(input, closedAt: closedAt)
+                    let rendered = try writer.render(input, closedAt: closedAt)
                     bytes += rendered.workbook.count + rendered.manifestData.count
                 }
                 blackHole(bytes)

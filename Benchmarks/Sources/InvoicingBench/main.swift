@@ -36,13 +36,13 @@ do {
     for run in 0..<repeats {
         let directory = outDirectory + "/run-\(run)"
         try? FileManager.default.removeItem(atPath: directory)
-        let closer = InvoiceCloser(invoicesDirectory: directory, catalogs: catalogs)
+        let writer = InvoiceWriter(invoicesDirectory: directory, catalogs: catalogs)
         var renderBytes = 0
         let render = try clock.measure {
-            for input in inputs { renderBytes += try closer.render(input, closedAt: closedAt).workbook.count }
+            for input in inputs { renderBytes += try writer.render(input, closedAt: closedAt).workbook.count }
         }
         let close = try clock.measure {
-            for input in inputs { _ = try closer.close(input, closedAt: closedAt) }
+            for input in inputs { _ = try writer.write(input, closedAt: closedAt) }
         }
         bytes = renderBytes
         func seconds(_ d: Duration) -> Double {

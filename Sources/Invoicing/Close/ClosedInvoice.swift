@@ -1,4 +1,4 @@
-/// The outcome of closing one OB's period: where its files are and whether this close wrote them.
+/// The outcome of writing one OB's invoice (`InvoiceWriter.write`): where its files are and whether this write made them.
 public struct ClosedInvoice: Sendable {
     public var invoice: PricedInvoice
     public var manifest: InvoiceManifest

@@ -10,7 +10,7 @@ public enum InvoiceDelivery: Sendable {
     public func deliver(_ closed: ClosedInvoice) throws(InvoicingError) -> [DeliveryOutcome] {
         let base = "\(closed.manifest.ob)/\(closed.manifest.period)/"
         let workbookName = base + closed.manifest.workbook
-        let manifestName = base + InvoiceCloser.manifestName(revision: closed.revision)
+        let manifestName = base + InvoiceWriter.manifestName(revision: closed.revision)
         guard let workbook = FileManager.default.contents(atPath: closed.workbookPath),
               let manifest = FileManager.default.contents(atPath: closed.manifestPath) else {
             throw InvoicingError(.delivery, "closed invoice files are missing", source: closed.directory)

@@ -4,7 +4,8 @@ import Invoicing
 import Logging
 import Prometheus
 
-/// Closes periods: freezes the aggregates, prices them, writes workbook and manifest, delivers.
+/// Closes periods on one machine: plans from the consumer's partition states (`ClosePlan`) and
+/// runs the plan (`CloseExecutor`) with the steps below.
 ///
 /// Runs on the consumer thread (it needs the partition states; xlsx and delivery block, which
 /// is fine there and never on the cooperative pool). The sequence makes a crash at any point
@@ -51,87 +52,32 @@ final class PeriodCloser {
     /// Closes what `scope` names; problems are reported per (OB, period), not thrown, except
     /// a failed checkpoint (then nothing more is closed).
     func close(_ scope: CloseScope, nowMs: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws -> CloseReport {
-        var report = CloseReport()
         // Everything consumed so far is durable before anything is frozen.
         commit(try engine.checkpoint())
         let merged = try engine.mergedState()
-        let progress = engine.progress
-        let keys = progress.map { $0.key }
-        let idle = Set(progress.filter { isIdle($0.key) }.map { $0.key })
-
-        var targets: [(ob: String, period: Period, forced: Bool)] = []
-        switch scope {
-        case .ready:
-            for (ob, period) in merged.periods() where !merged.isClosed(ob: ob, period: period) {
-                if merged.readyToClose(ob: ob, period: period, graceMs: graceMs, nowMs: nowMs, assigned: keys, isIdle: { idle.contains($0) }) {
-                    targets.append((ob, period, false))
-                }
-            }
-        case .period(let text, let only, let force):
-            guard let period = Period(text) else {
-                report.errors.append("\(text): not a period (YYYY-MM)")
-                return report
-            }
-            let obs = only.map { [$0] } ?? Array(Set(merged.periods().filter { $0.period == period }.map(\.ob))).sorted()
-            for ob in obs {
-                if merged.isClosed(ob: ob, period: period) {
-                    // Already closed: a second close rewrites nothing (idempotent) and returns the same files.
-                    targets.append((ob, period, false))
-                } else {
-                    let ready = merged.readyToClose(ob: ob, period: period, graceMs: graceMs, nowMs: nowMs, assigned: keys, isIdle: { idle.contains($0) })
-                    if ready || force {
-                        targets.append((ob, period, !ready))
-                    } else {
-                        report.notReady.append("\(ob) \(period)")
-                    }
-                }
-            }
-        }
-        guard !targets.isEmpty else { return report }
-
-        // 1. Journals (first recorded instant wins).
-        var journals: [CloseJournal] = []
-        let offsets = progress.filter { $0.nextOffset >= 0 }.map {
-            InvoiceInputs.OffsetRange(topic: $0.key.topic, partition: $0.key.partition, firstOffset: 0, lastOffset: $0.nextOffset - 1)
-        }.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
-        for target in targets {
-            let name = target.period.description
-            if let existing = try CloseJournal.load(stateDir: stateDir, ob: target.ob, period: name) {
-                journals.append(existing)
-            } else {
-                let journal = CloseJournal(ob: target.ob, period: name, closedAtMs: pinnedClosedAtMs ?? nowMs, forced: target.forced, offsets: offsets, done: false)
-                try journal.save(stateDir: stateDir)
-                journals.append(journal)
-            }
-        }
-        // 2. Freeze: mark closed everywhere, durably.
-        for target in targets where !merged.isClosed(ob: target.ob, period: target.period) {
-            engine.markClosed(ob: target.ob, period: target.period)
-        }
-        commit(try engine.checkpoint())
-        // 3. Render, write, deliver.
-        for journal in journals {
-            do {
-                report.closed.append(try finish(journal, state: merged))
-            } catch {
-                metrics.closeFailures.increment()
-                logger.error("close failed", metadata: ["ob": "\(journal.ob)", "period": "\(journal.period)", "error": "\(error)"])
-                report.errors.append("\(journal.ob) \(journal.period): \(error)")
-            }
-        }
-        return report
+        let plan = ClosePlan(scope: scope, facts: facts(scope, merged: merged, nowMs: nowMs))
+        return try executor.run(plan, steps: self, state: merged, closedAtMs: pinnedClosedAtMs ?? nowMs)
     }
 
-    /// Writes and delivers the invoice of a journaled close from the frozen aggregates in `state`.
-    func finish(_ journal: CloseJournal, state: PartitionState) throws -> CloseReport.Invoice {
-        let invoice = try InvoiceFinisher(context: context, invoicesDir: invoicesDir, delivery: delivery, metrics: metrics, logger: logger)
-            .finish(state: state, ob: journal.ob, period: journal.period, offsets: journal.offsets, forced: journal.forced, closedAt: journal.closedAt)
-        if !journal.done {
-            var done = journal
-            done.done = true
-            try done.save(stateDir: stateDir)
+    /// The plan's facts on this machine: the assigned partitions' progress, the consumer's
+    /// idleness, and the periods closed in the merged state (recorded and finished alike).
+    func facts(_ scope: CloseScope, merged: PartitionState, nowMs: Int64) -> ClosePlan.Facts {
+        let periods = ClosePlan.Key.periods(in: merged)
+        var closed = Set(periods.filter { merged.isClosed(ob: $0.ob, period: $0.period) })
+        if case .period(let text, let ob?, _) = scope, let period = Period(text), merged.isClosed(ob: ob, period: period) {
+            closed.insert(ClosePlan.Key(ob: ob, period: period))
         }
-        return invoice
+        let partitions = engine.progress.map {
+            ClosePlan.Partition($0.key, in: merged, nextOffset: $0.nextOffset, idle: isIdle($0.key))
+        }
+        return ClosePlan.Facts(periods: periods, zones: merged.zones, partitions: partitions, recorded: closed, finished: closed,
+                               graceMs: graceMs, nowMs: nowMs)
+    }
+
+    var executor: CloseExecutor {
+        CloseExecutor(
+            issuer: InvoiceIssuer(context: context, invoicesDir: invoicesDir, delivery: delivery, metrics: metrics, logger: logger),
+            metrics: metrics, logger: logger)
     }
 
     /// Finishes closes a crash interrupted after their period was frozen (step 2 durable).
@@ -142,8 +88,41 @@ final class PeriodCloser {
         var done: [CloseReport.Invoice] = []
         for journal in pending {
             guard let period = Period(journal.period), merged.isClosed(ob: journal.ob, period: period) else { continue }
-            done.append(try finish(journal, state: merged))
+            done.append(try executor.issue(journal, from: merged, steps: self))
         }
         return done
+    }
+}
+
+extension PeriodCloser: CloseSteps {
+    /// 1. Journals (first recorded instant wins).
+    func record(_ targets: [ClosePlan.Target], offsets: [InvoiceInputs.OffsetRange], closedAtMs: Int64) throws -> [CloseJournal] {
+        try targets.map { target in
+            let name = target.period.description
+            if let existing = try CloseJournal.load(stateDir: stateDir, ob: target.ob, period: name) { return existing }
+            let journal = CloseJournal(ob: target.ob, period: name, closedAtMs: closedAtMs, forced: target.forced, offsets: offsets, done: false)
+            try journal.save(stateDir: stateDir)
+            return journal
+        }
+    }
+
+    /// 2. Freeze: mark closed everywhere, durably; the invoices come from the state planned from.
+    func freeze(_ targets: [ClosePlan.Target], records: [CloseJournal], state: PartitionState) throws -> CloseExecutor.Freeze {
+        for target in targets where !state.isClosed(ob: target.ob, period: target.period) {
+            engine.markClosed(ob: target.ob, period: target.period)
+        }
+        commit(try engine.checkpoint())
+        return .frozen(state)
+    }
+
+    /// 3. After the invoice is written and delivered, the journal is marked done.
+    func finish(_ journal: CloseJournal, issue: () throws -> CloseReport.Invoice) throws -> CloseReport.Invoice {
+        let invoice = try issue()
+        if !journal.done {
+            var done = journal
+            done.done = true
+            try done.save(stateDir: stateDir)
+        }
+        return invoice
     }
 }

@@ -6,7 +6,7 @@ package import Invoicing
 ///
 /// The aggregates are mapped with `InvoiceInputBuilder` exactly as the daemon's close does; the
 /// manifest's inputs are the replayed container files (absolute path + SHA-256). "Closed at" is
-/// deterministic, so rerunning the same replay rewrites nothing (`InvoiceCloser` leaves identical
+/// deterministic, so rerunning the same replay rewrites nothing (`InvoiceWriter` leaves identical
 /// files alone and no `-r2` appears):
 /// 1. with a state directory, the instant recorded by the first close of (OB, period)
 ///    (`<state>/closes/<OB>-<YYYY-MM>.json`, the daemon's close journal) is reused;
@@ -54,17 +54,17 @@ package struct ReplayInvoiceWriter {
     package func write(state: PartitionState, files: [String]) throws -> (lines: [Line], errors: [String]) {
         let inputs = InvoiceInputs(files: try files.map { try InvoiceInputs.InputFile(hashing: Self.absolute($0)) })
         let builder = InvoiceInputBuilder(state: state, names: names)
-        let closer = InvoiceCloser(invoicesDirectory: invoicesDirectory, catalogs: catalogs)
+        let writer = InvoiceWriter(invoicesDirectory: invoicesDirectory, catalogs: catalogs)
         var lines: [Line] = []
         var errors: [String] = []
         for (ob, period) in Self.targets(state) {
             do {
                 let closedAt = try closedAt(ob: ob, period: period, state: state)
                 let input = builder.input(ob: ob, period: period, inputs: inputs, forced: false)
-                let closed = try closer.close(input, closedAt: closedAt)
-                let invoice = closed.invoice
+                let written = try writer.write(input, closedAt: closedAt)
+                let invoice = written.invoice
                 lines.append(Line(ob: ob, period: period.description, total: invoice.currency.format(invoice.totals.total),
-                                  currency: invoice.currency.code, workbookPath: closed.workbookPath))
+                                  currency: invoice.currency.code, workbookPath: written.workbookPath))
             } catch {
                 errors.append("\(ob) \(period): \(error)")
             }
@@ -74,12 +74,8 @@ package struct ReplayInvoiceWriter {
 
     /// Every (OB, period) with events, plus every (OB, period) late rows are billed in; sorted.
     package static func targets(_ state: PartitionState) -> [(ob: String, period: Period)] {
-        struct Key: Hashable, Comparable {
-            package var ob: String
-            package var period: Period
-            package static func < (a: Key, b: Key) -> Bool { (a.ob, a.period) < (b.ob, b.period) }
-        }
-        var keys = Set(state.periods().map { Key(ob: $0.ob, period: $0.period) })
+        typealias Key = ClosePlan.Key
+        var keys = Set(Key.periods(in: state))
         for row in state.allAuditUsage() { if let billed = row.billedIn { keys.insert(Key(ob: row.ob, period: billed)) } }
         for row in state.allGatewayUsage() { if let billed = row.billedIn { keys.insert(Key(ob: row.ob, period: billed)) } }
         return keys.sorted().map { ($0.ob, $0.period) }

@@ -46,15 +46,9 @@ extension DaemonAssembly {
 
     /// `/metrics`, `/healthz`, `/readyz` and `POST /admin/close`, bound to `http.address`.
     func makeHTTP() -> any Service {
-        let (control, distributedCloser) = (daemon.control, self.distributedCloser)
+        let closing = self.closing
         let http = HTTPEndpoints(metrics: metrics, status: daemon.status, adminToken: adminToken) { request in
-            let scope = CloseScope.period(request.period, ob: request.ob, force: request.force)
-            let report: CloseReport
-            if let distributedCloser {
-                report = try await Blocking.run { try distributedCloser.close(scope) }
-            } else {
-                report = try await control.close(scope)
-            }
+            let report = try await closing.close(.period(request.period, ob: request.ob, force: request.force))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
@@ -64,7 +58,7 @@ extension DaemonAssembly {
 
     /// SIGHUP reloads the catalog and dimensions; SIGUSR1 closes every ready period.
     func makeSignals() -> SignalService {
-        let (control, distributedCloser) = (daemon.control, self.distributedCloser)
+        let closing = self.closing
         let (context, metrics, logger) = (daemon.context, self.metrics, self.logger)
         let signals = SignalService(
             onReload: {
@@ -79,11 +73,7 @@ extension DaemonAssembly {
             },
             onCloseReady: {
                 do {
-                    let report = if let distributedCloser {
-                        try await Blocking.run { try distributedCloser.close(.ready) }
-                    } else {
-                        try await control.close(.ready)
-                    }
+                    let report = try await closing.close(.ready)
                     logger.notice("SIGUSR1 close finished", metadata: ["closed": "\(report.closed.count)", "errors": "\(report.errors.count)"])
                 } catch {
                     logger.error("SIGUSR1 close failed", metadata: ["error": "\(error)"])
@@ -98,10 +88,10 @@ extension DaemonAssembly {
     /// consumer loop auto-closes).
     func makeAutoClose() -> ScaleOutAutoCloseService? {
         let (configuration, status, logger) = (self.configuration, daemon.status, self.logger)
-        if let distributedCloser, configuration.autoClose {
+        if configuration.autoClose, configuration.isScaledOut {
             return ScaleOutAutoCloseService(
                 interval: .seconds(configuration.autoCloseCheckSeconds), auditTopic: configuration.kafka.auditTopic,
-                status: status, closeReady: { try await Blocking.run { try distributedCloser.close(.ready) } }, logger: logger)
+                status: status, closing: closing, logger: logger)
         }
         return nil
     }

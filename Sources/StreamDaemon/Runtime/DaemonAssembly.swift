@@ -24,8 +24,8 @@ struct DaemonAssembly {
     let tokens: OAuthTokenFetcher?
     let dlqProducer: KafkaProducer?
     let engineSettings: BillingEngine.Settings
-    /// Scale-out: runs closes from the changelog; nil on a single machine.
-    let distributedCloser: DistributedCloser?
+    /// Closes periods: from the changelog when scaled out, else on the consumer thread.
+    let closing: any PeriodClosing
 
     var configuration: DaemonConfiguration { daemon.configuration }
     var logger: Logger { daemon.logger }
@@ -55,7 +55,7 @@ struct DaemonAssembly {
             checkpointInterval: .seconds(configuration.checkpointIntervalSeconds),
             scaleOut: try configuration.makeScaleOutBinding(tokens: tokens, logger: logger)
         )
-        distributedCloser = try Self.makeCloser(daemon: daemon, zones: zones, delivery: delivery, tokens: tokens)
+        closing = try Self.makeCloser(daemon: daemon, zones: zones, delivery: delivery, tokens: tokens)
     }
 
     /// The consumer, HTTP server and signal handler (and the scale-out auto-close) in one
@@ -82,13 +82,14 @@ struct DaemonAssembly {
     }
 
     /// Scale-out: closes are run from the changelog, off the consumer thread (which must keep
-    /// freezing its own partitions while the closer waits for every instance).
+    /// freezing its own partitions while the closer waits for every instance). On one machine
+    /// they are queued onto the consumer thread, which owns the partition states.
     static func makeCloser(daemon: Daemon, zones: OBTimeZones, delivery: InvoiceDelivery?,
-                           tokens: OAuthTokenFetcher?) throws -> DistributedCloser? {
+                           tokens: OAuthTokenFetcher?) throws -> any PeriodClosing {
         let configuration = daemon.configuration
         let (context, metrics, logger) = (daemon.context, daemon.metrics, daemon.logger)
         let distributedCloser = try configuration.makeDistributedCloser(
             zones: zones, context: context, delivery: delivery, metrics: metrics, tokens: tokens, logger: logger)
-        return distributedCloser
+        return distributedCloser.map { ScaleOutPeriodClosing(closer: $0) } ?? LocalPeriodClosing(control: daemon.control)
     }
 }

@@ -9,8 +9,8 @@ import Synchronization
 /// Closes periods when the partition states live in the changelog and several instances own
 /// them (the "close across instances" of the scale-out design):
 /// 1. read every source partition's newest state from the changelog and decide what to close
-///    (readiness: each partition's watermark past period end + grace, or the partition idle —
-///    its state's next offset equals the broker's high watermark);
+///    with `ClosePlan` (readiness: each partition's watermark past period end + grace, or the
+///    partition idle — its state's next offset equals the broker's high watermark);
 /// 2. append a close request per (OB, period) to the close topic unless one exists; the first
 ///    request in the log wins and fixes closed-at, forced and offsets for everyone;
 /// 3. wait (bounded) until every partition's newest changelog state has the period closed —
@@ -19,6 +19,7 @@ import Synchronization
 ///    done note. Only the winning requester writes first; another closer waits for the done note
 ///    and then finds identical files in place. A close that times out reports "pending" and is
 ///    finished by the next trigger.
+/// Steps 2–4 are `CloseExecutor`'s steps, done the scale-out way by `DistributedCloser.Steps`.
 ///
 /// Blocking throughout (Kafka round trips, xlsx, delivery): run it on a daemon thread or with
 /// `Blocking.run`.
@@ -80,11 +81,16 @@ final class DistributedCloser: Sendable {
         /// Partitions with records in Kafka but no state in the changelog.
         var missing: [PartitionKey] { keys.filter { states[$0] == nil && (highs[$0] ?? 0) > 0 } }
 
+        /// The next offset `tp`'s own state records; nil without a state.
+        func nextOffset(_ tp: PartitionKey) -> Int64? {
+            states[tp]?.partitions.first(where: { $0.key == tp })?.nextOffset
+        }
+
+        /// Caught up: the state's next offset is at the broker's high watermark (or the partition has no records).
         func idle(_ tp: PartitionKey) -> Bool {
             let high = highs[tp] ?? 0
-            guard let state = states[tp] else { return high == 0 }
-            let next = state.partitions.first(where: { $0.key == tp })?.nextOffset ?? -1
-            return high == 0 || next >= high
+            guard states[tp] != nil else { return high == 0 }
+            return high == 0 || (nextOffset(tp) ?? -1) >= high
         }
 
         func merged(zones: OBTimeZones) throws -> PartitionState {
@@ -93,14 +99,20 @@ final class DistributedCloser: Sendable {
             return merged
         }
 
-        /// Offset ranges of every partition with consumed records (the manifest's inputs).
-        var offsets: [InvoiceInputs.OffsetRange] {
-            keys.compactMap { tp -> InvoiceInputs.OffsetRange? in
-                guard let state = states[tp],
-                      let next = state.partitions.first(where: { $0.key == tp })?.nextOffset,
-                      next >= 0 else { return nil }
-                return InvoiceInputs.OffsetRange(topic: tp.topic, partition: tp.partition, firstOffset: 0, lastOffset: next - 1)
-            }.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        /// The plan's facts from the changelog: every source partition's progress and idleness,
+        /// the partitions whose state is missing, and the close topic's requests (recorded) and
+        /// done notes (finished).
+        func facts(merged: PartitionState, log: CloseLog.Summary, graceMs: Int64, nowMs: Int64) -> ClosePlan.Facts {
+            let partitions = keys.map { ClosePlan.Partition($0, in: merged, nextOffset: nextOffset($0), idle: idle($0)) }
+            return ClosePlan.Facts(
+                periods: ClosePlan.Key.periods(in: merged),
+                zones: merged.zones, partitions: partitions, missingStates: missing,
+                recorded: Self.periodKeys(log.requests.values), finished: Self.periodKeys(log.done.values), graceMs: graceMs, nowMs: nowMs)
+        }
+
+        /// The (OB, period) pairs of close records.
+        static func periodKeys(_ records: some Sequence<CloseRecord>) -> Set<ClosePlan.Key> {
+            Set(records.compactMap { r in Period(r.period).map { ClosePlan.Key(ob: r.ob, period: $0) } })
         }
     }
 
@@ -130,87 +142,17 @@ final class DistributedCloser: Sendable {
     }
 
     private func closeOnce(_ scope: CloseScope, nowMs: Int64) throws -> CloseReport {
-        var report = CloseReport()
+        // 1. Read the newest states and plan.
         let keys = try sourcePartitions()
         let view = try readView(keys)
         let merged = try view.merged(zones: zones)
         let log = try closeLog.read()
-        let pkeys = keys.map { $0 }
-        let idle = Set(keys.filter { view.idle($0) }.map { $0 })
-        func ready(_ ob: String, _ period: Period) -> Bool {
-            view.missing.isEmpty
-                && merged.readyToClose(ob: ob, period: period, graceMs: settings.graceMs, nowMs: nowMs, assigned: pkeys, isIdle: { idle.contains($0) })
-        }
-
-        var targets: [(ob: String, period: Period, forced: Bool)] = []
-        switch scope {
-        case .ready:
-            for (ob, period) in merged.periods() {
-                let key = "\(ob)-\(period)"
-                if log.done[key] != nil { continue }
-                if log.requests[key] != nil || ready(ob, period) { targets.append((ob, period, false)) }
-            }
-        case .period(let text, let only, let force):
-            guard let period = Period(text) else {
-                report.errors.append("\(text): not a period (YYYY-MM)")
-                return report
-            }
-            var obs = Set(merged.periods().filter { $0.period == period }.map(\.ob))
-            for request in log.requests.values where request.period == text { obs.insert(request.ob) }
-            if let only { obs = [only] }
-            for ob in obs.sorted() {
-                if log.requests["\(ob)-\(period)"] != nil {
-                    targets.append((ob, period, false))
-                } else if ready(ob, period) || force {
-                    targets.append((ob, period, !ready(ob, period)))
-                } else {
-                    let why = view.missing.isEmpty ? "" : " (no changelog state for \(view.missing.map(\.description).joined(separator: ", ")))"
-                    report.notReady.append("\(ob) \(period)\(why)")
-                }
-            }
-        }
-        guard !targets.isEmpty else { return report }
-
-        // 2. Requests: append ours where none exists, then take the first one in the log.
-        var appended = false
-        for target in targets where log.requests["\(target.ob)-\(target.period)"] == nil {
-            try closeLog.append(CloseRecord(
-                kind: .request, ob: target.ob, period: target.period.description, closedAtMs: settings.pinnedClosedAtMs ?? nowMs,
-                forced: target.forced, requester: requester, offsets: view.offsets
-            ))
-            appended = true
-        }
-        let requests = appended ? try closeLog.read().requests : log.requests
-        let wanted = targets.compactMap { requests["\($0.ob)-\($0.period)"] }
-
-        // 3. Wait until every partition's newest state has the periods frozen.
-        let deadline = Date().addingTimeInterval(settings.waitSeconds)
-        var frozen = try readView(keys)
-        var unfrozen = Self.unfrozen(frozen, wanted)
-        while !unfrozen.isEmpty, Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.2)
-            frozen = try readView(keys)
-            unfrozen = Self.unfrozen(frozen, wanted)
-        }
-        if !unfrozen.isEmpty {
-            for request in wanted {
-                report.errors.append("\(request.ob) \(request.period): pending — not yet frozen in \(unfrozen.map(\.description).joined(separator: ", ")); the next close finishes it")
-            }
-            return report
-        }
-
-        // 4. Write, deliver, note done.
-        let state = try frozen.merged(zones: zones)
-        for request in wanted {
-            do {
-                report.closed.append(try finish(request, state: state))
-            } catch {
-                metrics?.closeFailures.increment()
-                logger.error("close failed", metadata: ["ob": "\(request.ob)", "period": "\(request.period)", "error": "\(error)"])
-                report.errors.append("\(request.ob) \(request.period): \(error)")
-            }
-        }
-        return report
+        let plan = ClosePlan(scope: scope, facts: view.facts(merged: merged, log: log, graceMs: settings.graceMs, nowMs: nowMs))
+        let executor = CloseExecutor(
+            issuer: InvoiceIssuer(context: context, invoicesDir: settings.invoicesDir, delivery: delivery, metrics: metrics, logger: logger),
+            metrics: metrics, logger: logger)
+        return try executor.run(plan, steps: Steps(closer: self, keys: keys, log: log), state: merged,
+                                closedAtMs: settings.pinnedClosedAtMs ?? nowMs)
     }
 
     /// Partitions whose newest state does not yet have every request's period closed (a
@@ -223,27 +165,5 @@ final class DistributedCloser: Sendable {
                 return !state.isClosed(ob: request.ob, period: period)
             }
         }
-    }
-
-    /// Writes and delivers one invoice. The winning requester writes first; another closer
-    /// waits (bounded) for its done note, then renders the same files (left alone when identical).
-    func finish(_ request: CloseRecord, state: PartitionState) throws -> CloseReport.Invoice {
-        var alreadyDone = try closeLog.read().done[request.key] != nil
-        if !alreadyDone && request.requester != requester {
-            let deadline = Date().addingTimeInterval(settings.waitSeconds)
-            while !alreadyDone, Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.2)
-                alreadyDone = try closeLog.read().done[request.key] != nil
-            }
-        }
-        let invoice = try InvoiceFinisher(context: context, invoicesDir: settings.invoicesDir, delivery: delivery, metrics: metrics, logger: logger)
-            .finish(state: state, ob: request.ob, period: request.period, offsets: request.offsets, forced: request.forced, closedAt: request.closedAt)
-        if !alreadyDone, try closeLog.read().done[request.key] == nil {
-            var done = request
-            done.kind = .done
-            done.requester = requester
-            try closeLog.append(done)
-        }
-        return invoice
     }
 }

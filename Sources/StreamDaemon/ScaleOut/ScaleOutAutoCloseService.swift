@@ -13,8 +13,8 @@ struct ScaleOutAutoCloseService: Service {
     var interval: Duration
     var auditTopic: String
     var status: DaemonStatus
-    /// Runs the distributed close of every ready period (blocking work goes off the pool inside).
-    var closeReady: @Sendable () async throws -> CloseReport
+    /// The distributed close (blocking work goes off the pool inside).
+    var closing: any PeriodClosing
     var logger: Logger
 
     func run() async throws {
@@ -32,7 +32,7 @@ struct ScaleOutAutoCloseService: Service {
             let snapshot = status.snapshot
             guard snapshot.assigned.contains(leader), snapshot.lagKnown, !snapshot.stopping else { continue }
             do {
-                let report = try await closeReady()
+                let report = try await closing.close(.ready)
                 if !report.closed.isEmpty {
                     logger.notice("auto-closed \(report.closed.count) invoices through the changelog")
                 }

@@ -1,15 +1,15 @@
 public import Foundation
 
-/// Closes invoices into the invoice directory (spec §6–§7): prices the input, writes the workbook
+/// Writes invoices into the invoice directory (spec §6–§7): prices the input, writes the workbook
 /// and `manifest.json` atomically under `<invoices>/<OB>/<YYYY-MM>/`.
 ///
-/// Re-closing with the same inputs and `closedAt` writes nothing (byte-identical); a different
+/// Writing again with the same inputs and `closedAt` writes nothing (byte-identical); a different
 /// result becomes a new revision (`aura-invoice-ESP-2026-10-r2.xlsx` + `manifest-r2.json`), never an
 /// overwrite. The workbook is written before its manifest; a revision counts only once its manifest
-/// exists, so a crash between the two is repaired by the next close. Synchronous and blocking: call
-/// it off the cooperative pool, and serialize closes of the same OB and period (revision numbers
+/// exists, so a crash between the two is repaired by the next write. Synchronous and blocking: call
+/// it off the cooperative pool, and serialize writes of the same OB and period (revision numbers
 /// are chosen from the directory's contents).
-public struct InvoiceCloser: Sendable {
+public struct InvoiceWriter: Sendable {
     public let invoicesDirectory: String
     public let pricer: InvoicePricer
 
@@ -55,15 +55,15 @@ public struct InvoiceCloser: Sendable {
                                manifestData: try manifest.encoded())
     }
 
-    /// Closes `input`: writes its files unless an identical latest revision exists.
-    public func close(_ input: InvoiceInput, closedAt: Date) throws(InvoicingError) -> ClosedInvoice {
+    /// Writes the files of `input` unless an identical latest revision exists.
+    public func write(_ input: InvoiceInput, closedAt: Date) throws(InvoicingError) -> ClosedInvoice {
         guard TariffCatalogParser.isOBCode(input.ob) else {
             throw InvoicingError(.pricing, "OB code '\(input.ob)' must be 3 uppercase letters")
         }
         let directory = ((invoicesDirectory as NSString).appendingPathComponent(input.ob) as NSString)
             .appendingPathComponent(input.period)
         try AtomicFile.makeDirectory(directory)
-        // A crash while writing left a half-written temporary; closes of this OB and period are
+        // A crash while writing left a half-written temporary; writes of this OB and period are
         // serialized, so it is nobody's now (and must not be delivered with the invoice).
         AtomicFile.removeTemporaries(in: directory)
         let latest = Self.latestRevision(in: directory)

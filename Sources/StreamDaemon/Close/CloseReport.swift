@@ -1,11 +1,3 @@
-/// What to close: every ready period (SIGUSR1, auto-close), or one period (admin endpoint).
-package enum CloseScope: Sendable, Equatable {
-    /// Every (OB, period) that is ready and not yet closed.
-    case ready
-    /// One period, for one OB or all OBs with events in it; `force` skips the readiness gate.
-    case period(String, ob: String?, force: Bool)
-}
-
 /// The outcome of one close request, returned to the admin endpoint as JSON.
 package struct CloseReport: Codable, Sendable, Equatable {
     package struct Invoice: Codable, Sendable, Equatable {

@@ -1,0 +1,71 @@
+import Aggregation
+import Foundation
+import Invoicing
+
+extension DistributedCloser {
+    /// The scale-out side of `CloseExecutor`'s steps for one close: requests in the close topic,
+    /// a freeze confirmed by every partition's newest changelog state, and done notes.
+    struct Steps: CloseSteps {
+        let closer: DistributedCloser
+        /// Every source partition.
+        let keys: [PartitionKey]
+        /// The close topic as read when the close was planned.
+        let log: CloseLog.Summary
+
+        /// 2. Requests: append ours where none exists, then take the first one in the log.
+        func record(_ targets: [ClosePlan.Target], offsets: [InvoiceInputs.OffsetRange], closedAtMs: Int64) throws -> [CloseRecord] {
+            var appended = false
+            for target in targets where log.requests["\(target.ob)-\(target.period)"] == nil {
+                try closer.closeLog.append(CloseRecord(
+                    kind: .request, ob: target.ob, period: target.period.description, closedAtMs: closedAtMs,
+                    forced: target.forced, requester: closer.requester, offsets: offsets
+                ))
+                appended = true
+            }
+            let requests = appended ? try closer.closeLog.read().requests : log.requests
+            return targets.compactMap { requests["\($0.ob)-\($0.period)"] }
+        }
+
+        /// 3. Wait (bounded) until every partition's newest state has the periods frozen — each
+        /// instance freezes them in the partitions it owns when it reads the requests; then
+        /// invoice from those states merged.
+        func freeze(_ targets: [ClosePlan.Target], records: [CloseRecord], state: PartitionState) throws -> CloseExecutor.Freeze {
+            let deadline = Date().addingTimeInterval(closer.settings.waitSeconds)
+            var frozen = try closer.readView(keys)
+            var unfrozen = DistributedCloser.unfrozen(frozen, records)
+            while !unfrozen.isEmpty, Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.2)
+                frozen = try closer.readView(keys)
+                unfrozen = DistributedCloser.unfrozen(frozen, records)
+            }
+            guard unfrozen.isEmpty else {
+                let partitions = unfrozen.map(\.description).joined(separator: ", ")
+                return .pending(records.map { "\($0.ob) \($0.period): pending — not yet frozen in \(partitions); the next close finishes it" })
+            }
+            return .frozen(try frozen.merged(zones: closer.zones))
+        }
+
+        /// 4. Write and deliver, then note done. The winning requester writes first; another
+        /// closer waits (bounded) for its done note, then renders the same files (left alone when
+        /// identical).
+        func finish(_ request: CloseRecord, issue: () throws -> CloseReport.Invoice) throws -> CloseReport.Invoice {
+            let closeLog = closer.closeLog
+            var alreadyDone = try closeLog.read().done[request.key] != nil
+            if !alreadyDone && request.requester != closer.requester {
+                let deadline = Date().addingTimeInterval(closer.settings.waitSeconds)
+                while !alreadyDone, Date() < deadline {
+                    Thread.sleep(forTimeInterval: 0.2)
+                    alreadyDone = try closeLog.read().done[request.key] != nil
+                }
+            }
+            let invoice = try issue()
+            if !alreadyDone, try closeLog.read().done[request.key] == nil {
+                var done = request
+                done.kind = .done
+                done.requester = closer.requester
+                try closeLog.append(done)
+            }
+            return invoice
+        }
+    }
+}
