@@ -7,7 +7,7 @@ struct WorkbookTests {
     /// Numbers as openpyxl prints them through Decimal(repr(float)).normalize(): minimal decimals.
     func number(_ value: Money) -> String { value.formatted(decimals: value.significantDecimals) }
 
-    /// The cells spec §7 prescribes, built from the priced invoice.
+    /// The cells docs/spec.md §7 prescribes, built from the priced invoice.
     func expectedCells(_ invoice: PricedInvoice, manifest: InvoiceManifest) -> [String: [[String]]] {
         let t = invoice.totals
         let summaryValues = [
@@ -46,7 +46,7 @@ struct WorkbookTests {
         return rows
     }
 
-    @Test("every cell, sheet name, frozen header and number format as spec §7")
+    @Test("every cell, sheet name, frozen header and number format as docs/spec.md §7")
     func everyCell() throws {
         let (catalogs, _) = try TestCatalogs.load()
         let root = try TestPaths.temporaryDirectory("wb")

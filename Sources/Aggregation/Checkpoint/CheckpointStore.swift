@@ -171,7 +171,7 @@ package final class CheckpointStore: Sendable {
         throw skipped[0]
     }
 
-    /// The start-up decision of spec §4: the newest valid checkpoint if any; `nil` for a fresh
+    /// The start-up decision of docs/spec.md §4: the newest valid checkpoint if any; `nil` for a fresh
     /// start when none exists and `expectingOffsets` is false (no committed Kafka offsets).
     /// - Throws: `.refuseToStart` when `expectingOffsets` (the group has committed offsets)
     ///   but no valid checkpoint exists, naming why each generation was rejected.

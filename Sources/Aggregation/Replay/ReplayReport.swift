@@ -1,4 +1,4 @@
-/// The result of a replay, in the shape of spec §10's `replay --format json`.
+/// The result of a replay, in the shape of docs/spec.md §10's `replay --format json`.
 package struct ReplayReport: Equatable, Sendable {
     package struct AuditLine: Equatable, Sendable {
         package var ob: String
@@ -57,7 +57,7 @@ package struct ReplayReport: Equatable, Sendable {
         self.gateway = gateway
     }
 
-    /// One JSON document (spec §10), one row per line, keys in a fixed order.
+    /// One JSON document (docs/spec.md §10), one row per line, keys in a fixed order.
     package func json() -> String {
         var out = "{\"records\": \(records), \"duplicates\": \(duplicates), \"late\": \(late), \"quarantined\": \(quarantined),\n"
         out += "\"audit\": ["

@@ -34,7 +34,7 @@ extension PartitionState {
         zones.calendar(forOB: ob)?.end(of: period)
     }
 
-    /// Spec §3: (ob, period) is ready to close when every partition's watermark — or the wall
+    /// docs/spec.md §3: (ob, period) is ready to close when every partition's watermark — or the wall
     /// clock `nowMs` for partitions `isIdle` says are idle — is at or past the period end plus
     /// `graceMs`. `assigned` lists the partitions that must be considered (default: all those
     /// this state covers); one this state has never seen counts only if idle.

@@ -1,7 +1,5 @@
-import Aggregation
 import ArgumentParser
 import Foundation
-import Logging
 import StreamDaemon
 
 /// `aura-billing replay`: Run Avro container files through the decode → aggregate → checkpoint pipeline.
@@ -10,7 +8,7 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Run Avro container files through the decode → aggregate → checkpoint pipeline.",
         discussion: """
-            Prints the aggregates (spec §10) on stdout, progress on stderr. With --state the run \
+            Prints the aggregates (docs/spec.md §10) on stdout, progress on stderr. With --state the run \
             checkpoints and resumes: a second run after a crash continues where the last \
             checkpoint left off and prints what an uninterrupted run prints. OB time zones come \
             from --dimensions (D_Gbl_Country.avro), else --time-zones (a JSON object OB → IANA \
@@ -34,11 +32,6 @@ struct ReplayCommand: AsyncParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case table
-        case json
-    }
-
     @Argument(help: "Avro container files (Aura_Audit or Aura_Gateway_Message).")
     var files: [String]
 
@@ -46,7 +39,7 @@ struct ReplayCommand: AsyncParsableCommand {
     var state: String?
 
     @Option(help: "Output format.")
-    var format: Format = .table
+    var format: ReplayJob.Format = .table
 
     @Option(help: "Close each (OB, month) once every file's watermark is this many hours past its end (files already read count as past; files not started hold it open); later events count as late. Default: never close.")
     var graceHours: Double?
@@ -97,75 +90,28 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let command = self
-        let output = try await Blocking.run { try command.replay() }
-        FileHandle.standardOutput.write(Data(output.utf8))
-    }
-
-    /// The whole replay, synchronously (runs on a blocking thread); returns what goes to stdout.
-    func replay() throws -> String {
-        guard let invoices, let catalog else { return try aggregate(zones: try loadZones()).report }
-        let snapshot = try InvoicingContext.load(tariffsPath: catalog, dimensionsDir: dimensions)
-        // Validated by InvoicingContext.load (it throws naming the catalog otherwise).
-        guard let catalogs = snapshot.catalogs else { throw DaemonError(.configuration, "no tariff catalog", source: catalog) }
-        let (state, report) = try aggregate(zones: try snapshot.timeZones(base: try baseZones()))
-        let writer = ReplayInvoiceWriter(invoicesDirectory: invoices, catalogs: catalogs, names: snapshot.dimensions.names,
-                                         stateDirectory: self.state, closedAtOverride: closedAt.flatMap(Self.parseInstant))
-        let (lines, errors) = try writer.write(state: state, files: files)
-        let text = lines.map { $0.text + "\n" }.joined()
-        for error in errors { FileHandle.standardError.write(Data("invoice failed: \(error)\n".utf8)) }
-        var output = report
-        if format == .json {
-            FileHandle.standardError.write(Data(text.utf8))
-        } else {
-            output += "\n" + text
-        }
-        if !errors.isEmpty {
+        var job = ReplayJob(files: files)
+        job.stateDirectory = state
+        job.format = format
+        job.graceHours = graceHours
+        job.dimensionsDirectory = dimensions
+        job.timeZonesFile = timeZones
+        job.invoicesDirectory = invoices
+        job.catalogPath = catalog
+        job.closedAt = closedAt.flatMap(Self.parseInstant)
+        job.checkpointEveryRecords = checkpointEvery
+        job.progressEveryRecords = progressEvery
+        let replay = job
+        do {
+            let output = try await Blocking.run {
+                try replay.run { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            }
             FileHandle.standardOutput.write(Data(output.utf8))
-            throw DaemonError(.close, "\(errors.count) invoice(s) failed", source: invoices)
+        } catch let failure as ReplayFailure {
+            FileHandle.standardOutput.write(Data(failure.output.utf8))
+            throw failure.error
         }
-        return output
-    }
-
-    /// Replays the files; returns the final state and the rendered aggregates.
-    func aggregate(zones: OBTimeZones) throws -> (state: PartitionState, report: String) {
-        var options = ReplayRunner.Options(
-            graceMs: graceHours.map { Int64(($0 * 3_600_000).rounded()) }, stateDirectory: state)
-        options.checkpointEveryRecords = checkpointEvery
-        options.progressEveryRecords = progressEvery
-        var logger = Logger(label: "aura-billing.replay")
-        logger.logLevel = .notice
-        let runner = ReplayRunner(zones: zones, options: options, logger: logger) { line in
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
-        let state = try runner.run(files: files)
-        let result = ReplayReport(state)
-        return (state, format == .json ? result.json() : result.table())
-    }
-
-    /// With --invoices, the zones the dimension and catalog zones override: --time-zones, else
-    /// the built-in table.
-    func baseZones() throws -> [String: String] {
-        guard let timeZones else { return OBTimeZones.datagenZones }
-        return try Self.zoneMap(file: timeZones)
-    }
-
-    /// A JSON object of OB code → IANA zone.
-    static func zoneMap(file: String) throws -> [String: String] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: file))
-        guard let map = try JSONSerialization.jsonObject(with: data) as? [String: String] else {
-            throw DaemonError(.usage, "--time-zones must be a JSON object of OB code to IANA zone", source: file)
-        }
-        return map
-    }
-
-    func loadZones() throws -> OBTimeZones {
-        if let dimensions {
-            return try OBTimeZones.load(countryFile: dimensions + "/D_Gbl_Country.avro")
-        }
-        if let timeZones {
-            return try OBTimeZones(Self.zoneMap(file: timeZones))
-        }
-        return try OBTimeZones(OBTimeZones.datagenZones)
     }
 }
+
+extension ReplayJob.Format: ExpressibleByArgument {}

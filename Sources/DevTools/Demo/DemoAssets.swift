@@ -5,7 +5,7 @@ import StreamDaemon
 enum DemoAssets {
     /// `deploy/tariffs.yaml`, verbatim.
     static let tariffsYAML = #"""
-# aura-billing tariff catalog (spec §5) — documented example used by `demo` and the tests.
+# aura-billing tariff catalog (docs/spec.md §5) — documented example used by `demo` and the tests.
 #
 # Rules (checked by `aura-billing validate-config --catalog deploy/tariffs.yaml`):
 # - Every price and amount is a QUOTED decimal string ("0.0025"), never a YAML float: an

@@ -1,6 +1,6 @@
 public import Foundation
 
-/// `manifest.json` beside each workbook (spec §7): inputs, catalog, counts, totals, workbook hash.
+/// `manifest.json` beside each workbook (docs/spec.md §7): inputs, catalog, counts, totals, workbook hash.
 public struct InvoiceManifest: Codable, Sendable, Hashable {
     /// The catalog that priced the invoice.
     public struct CatalogReference: Codable, Sendable, Hashable {

@@ -1,6 +1,6 @@
 public import Foundation
 
-/// Writes invoices into the invoice directory (spec §6–§7): prices the input, writes the workbook
+/// Writes invoices into the invoice directory (docs/spec.md §6–§7): prices the input, writes the workbook
 /// and `manifest.json` atomically under `<invoices>/<OB>/<YYYY-MM>/`.
 ///
 /// Writing again with the same inputs and `closedAt` writes nothing (byte-identical); a different

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where closed invoices go (spec §8): a local directory (default) or an Azure Blob container.
+/// Where closed invoices go (docs/spec.md §8): a local directory (default) or an Azure Blob container.
 /// Files are named `<OB>/<YYYY-MM>/<file>` at the destination; delivery is idempotent by name.
 public enum InvoiceDelivery: Sendable {
     case localDirectory(LocalDirectoryDelivery)

@@ -1,6 +1,6 @@
 /// An exact fixed-point decimal with six fractional digits, stored as a scaled 128-bit integer.
 ///
-/// Prices have up to six decimal places (spec §5), so a query count times a unit price, and any sum
+/// Prices have up to six decimal places (docs/spec.md §5), so a query count times a unit price, and any sum
 /// of such products, is exact in this representation. Arithmetic throws ``InvoicingError`` with code
 /// `.overflow` instead of wrapping. There is no conversion from or to binary floating point.
 public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {

@@ -23,7 +23,7 @@ public struct InvoiceInput: Sendable, Hashable {
         }
     }
 
-    /// Late queries of an already closed period, billed as an adjustment (spec §6).
+    /// Late queries of an already closed period, billed as an adjustment (docs/spec.md §6).
     public struct LateRow: Sendable, Hashable {
         /// The closed period the events belong to (`YYYY-MM`).
         public var originalPeriod: String

@@ -1,4 +1,4 @@
-/// Prices an ``InvoiceInput`` with the catalogs (spec §5): a line per component over all apps, the
+/// Prices an ``InvoiceInput`` with the catalogs (docs/spec.md §5): a line per component over all apps, the
 /// requests line, the monthly fee, adjustment lines priced with the original period's catalog, and
 /// the minimum top-up. Each line is computed exactly and rounded half-even once.
 public struct InvoicePricer: Sendable {

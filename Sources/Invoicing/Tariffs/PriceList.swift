@@ -1,4 +1,4 @@
-/// A named price list of a catalog (spec §5).
+/// A named price list of a catalog (docs/spec.md §5).
 public struct PriceList: Sendable, Hashable {
     public var name: String
     public var currency: Currency

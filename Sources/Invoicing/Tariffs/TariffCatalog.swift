@@ -1,4 +1,4 @@
-/// One parsed, valid tariff catalog file (spec §5).
+/// One parsed, valid tariff catalog file (docs/spec.md §5).
 public struct TariffCatalog: Sendable, Hashable {
     public var version: String
     /// First month (`YYYY-MM`) the catalog applies to.

@@ -1,4 +1,4 @@
-/// How a tiered component's bands apply to the OB's total queries (spec §5).
+/// How a tiered component's bands apply to the OB's total queries (docs/spec.md §5).
 public enum TierMode: String, Sendable, Hashable {
     /// Each band's queries at that band's price.
     case graduated

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Recomputes the invoices under a directory from their workbooks and checks them against their
-/// manifests (`aura-billing verify DIR`, spec §7).
+/// manifests (`aura-billing verify DIR`, docs/spec.md §7).
 ///
 /// For each `manifest[-rN].json`: the workbook's SHA-256; the Summary's totals against the sum of
 /// the Components, Requests and Adjustments lines; unit-priced component lines against queries ×

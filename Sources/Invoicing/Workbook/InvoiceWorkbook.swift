@@ -1,6 +1,6 @@
 public import Foundation
 
-/// Lays a ``PricedInvoice`` out as the workbook of spec §7 (sheets Summary, Components, Usage,
+/// Lays a ``PricedInvoice`` out as the workbook of docs/spec.md §7 (sheets Summary, Components, Usage,
 /// Requests, Adjustments) and serializes it to deterministic `.xlsx` bytes.
 public struct InvoiceWorkbook: Sendable {
     /// Column A labels of the Summary sheet, in order.

@@ -12,7 +12,7 @@ import Invoicing
 ///   of `p`, in OB order. A recorded close is taken again, unforced (a re-close is idempotent);
 ///   otherwise a ready pair is taken unforced, an unready one forced when `force`, else reported
 ///   not ready. A malformed `p` is an error and plans nothing.
-/// Ready (spec §3): no partition's state is missing, the OB has a time zone, and every
+/// Ready (docs/spec.md §3): no partition's state is missing, the OB has a time zone, and every
 /// partition's watermark — or `now` for an idle partition — is at or past the period's end in
 /// the OB's zone plus the grace. A busy partition without a watermark blocks readiness.
 struct ClosePlan: Equatable, Sendable {

@@ -1,4 +1,4 @@
-/// Every key of the daemon's configuration, declared once (spec §11). The reader takes its
+/// Every key of the daemon's configuration, declared once (docs/spec.md §11). The reader takes its
 /// defaults from here, `validate-config` checks files against `all`, and tests hold
 /// deploy/config.yaml and the table of deploy/ENVIRONMENT.md to it.
 package enum ConfigurationKeys {

@@ -2,7 +2,7 @@ import Foundation
 package import Invoicing
 import Yams
 
-/// Checks a daemon configuration file against `ConfigurationKeys` (spec §11): YAML syntax, unknown
+/// Checks a daemon configuration file against `ConfigurationKeys` (docs/spec.md §11): YAML syntax, unknown
 /// keys, values of the wrong kind and missing required keys. Every problem carries `file:line`
 /// (line 0 for a key that is missing altogether). `aura-billing validate-config` runs it.
 package struct ConfigurationValidator: Sendable {

@@ -2,7 +2,7 @@ import Aggregation
 import Prometheus
 import Synchronization
 
-/// The daemon's Prometheus metrics (spec §9), created once with bounded labels.
+/// The daemon's Prometheus metrics (docs/spec.md §9), created once with bounded labels.
 ///
 /// Label sets are bounded by construction: `topic` is one of the two configured topics,
 /// `reason` one of the decoder's error codes, `partition` one of the topics' partitions (created

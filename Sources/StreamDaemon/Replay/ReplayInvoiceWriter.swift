@@ -2,7 +2,7 @@ package import Aggregation
 package import Foundation
 package import Invoicing
 
-/// Closes every (OB, period) a replay saw and writes its invoice (`replay --invoices`, spec §10).
+/// Closes every (OB, period) a replay saw and writes its invoice (`replay --invoices`, docs/spec.md §10).
 ///
 /// The aggregates are mapped with `InvoiceInputBuilder` exactly as the daemon's close does; the
 /// manifest's inputs are the replayed container files (absolute path + SHA-256). "Closed at" is
