@@ -47,8 +47,9 @@ struct CurlTransfer {
                 // Every pointer handed to curl here (body, sink, header list, error buffer) stays
                 // valid until curl_easy_perform returns inside this scope; string options are
                 // copied by libcurl, and nothing is used by curl after perform.
-                let code = configure(handle, headers: list, errorBuffer: errorBuffer,
-                                     sink: Unmanaged.passUnretained(sink).toOpaque(), body: raw)
+                let code = configure(
+                    handle, headers: list, errorBuffer: errorBuffer,
+                    sink: Unmanaged.passUnretained(sink).toOpaque(), body: raw)
                 guard code == CURLE_OK else { return code }
                 return curl_easy_perform(handle)
             }
@@ -62,9 +63,11 @@ struct CurlTransfer {
     }
 
     /// Sets every option of the transfer; the first failing option's code, or CURLE_OK.
-    private func configure(_ handle: UnsafeMutableRawPointer, headers: UnsafeMutablePointer<curl_slist>?,
-                           errorBuffer: UnsafeMutablePointer<CChar>, sink: UnsafeMutableRawPointer,
-                           body: UnsafeRawBufferPointer) -> CURLcode {
+    private func configure(
+        _ handle: UnsafeMutableRawPointer, headers: UnsafeMutablePointer<curl_slist>?,
+        errorBuffer: UnsafeMutablePointer<CChar>, sink: UnsafeMutableRawPointer,
+        body: UnsafeRawBufferPointer
+    ) -> CURLcode {
         var code = CURLE_OK
         func set(_ result: @autoclosure () -> CURLcode) { if code == CURLE_OK { code = result() } }
         set(url.withCString { aura_curl_setopt_ptr(handle, CURLOPT_URL, $0) })
@@ -89,19 +92,21 @@ struct CurlTransfer {
             set(method.rawValue.withCString { aura_curl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, $0) })
         }
         set(aura_curl_setopt_ptr(handle, CURLOPT_WRITEDATA, sink))
-        set(aura_curl_setopt_write_cb(handle) { pointer, size, count, user in
-            guard let user else { return 0 }
-            let sink = Unmanaged<ResponseSink>.fromOpaque(user).takeUnretainedValue()
-            let chunk = UnsafeRawBufferPointer(start: pointer, count: size * count)
-            return sink.appendBody(chunk) ? size * count : 0
-        })
+        set(
+            aura_curl_setopt_write_cb(handle) { pointer, size, count, user in
+                guard let user else { return 0 }
+                let sink = Unmanaged<ResponseSink>.fromOpaque(user).takeUnretainedValue()
+                let chunk = UnsafeRawBufferPointer(start: pointer, count: size * count)
+                return sink.appendBody(chunk) ? size * count : 0
+            })
         set(aura_curl_setopt_ptr(handle, CURLOPT_HEADERDATA, sink))
-        set(aura_curl_setopt_header_cb(handle) { pointer, size, count, user in
-            guard let user else { return 0 }
-            let sink = Unmanaged<ResponseSink>.fromOpaque(user).takeUnretainedValue()
-            sink.appendHeaderLine(UnsafeRawBufferPointer(start: pointer, count: size * count))
-            return size * count
-        })
+        set(
+            aura_curl_setopt_header_cb(handle) { pointer, size, count, user in
+                guard let user else { return 0 }
+                let sink = Unmanaged<ResponseSink>.fromOpaque(user).takeUnretainedValue()
+                sink.appendHeaderLine(UnsafeRawBufferPointer(start: pointer, count: size * count))
+                return size * count
+            })
         return code
     }
 
@@ -111,15 +116,16 @@ struct CurlTransfer {
         if overflow {
             return HTTPTransportError(.tooLarge, "response larger than \(client.maxResponseBytes) bytes", url: url)
         }
-        let code: HTTPTransportError.Code = switch result {
-        case CURLE_OPERATION_TIMEDOUT:
-            .timeout
-        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SEND_ERROR,
-             CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
-            .transport
-        default:
-            .request
-        }
+        let code: HTTPTransportError.Code =
+            switch result {
+            case CURLE_OPERATION_TIMEDOUT:
+                .timeout
+            case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SEND_ERROR,
+                CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
+                .transport
+            default:
+                .request
+            }
         let reason = String(cString: curl_easy_strerror(result))
         var message = "curl: \(reason) (\(result.rawValue))"
         if !detail.isEmpty && detail != reason { message += ": " + scrubbed(detail) }

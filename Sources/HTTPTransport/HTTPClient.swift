@@ -18,8 +18,10 @@ package struct HTTPClient: Sendable {
     /// Whether 3xx responses are followed (to http(s) URLs only).
     package var followRedirects: Bool
 
-    package init(connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(60),
-                 maxResponseBytes: Int = 16 << 20, followRedirects: Bool = false) {
+    package init(
+        connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(60),
+        maxResponseBytes: Int = 16 << 20, followRedirects: Bool = false
+    ) {
         self.connectTimeout = connectTimeout
         self.timeout = timeout
         self.maxResponseBytes = maxResponseBytes
@@ -37,23 +39,30 @@ package struct HTTPClient: Sendable {
     }
 
     /// `POST url` with `body` (sent with its `Content-Length`, even when empty).
-    package func post(_ url: String, headers: [(String, String)] = [], body: [UInt8]) throws(HTTPTransportError) -> HTTPResponse {
+    package func post(_ url: String, headers: [(String, String)] = [], body: [UInt8]) throws(HTTPTransportError)
+        -> HTTPResponse
+    {
         try send(.post, url, headers: headers, body: body)
     }
 
     /// `PUT url` with `body` (sent with its `Content-Length`, even when empty).
-    package func put(_ url: String, headers: [(String, String)] = [], body: [UInt8]) throws(HTTPTransportError) -> HTTPResponse {
+    package func put(_ url: String, headers: [(String, String)] = [], body: [UInt8]) throws(HTTPTransportError)
+        -> HTTPResponse
+    {
         try send(.put, url, headers: headers, body: body)
     }
 
     /// One request: `headers` are (name, value) pairs sent as given; `body` is sent for POST
     /// and PUT (nil means empty) and ignored for GET and HEAD.
-    package func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)],
-                      body: [UInt8]?) throws(HTTPTransportError) -> HTTPResponse {
-        let payload: [UInt8]? = switch method {
-        case .get, .head: nil
-        case .post, .put: body ?? []
-        }
+    package func send(
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)],
+        body: [UInt8]?
+    ) throws(HTTPTransportError) -> HTTPResponse {
+        let payload: [UInt8]? =
+            switch method {
+            case .get, .head: nil
+            case .post, .put: body ?? []
+            }
         return try CurlTransfer(client: self, method: method, url: url, headers: headers, body: payload).perform()
     }
 }

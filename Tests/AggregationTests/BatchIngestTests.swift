@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Aggregation
 
 /// Owns the bytes of test events for as long as batched events borrow them.
@@ -28,16 +29,20 @@ struct BatchIngestTests {
         var rng = SplitMix64(seed: seed &* 31)
         for i in 0..<6 {
             let at = Int.random(in: 0..<events.count, using: &rng)
-            let bad: TestEvent = i % 2 == 0
-                ? .audit(TestAudit(id: "bad\(i)", component: "c0", ob: "XXX", app: nil, service: 0, timeMs: 1_790_899_200_000))
+            let bad: TestEvent =
+                i % 2 == 0
+                ? .audit(
+                    TestAudit(
+                        id: "bad\(i)", component: "c0", ob: "XXX", app: nil, service: 0, timeMs: 1_790_899_200_000))
                 : .gateway(TestGateway(id: "bad\(i)", ob: "ESP", app: nil, nlp: false, timeMs: Int64.max / 2))
             events.insert(bad, at: at)
         }
         return events
     }
 
-    @Test("batches of any size count exactly what single ingests count, outcome by outcome",
-          arguments: Array(UInt64(1)...UInt64(12)))
+    @Test(
+        "batches of any size count exactly what single ingests count, outcome by outcome",
+        arguments: Array(UInt64(1)...UInt64(12)))
     func batchEqualsSingle(seed: UInt64) throws {
         let events = Self.input(seed: seed)
         let closeAt = events.count / 2  // a period closes mid-stream: lateness must follow it
@@ -71,12 +76,16 @@ struct BatchIngestTests {
             while j < limit {
                 switch events[j] {
                 case .audit(let a) where gateways.isEmpty:
-                    audits.append(AuditEvent(interactionID: arena.bytes(a.id), componentID: arena.bytes(a.component),
-                                             ob: arena.bytes(a.ob), app: a.app.map { arena.bytes($0) },
-                                             service: a.service, timeMs: a.timeMs))
+                    audits.append(
+                        AuditEvent(
+                            interactionID: arena.bytes(a.id), componentID: arena.bytes(a.component),
+                            ob: arena.bytes(a.ob), app: a.app.map { arena.bytes($0) },
+                            service: a.service, timeMs: a.timeMs))
                 case .gateway(let g) where audits.isEmpty:
-                    gateways.append(GatewayEvent(messageID: arena.bytes(g.id), ob: arena.bytes(g.ob),
-                                                 app: g.app.map { arena.bytes($0) }, nlp: g.nlp, timeMs: g.timeMs))
+                    gateways.append(
+                        GatewayEvent(
+                            messageID: arena.bytes(g.id), ob: arena.bytes(g.ob),
+                            app: g.app.map { arena.bytes($0) }, nlp: g.nlp, timeMs: g.timeMs))
                 default:
                     break
                 }

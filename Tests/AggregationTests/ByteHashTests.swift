@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Aggregation
 
 @Suite("ByteHash")
@@ -18,7 +19,8 @@ struct ByteHashTests {
             }
             var i = 0
             while i + 16 <= bytes.count {
-                let w0 = word(i, 8), w1 = word(i + 8, 8)
+                let w0 = word(i, 8)
+                let w1 = word(i + 8, 8)
                 a = mum(w0 ^ ByteHash.p1 ^ a, w1 ^ ByteHash.p2)
                 b = mum(w0 ^ ByteHash.q1 ^ b, w1 ^ ByteHash.q2)
                 i += 16
@@ -37,17 +39,23 @@ struct ByteHashTests {
             for round in 0..<4 {
                 let first = (0..<length).map { _ in round == 0 ? UInt8(0x61) : UInt8.random(in: 0...255, using: &rng) }
                 let second = (0..<(80 - length) / 3).map { _ in UInt8.random(in: 0...255, using: &rng) }
-                var a = ByteHash.p0, b = ByteHash.q0
+                var a = ByteHash.p0
+                var b = ByteHash.q0
                 absorb(first, &a, &b)
-                #expect(first.withUnsafeBytes { ByteHash.hash64($0) } == mum(a ^ ByteHash.p3, b ^ ByteHash.p1), "length \(length)")
+                #expect(
+                    first.withUnsafeBytes { ByteHash.hash64($0) } == mum(a ^ ByteHash.p3, b ^ ByteHash.p1),
+                    "length \(length)")
                 var fa = ByteHash.p0 ^ UInt64(Fingerprint.auditDomain) &* ByteHash.q2
                 var fb = ByteHash.q0 ^ UInt64(Fingerprint.auditDomain) &* ByteHash.p2
                 absorb(first, &fa, &fb)
                 absorb(second, &fa, &fb)
                 let lo = mum(fa ^ ByteHash.p3, fb ^ ByteHash.p1)
                 let hi = mum(fb ^ ByteHash.q3, fa ^ ByteHash.q1 &+ 0x2d35_8dcc_aa6c_78a5)
-                let fp = first.withUnsafeBytes { f in second.withUnsafeBytes { s in Fingerprint.audit(interactionID: f, componentID: s) } }
-                #expect(fp == Fingerprint(lo: lo == 0 && hi == 0 ? 1 : lo, hi: hi), "lengths \(length), \(second.count)")
+                let fp = first.withUnsafeBytes { f in
+                    second.withUnsafeBytes { s in Fingerprint.audit(interactionID: f, componentID: s) }
+                }
+                #expect(
+                    fp == Fingerprint(lo: lo == 0 && hi == 0 ? 1 : lo, hi: hi), "lengths \(length), \(second.count)")
             }
         }
     }
@@ -69,9 +77,11 @@ struct ByteHashTests {
         var lows = Set<UInt64>()
         var highs = Set<UInt64>()
         for i in 0..<1_000_000 {
-            let f = withBytes("2b9c1f0e-\(i)-interaction") { a in withBytes("aura-comp-\(i % 60)") { b in
-                Fingerprint.audit(interactionID: a, componentID: b)
-            } }
+            let f = withBytes("2b9c1f0e-\(i)-interaction") { a in
+                withBytes("aura-comp-\(i % 60)") { b in
+                    Fingerprint.audit(interactionID: a, componentID: b)
+                }
+            }
             lows.insert(f.lo)
             highs.insert(f.hi)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Aggregation
 
 @Suite("Checkpoint")
@@ -135,7 +136,9 @@ struct CheckpointTests {
     /// Rewrites a current checkpoint as format version 1 wrote it: the dedup section as raw slot
     /// arrays of `state.dedup`'s keys, everything else as is, with a fresh length and checksum.
     static func versionOne(_ bytes: [UInt8], state: PartitionState) -> [UInt8] {
-        func u64(_ at: Int) -> Int { bytes[at..<(at + 8)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) } }
+        func u64(_ at: Int) -> Int {
+            bytes[at..<(at + 8)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        }
         func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
         var out = Array(bytes[0..<24])
         out[8] = 1

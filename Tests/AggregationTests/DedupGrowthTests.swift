@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Aggregation
 
 @Suite("DedupTable growth in place")
@@ -20,12 +21,16 @@ struct DedupGrowthTests {
 
     /// Checks `table` against `model`: every key found with its reference, `count` and
     /// `forEach` agree, and `absent` keys are not found.
-    static func verify(_ table: DedupTable, _ model: [Fingerprint: UInt32], absent: [Fingerprint],
-                       sourceLocation: SourceLocation = #_sourceLocation) {
+    static func verify(
+        _ table: DedupTable, _ model: [Fingerprint: UInt32], absent: [Fingerprint],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(table.count == model.count, sourceLocation: sourceLocation)
         var missing = 0
         for (k, ref) in model where table.lookup(k) != ref { missing += 1 }
-        #expect(missing == 0, "\(missing) keys lost or with a wrong reference at capacity \(table.capacity)", sourceLocation: sourceLocation)
+        #expect(
+            missing == 0, "\(missing) keys lost or with a wrong reference at capacity \(table.capacity)",
+            sourceLocation: sourceLocation)
         var seen: [Fingerprint: UInt32] = [:]
         var repeats = 0
         table.forEach { k, ref in
@@ -38,8 +43,9 @@ struct DedupGrowthTests {
         #expect(found == 0, "\(found) absent keys reported present", sourceLocation: sourceLocation)
     }
 
-    @Test("in-place doublings keep every key with its reference, with adversarial clusters at the start, across the end and on one home",
-          arguments: [(UInt64(11), 20_000, 0.0), (12, 20_000, 0.2), (13, 12_000, 0.6), (14, 3_000, 1.0)])
+    @Test(
+        "in-place doublings keep every key with its reference, with adversarial clusters at the start, across the end and on one home",
+        arguments: [(UInt64(11), 20_000, 0.0), (12, 20_000, 0.2), (13, 12_000, 0.6), (14, 3_000, 1.0)])
     func doublings(seed: UInt64, keys: Int, adversarial: Double) {
         var rng = SplitMix64(seed: seed)
         var table = DedupTable(minimumCount: 0, reservingAddressSpace: true)
@@ -87,7 +93,10 @@ struct DedupGrowthTests {
                 let k = Self.key(kinds[Int(rng.next() % 8) < 5 ? 0 : Int(rng.next() % 4)], &rng)
                 guard model[k] == nil else { continue }
                 let ref = UInt32(truncatingIfNeeded: rng.next())
-                guard case .vacant(let slot) = table.probe(k) else { Issue.record("a new key was found"); return }
+                guard case .vacant(let slot) = table.probe(k) else {
+                    Issue.record("a new key was found")
+                    return
+                }
                 table.fill(slot, k, ref: ref)
                 model[k] = ref
             }
@@ -174,11 +183,14 @@ struct DedupGrowthTests {
         var fps = [UInt8](repeating: 0, count: 16 * table.count)
         var refs = [UInt8](repeating: 0, count: 4 * table.count)
         fps.withUnsafeMutableBytes { f in
-            refs.withUnsafeMutableBytes { r in table.exportOccupied(fingerprints: f.baseAddress!, references: r.baseAddress!) }
+            refs.withUnsafeMutableBytes { r in
+                table.exportOccupied(fingerprints: f.baseAddress!, references: r.baseAddress!)
+            }
         }
-        let rebuilt = try #require(fps.withUnsafeBytes { f in
-            refs.withUnsafeBytes { r in DedupTable(capacity: table.capacity, fingerprints: f, references: r) }
-        })
+        let rebuilt = try #require(
+            fps.withUnsafeBytes { f in
+                refs.withUnsafeBytes { r in DedupTable(capacity: table.capacity, fingerprints: f, references: r) }
+            })
         Self.verify(rebuilt, model, absent: [])
         table.removeAll { $0 == 3 }
         Self.verify(table, model.filter { $0.value != 3 }, absent: model.filter { $0.value == 3 }.map(\.key))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Aggregation
 
 @Suite("DedupTable")
@@ -91,7 +92,10 @@ struct DedupTableTests {
         #expect(table.count == 200)
         #expect(copy.count == 300)
         for k in keys.suffix(100) { #expect(table.lookup(k) == nil) }
-        guard case .vacant(let slot) = table.probe(keys[250]) else { Issue.record("key present"); return }
+        guard case .vacant(let slot) = table.probe(keys[250]) else {
+            Issue.record("key present")
+            return
+        }
         var other = table
         other.fill(slot, keys[250], ref: 7)
         #expect(other.lookup(keys[250]) == 7)
@@ -107,10 +111,14 @@ struct DedupTableTests {
         var fps = [UInt8](repeating: 0, count: 16 * table.count)
         var refs = [UInt8](repeating: 0, count: 4 * table.count)
         fps.withUnsafeMutableBytes { f in
-            refs.withUnsafeMutableBytes { r in table.exportOccupied(fingerprints: f.baseAddress!, references: r.baseAddress!) }
+            refs.withUnsafeMutableBytes { r in
+                table.exportOccupied(fingerprints: f.baseAddress!, references: r.baseAddress!)
+            }
         }
         func rebuild(_ capacity: Int, _ f: [UInt8], _ r: [UInt8]) -> DedupTable? {
-            f.withUnsafeBytes { f in r.withUnsafeBytes { r in DedupTable(capacity: capacity, fingerprints: f, references: r) } }
+            f.withUnsafeBytes { f in
+                r.withUnsafeBytes { r in DedupTable(capacity: capacity, fingerprints: f, references: r) }
+            }
         }
         let copy = try #require(rebuild(table.capacity, fps, refs))
         #expect(copy.count == table.count)

@@ -1,11 +1,14 @@
 import Foundation
 import Testing
+
 @testable import Aggregation
 
 @Suite("EventTime")
 struct EventTimeTests {
     /// Independent oracle: Foundation's calendar in UTC.
-    func oracle(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, ms: Int64 = 0, offsetMinutes: Int = 0) -> Int64 {
+    func oracle(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, ms: Int64 = 0, offsetMinutes: Int = 0)
+        -> Int64
+    {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let date = calendar.date(from: DateComponents(year: y, month: mo, day: d, hour: h, minute: mi, second: s))!
@@ -14,7 +17,8 @@ struct EventTimeTests {
 
     @Test("parses Z, positive and negative offsets, with and without fractions")
     func parsesForms() throws {
-        #expect(try ms("2026-10-31T23:59:58.123-03:00") == oracle(2026, 10, 31, 23, 59, 58, ms: 123, offsetMinutes: -180))
+        #expect(
+            try ms("2026-10-31T23:59:58.123-03:00") == oracle(2026, 10, 31, 23, 59, 58, ms: 123, offsetMinutes: -180))
         #expect(try ms("2026-10-31T23:59:58.123+01:00") == oracle(2026, 10, 31, 23, 59, 58, ms: 123, offsetMinutes: 60))
         #expect(try ms("2026-10-31T23:59:58Z") == oracle(2026, 10, 31, 23, 59, 58))
         #expect(try ms("2026-10-31T23:59:58+00:00") == oracle(2026, 10, 31, 23, 59, 58))
@@ -40,19 +44,22 @@ struct EventTimeTests {
             let off = Int.random(in: -14 * 60...14 * 60, using: &rng)
             func p2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
             let sign = off < 0 ? "-" : "+"
-            let text = "\(y)-\(p2(mo))-\(p2(d))T\(p2(h)):\(p2(mi)):\(p2(s)).\(String(format: "%03d", milli))\(sign)\(p2(abs(off) / 60)):\(p2(abs(off) % 60))"
+            let text =
+                "\(y)-\(p2(mo))-\(p2(d))T\(p2(h)):\(p2(mi)):\(p2(s)).\(String(format: "%03d", milli))\(sign)\(p2(abs(off) / 60)):\(p2(abs(off) % 60))"
             #expect(try ms(text) == oracle(y, mo, d, h, mi, s, ms: Int64(milli), offsetMinutes: off), "\(text)")
         }
     }
 
-    @Test("rejects malformed stamps with an error naming the field and the text", arguments: [
-        "", "2026-10-31", "2026-10-31T23:59:58", "2026-10-31 23:59:58Z", "2026-13-01T00:00:00Z",
-        "2026-02-29T00:00:00Z", "2026-10-32T00:00:00Z", "2026-10-31T24:00:00Z", "2026-10-31T23:60:00Z",
-        "2026-10-31T23:59:60Z", "2026-10-31T23:59:58.Z", "2026-10-31T23:59:58.1234567890Z",
-        "2026-10-31T23:59:58+0100", "2026-10-31T23:59:58+01", "2026-10-31T23:59:58+24:00",
-        "2026-10-31T23:59:58+01:60", "2026-10-31T23:59:58Zx", "2026-1a-31T23:59:58Z", "+026-10-31T23:59:58Z",
-        "2026-10-31T23:59:58z", "2026-10-31T23:59:58.123+01:00 ",
-    ])
+    @Test(
+        "rejects malformed stamps with an error naming the field and the text",
+        arguments: [
+            "", "2026-10-31", "2026-10-31T23:59:58", "2026-10-31 23:59:58Z", "2026-13-01T00:00:00Z",
+            "2026-02-29T00:00:00Z", "2026-10-32T00:00:00Z", "2026-10-31T24:00:00Z", "2026-10-31T23:60:00Z",
+            "2026-10-31T23:59:60Z", "2026-10-31T23:59:58.Z", "2026-10-31T23:59:58.1234567890Z",
+            "2026-10-31T23:59:58+0100", "2026-10-31T23:59:58+01", "2026-10-31T23:59:58+24:00",
+            "2026-10-31T23:59:58+01:60", "2026-10-31T23:59:58Zx", "2026-1a-31T23:59:58Z", "+026-10-31T23:59:58Z",
+            "2026-10-31T23:59:58z", "2026-10-31T23:59:58.123+01:00 ",
+        ])
     func rejectsMalformed(_ text: String) {
         do {
             _ = try withBytes(text) { try EventTime.parseMillis($0, field: "MESSAGE_TM") }
@@ -73,10 +80,13 @@ struct EventTimeTests {
         // neighbours of '0' and '9', high bytes) and compares with what the fields then say,
         // computed independently (Foundation's calendar for the date).
         let stamp = Array("2024-02-28T13:45:56.250+01:30".utf8)
-        let replacements: [UInt8] = Array("0123456789-:T.+Z/ ".utf8) + [0x00, 0x2F, 0x3A, 0x40, 0x7F, 0x80, 0xB0, 0xF9, 0xFF]
+        let replacements: [UInt8] =
+            Array("0123456789-:T.+Z/ ".utf8) + [0x00, 0x2F, 0x3A, 0x40, 0x7F, 0x80, 0xB0, 0xF9, 0xFF]
         let digitPositions: Set<Int> = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 24, 25, 27, 28]
-        let separators: [Int: Set<UInt8>] = [4: [0x2D], 7: [0x2D], 10: [0x54], 13: [0x3A], 16: [0x3A], 19: [0x2E],
-                                             23: [0x2B, 0x2D], 26: [0x3A]]
+        let separators: [Int: Set<UInt8>] = [
+            4: [0x2D], 7: [0x2D], 10: [0x54], 13: [0x3A], 16: [0x3A], 19: [0x2E],
+            23: [0x2B, 0x2D], 26: [0x3A],
+        ]
         var accepted = 0
         for position in 0..<stamp.count {
             for byte in replacements {
@@ -96,7 +106,8 @@ struct EventTimeTests {
                     calendar.timeZone = TimeZone(identifier: "UTC")!
                     let components = DateComponents(year: y, month: mo, day: d, hour: h, minute: mi, second: sec)
                     if (1...12).contains(mo), h <= 23, mi <= 59, sec <= 59, oh <= 23, om <= 59,
-                       components.isValidDate(in: calendar) {
+                        components.isValidDate(in: calendar)
+                    {
                         let offset = (text[23] == 0x2D ? -1 : 1) * (oh * 60 + om)
                         expected = oracle(y, mo, d, h, mi, sec, ms: Int64(number(20..<23)), offsetMinutes: offset)
                     }
@@ -120,9 +131,11 @@ struct EventTimeTests {
         // The same instant written with 1, 2, 3, 6 and 9 fraction digits, as Z / +00:00 in UTC,
         // and with a negative offset: all parse to what Foundation says.
         let base = oracle(2026, 10, 31, 22, 15, 7, ms: 120)
-        for text in ["2026-10-31T22:15:07.12Z", "2026-10-31T22:15:07.120Z", "2026-10-31T22:15:07.120000+00:00",
-                     "2026-10-31T22:15:07.120999999Z", "2026-10-31T19:15:07.120-03:00", "2026-10-31T19:15:07.12-03:00",
-                     "2026-11-01T00:15:07.1+02:00", "2026-10-31T22:15:07.120+00:00"] {
+        for text in [
+            "2026-10-31T22:15:07.12Z", "2026-10-31T22:15:07.120Z", "2026-10-31T22:15:07.120000+00:00",
+            "2026-10-31T22:15:07.120999999Z", "2026-10-31T19:15:07.120-03:00", "2026-10-31T19:15:07.12-03:00",
+            "2026-11-01T00:15:07.1+02:00", "2026-10-31T22:15:07.120+00:00",
+        ] {
             #expect(try ms(text) == base + (text.contains(".1+") ? -20 : 0), "\(text)")
         }
     }
@@ -133,15 +146,20 @@ struct EventTimeTests {
         // after a cached good date, and stamps sharing a cached date's first 11 bytes but
         // malformed later: each must parse (or fail) exactly as without the cache.
         var rng = SplitMix64(seed: 99)
-        let dates = ["2026-10-31T", "2026-11-01T", "2024-02-29T", "2026-02-29T", "2026-13-01T", "2026-1x-01T", "2026-10-31 "]
-        let times = ["23:59:58.123+01:00", "00:00:00Z", "12:30:00.5-03:00", "24:00:00Z", "12:60:00Z", "12:00:00.123+0100",
-                     "1a:00:00Z", "12:00:00.1234567890Z", "12:00:00+24:00"]
+        let dates = [
+            "2026-10-31T", "2026-11-01T", "2024-02-29T", "2026-02-29T", "2026-13-01T", "2026-1x-01T", "2026-10-31 ",
+        ]
+        let times = [
+            "23:59:58.123+01:00", "00:00:00Z", "12:30:00.5-03:00", "24:00:00Z", "12:60:00Z", "12:00:00.123+0100",
+            "1a:00:00Z", "12:00:00.1234567890Z", "12:00:00+24:00",
+        ]
         var cache = EventTime.DateCache()
         var hits = 0
         var previousDate = ""
         for _ in 0..<5_000 {
             // Mostly repeat the previous date, as a stream in time order does.
-            let date = previousDate.isEmpty || Int.random(in: 0..<4, using: &rng) == 0
+            let date =
+                previousDate.isEmpty || Int.random(in: 0..<4, using: &rng) == 0
                 ? dates[Int.random(in: 0..<dates.count, using: &rng)] : previousDate
             let text = date + times[Int.random(in: 0..<times.count, using: &rng)]
             if date == previousDate { hits += 1 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Aggregation
 
 @Suite("InternTable")
@@ -43,7 +44,8 @@ struct InternTableTests {
         for round in 0..<3 {
             // Each round visits the strings in another order (a stride coprime to the count).
             let stride = [1, 7, 13][round]
-            precondition(stride == 1 || strings.count % stride != 0, "a prime stride must not divide the count")  // test setup
+            // Test setup.
+            precondition(stride == 1 || strings.count % stride != 0, "a prime stride must not divide the count")
             var index = 0
             for _ in 0..<strings.count {
                 let bytes = strings[index]

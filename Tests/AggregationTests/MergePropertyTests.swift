@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Aggregation
 
 /// Merging states built over any split of the input equals one state over all of it.
@@ -19,14 +20,17 @@ struct MergePropertyTests {
             }
             let ob = obs[Int.random(in: 0..<obs.count, using: &rng)]
             let t = base + Int64.random(in: 0..<(40 * 86_400_000), using: &rng)
-            let app: String? = Int.random(in: 0..<20, using: &rng) == 0 ? nil : "app\(Int.random(in: 0..<4, using: &rng))"
+            let app: String? =
+                Int.random(in: 0..<20, using: &rng) == 0 ? nil : "app\(Int.random(in: 0..<4, using: &rng))"
             let e: TestEvent
             if Int.random(in: 0..<3, using: &rng) == 0 {
                 e = .gateway(TestGateway(id: "m\(i)", ob: ob, app: app, nlp: Bool.random(using: &rng), timeMs: t))
             } else {
                 // (i / 3, i % 3) is unique per original: equal keys only for byte-identical re-sends.
-                e = .audit(TestAudit(id: "i\(i / 3)", component: "c\(i % 3 + 3 * Int.random(in: 0..<2, using: &rng))", ob: ob,
-                                     app: app, service: UInt8.random(in: 0..<4, using: &rng), timeMs: t))
+                e = .audit(
+                    TestAudit(
+                        id: "i\(i / 3)", component: "c\(i % 3 + 3 * Int.random(in: 0..<2, using: &rng))", ob: ob,
+                        app: app, service: UInt8.random(in: 0..<4, using: &rng), timeMs: t))
             }
             originals.append(e)
             out.append(e)
@@ -79,7 +83,8 @@ struct MergePropertyTests {
         #expect(actual.summaries == expected.summaries)
         #expect(actual.closed == expected.closed)
         #expect(actual.partitions == expected.partitions)
-        #expect((actual.records, actual.duplicates, actual.late) == (expected.records, expected.duplicates, expected.late))
+        #expect(
+            (actual.records, actual.duplicates, actual.late) == (expected.records, expected.duplicates, expected.late))
         #expect(actual.dedupKeys == expected.dedupKeys)
     }
 

@@ -1,10 +1,13 @@
 import Testing
+
 @testable import Aggregation
 
 @Suite("PartitionState")
 struct PartitionStateTests {
-    func event(_ id: String, _ comp: String = "aura-nlp", ob: String = "ESP", app: String? = "esp-app",
-               service: UInt8 = 1, at time: String) throws -> TestAudit {
+    func event(
+        _ id: String, _ comp: String = "aura-nlp", ob: String = "ESP", app: String? = "esp-app",
+        service: UInt8 = 1, at time: String
+    ) throws -> TestAudit {
         TestAudit(id: id, component: comp, ob: ob, app: app, service: service, timeMs: try ms(time))
     }
 
@@ -17,21 +20,25 @@ struct PartitionStateTests {
         #expect(try state.ingest(event("i1", "c1", at: "2026-10-15T10:00:00+02:00"), source: src) == .duplicate)
         // 23:30Z on Oct 31: November in Madrid, October in São Paulo.
         #expect(try state.ingest(event("i2", "c1", at: "2026-10-31T23:30:00Z"), source: src) == .counted)
-        #expect(try state.ingest(event("i3", "c1", ob: "BRA", app: nil, at: "2026-10-31T23:30:00Z"), source: src) == .counted)
+        #expect(
+            try state.ingest(event("i3", "c1", ob: "BRA", app: nil, at: "2026-10-31T23:30:00Z"), source: src)
+                == .counted)
         state.markConsumed(source: src, offset: 4)
 
         #expect(state.records == 5)
         #expect(state.duplicates == 1)
         let oct = Period(year: 2026, month: 10)
         let nov = Period(year: 2026, month: 11)
-        #expect(state.auditUsage(ob: "ESP", period: oct) == [
-            AuditUsage(ob: "ESP", period: oct, component: "c1", app: "esp-app", service: "nlpaas", queries: 1),
-            AuditUsage(ob: "ESP", period: oct, component: "c2", app: "esp-app", service: "nlpaas", queries: 1),
-        ])
+        #expect(
+            state.auditUsage(ob: "ESP", period: oct) == [
+                AuditUsage(ob: "ESP", period: oct, component: "c1", app: "esp-app", service: "nlpaas", queries: 1),
+                AuditUsage(ob: "ESP", period: oct, component: "c2", app: "esp-app", service: "nlpaas", queries: 1),
+            ])
         #expect(state.auditUsage(ob: "ESP", period: nov).map(\.queries) == [1])
-        #expect(state.auditUsage(ob: "BRA", period: oct) == [
-            AuditUsage(ob: "BRA", period: oct, component: "c1", app: nil, service: "nlpaas", queries: 1),
-        ])
+        #expect(
+            state.auditUsage(ob: "BRA", period: oct) == [
+                AuditUsage(ob: "BRA", period: oct, component: "c1", app: nil, service: "nlpaas", queries: 1)
+            ])
         let summary = try #require(state.summary(ob: "ESP", period: oct))
         #expect(summary.events == 2)
         #expect(summary.duplicates == 1)
@@ -52,12 +59,15 @@ struct PartitionStateTests {
         #expect(try state.ingest(TestGateway(id: "m1", ob: "DEU", app: "a", nlp: true, timeMs: t)) == .duplicate)
         try state.ingest(TestGateway(id: "m3", ob: "DEU", app: nil, nlp: true, timeMs: t))
         // Same id as an audit interaction: different domain, not a duplicate.
-        #expect(try state.ingest(TestAudit(id: "m1", component: "", ob: "DEU", app: "a", service: 0, timeMs: t)) == .counted)
+        #expect(
+            try state.ingest(TestAudit(id: "m1", component: "", ob: "DEU", app: "a", service: 0, timeMs: t)) == .counted
+        )
         let oct = Period(year: 2026, month: 10)
-        #expect(state.gatewayUsage(ob: "DEU", period: oct) == [
-            GatewayUsage(ob: "DEU", period: oct, app: nil, messages: 1, nlpMessages: 1),
-            GatewayUsage(ob: "DEU", period: oct, app: "a", messages: 2, nlpMessages: 1),
-        ])
+        #expect(
+            state.gatewayUsage(ob: "DEU", period: oct) == [
+                GatewayUsage(ob: "DEU", period: oct, app: nil, messages: 1, nlpMessages: 1),
+                GatewayUsage(ob: "DEU", period: oct, app: "a", messages: 2, nlpMessages: 1),
+            ])
     }
 
     @Test("events of a closed period are late, billed on the next open period, and still deduplicated")
@@ -103,7 +113,10 @@ struct PartitionStateTests {
         // An ESP event moves the watermark past BRA's October end + grace, and ESP appears.
         try state.ingest(event("3", ob: "ESP", at: "2026-11-01T05:00:00Z"), source: src)
         let closed = state.closeReadyPeriods(graceMs: grace, nowMs: 0)
-        #expect(closed.map { "\($0.ob) \($0.period)" } == ["BRA 2026-10", "ESP 2026-10"].filter { _ in false } + ["BRA 2026-10"])
+        #expect(
+            closed.map { "\($0.ob) \($0.period)" } == ["BRA 2026-10", "ESP 2026-10"].filter { _ in false } + [
+                "BRA 2026-10"
+            ])
         #expect(state.isClosed(ob: "ESP", period: oct))  // ended 2026-10-31T23:00Z, no events in it
         #expect(!state.isClosed(ob: "ESP", period: Period(year: 2026, month: 11)))
         // Idle partitions count with the clock; the mark survives checkpoints and merges.
@@ -164,10 +177,17 @@ struct PartitionStateTests {
         // An idle partition counts with the wall clock.
         let assigned = [PartitionKey(topic: "audit", partition: 0), PartitionKey(topic: "audit", partition: 7)]
         #expect(!state.readyToClose(ob: "ESP", period: oct, graceMs: grace, nowMs: end, assigned: assigned))
-        #expect(state.readyToClose(ob: "ESP", period: oct, graceMs: grace, nowMs: end + grace, assigned: assigned,
-                                   isIdle: { $0.partition == 7 }))
-        #expect(!PartitionState.readyToClose(periodEndMs: 100, graceMs: 10, watermarks: [110, nil], idle: [false, false], nowMs: 0))
-        #expect(PartitionState.readyToClose(periodEndMs: 100, graceMs: 10, watermarks: [110, nil], idle: [false, true], nowMs: 110))
-        #expect(!PartitionState.readyToClose(periodEndMs: 100, graceMs: 10, watermarks: [109], idle: [false], nowMs: 1000))
+        #expect(
+            state.readyToClose(
+                ob: "ESP", period: oct, graceMs: grace, nowMs: end + grace, assigned: assigned,
+                isIdle: { $0.partition == 7 }))
+        #expect(
+            !PartitionState.readyToClose(
+                periodEndMs: 100, graceMs: 10, watermarks: [110, nil], idle: [false, false], nowMs: 0))
+        #expect(
+            PartitionState.readyToClose(
+                periodEndMs: 100, graceMs: 10, watermarks: [110, nil], idle: [false, true], nowMs: 110))
+        #expect(
+            !PartitionState.readyToClose(periodEndMs: 100, graceMs: 10, watermarks: [109], idle: [false], nowMs: 1000))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Aggregation
 
 @Suite("PeriodCalendar")
@@ -14,23 +15,25 @@ struct PeriodCalendarTests {
     }
 
     /// Month starts written by hand from the zones' rules (tzdata 2025).
-    @Test("month starts match the zones' rules, both sides of each boundary", arguments: [
-        ("Europe/Madrid", 2026, 11, "2026-10-31T23:00:00Z"),       // CET after the Oct 25 change
-        ("Europe/Madrid", 2026, 10, "2026-09-30T22:00:00Z"),       // CEST
-        ("Europe/Madrid", 2026, 4, "2026-03-31T22:00:00Z"),        // CEST since Mar 29
-        ("Europe/London", 2026, 11, "2026-11-01T00:00:00Z"),
-        ("Europe/London", 2026, 10, "2026-09-30T23:00:00Z"),
-        ("America/Sao_Paulo", 2026, 11, "2026-11-01T03:00:00Z"),   // no DST since 2019
-        ("America/Sao_Paulo", 2018, 12, "2018-12-01T02:00:00Z"),   // DST (−02) in 2018
-        ("America/Sao_Paulo", 2019, 3, "2019-03-01T03:00:00Z"),    // DST ended Feb 17, 2019
-        ("Australia/Sydney", 2026, 11, "2026-10-31T13:00:00Z"),    // AEDT (+11) since Oct 4
-        ("Australia/Sydney", 2026, 4, "2026-03-31T13:00:00Z"),     // still AEDT on Apr 1
-        ("Australia/Sydney", 2026, 5, "2026-04-30T14:00:00Z"),     // AEST (+10) after Apr 5
-        ("Asia/Kathmandu", 2026, 11, "2026-10-31T18:15:00Z"),      // +05:45
-        ("America/Caracas", 2016, 6, "2016-06-01T04:00:00Z"),      // −04 after May 1, 2016
-        ("America/Caracas", 2016, 4, "2016-04-01T04:30:00Z"),      // −04:30 before
-        ("America/Santiago", 2026, 10, "2026-10-01T03:00:00Z"),    // −03 (DST since Sep 6)
-    ])
+    @Test(
+        "month starts match the zones' rules, both sides of each boundary",
+        arguments: [
+            ("Europe/Madrid", 2026, 11, "2026-10-31T23:00:00Z"),  // CET after the Oct 25 change
+            ("Europe/Madrid", 2026, 10, "2026-09-30T22:00:00Z"),  // CEST
+            ("Europe/Madrid", 2026, 4, "2026-03-31T22:00:00Z"),  // CEST since Mar 29
+            ("Europe/London", 2026, 11, "2026-11-01T00:00:00Z"),
+            ("Europe/London", 2026, 10, "2026-09-30T23:00:00Z"),
+            ("America/Sao_Paulo", 2026, 11, "2026-11-01T03:00:00Z"),  // no DST since 2019
+            ("America/Sao_Paulo", 2018, 12, "2018-12-01T02:00:00Z"),  // DST (−02) in 2018
+            ("America/Sao_Paulo", 2019, 3, "2019-03-01T03:00:00Z"),  // DST ended Feb 17, 2019
+            ("Australia/Sydney", 2026, 11, "2026-10-31T13:00:00Z"),  // AEDT (+11) since Oct 4
+            ("Australia/Sydney", 2026, 4, "2026-03-31T13:00:00Z"),  // still AEDT on Apr 1
+            ("Australia/Sydney", 2026, 5, "2026-04-30T14:00:00Z"),  // AEST (+10) after Apr 5
+            ("Asia/Kathmandu", 2026, 11, "2026-10-31T18:15:00Z"),  // +05:45
+            ("America/Caracas", 2016, 6, "2016-06-01T04:00:00Z"),  // −04 after May 1, 2016
+            ("America/Caracas", 2016, 4, "2016-04-01T04:30:00Z"),  // −04:30 before
+            ("America/Santiago", 2026, 10, "2026-10-01T03:00:00Z"),  // −03 (DST since Sep 6)
+        ])
     func monthStarts(_ zone: String, _ year: Int, _ month: Int, _ start: String) throws {
         let cal = try calendar(zone)
         let period = Period(year: year, month: month)
@@ -40,7 +43,9 @@ struct PeriodCalendarTests {
         #expect(try cal.period(ofUTCMillis: s) == period)
         #expect(try cal.period(ofUTCMillis: s - 1) == period.previous)
         #expect(cal.localDay(ofUTCMillis: s) == 1)
-        #expect(cal.localDay(ofUTCMillis: s - 1) == EventTime.daysInMonth(year: Int64(period.previous.year), month: Int64(period.previous.month)).asInt)
+        #expect(
+            cal.localDay(ofUTCMillis: s - 1)
+                == EventTime.daysInMonth(year: Int64(period.previous.year), month: Int64(period.previous.month)).asInt)
     }
 
     /// The month starts as Foundation's `Calendar` gives them (how `PeriodCalendar` computed
@@ -61,28 +66,35 @@ struct PeriodCalendarTests {
     /// midnight (Havana, old São Paulo, Santiago), 30-minute DST (Lord Howe), 2-hour DST (Troll),
     /// negative DST (Dublin), Ramadan breaks (Casablanca), standard-offset changes (Caracas,
     /// Moscow, Pyongyang, Nuuk), a skipped day (Apia), +14:00 (Kiritimati), quarter hours.
-    static let referenceZones = Array(OBTimeZones.datagenZones.values).sorted() + [
-        "America/Havana", "Australia/Lord_Howe", "Antarctica/Troll", "Europe/Dublin", "Africa/Casablanca",
-        "Europe/Moscow", "Asia/Pyongyang", "America/Nuuk", "Pacific/Apia", "Pacific/Kiritimati", "Asia/Kathmandu",
-        "Australia/Eucla", "Asia/Tehran", "America/St_Johns", "Pacific/Chatham", "Asia/Gaza", "America/Asuncion",
-        "Africa/Cairo", "Europe/Kyiv", "America/Godthab", "Pacific/Norfolk", "UTC", "Etc/GMT+12", "Etc/GMT-14",
-    ]
+    static let referenceZones =
+        Array(OBTimeZones.datagenZones.values).sorted() + [
+            "America/Havana", "Australia/Lord_Howe", "Antarctica/Troll", "Europe/Dublin", "Africa/Casablanca",
+            "Europe/Moscow", "Asia/Pyongyang", "America/Nuuk", "Pacific/Apia", "Pacific/Kiritimati", "Asia/Kathmandu",
+            "Australia/Eucla", "Asia/Tehran", "America/St_Johns", "Pacific/Chatham", "Asia/Gaza", "America/Asuncion",
+            "Africa/Cairo", "Europe/Kyiv", "America/Godthab", "Pacific/Norfolk", "UTC", "Etc/GMT+12", "Etc/GMT-14",
+        ]
 
     @Test("month starts equal Foundation's month intervals for every month of 1990–2109 in 36 zones")
     func monthStartsAgreeWithFoundation() throws {
         for zone in Self.referenceZones {
             let cal = try PeriodCalendar(identifier: zone)
             let expected = try Self.foundationMonthStarts(zone, years: 1990...2109)
-            let got = (0..<expected.count - 1).map { cal.start(of: Period(rawValue: cal.firstPeriod.rawValue + Int32($0))) }
+            let got = (0..<expected.count - 1).map {
+                cal.start(of: Period(rawValue: cal.firstPeriod.rawValue + Int32($0)))
+            }
             let mismatches = zip(got, expected).enumerated().filter { $0.element.0 != $0.element.1 }
-            #expect(mismatches.isEmpty, "\(zone): \(mismatches.count) month starts differ, first \(mismatches.prefix(3))")
+            #expect(
+                mismatches.isEmpty, "\(zone): \(mismatches.count) month starts differ, first \(mismatches.prefix(3))")
             #expect(cal.end(of: cal.lastPeriod) == expected.last)
         }
     }
 
-    @Test("periods and local days agree with Foundation every 20 minutes of 2026 in six zones", arguments: [
-        "Europe/Madrid", "America/Sao_Paulo", "Australia/Sydney", "Asia/Kathmandu", "America/Santiago", "Europe/London",
-    ])
+    @Test(
+        "periods and local days agree with Foundation every 20 minutes of 2026 in six zones",
+        arguments: [
+            "Europe/Madrid", "America/Sao_Paulo", "Australia/Sydney", "Asia/Kathmandu", "America/Santiago",
+            "Europe/London",
+        ])
     func agreesWithFoundation(_ zone: String) throws {
         let cal = try calendar(zone)
         var foundation = Calendar(identifier: .gregorian)
@@ -91,7 +103,8 @@ struct PeriodCalendarTests {
         let end = try ms("2027-01-01T00:00:00Z")
         var hint = -1
         while t < end {
-            let parts = foundation.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(t) / 1000))
+            let parts = foundation.dateComponents(
+                [.year, .month, .day], from: Date(timeIntervalSince1970: Double(t) / 1000))
             let expected = Period(year: parts.year!, month: parts.month!)
             #expect(try cal.period(ofUTCMillis: t, hint: &hint) == expected)
             #expect(cal.localDay(ofUTCMillis: t) == parts.day!)
@@ -119,9 +132,12 @@ struct PeriodCalendarTests {
         #expect(throws: AggregationError.self) { try PeriodCalendar(identifier: "Mars/Olympus_Mons") }
     }
 
-    @Test("place(ofUTCMillis:hint:offsetHint:) agrees with period and localDay, in order and out of order",
-          arguments: ["Europe/Madrid", "America/Sao_Paulo", "Australia/Sydney", "Asia/Kathmandu", "America/Caracas",
-                      "America/Santiago", "Pacific/Apia", "UTC"])
+    @Test(
+        "place(ofUTCMillis:hint:offsetHint:) agrees with period and localDay, in order and out of order",
+        arguments: [
+            "Europe/Madrid", "America/Sao_Paulo", "Australia/Sydney", "Asia/Kathmandu", "America/Caracas",
+            "America/Santiago", "Pacific/Apia", "UTC",
+        ])
     func placeWithHints(zone: String) throws {
         let cal = try calendar(zone)
         var hint = -1
@@ -154,7 +170,9 @@ struct PeriodCalendarTests {
         #expect(mismatches.isEmpty, "first mismatches at \(mismatches.prefix(5)) ms")
         var h = hint
         var o = offsetHint
-        #expect(throws: AggregationError.self) { try cal.place(ofUTCMillis: first - 86_400_000 * 400, hint: &h, offsetHint: &o) }
+        #expect(throws: AggregationError.self) {
+            try cal.place(ofUTCMillis: first - 86_400_000 * 400, hint: &h, offsetHint: &o)
+        }
     }
 
     @Test("Period prints and parses YYYY-MM")

@@ -1,6 +1,7 @@
 import Avro
 import Foundation
 import Testing
+
 @testable import Aggregation
 
 /// Decodes the datagen container fixtures with the Avro module and replays them.
@@ -29,9 +30,11 @@ struct ReplayTests {
         return out
     }
 
-    @Test("every audit fixture (null, deflate, v2 writer with small blocks) gives the truth's groups", arguments: [
-        "audit-2k.null.avro", "audit-2k.deflate.avro", "audit-2k.v2.deflate.avro",
-    ])
+    @Test(
+        "every audit fixture (null, deflate, v2 writer with small blocks) gives the truth's groups",
+        arguments: [
+            "audit-2k.null.avro", "audit-2k.deflate.avro", "audit-2k.v2.deflate.avro",
+        ])
     func auditFixtures(_ name: String) throws {
         let runner = ReplayRunner(zones: try Self.truthZones(), options: .init())
         let report = ReplayReport(try runner.run(files: [Self.fixture(name)]))
@@ -74,12 +77,16 @@ struct ReplayTests {
     /// The generator places its late rows after the first in-month row of their OB (so past a
     /// zero-grace close) and sorts the rest by time with at most 5 s of jitter (so never past a
     /// one-hour-grace close): grace 0 finds at least its late rows, grace 1 h at most them.
-    @Test("late events bracket the generator's late rows: at least them with grace 0, at most with 1 h", arguments: [
-        "audit-2k.null.avro", "gateway-2k.deflate.avro",
-    ])
+    @Test(
+        "late events bracket the generator's late rows: at least them with grace 0, at most with 1 h",
+        arguments: [
+            "audit-2k.null.avro", "gateway-2k.deflate.avro",
+        ])
     func lateMatchesTruth(_ name: String) throws {
         let truthLate = Int64(try #require(try TruthFixtureTests.truth("\(name).truth.json")["late_events"] as? Int))
-        let strict = try ReplayRunner(zones: try Self.truthZones(), options: .init(graceMs: 0)).run(files: [Self.fixture(name)])
+        let strict = try ReplayRunner(zones: try Self.truthZones(), options: .init(graceMs: 0)).run(files: [
+            Self.fixture(name)
+        ])
         let lenient = try ReplayRunner(zones: try Self.truthZones(), options: .init(graceMs: 3_600_000))
             .run(files: [Self.fixture(name)])
         #expect(strict.late >= truthLate)
@@ -109,7 +116,8 @@ struct ReplayTests {
     @Test("the JSON report parses and has the §10 shape, app null where absent")
     func jsonShape() throws {
         let runner = ReplayRunner(zones: try Self.truthZones(), options: .init(graceMs: 0))
-        let report = ReplayReport(try runner.run(files: [Self.fixture("audit-2k.null.avro"), Self.fixture("gateway-2k.deflate.avro")]))
+        let report = ReplayReport(
+            try runner.run(files: [Self.fixture("audit-2k.null.avro"), Self.fixture("gateway-2k.deflate.avro")]))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
         #expect(object["records"] as? Int == 4000)
         #expect((object["late"] as? Int ?? 0) > 0)
@@ -171,7 +179,8 @@ struct ReplayTests {
                 } catch {
                     #expect(error.code == .simulatedCrash, "\(error)")
                 }
-                done = Self.checkpointed(start: done, crash: crash, every: options.checkpointEveryRecords, fileEnds: [2000, 4000])
+                done = Self.checkpointed(
+                    start: done, crash: crash, every: options.checkpointEveryRecords, fileEnds: [2000, 4000])
                 if done > 0 {
                     let saved = try CheckpointStore(directory: dir, name: "replay").load(zones: zones).state
                     #expect(saved.partitions.reduce(0) { $0 + max(0, Int($1.nextOffset)) } == done)
@@ -193,9 +202,10 @@ struct DamagedReplayTests {
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: ReplayTests.fixture("audit-2k.null.avro"))))
         let fields = try TruthFixtureTests.lines("audit-2k.events.tsv")[line]
         let needle = Array(fields[column].utf8)
-        let at = try #require(bytes.indices.first { i in
-            i + needle.count <= bytes.count && bytes[i..<(i + needle.count)].elementsEqual(needle)
-        })
+        let at = try #require(
+            bytes.indices.first { i in
+                i + needle.count <= bytes.count && bytes[i..<(i + needle.count)].elementsEqual(needle)
+            })
         patch(&bytes, at)
         let path = NSTemporaryDirectory() + "aura-damaged-\(UUID().uuidString).avro"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -260,7 +270,8 @@ struct FrameExtractionTests {
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
         var schemas: [Int32: AvroSchema] = [:]
         for (id, entry) in object {
-            schemas[try #require(Int32(id))] = try AvroSchema.parse(json: try #require(entry["schema"] as? String), source: id)
+            schemas[try #require(Int32(id))] = try AvroSchema.parse(
+                json: try #require(entry["schema"] as? String), source: id)
         }
         return LocalSchemaFiles(schemas: schemas)
     }
@@ -279,7 +290,9 @@ struct FrameExtractionTests {
             }
         }
         var actual: [String: Int64] = [:]
-        for r in ReplayReport(state).audit { actual["\(r.ob)|\(r.period)|\(r.component)|\(r.app ?? "∅")|\(r.service)"] = r.queries }
+        for r in ReplayReport(state).audit {
+            actual["\(r.ob)|\(r.period)|\(r.component)|\(r.app ?? "∅")|\(r.service)"] = r.queries
+        }
         #expect(actual == (try ReplayTests.auditTruth("audit-2k.frames.truth.json")))
         #expect(state.duplicates == 20)
 

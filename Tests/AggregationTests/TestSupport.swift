@@ -54,8 +54,10 @@ extension PartitionState {
             try withBytes(e.component) { component in
                 try withBytes(e.ob) { ob in
                     try withOptionalBytes(e.app) { app in
-                        try ingest(AuditEvent(interactionID: id, componentID: component, ob: ob, app: app,
-                                              service: e.service, timeMs: e.timeMs), source: source)
+                        try ingest(
+                            AuditEvent(
+                                interactionID: id, componentID: component, ob: ob, app: app,
+                                service: e.service, timeMs: e.timeMs), source: source)
                     }
                 }
             }
@@ -68,7 +70,8 @@ extension PartitionState {
         return try withBytes(e.id) { id in
             try withBytes(e.ob) { ob in
                 try withOptionalBytes(e.app) { app in
-                    try ingest(GatewayEvent(messageID: id, ob: ob, app: app, nlp: e.nlp, timeMs: e.timeMs), source: source)
+                    try ingest(
+                        GatewayEvent(messageID: id, ob: ob, app: app, nlp: e.nlp, timeMs: e.timeMs), source: source)
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Aggregation
 
 /// Aggregates the datagen fixtures (decoded by the generator's own Python decoder into TSV,
@@ -33,8 +34,9 @@ struct TruthFixtureTests {
         let src = state.source(PartitionKey(topic: "audit-2k.null.avro", partition: 0))
         for (i, f) in try lines("audit-2k.events.tsv").enumerated() {
             try #require(f.count == 6)
-            let e = TestAudit(id: String(f[0]), component: String(f[5]), ob: String(f[3]), app: optional(f[2]),
-                              service: try #require(ServiceName.index(String(f[4]))), timeMs: try ms(String(f[1])))
+            let e = TestAudit(
+                id: String(f[0]), component: String(f[5]), ob: String(f[3]), app: optional(f[2]),
+                service: try #require(ServiceName.index(String(f[4]))), timeMs: try ms(String(f[1])))
             try state.ingest(e, source: src)
             state.markConsumed(source: src, offset: Int64(i))
             if let graceMs, i % 100 == 99 { state.closeReadyPeriods(graceMs: graceMs, nowMs: 0) }
@@ -55,7 +57,8 @@ struct TruthFixtureTests {
         }
         var actual: [String: Int64] = [:]
         for row in state.allAuditUsage() {
-            actual["\(row.ob)|\(row.period)|\(row.component)|\(row.app ?? "∅")|\(row.service)", default: 0] += row.queries
+            actual["\(row.ob)|\(row.period)|\(row.component)|\(row.app ?? "∅")|\(row.service)", default: 0] +=
+                row.queries
         }
         #expect(actual == expected)
         #expect(state.partitions[0].nextOffset == 2000)
@@ -93,8 +96,10 @@ struct TruthFixtureTests {
         let src = state.source(PartitionKey(topic: "gateway", partition: 0))
         for f in try Self.lines("gateway-2k.events.tsv") {
             try #require(f.count == 5)
-            try state.ingest(TestGateway(id: String(f[0]), ob: String(f[3]), app: Self.optional(f[2]), nlp: f[4] == "1",
-                                         timeMs: try ms(String(f[1]))), source: src)
+            try state.ingest(
+                TestGateway(
+                    id: String(f[0]), ob: String(f[3]), app: Self.optional(f[2]), nlp: f[4] == "1",
+                    timeMs: try ms(String(f[1]))), source: src)
         }
         #expect(state.duplicates == Int64(try #require(truth["duplicates_dropped"] as? Int)))
         var expected: [String: [Int64]] = [:]

@@ -39,7 +39,8 @@ struct ASCIIFastPathTests {
 
     static func decoder() throws -> AvroRecordDecoder {
         try AvroRecordDecoder(
-            writer: AvroSchema.parse(json: schema, source: "writer"), reader: AvroSchema.parse(json: reader, source: "reader"),
+            writer: AvroSchema.parse(json: schema, source: "writer"),
+            reader: AvroSchema.parse(json: reader, source: "reader"),
             fields: ["tm", "app", "ob", "n", "d", "f", "svc"])
     }
 
@@ -94,14 +95,16 @@ struct ASCIIFastPathTests {
 
     /// Writes a null-codec container of `blocks` (each a list of encoded records) to a temp file.
     static func container(_ blocks: [[[UInt8]]]) throws -> String {
-        let bytes = containerFile(schema: schema, codec: "null", blocks: blocks.map { (Int64($0.count), $0.flatMap { $0 }) },
-                                  headerSync: (0..<16).map { UInt8(0xA0 + $0) })
+        let bytes = containerFile(
+            schema: schema, codec: "null", blocks: blocks.map { (Int64($0.count), $0.flatMap { $0 }) },
+            headerSync: (0..<16).map { UInt8(0xA0 + $0) })
         return try temporaryAvroFile(bytes, prefix: "avro-ascii-")
     }
 
     /// Every record of the container through `forEachRecord`, as slot strings (see decodeOne), or
     /// the error it stopped with.
-    static func readAll(_ path: String, _ decoder: AvroRecordDecoder) throws -> (records: [[String]], error: AvroError?) {
+    static func readAll(_ path: String, _ decoder: AvroRecordDecoder) throws -> (records: [[String]], error: AvroError?)
+    {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let file = try AvroContainerReader(path: path)
         var values = AvroValues(count: decoder.fieldCount)
@@ -144,7 +147,9 @@ struct ASCIIFastPathTests {
         #expect(Set(expected.map { $0[1] }).contains("null"))
     }
 
-    @Test("every one-byte ASCII change and every truncation of a record fails with the general path's code, offset and message")
+    @Test(
+        "every one-byte ASCII change and every truncation of a record fails with the general path's code, offset and message"
+    )
     func sameErrors() throws {
         let decoder = try Self.decoder()
         var generator = Generator(state: 42)
@@ -174,7 +179,9 @@ struct ASCIIFastPathTests {
         #expect(failures > original.count)
     }
 
-    @Test("a block with one byte ≥ 0x80 is validated string by string: invalid UTF-8 fails, valid multi-byte UTF-8 decodes")
+    @Test(
+        "a block with one byte ≥ 0x80 is validated string by string: invalid UTF-8 fails, valid multi-byte UTF-8 decodes"
+    )
     func nonASCIIBlock() throws {
         let decoder = try Self.decoder()
         var generator = Generator(state: 7)

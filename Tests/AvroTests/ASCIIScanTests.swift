@@ -1,5 +1,6 @@
-@testable import Avro
 import Testing
+
+@testable import Avro
 
 /// `UTF8Validation.isASCII` decides whether a block may take the ASCII fast path, which skips
 /// UTF-8 validation: a byte ≥ 0x80 it misses would let invalid UTF-8 through.

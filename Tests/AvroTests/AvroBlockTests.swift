@@ -34,14 +34,15 @@ struct AvroBlockTests {
             offsets.append(block.fileOffset)
             for _ in 0..<block.count {
                 try block.decodeRecord(decoder, into: &values)
-                records.append((0..<decoder.fieldCount).map { slot in
-                    switch values.tag(slot) {
-                    case .null: "null"
-                    case .long: "long:\(values.long(slot))"
-                    case .double: "double:\(values.double(slot))"
-                    case .bytes: "bytes:" + String(decoding: values.bytes(slot), as: UTF8.self)
-                    }
-                })
+                records.append(
+                    (0..<decoder.fieldCount).map { slot in
+                        switch values.tag(slot) {
+                        case .null: "null"
+                        case .long: "long:\(values.long(slot))"
+                        case .double: "double:\(values.double(slot))"
+                        case .bytes: "bytes:" + String(decoding: values.bytes(slot), as: UTF8.self)
+                        }
+                    })
             }
             #expect(block.offset == block.data.count)
             try block.checkEnd()
@@ -77,8 +78,9 @@ struct AvroBlockTests {
         var generator = ASCIIFastPathTests.Generator(state: 7)
         let record = ASCIIFastPathTests.record(&generator)
         // Claims 10,000 records in one record's bytes (every record is at least 10 bytes).
-        let bytes = containerFile(schema: ASCIIFastPathTests.schema, codec: "null", blocks: [(10_000, record)],
-                                  headerSync: (0..<16).map { UInt8(0xA0 + $0) })
+        let bytes = containerFile(
+            schema: ASCIIFastPathTests.schema, codec: "null", blocks: [(10_000, record)],
+            headerSync: (0..<16).map { UInt8(0xA0 + $0) })
         let path = try temporaryAvroFile(bytes, prefix: "avro-block-count-")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let decoder = try ASCIIFastPathTests.decoder()

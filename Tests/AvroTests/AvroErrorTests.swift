@@ -18,8 +18,9 @@ struct AvroErrorTests {
         ]
         for code in codes {
             let words = code.rawValue.split(separator: "-", omittingEmptySubsequences: false)
-            #expect(words.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) } },
-                    "\(code.rawValue) is not kebab-case")
+            #expect(
+                words.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) } },
+                "\(code.rawValue) is not kebab-case")
         }
         #expect(Set(codes.map(\.rawValue)).count == codes.count)
         #expect(AvroError.Code.invalidUnionIndex.rawValue == "invalid-union-index")

@@ -8,7 +8,8 @@ struct ContainerCorruptionTests {
     static let schema = #"{"type":"record","name":"R","fields":[{"name":"a","type":"long"}]}"#
 
     /// Writes a container with the given codec and raw (already encoded) blocks to a temp file.
-    static func container(codec: String, blocks: [(count: Int64, data: [UInt8])], sync: [UInt8] = sync) throws -> String {
+    static func container(codec: String, blocks: [(count: Int64, data: [UInt8])], sync: [UInt8] = sync) throws -> String
+    {
         try write(containerFile(schema: schema, codec: codec, blocks: blocks, headerSync: Self.sync, blockSync: sync))
     }
 

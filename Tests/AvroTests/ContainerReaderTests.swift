@@ -10,7 +10,8 @@ struct ContainerReaderTests {
     static func peerCheck(path: String, reader: AvroSchema?, timeField: String) throws -> PeerChecksum {
         let file = try AvroContainerReader(path: path)
         let fields = ["COUNTRY_3_ALPHA_CD", timeField, "AURA_COMPONENT_ID", "AURA_APP_ID"]
-        let decoder = try AvroRecordDecoder(writer: file.writerSchema, reader: reader ?? file.writerSchema, fields: fields)
+        let decoder = try AvroRecordDecoder(
+            writer: file.writerSchema, reader: reader ?? file.writerSchema, fields: fields)
         var values = AvroValues(count: decoder.fieldCount)
         var peer = PeerChecksum()
         try file.forEachRecord(decoder: decoder, values: &values) { values in
@@ -72,7 +73,8 @@ struct ContainerReaderTests {
 
     @Test("gateway-2k.deflate.avro: peer checksum equals the truth file")
     func gateway() throws {
-        let peer = try Self.peerCheck(path: Fixtures.path("gateway-2k.deflate.avro"), reader: nil, timeField: "MESSAGE_TM")
+        let peer = try Self.peerCheck(
+            path: Fixtures.path("gateway-2k.deflate.avro"), reader: nil, timeField: "MESSAGE_TM")
         try Self.expectMatchesTruth(peer, truthFile: "gateway-2k.deflate.avro.truth.json")
     }
 
@@ -107,7 +109,8 @@ struct ContainerReaderTests {
                 with: try Fixtures.data("dims/" + name.replacingOccurrences(of: ".avro", with: ".json")))
             let rows = try #require(rowsObject as? [[String: Any]])
             let fieldNames = try #require(rows.first.map { Array($0.keys).sorted() })
-            let decoder = try AvroRecordDecoder(writer: file.writerSchema, reader: file.writerSchema, fields: fieldNames)
+            let decoder = try AvroRecordDecoder(
+                writer: file.writerSchema, reader: file.writerSchema, fields: fieldNames)
             var values = AvroValues(count: decoder.fieldCount)
             var index = 0
             try file.forEachRecord(decoder: decoder, values: &values) { values in
@@ -149,7 +152,9 @@ struct ContainerReadAheadTests {
 
     @Test(
         "blocks read ahead on a second thread are identical to blocks read sequentially",
-        arguments: ["audit-2k.null.avro", "audit-2k.deflate.avro", "audit-2k.v2.deflate.avro", "gateway-2k.deflate.avro"])
+        arguments: [
+            "audit-2k.null.avro", "audit-2k.deflate.avro", "audit-2k.v2.deflate.avro", "gateway-2k.deflate.avro",
+        ])
     func sameBlocks(name: String) throws {
         let sequential = try Self.blocks(name, readAhead: false)
         let ahead = try Self.blocks(name, readAhead: true)

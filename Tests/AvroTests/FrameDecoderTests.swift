@@ -107,7 +107,8 @@ struct FrameDecoderSchemaErrorTests {
     @Test("a writer id the reader cannot resolve fails every frame with incompatibleSchemas naming the field")
     func incompatibleWriter() throws {
         let reader = try AvroSchema.parse(
-            json: #"{"type":"record","name":"Aura_Audit","namespace":"com.telefonica.aura","fields":[{"name":"INTERACTION_ID","type":"long"}]}"#,
+            json:
+                #"{"type":"record","name":"Aura_Audit","namespace":"com.telefonica.aura","fields":[{"name":"INTERACTION_ID","type":"long"}]}"#,
             source: "reader")
         let decoder = FrameDecoder(
             reader: reader, fields: ["INTERACTION_ID"], schemas: try Fixtures.registry("audit-2k.frames.registry.json"))

@@ -39,7 +39,9 @@ struct IndependentDecoderTests {
 
     @Test(
         "every field of every record equals the Python decoder's",
-        arguments: ["audit-2k.null.avro", "audit-2k.deflate.avro", "audit-2k.v2.deflate.avro", "gateway-2k.deflate.avro"])
+        arguments: [
+            "audit-2k.null.avro", "audit-2k.deflate.avro", "audit-2k.v2.deflate.avro", "gateway-2k.deflate.avro",
+        ])
     func compare(file name: String) throws {
         let expected = try Self.pythonRecords(Fixtures.path(name))
         let file = try AvroContainerReader(path: Fixtures.path(name))

@@ -102,20 +102,31 @@ struct ResolutionTests {
         var encoder = TestEncoder()
         // arr: one block of 2 items, then a negative-count block (1 item, with byte size), then end.
         encoder.long(2)
-        encoder.long(1); encoder.long(0)
-        encoder.long(2); encoder.long(1); encoder.string("y")
+        encoder.long(1)
+        encoder.long(0)
+        encoder.long(2)
+        encoder.long(1)
+        encoder.string("y")
         var item = TestEncoder()
-        item.long(3); item.long(0)
-        encoder.long(-1); encoder.long(Int64(item.bytes.count)); encoder.raw(item.bytes)
+        item.long(3)
+        item.long(0)
+        encoder.long(-1)
+        encoder.long(Int64(item.bytes.count))
+        encoder.raw(item.bytes)
         encoder.long(0)
         encoder.string("kept")
-        encoder.long(1); encoder.string("k"); encoder.double(1.25); encoder.long(0)
+        encoder.long(1)
+        encoder.string("k")
+        encoder.double(1.25)
+        encoder.long(0)
         encoder.raw([1, 2, 3, 4])
         encoder.long(1)
         encoder.float(3.5)
         encoder.bytesValue([0xFF, 0x00])
         encoder.boolean(true)
-        encoder.long(5); encoder.long(1); encoder.string("z")
+        encoder.long(5)
+        encoder.long(1)
+        encoder.string("z")
         encoder.long(-77)
         #expect(try decodeStrings(decoder, encoder.bytes) == ["bytes:kept", "long:-77"])
     }
@@ -184,19 +195,23 @@ struct ResolutionTests {
             """)
         let decoder = try AvroRecordDecoder(writer: writer, reader: reader, fields: ["u", "p", "w"])
         var encoder = TestEncoder()
-        encoder.long(1); encoder.long(-5)
+        encoder.long(1)
+        encoder.long(-5)
         encoder.long(8)
-        encoder.long(1); encoder.string("s")
+        encoder.long(1)
+        encoder.string("s")
         #expect(try decodeStrings(decoder, encoder.bytes) == ["long:-5", "double:8.0", "bytes:s"])
 
         encoder = TestEncoder()
         encoder.long(0)
         encoder.long(1)
-        encoder.long(1); encoder.string("t")
+        encoder.long(1)
+        encoder.string("t")
         #expect(try decodeStrings(decoder, encoder.bytes) == ["null", "double:1.0", "bytes:t"])
 
         encoder = TestEncoder()
-        encoder.long(2); encoder.string("str")
+        encoder.long(2)
+        encoder.string("str")
         encoder.long(1)
         encoder.long(0)
         let error = avroError { () throws(AvroError) in _ = try decodeOne(decoder, encoder.bytes) }
@@ -214,7 +229,9 @@ struct ResolutionTests {
             """)
         let wrongType = try Self.schema(
             #"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#)
-        let error1 = avroError { () throws(AvroError) in _ = try AvroRecordDecoder(writer: writer, reader: wrongType, fields: ["a"]) }
+        let error1 = avroError { () throws(AvroError) in
+            _ = try AvroRecordDecoder(writer: writer, reader: wrongType, fields: ["a"])
+        }
         #expect(error1?.code == .incompatibleSchemas)
         #expect(error1?.message.contains("field a") == true)
 
@@ -225,7 +242,9 @@ struct ResolutionTests {
               {"name":"a","type":"string"},
               {"name":"inner","type":{"type":"record","name":"I","fields":[{"name":"x","type":"int"}]}}]}
             """)
-        let error2 = avroError { () throws(AvroError) in _ = try AvroRecordDecoder(writer: writer, reader: nested, fields: ["a"]) }
+        let error2 = avroError { () throws(AvroError) in
+            _ = try AvroRecordDecoder(writer: writer, reader: nested, fields: ["a"])
+        }
         #expect(error2?.code == .incompatibleSchemas)
         #expect(error2?.message.contains("inner.x") == true)
 
@@ -238,7 +257,8 @@ struct ResolutionTests {
         #expect(error3?.message.contains("added") == true)
 
         let badDefault = try Self.schema(
-            #"{"type":"record","name":"R","fields":[{"name":"a","type":"string"},{"name":"added","type":"long","default":"x"}]}"#)
+            #"{"type":"record","name":"R","fields":[{"name":"a","type":"string"},{"name":"added","type":"long","default":"x"}]}"#
+        )
         let error4 = avroError { () throws(AvroError) in
             _ = try AvroRecordDecoder(writer: writer, reader: badDefault, fields: ["added"])
         }
@@ -252,7 +272,9 @@ struct ResolutionTests {
         #expect(unknownField?.message.contains("nope") == true)
 
         let renamed = try Self.schema(#"{"type":"record","name":"Other","fields":[{"name":"a","type":"string"}]}"#)
-        let error5 = avroError { () throws(AvroError) in _ = try AvroRecordDecoder(writer: writer, reader: renamed, fields: ["a"]) }
+        let error5 = avroError { () throws(AvroError) in
+            _ = try AvroRecordDecoder(writer: writer, reader: renamed, fields: ["a"])
+        }
         #expect(error5?.code == .incompatibleSchemas)
     }
 
@@ -267,8 +289,10 @@ struct ResolutionTests {
         let decoder = try AvroRecordDecoder(writer: schema, reader: schema, fields: ["value", "next"])
         var encoder = TestEncoder()
         encoder.long(1)
-        encoder.long(1); encoder.long(2)
-        encoder.long(1); encoder.long(3)
+        encoder.long(1)
+        encoder.long(2)
+        encoder.long(1)
+        encoder.long(3)
         encoder.long(0)
         let (values, end) = try decodeOne(decoder, encoder.bytes)
         #expect(end == encoder.bytes.count)

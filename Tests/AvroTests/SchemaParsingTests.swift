@@ -63,9 +63,12 @@ struct SchemaParsingTests {
     @Test("primitive and complex top-level types parse")
     func otherTypes() throws {
         #expect(try AvroSchema.parse(json: #""long""#, source: "t").root == .plain(.long))
-        #expect(try AvroSchema.parse(json: #"{"type":"array","items":"string"}"#, source: "t").root == .array(items: .plain(.string)))
-        #expect(try AvroSchema.parse(json: #"{"type":"map","values":["null","double"]}"#, source: "t").root
-            == .map(values: .union([.plain(.null), .plain(.double)])))
+        #expect(
+            try AvroSchema.parse(json: #"{"type":"array","items":"string"}"#, source: "t").root
+                == .array(items: .plain(.string)))
+        #expect(
+            try AvroSchema.parse(json: #"{"type":"map","values":["null","double"]}"#, source: "t").root
+                == .map(values: .union([.plain(.null), .plain(.double)])))
     }
 
     @Test(
@@ -79,7 +82,10 @@ struct SchemaParsingTests {
             (#"{"type":"fixed","name":"F"}"#, "size"),
             (#"{"type":"record","name":"R","fields":[}"#, "JSON"),
             (#"{"type":"record","name":"1R","fields":[]}"#, "1R"),
-            (#"{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"enum","name":"R","symbols":["X"]}}]}"#, "twice"),
+            (
+                #"{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"enum","name":"R","symbols":["X"]}}]}"#,
+                "twice"
+            ),
         ])
     func invalid(json: String, mentions: String) {
         let error = avroError { () throws(AvroError) in _ = try AvroSchema.parse(json: json, source: "bad.avsc") }

@@ -18,7 +18,9 @@ struct StrictnessTests {
         ]
     }
 
-    static func record(string: [UInt8] = Array("ok".utf8), boolean: UInt8 = 1, union: Int64 = 1, enumIndex: Int64 = 1) -> [UInt8] {
+    static func record(string: [UInt8] = Array("ok".utf8), boolean: UInt8 = 1, union: Int64 = 1, enumIndex: Int64 = 1)
+        -> [UInt8]
+    {
         var encoder = TestEncoder()
         encoder.bytesValue(string)
         encoder.raw([boolean])
@@ -76,7 +78,9 @@ struct StrictnessTests {
                 #expect(union?.offset == 4)
             }
             for index: Int64 in [2, -1, 100] {
-                let enumeration = avroError { () throws(AvroError) in _ = try decodeOne(decoder, Self.record(enumIndex: index)) }
+                let enumeration = avroError { () throws(AvroError) in
+                    _ = try decodeOne(decoder, Self.record(enumIndex: index))
+                }
                 #expect(enumeration?.code == .invalidEnumIndex)
                 #expect(enumeration?.offset == 6)
             }
@@ -102,10 +106,14 @@ struct StrictnessTests {
         for decoder in try Self.decoders() {
             var negative = TestEncoder()
             negative.long(-3)
-            #expect(avroError { () throws(AvroError) in _ = try decodeOne(decoder, negative.bytes + Self.record()) }?.code == .invalidLength)
+            #expect(
+                avroError { () throws(AvroError) in _ = try decodeOne(decoder, negative.bytes + Self.record()) }?.code
+                    == .invalidLength)
             var huge = TestEncoder()
             huge.long(1 << 62)
-            #expect(avroError { () throws(AvroError) in _ = try decodeOne(decoder, huge.bytes + Self.record()) }?.code == .truncated)
+            #expect(
+                avroError { () throws(AvroError) in _ = try decodeOne(decoder, huge.bytes + Self.record()) }?.code
+                    == .truncated)
             let full = Self.record()
             for cut in 0..<full.count {
                 let error = avroError { () throws(AvroError) in _ = try decodeOne(decoder, Array(full[0..<cut])) }
@@ -118,7 +126,10 @@ struct StrictnessTests {
     func hugeArrayCount() throws {
         for decoder in try Self.decoders() {
             var encoder = TestEncoder()
-            encoder.string("ok"); encoder.boolean(false); encoder.long(0); encoder.long(0)
+            encoder.string("ok")
+            encoder.boolean(false)
+            encoder.long(0)
+            encoder.long(0)
             encoder.long(Int64.max)
             let error = avroError { () throws(AvroError) in _ = try decodeOne(decoder, encoder.bytes) }
             #expect(error?.code == .truncated)
@@ -140,15 +151,19 @@ struct UTF8DifferentialTests {
         }
     }
 
-    @Test("20,000 strings of 0–40 bytes (ASCII with multi-byte, invalid and truncated sequences) are accepted exactly when String(validating:) accepts them")
+    @Test(
+        "20,000 strings of 0–40 bytes (ASCII with multi-byte, invalid and truncated sequences) are accepted exactly when String(validating:) accepts them"
+    )
     func differential() throws {
-        let schema = try AvroSchema.parse(json: #"{"type":"record","name":"R","fields":[{"name":"s","type":"string"}]}"#, source: "t")
+        let schema = try AvroSchema.parse(
+            json: #"{"type":"record","name":"R","fields":[{"name":"s","type":"string"}]}"#, source: "t")
         let projected = try AvroRecordDecoder(writer: schema, reader: schema, fields: ["s"])
         let skipped = try AvroRecordDecoder(writer: schema, reader: schema, fields: [])
         var random = SplitMix(state: 42)
         let pieces: [[UInt8]] = [
             [0xC3, 0xA9], [0xE2, 0x82, 0xAC], [0xF0, 0x9D, 0x84, 0x9E], [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80],
-            [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80], [0xF0, 0x9D, 0x84], [0xEF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF],
+            [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80], [0xF0, 0x9D, 0x84], [0xEF, 0xBF, 0xBF],
+            [0xF4, 0x8F, 0xBF, 0xBF],
         ]
         var accepted = 0
         for _ in 0..<20_000 {

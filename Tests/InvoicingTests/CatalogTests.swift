@@ -64,8 +64,9 @@ struct CatalogTests {
         let problems = TariffCatalogSet.validate(path: path)
         let lines = problems.map(\.line)
         func has(_ line: Int, _ fragment: String) {
-            #expect(problems.contains { $0.line == line && $0.message.contains(fragment) && $0.file == path },
-                    "line \(line): \(fragment) — got \(problems.map(\.description))")
+            #expect(
+                problems.contains { $0.line == line && $0.message.contains(fragment) && $0.file == path },
+                "line \(line): \(fragment) — got \(problems.map(\.description))")
         }
         has(2, "YYYY-MM")
         has(5, "unknown currency 'EUX'")
@@ -90,7 +91,8 @@ struct CatalogTests {
     @Test("YAML syntax errors name the line")
     func syntaxError() throws {
         let directory = try TestPaths.temporaryDirectory("syntax")
-        let path = try TestPaths.write("catalog_version: \"x\"\nprice_lists: [\n  a: b\n", to: directory, name: "broken.yml")
+        let path = try TestPaths.write(
+            "catalog_version: \"x\"\nprice_lists: [\n  a: b\n", to: directory, name: "broken.yml")
         let problems = TariffCatalogSet.validate(path: path)
         #expect(problems.count == 1)
         #expect(problems.first?.line ?? 0 >= 2)
@@ -100,7 +102,8 @@ struct CatalogTests {
     @Test("duplicate keys and unknown time zones are reported with their lines")
     func duplicatesAndTimeZones() throws {
         let directory = try TestPaths.temporaryDirectory("dup")
-        let duplicate = try TestPaths.write("""
+        let duplicate = try TestPaths.write(
+            """
             catalog_version: "x"
             effective_from: "2026-01"
             price_lists:
@@ -112,7 +115,8 @@ struct CatalogTests {
         #expect(problems.count == 1)
         #expect(problems.first?.line == 4 && problems.first?.message.contains("duplicated key(s) 'a'") == true)
 
-        let zone = try TestPaths.write("""
+        let zone = try TestPaths.write(
+            """
             catalog_version: "x"
             effective_from: "2026-01"
             price_lists:
@@ -131,7 +135,8 @@ struct CatalogTests {
     func selectsByEffectiveMonth() throws {
         let directory = try TestPaths.temporaryDirectory("dir")
         for (month, price) in [("2026-01", "0.1"), ("2026-06", "0.2"), ("2027-01", "0.3")] {
-            try TestPaths.write("""
+            try TestPaths.write(
+                """
                 catalog_version: "v-\(month)"
                 effective_from: "\(month)"
                 price_lists: { p: { currency: EUR, default_unit_price: "\(price)" } }

@@ -20,7 +20,8 @@ struct CloseTests {
         let again = try writer.write(SampleInvoice.input(), closedAt: SampleInvoice.closedAt)
         #expect(!again.written && again.revision == 1)
         #expect(bytes(a.workbookPath) == workbook && bytes(a.manifestPath) == manifest)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: a.directory).sorted()
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: a.directory).sorted()
                 == ["aura-invoice-ESP-2026-10.xlsx", "manifest.json"])
 
         let b = try InvoiceWriter(invoicesDirectory: second, catalogs: catalogs)

@@ -11,14 +11,18 @@ struct PricingTests {
 
     func money(_ text: String) throws -> Money { try Money(parsing: text) }
 
-    func price(_ ob: String, _ period: String, _ usage: [(String, Int64)], messages: Int64 = 0,
-               late: [InvoiceInput.LateRow] = []) throws -> PricedInvoice {
+    func price(
+        _ ob: String, _ period: String, _ usage: [(String, Int64)], messages: Int64 = 0,
+        late: [InvoiceInput.LateRow] = []
+    ) throws -> PricedInvoice {
         let rows = usage.enumerated().map { index, entry in
             InvoiceInput.UsageRow(component: entry.0, app: "app-\(index % 2)", service: "svc", queries: entry.1)
         }
-        return try pricer.price(InvoiceInput(ob: ob, period: period, usage: rows,
-                                             requests: [.init(app: "app-0", messages: messages, nlpMessages: messages / 2)],
-                                             lateAdjustments: late))
+        return try pricer.price(
+            InvoiceInput(
+                ob: ob, period: period, usage: rows,
+                requests: [.init(app: "app-0", messages: messages, nlpMessages: messages / 2)],
+                lateAdjustments: late))
     }
 
     func amount(_ invoice: PricedInvoice, _ component: String) -> String? {
@@ -31,15 +35,17 @@ struct PricingTests {
         #expect(invoice.components.map(\.componentID) == ["nlu", "other"])
         #expect(invoice.components[0].queries == 1000)
         #expect(amount(invoice, "nlu") == "2.50")
-        #expect(amount(invoice, "other") == "0.01")   // 7 × 0.0010 = 0.007 → 0.01 (default price)
+        #expect(amount(invoice, "other") == "0.01")  // 7 × 0.0010 = 0.007 → 0.01 (default price)
         #expect(invoice.components[1].unitPrice == (try money("0.001")))
         #expect(invoice.usage.count == 3)
     }
 
-    @Test("graduated tiers at and around band edges", arguments: [
-        (Int64(0), "0.000000"), (1, "0.004000"), (1000, "4.000000"), (1001, "4.003000"),
-        (5000, "16.000000"), (5001, "16.002000"), (6000, "18.000000"),
-    ])
+    @Test(
+        "graduated tiers at and around band edges",
+        arguments: [
+            (Int64(0), "0.000000"), (1, "0.004000"), (1000, "4.000000"), (1001, "4.003000"),
+            (5000, "16.000000"), (5001, "16.002000"), (6000, "18.000000"),
+        ])
     func graduated(queries: Int64, exact: String) throws {
         let asr = try #require(try TestCatalogs.load().set.catalog(for: "2026-03").priceLists["eur"]?.components["asr"])
         #expect(try asr.amount(queries: queries).description == exact)
@@ -49,9 +55,11 @@ struct PricingTests {
         #expect(line.amount == (try money(exact)).rounded(toDecimals: 2))
     }
 
-    @Test("volume tiers: all queries at the band reached", arguments: [
-        (Int64(99), "0.297000"), (100, "0.300000"), (101, "0.202000"), (10_000, "20.000000"),
-    ])
+    @Test(
+        "volume tiers: all queries at the band reached",
+        arguments: [
+            (Int64(99), "0.297000"), (100, "0.300000"), (101, "0.202000"), (10_000, "20.000000"),
+        ])
     func volume(queries: Int64, exact: String) throws {
         let invoice = try price("DEU", "2026-03", [("tts", queries)])
         let line = try #require(invoice.components.first)
@@ -59,17 +67,19 @@ struct PricingTests {
         #expect(line.amount == (try money(exact)).rounded(toDecimals: 2))
     }
 
-    @Test("each line is rounded half-even once, in 0, 2 and 3 decimal currencies", arguments: [
-        ("DEU", "half", Int64(1000), "0.00"),   // 0.005 → 0.00
-        ("DEU", "half", 3000, "0.02"),          // 0.015 → 0.02
-        ("DEU", "half", 3001, "0.02"),          // 0.015005 → 0.02
-        ("JPN", "x", 3, "2"),                   // 1.5 → 2
-        ("JPN", "x", 5, "2"),                   // 2.5 → 2
-        ("JPN", "x", 7, "4"),                   // 3.5 → 4
-        ("BHR", "x", 3, "0.002"),               // 0.0015 → 0.002
-        ("BHR", "x", 5, "0.002"),               // 0.0025 → 0.002
-        ("BHR", "x", 7, "0.004"),               // 0.0035 → 0.004
-    ])
+    @Test(
+        "each line is rounded half-even once, in 0, 2 and 3 decimal currencies",
+        arguments: [
+            ("DEU", "half", Int64(1000), "0.00"),  // 0.005 → 0.00
+            ("DEU", "half", 3000, "0.02"),  // 0.015 → 0.02
+            ("DEU", "half", 3001, "0.02"),  // 0.015005 → 0.02
+            ("JPN", "x", 3, "2"),  // 1.5 → 2
+            ("JPN", "x", 5, "2"),  // 2.5 → 2
+            ("JPN", "x", 7, "4"),  // 3.5 → 4
+            ("BHR", "x", 3, "0.002"),  // 0.0015 → 0.002
+            ("BHR", "x", 5, "0.002"),  // 0.0025 → 0.002
+            ("BHR", "x", 7, "0.004"),  // 0.0035 → 0.004
+        ])
     func halfEven(ob: String, component: String, queries: Int64, expected: String) throws {
         let invoice = try price(ob, "2026-03", [(component, queries)])
         #expect(amount(invoice, component) == expected)
@@ -78,11 +88,12 @@ struct PricingTests {
     @Test("rounding happens per line, not on the sum")
     func perLineRounding() throws {
         // Two components each 0.005 → 0.00 + 0.00; rounding the sum would give 0.01.
-        let invoice = try price("BRA", "2026-03", [("a", 1), ("b", 1)])   // default_ob: BRL, 0.01 each
+        let invoice = try price("BRA", "2026-03", [("a", 1), ("b", 1)])  // default_ob: BRL, 0.01 each
         #expect(invoice.currency.code == "BRL")
-        let halves = try price("DEU", "2026-03", [("half", 1000), ("half2", 5)])   // 0.005 → 0.00; 5 × 0.001 = 0.005 → 0.00
+        // 0.005 → 0.00; 5 × 0.001 = 0.005 → 0.00
+        let halves = try price("DEU", "2026-03", [("half", 1000), ("half2", 5)])
         #expect(halves.totals.components == .zero)
-        #expect(halves.totals.total == halves.totals.monthlyFee)   // DEU: fee 10.00 only
+        #expect(halves.totals.total == halves.totals.monthlyFee)  // DEU: fee 10.00 only
         #expect(invoice.totals.components == (try money("0.02")))
     }
 
@@ -140,7 +151,8 @@ struct PricingTests {
         // Currency of the original period differs (JPY both times here is fine; BRL default vs EUR is not).
         let mixed = InvoiceInput.LateRow(originalPeriod: "2026-02", component: "x", originalQueries: 0, lateQueries: 1)
         #expect(throws: InvoicingError.self) { try price("FRA", "2026-07", [], late: [mixed]) }
-        let future = InvoiceInput.LateRow(originalPeriod: "2026-07", component: "nlu", originalQueries: 0, lateQueries: 1)
+        let future = InvoiceInput.LateRow(
+            originalPeriod: "2026-07", component: "nlu", originalQueries: 0, lateQueries: 1)
         #expect(throws: InvoicingError.self) { try price("ESP", "2026-07", [], late: [future]) }
     }
 }

@@ -9,8 +9,10 @@ struct VerifierTests {
         let root = try TestPaths.temporaryDirectory("verify")
         let writer = InvoiceWriter(invoicesDirectory: root, catalogs: catalogs)
         let closed = try writer.write(SampleInvoice.input(), closedAt: SampleInvoice.closedAt)
-        _ = try writer.write(InvoiceInput(ob: "JPN", period: "2026-10", usage: [.init(component: "x", app: nil, service: "s", queries: 5)]),
-                             closedAt: SampleInvoice.closedAt)
+        _ = try writer.write(
+            InvoiceInput(
+                ob: "JPN", period: "2026-10", usage: [.init(component: "x", app: nil, service: "s", queries: 5)]),
+            closedAt: SampleInvoice.closedAt)
         return (root, closed, writer)
     }
 
@@ -42,8 +44,10 @@ struct VerifierTests {
         let (_, closed, _) = try closeSample()
         var invoice = closed.invoice
         invoice.totals.total = try invoice.totals.total.adding(Money(parsing: "0.01"))
-        let workbook = try InvoiceWorkbook(invoice: invoice, closedAt: SampleInvoice.closedAt, forced: false,
-                                           inputsDigest: closed.manifest.inputsDigest).data()
+        let workbook = try InvoiceWorkbook(
+            invoice: invoice, closedAt: SampleInvoice.closedAt, forced: false,
+            inputsDigest: closed.manifest.inputsDigest
+        ).data()
         try workbook.write(to: URL(fileURLWithPath: closed.workbookPath))
         let rehashed = InvoiceVerifier().verify(manifestPath: closed.manifestPath)
         #expect(!rehashed.ok)

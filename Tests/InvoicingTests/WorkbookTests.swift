@@ -16,23 +16,39 @@ struct WorkbookTests {
             number(t.monthlyFee), number(t.adjustments), number(t.minimumTopUp), number(t.total),
             invoice.catalogVersion, manifest.closedAt, manifest.forced ? "TRUE" : "FALSE", manifest.inputsDigest,
         ]
-        let labels = ["OB", "Country", "Period", "Currency", "Invoicing model", "Total requests", "Total queries",
-                      "Components", "Requests", "Monthly fee", "Adjustments", "Minimum top-up", "Total",
-                      "Catalog version", "Closed at (UTC)", "Forced", "Inputs digest"]
+        let labels = [
+            "OB", "Country", "Period", "Currency", "Invoicing model", "Total requests", "Total queries",
+            "Components", "Requests", "Monthly fee", "Adjustments", "Minimum top-up", "Total",
+            "Catalog version", "Closed at (UTC)", "Forced", "Inputs digest",
+        ]
         var cells: [String: [[String]]] = [:]
         cells["Summary"] = zip(labels, summaryValues).map { [$0, $1] }
-        cells["Components"] = [["Component ID", "Component", "Queries", "Pricing", "Unit price", "Amount"]]
-            + invoice.components.map { [$0.componentID, $0.name, String($0.queries), $0.pricing,
-                                        $0.unitPrice.map(number) ?? "", number($0.amount)] }
-        cells["Usage"] = [["Component ID", "Component", "App ID", "App", "Service", "Queries"]]
-            + invoice.usage.map { [$0.componentID, $0.componentName, $0.appID, $0.appName, $0.service, String($0.queries)] }
+        cells["Components"] =
+            [["Component ID", "Component", "Queries", "Pricing", "Unit price", "Amount"]]
+            + invoice.components.map {
+                [
+                    $0.componentID, $0.name, String($0.queries), $0.pricing,
+                    $0.unitPrice.map(number) ?? "", number($0.amount),
+                ]
+            }
+        cells["Usage"] =
+            [["Component ID", "Component", "App ID", "App", "Service", "Queries"]]
+            + invoice.usage.map {
+                [$0.componentID, $0.componentName, $0.appID, $0.appName, $0.service, String($0.queries)]
+            }
         let nlp = invoice.requests.reduce(Int64(0)) { $0 + $1.nlpMessages }
-        cells["Requests"] = [["App ID", "App", "Messages", "NLP messages"]]
+        cells["Requests"] =
+            [["App ID", "App", "Messages", "NLP messages"]]
             + invoice.requests.map { [$0.appID, $0.appName, String($0.messages), String($0.nlpMessages)] }
-            + [[], ["Requests", "", String(invoice.totalRequests), String(nlp)],
-               ["Unit price", "", number(invoice.requestUnitPrice)], ["Amount", "", number(t.requests)]]
-        cells["Adjustments"] = [["Original period", "Component ID", "Component", "Late queries", "Amount"]]
-            + invoice.adjustments.map { [$0.originalPeriod, $0.componentID, $0.name, String($0.lateQueries), number($0.amount)] }
+            + [
+                [], ["Requests", "", String(invoice.totalRequests), String(nlp)],
+                ["Unit price", "", number(invoice.requestUnitPrice)], ["Amount", "", number(t.requests)],
+            ]
+        cells["Adjustments"] =
+            [["Original period", "Component ID", "Component", "Late queries", "Amount"]]
+            + invoice.adjustments.map {
+                [$0.originalPeriod, $0.componentID, $0.name, String($0.lateQueries), number($0.amount)]
+            }
         return cells
     }
 
@@ -80,12 +96,16 @@ struct WorkbookTests {
         #expect((book.widths["Usage"]?["E"] ?? 0) >= 10)
     }
 
-    @Test("amount format follows the currency's decimals (JPY 0, BHD 3)", arguments: [("JPN", "#,##0"), ("BHR", "#,##0.000")])
+    @Test(
+        "amount format follows the currency's decimals (JPY 0, BHD 3)",
+        arguments: [("JPN", "#,##0"), ("BHR", "#,##0.000")])
     func currencyFormats(ob: String, format: String) throws {
         let (catalogs, _) = try TestCatalogs.load()
         let root = try TestPaths.temporaryDirectory("fmt")
-        let input = InvoiceInput(ob: ob, period: "2026-03", usage: [.init(component: "x", app: "a", service: "s", queries: 7)])
-        let closed = try InvoiceWriter(invoicesDirectory: root, catalogs: catalogs).write(input, closedAt: SampleInvoice.closedAt)
+        let input = InvoiceInput(
+            ob: ob, period: "2026-03", usage: [.init(component: "x", app: "a", service: "s", queries: 7)])
+        let closed = try InvoiceWriter(invoicesDirectory: root, catalogs: catalogs).write(
+            input, closedAt: SampleInvoice.closedAt)
         let book = try Python.readWorkbook(closed.workbookPath)
         #expect(book.formats["Components"]?["F2"] == format)
         #expect(book.formats["Summary"]?["B13"] == format)

@@ -3,9 +3,9 @@ import Foundation
 import Logging
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// `ChangelogStore` against librdkafka's embedded cluster (3 brokers): chunked publish,
 /// byte-identical restore, superseding manifests, and what a lost chunk does.
@@ -19,9 +19,13 @@ struct ChangelogStoreTests {
         let cluster = try EmbeddedKafkaCluster(brokers: 3, logger: logger)
         try cluster.createTopic("aura.changelog", partitions: 16)
         let properties = ["bootstrap.servers": cluster.bootstrapServers]
-        let producer = try KafkaProducer(properties: properties.merging(["acks": "all", "linger.ms": "1"]) { $1 }, logger: logger)
+        let producer = try KafkaProducer(
+            properties: properties.merging(["acks": "all", "linger.ms": "1"]) { $1 }, logger: logger)
         let reader = try KafkaPartitionReader(properties: properties, logger: logger)
-        return (cluster, try ChangelogStore(topic: "aura.changelog", producer: producer, reader: reader, logger: logger), producer)
+        return (
+            cluster, try ChangelogStore(topic: "aura.changelog", producer: producer, reader: reader, logger: logger),
+            producer
+        )
     }
 
     @Test("a state that needs several chunks is restored byte-identical, and a newer manifest supersedes an older one")
@@ -37,16 +41,20 @@ struct ChangelogStoreTests {
         #expect(m1.chunks.allSatisfy { $0.partition >= Int32(store.manifestPartitions) })
 
         // A separate reader (another instance) finds it and restores the exact bytes.
-        let (_, high) = try store.reader.watermarks(PartitionKey(topic: "aura.changelog", partition: store.manifestPartition(Self.source)))
+        let (_, high) = try store.reader.watermarks(
+            PartitionKey(topic: "aura.changelog", partition: store.manifestPartition(Self.source)))
         #expect(high == 1)
-        let other = try ChangelogStore(topic: "aura.changelog", producer: store.producer,
-                                       reader: KafkaPartitionReader(properties: ["bootstrap.servers": cluster.bootstrapServers], logger: Self.logger),
-                                       logger: Self.logger)
+        let other = try ChangelogStore(
+            topic: "aura.changelog", producer: store.producer,
+            reader: KafkaPartitionReader(
+                properties: ["bootstrap.servers": cluster.bootstrapServers], logger: Self.logger),
+            logger: Self.logger)
         let found = try other.latest([Self.source])
         #expect(found[Self.source]?.generation == 1)
         #expect(found[Self.source]?.chunks == m1.chunks)
         let newestFound = try #require(found[Self.source])
-        let restored = try #require(try other.restore(Self.source, manifests: [newestFound], zones: SyntheticPartitionState.zones()))
+        let restored = try #require(
+            try other.restore(Self.source, manifests: [newestFound], zones: SyntheticPartitionState.zones()))
         #expect(restored.encoded == firstBytes)
         #expect(CheckpointCodec.encode(restored.state) == firstBytes)
         #expect(restored.state.dedup.count == 150_000)
@@ -60,7 +68,8 @@ struct ChangelogStoreTests {
         #expect(manifests.map(\.generation) == [1, 2])
         #expect(manifests.last?.nextOffset == 160_000)
         #expect(manifests.last?.watermarkMs == 42)
-        let newest = try #require(try other.restore(Self.source, manifests: manifests, zones: SyntheticPartitionState.zones()))
+        let newest = try #require(
+            try other.restore(Self.source, manifests: manifests, zones: SyntheticPartitionState.zones()))
         #expect(newest.manifest.generation == 2)
         #expect(newest.encoded == secondBytes)
         // The other instance's next publish continues the generation sequence.
@@ -77,15 +86,22 @@ struct ChangelogStoreTests {
         let m1 = try store.publish(Self.source, encoded: older, nextOffset: 100_000, watermarkMs: nil)
         let m2 = try store.publish(Self.source, encoded: newer, nextOffset: 100_000, watermarkMs: nil)
         let victim = try #require(m2.chunks.last)
-        try #require(!m1.chunks.contains { $0.partition == victim.partition }, "the test needs a partition only the newer state uses")
+        try #require(
+            !m1.chunks.contains { $0.partition == victim.partition },
+            "the test needs a partition only the newer state uses")
 
         // The embedded cluster keeps 5 MiB per partition: 6 MiB more pushes the chunk out.
         var junk = [UInt8](repeating: 0, count: 500_000)
         var seed: UInt64 = 99
-        for i in junk.indices { seed = seed &* 6364136223846793005 &+ 1442695040888963407; junk[i] = UInt8(truncatingIfNeeded: seed >> 33) }
-        _ = try producer.produceAndWait((0..<13).map { i in
-            OutgoingRecord(topic: "aura.changelog", partition: victim.partition, key: Array("junk-\(i)".utf8), value: junk)
-        })
+        for i in junk.indices {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            junk[i] = UInt8(truncatingIfNeeded: seed >> 33)
+        }
+        _ = try producer.produceAndWait(
+            (0..<13).map { i in
+                OutgoingRecord(
+                    topic: "aura.changelog", partition: victim.partition, key: Array("junk-\(i)".utf8), value: junk)
+            })
         let (low, _) = try store.reader.watermarks(PartitionKey(topic: "aura.changelog", partition: victim.partition))
         try #require(low > victim.offset, "the embedded cluster did not evict (log start \(low))")
 
@@ -95,10 +111,13 @@ struct ChangelogStoreTests {
         } throws: { error in
             "\(error)".contains("changelog chunk \(key) is gone")
         }
-        let restored = try #require(try store.restore(Self.source, manifests: [m1, m2], zones: SyntheticPartitionState.zones()))
+        let restored = try #require(
+            try store.restore(Self.source, manifests: [m1, m2], zones: SyntheticPartitionState.zones()))
         #expect(restored.manifest.generation == m1.generation)
         #expect(restored.encoded == older)
         // With only the broken manifest there is nothing to fall back on.
-        #expect(throws: DaemonError.self) { _ = try store.restore(Self.source, manifests: [m2], zones: SyntheticPartitionState.zones()) }
+        #expect(throws: DaemonError.self) {
+            _ = try store.restore(Self.source, manifests: [m2], zones: SyntheticPartitionState.zones())
+        }
     }
 }

@@ -25,8 +25,12 @@ struct CheckpointScheduleTests {
 
     @Test("no checkpoint starts while the writer is still busy with the previous one")
     func writerBusy() {
-        #expect(!Self.schedule.shouldStart(eventsSinceCheckpoint: 5_000, lastCheckpoint: Self.t0, writerBusy: true, now: Self.t0))
-        #expect(Self.schedule.shouldStart(eventsSinceCheckpoint: 5_000, lastCheckpoint: Self.t0, writerBusy: false, now: Self.t0))
+        #expect(
+            !Self.schedule.shouldStart(
+                eventsSinceCheckpoint: 5_000, lastCheckpoint: Self.t0, writerBusy: true, now: Self.t0))
+        #expect(
+            Self.schedule.shouldStart(
+                eventsSinceCheckpoint: 5_000, lastCheckpoint: Self.t0, writerBusy: false, now: Self.t0))
     }
 
     @Test("after a failed write the next checkpoint waits one interval, not the next poll")
@@ -36,9 +40,13 @@ struct CheckpointScheduleTests {
         schedule.writeFailed(at: failedAt)
         #expect(schedule.retryAt == failedAt + .seconds(10))
         for now in [failedAt, failedAt + .milliseconds(100), failedAt + .milliseconds(9_999)] {
-            #expect(!schedule.shouldStart(eventsSinceCheckpoint: 5_000, lastCheckpoint: Self.t0, writerBusy: false, now: now))
+            #expect(
+                !schedule.shouldStart(
+                    eventsSinceCheckpoint: 5_000, lastCheckpoint: Self.t0, writerBusy: false, now: now))
         }
-        #expect(schedule.shouldStart(eventsSinceCheckpoint: 5_000, lastCheckpoint: Self.t0, writerBusy: false, now: failedAt + .seconds(10)))
+        #expect(
+            schedule.shouldStart(
+                eventsSinceCheckpoint: 5_000, lastCheckpoint: Self.t0, writerBusy: false, now: failedAt + .seconds(10)))
     }
 
     @Test("a written checkpoint clears the back-off")
@@ -47,7 +55,9 @@ struct CheckpointScheduleTests {
         schedule.writeFailed(at: Self.t0)
         schedule.written()
         #expect(schedule.retryAt == nil)
-        #expect(schedule.shouldStart(eventsSinceCheckpoint: 1_000, lastCheckpoint: Self.t0, writerBusy: false, now: Self.t0))
+        #expect(
+            schedule.shouldStart(eventsSinceCheckpoint: 1_000, lastCheckpoint: Self.t0, writerBusy: false, now: Self.t0)
+        )
     }
 
     @Test("a periodic step runs once per interval and waits a whole interval after each run")

@@ -4,9 +4,9 @@ import Foundation
 import Synchronization
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// The checkpoint writer thread: consumption goes on while a checkpoint is written, the file
 /// holds exactly the snapshot taken when the checkpoint started, and failures come back.
@@ -28,8 +28,10 @@ struct CheckpointWriterTests {
                     try ob.withUnsafeBytes { obBytes in
                         try app.withUnsafeBytes { appBytes in
                             // The buffers live for this closure only; the event does not escape it.
-                            try state.ingest(AuditEvent(interactionID: interactionID, componentID: componentID, ob: obBytes,
-                                                        app: appBytes, service: 0, timeMs: timeMs), source: source)
+                            try state.ingest(
+                                AuditEvent(
+                                    interactionID: interactionID, componentID: componentID, ob: obBytes,
+                                    app: appBytes, service: 0, timeMs: timeMs), source: source)
                         }
                     }
                 }
@@ -58,16 +60,19 @@ struct CheckpointWriterTests {
         let entered = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
         let hooked = Mutex<[(PartitionKey, UInt64, Int64)]>([])
-        let writer = CheckpointWriter(afterSave: { key, _, generation, next in
-            hooked.withLock { $0.append((key, generation, next)) }
-            entered.signal()
-            release.wait()
-        }, metrics: DaemonMetrics(auditTopic: "aura.audit", gatewayTopic: "aura.gateway"))
+        let writer = CheckpointWriter(
+            afterSave: { key, _, generation, next in
+                hooked.withLock { $0.append((key, generation, next)) }
+                entered.signal()
+                release.wait()
+            }, metrics: DaemonMetrics(auditTopic: "aura.audit", gatewayTopic: "aura.gateway"))
         defer { writer.shutdown() }
 
         let store = CheckpointStore(directory: dir, name: "aura.audit-3")
-        writer.submit(.init(jobs: [.init(key: Self.key, bytes: CheckpointCodec.encode(state), store: store, nextOffset: 2_000)],
-                            quarantine: QuarantineDurability(file: nil, producer: nil)))
+        writer.submit(
+            .init(
+                jobs: [.init(key: Self.key, bytes: CheckpointCodec.encode(state), store: store, nextOffset: 2_000)],
+                quarantine: QuarantineDurability(file: nil, producer: nil)))
         entered.wait()  // the checkpoint is durable on disk and the writer is inside the hook
         #expect(writer.busy)
         #expect(writer.takeCompleted().isEmpty, "offsets must not be committable before the hook returns")
@@ -105,10 +110,16 @@ struct CheckpointWriterTests {
         let none = QuarantineDurability(file: nil, producer: nil)
 
         try Self.ingest(&state, source: source, 0..<500)
-        writer.submit(.init(jobs: [.init(key: Self.key, bytes: CheckpointCodec.encode(state), store: store, nextOffset: 500)], quarantine: none))
+        writer.submit(
+            .init(
+                jobs: [.init(key: Self.key, bytes: CheckpointCodec.encode(state), store: store, nextOffset: 500)],
+                quarantine: none))
         try Self.ingest(&state, source: source, 500..<900)
         let earlier = writer.drain()
-        let last = writer.write(.init(jobs: [.init(key: Self.key, bytes: CheckpointCodec.encode(state), store: store, nextOffset: 900)], quarantine: none))
+        let last = writer.write(
+            .init(
+                jobs: [.init(key: Self.key, bytes: CheckpointCodec.encode(state), store: store, nextOffset: 900)],
+                quarantine: none))
 
         #expect(earlier.map(\.durable) == [[Self.key: 500]])
         #expect(last.error == nil && last.durable == [Self.key: 900])
@@ -131,10 +142,16 @@ struct CheckpointWriterTests {
         let writer = CheckpointWriter(metrics: DaemonMetrics(auditTopic: "aura.audit", gatewayTopic: "aura.gateway"))
         defer { writer.shutdown() }
         let other = PartitionKey(topic: "aura.audit", partition: 4)
-        writer.submit(.init(jobs: [
-            .init(key: Self.key, bytes: CheckpointCodec.encode(state), store: CheckpointStore(directory: blocked + "/state", name: "aura.audit-3"), nextOffset: 10),
-            .init(key: other, bytes: CheckpointCodec.encode(state), store: CheckpointStore(directory: dir, name: "aura.audit-4"), nextOffset: 10),
-        ], quarantine: QuarantineDurability(file: nil, producer: nil)))
+        writer.submit(
+            .init(
+                jobs: [
+                    .init(
+                        key: Self.key, bytes: CheckpointCodec.encode(state),
+                        store: CheckpointStore(directory: blocked + "/state", name: "aura.audit-3"), nextOffset: 10),
+                    .init(
+                        key: other, bytes: CheckpointCodec.encode(state),
+                        store: CheckpointStore(directory: dir, name: "aura.audit-4"), nextOffset: 10),
+                ], quarantine: QuarantineDurability(file: nil, producer: nil)))
         let done = writer.drain()
         #expect(done.count == 1)
         #expect(done.first?.error != nil)

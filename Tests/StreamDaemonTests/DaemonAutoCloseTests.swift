@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// `periods.auto_close`: the real daemon closes ready periods on its own, and only those.
 @Suite("Daemon auto-close", .serialized)
@@ -11,7 +11,8 @@ struct DaemonAutoCloseTests {
     @Test("with auto_close on, every ready period is closed without a trigger; periods not ready stay open")
     func closesReadyPeriodsOnItsOwn() throws {
         let harness = try DaemonHarness()
-        var generator = try DemoMonthGenerator(seed: 11, month: ReadyPeriods.previousMonth(), auditEvents: 3_000, gatewayEvents: 800)
+        var generator = try DemoMonthGenerator(
+            seed: 11, month: ReadyPeriods.previousMonth(), auditEvents: 3_000, gatewayEvents: 800)
         var messages: [DemoMessage] = []
         while let message = generator.next() { messages.append(message) }
         try harness.produce(messages)
@@ -24,7 +25,9 @@ struct DaemonAutoCloseTests {
         let ready = periods.ready
         let notReady = periods.notReady
         #expect(!ready.isEmpty)
-        #expect(harness.wait(seconds: 90) { harness.metric("aura_periods_closed_total") == Double(ready.count) }, "\(harness.log)")
+        #expect(
+            harness.wait(seconds: 90) { harness.metric("aura_periods_closed_total") == Double(ready.count) },
+            "\(harness.log)")
         #expect(harness.metric("aura_partition_next_offset") == Double(messages.count))
         #expect(harness.stop(signal: SIGTERM) == 0)
 
@@ -33,9 +36,12 @@ struct DaemonAutoCloseTests {
             let folder = harness.directory.appendingPathComponent("invoices/\(key)")
             let manifestURL = folder.appendingPathComponent("manifest.json")
             let data = try Data(contentsOf: manifestURL)
-            let manifest = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(manifestURL.path)")
+            let manifest = try #require(
+                try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(manifestURL.path)")
             #expect(manifest["forced"] as? Bool == false, "\(key)")
-            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("aura-invoice-\(entry.ob)-\(entry.period).xlsx").path))
+            #expect(
+                FileManager.default.fileExists(
+                    atPath: folder.appendingPathComponent("aura-invoice-\(entry.ob)-\(entry.period).xlsx").path))
         }
         for key in notReady {
             let folder = harness.directory.appendingPathComponent("invoices/\(key)")

@@ -2,9 +2,9 @@ import Aggregation
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// `aura-billing run` as a process, against the embedded broker, on a generated month.
 @Suite("Daemon end to end", .serialized)
@@ -14,7 +14,8 @@ struct DaemonEndToEndTests {
         harness.metric("aura_partition_next_offset") ?? -1
     }
 
-    @Test("a generated month through the daemon equals the generator's own count, across a SIGTERM and a SIGKILL restart")
+    @Test(
+        "a generated month through the daemon equals the generator's own count, across a SIGTERM and a SIGKILL restart")
     func monthMatchesAcrossRestarts() throws {
         var generator = try DemoMonthGenerator(seed: 11, month: "2026-10", auditEvents: 24_000, gatewayEvents: 6_000)
         var messages: [DemoMessage] = []
@@ -26,7 +27,9 @@ struct DaemonEndToEndTests {
         // 1. First third, then a graceful stop.
         try harness.produce(Array(messages[..<third]))
         try harness.start()
-        #expect(harness.wait(seconds: 60) { Self.consumed(harness) == Double(third) }, "first third not consumed:\n\(harness.log)")
+        #expect(
+            harness.wait(seconds: 60) { Self.consumed(harness) == Double(third) },
+            "first third not consumed:\n\(harness.log)")
         #expect(harness.stop(signal: SIGTERM) == 0, "graceful stop failed:\n\(harness.log)")
 
         // 2. Second third; kill -9 halfway through consuming it.
@@ -38,12 +41,15 @@ struct DaemonEndToEndTests {
         // 3. The rest; resume from the checkpoints and finish.
         try harness.produce(Array(messages[(2 * third)...]))
         try harness.start()
-        #expect(harness.wait(seconds: 90) { Self.consumed(harness) == Double(messages.count) }, "not all consumed:\n\(harness.log)")
+        #expect(
+            harness.wait(seconds: 90) { Self.consumed(harness) == Double(messages.count) },
+            "not all consumed:\n\(harness.log)")
         #expect(harness.wait(seconds: 30) { (try? harness.http("/readyz").0) == 200 })
 
         // The admin endpoint refuses without the token, and closes with it.
         #expect(try harness.http("/admin/close?period=2026-10&force=true", method: "POST").0 == 401)
-        let (status, body) = try harness.http("/admin/close?period=2026-10&force=true", method: "POST", token: harness.adminToken)
+        let (status, body) = try harness.http(
+            "/admin/close?period=2026-10&force=true", method: "POST", token: harness.adminToken)
         #expect(status == 200, "close failed: \(body)\n\(harness.log)")
         let report = try JSONDecoder().decode(CloseReport.self, from: Data(body.utf8))
 
@@ -68,7 +74,8 @@ struct DaemonEndToEndTests {
 
         // Every corrupt message is in the quarantine file with its reason (re-appended copies
         // after the kill share topic/partition/offset).
-        let quarantine = try String(contentsOf: harness.directory.appendingPathComponent("quarantine.jsonl"), encoding: .utf8)
+        let quarantine = try String(
+            contentsOf: harness.directory.appendingPathComponent("quarantine.jsonl"), encoding: .utf8)
         var quarantined = Set<String>()
         for line in quarantine.split(separator: "\n") {
             let record = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])

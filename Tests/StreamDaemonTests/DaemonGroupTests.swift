@@ -2,9 +2,9 @@ import Aggregation
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Two `aura-billing run` processes in one consumer group, sharing one state directory.
 @Suite("Daemon consumer group", .serialized)
@@ -15,7 +15,9 @@ struct DaemonGroupTests {
         harness.samples("aura_partition_next_offset", port: port)
     }
 
-    @Test("two daemon instances in one group on this machine (one checkpoint file per partition in a shared state directory) split the partitions, hand them over on rebalance, and their merged states match")
+    @Test(
+        "two daemon instances in one group on this machine (one checkpoint file per partition in a shared state directory) split the partitions, hand them over on rebalance, and their merged states match"
+    )
     func twoInstancesSplitAndHandOver() throws {
         var generator = try DemoMonthGenerator(seed: 23, month: "2026-10", auditEvents: 12_000, gatewayEvents: 3_000)
         var messages: [DemoMessage] = []
@@ -39,24 +41,33 @@ struct DaemonGroupTests {
         let b = harness.peerHTTPPort
         var split: (a: Set<String>, b: Set<String>) = ([], [])
         let rebalanced = harness.wait(seconds: 30) {
-            guard let ownedA = Self.owned(harness, port: a), let ownedB = Self.owned(harness, port: b) else { return false }
+            guard let ownedA = Self.owned(harness, port: a), let ownedB = Self.owned(harness, port: b) else {
+                return false
+            }
             split = (Set(ownedA.keys), Set(ownedB.keys))
             return !split.a.isEmpty && !split.b.isEmpty && split.a.isDisjoint(with: split.b)
                 && split.a.count + split.b.count == partitions
         }
-        #expect(rebalanced, "no split: A \(split.a.sorted()) B \(split.b.sorted())\nA:\n\(harness.log)\nB:\n\(harness.peerLog)")
+        #expect(
+            rebalanced,
+            "no split: A \(split.a.sorted()) B \(split.b.sorted())\nA:\n\(harness.log)\nB:\n\(harness.peerLog)")
 
         // 3. The rest, consumed by the two together.
         try harness.produce(Array(messages[half...]))
         var sums: (a: Double, b: Double) = (0, 0)
         let together = harness.wait(seconds: 30) {
-            sums = (harness.metric("aura_partition_next_offset", port: a) ?? 0, harness.metric("aura_partition_next_offset", port: b) ?? 0)
+            sums = (
+                harness.metric("aura_partition_next_offset", port: a) ?? 0,
+                harness.metric("aura_partition_next_offset", port: b) ?? 0
+            )
             return sums.a + sums.b == Double(messages.count)
         }
         #expect(together, "A \(sums.a) + B \(sums.b) != \(messages.count)\nA:\n\(harness.log)\nB:\n\(harness.peerLog)")
         // Both read part of the second half (keys spread it over every partition).
         #expect((harness.metric("aura_events_consumed_total", port: b) ?? 0) > 0, "B read nothing")
-        #expect((harness.metric("aura_events_consumed_total", port: a) ?? 0) > Double(half), "A read nothing after B joined")
+        #expect(
+            (harness.metric("aura_events_consumed_total", port: a) ?? 0) > Double(half), "A read nothing after B joined"
+        )
 
         // 4. B leaves gracefully; A takes its partitions back from B's checkpoints.
         #expect(harness.stopPeer(signal: SIGTERM) == 0, "B did not stop cleanly:\n\(harness.peerLog)")

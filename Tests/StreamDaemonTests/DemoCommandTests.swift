@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 @Suite("aura-billing demo")
 struct DemoCommandTests {
@@ -18,7 +18,9 @@ struct DemoCommandTests {
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let text = try await Blocking.run { String(decoding: try stdout.fileHandleForReading.readToEnd() ?? Data(), as: UTF8.self) }
+        let text = try await Blocking.run {
+            String(decoding: try stdout.fileHandleForReading.readToEnd() ?? Data(), as: UTF8.self)
+        }
         try await Blocking.run { process.waitUntilExit() }
         #expect(process.terminationStatus == 0, "demo failed:\n\(text)")
         #expect(text.contains("queries per OB equal the generator's independent count: yes"))
@@ -32,7 +34,8 @@ struct DemoCommandTests {
             let path = out.appendingPathComponent(String(workbook.dropFirst(2)))
             #expect(FileManager.default.fileExists(atPath: path.path))
             let manifestURL = path.deletingLastPathComponent().appendingPathComponent("manifest.json")
-            let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as? [String: Any])
+            let manifest = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as? [String: Any])
             let totals = try #require(manifest["totals"] as? [String: Any])
             #expect("\(totals["total_queries"] ?? "")" == queries, "\(row)")
             #expect("\(totals["total"] ?? "")" == total, "\(row)")

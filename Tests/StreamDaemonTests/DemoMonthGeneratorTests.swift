@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Checks the demo month generator's bytes and its own expected totals against the shared test
 /// data generator's independent, strict Avro decoder (`scripts/datagen/aura_datagen.py verify`).
@@ -13,7 +13,9 @@ struct DemoMonthGeneratorTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    static func generateAll(seed: UInt64, month: String, audit: Int, gateway: Int) throws -> ([DemoMessage], DemoExpectedTotals) {
+    static func generateAll(seed: UInt64, month: String, audit: Int, gateway: Int) throws -> (
+        [DemoMessage], DemoExpectedTotals
+    ) {
         var generator = try DemoMonthGenerator(seed: seed, month: month, auditEvents: audit, gatewayEvents: gateway)
         var messages: [DemoMessage] = []
         while let message = generator.next() { messages.append(message) }
@@ -43,11 +45,13 @@ struct DemoMonthGeneratorTests {
         }
     }
 
-    @Test("frames decode with the independent Python decoder and match the expected totals",
-          arguments: ["2026-10", "2027-03"])
+    @Test(
+        "frames decode with the independent Python decoder and match the expected totals",
+        arguments: ["2026-10", "2027-03"])
     func independentDecoder(month: String) throws {
         let (messages, expected) = try Self.generateAll(seed: 7, month: month, audit: 20_000, gateway: 6_000)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("demo-gen-\(month)-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "demo-gen-\(month)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
 
@@ -78,7 +82,8 @@ struct DemoMonthGeneratorTests {
         // Registry of writer schemas by id, from the schemas shipped in deploy/schemas.
         var registry: [String: Any] = [:]
         for (id, file) in [(1, "Aura_Audit.avsc"), (2, "Aura_Audit.v2.avsc"), (3, "Aura_Gateway_Message.avsc")] {
-            let text = try String(contentsOf: Self.root.appendingPathComponent("deploy/schemas/\(file)"), encoding: .utf8)
+            let text = try String(
+                contentsOf: Self.root.appendingPathComponent("deploy/schemas/\(file)"), encoding: .utf8)
             registry[String(id)] = ["file": file, "schema": text]
         }
         let registryData = try JSONSerialization.data(withJSONObject: registry)
@@ -86,15 +91,19 @@ struct DemoMonthGeneratorTests {
         try registryData.write(to: registryURL)
         let badURL = dir.appendingPathComponent("corrupt.bad.frames")
         try Data(bad).write(to: badURL)
-        try JSONSerialization.data(withJSONObject: ["frames": manifest]).write(to: dir.appendingPathComponent("corrupt.bad.json"))
+        try JSONSerialization.data(withJSONObject: ["frames": manifest]).write(
+            to: dir.appendingPathComponent("corrupt.bad.json"))
 
         for topic in DemoMessage.Topic.allCases {
             let name = topic == .audit ? "audit.frames" : "gateway.frames"
             let url = dir.appendingPathComponent(name)
             try Data(frames[topic] ?? []).write(to: url)
-            try expected.truthJSON(for: topic).write(to: dir.appendingPathComponent(name + ".truth.json"), atomically: true, encoding: .utf8)
-            var arguments = [Self.root.appendingPathComponent("scripts/datagen/aura_datagen.py").path, "verify", url.path,
-                             "--frames", "--registry", registryURL.path]
+            try expected.truthJSON(for: topic).write(
+                to: dir.appendingPathComponent(name + ".truth.json"), atomically: true, encoding: .utf8)
+            var arguments = [
+                Self.root.appendingPathComponent("scripts/datagen/aura_datagen.py").path, "verify", url.path,
+                "--frames", "--registry", registryURL.path,
+            ]
             if topic == .audit { arguments += ["--bad", badURL.path] }
             let (status, output) = try Self.run("/usr/bin/env", ["python3"] + arguments)
             #expect(status == 0, "aura_datagen.py verify \(name): \(output)")
@@ -106,8 +115,11 @@ struct DemoMonthGeneratorTests {
 
         // Late rows are exactly the verified groups of the previous month.
         let previous = Self.previousMonth(month)
-        #expect(expected.auditGroups.filter { $0.period == previous }.reduce(0) { $0 + $1.queries } == expected.audit.late)
-        #expect(expected.gatewayGroups.filter { $0.period == previous }.reduce(0) { $0 + $1.messages } == expected.gateway.late)
+        #expect(
+            expected.auditGroups.filter { $0.period == previous }.reduce(0) { $0 + $1.queries } == expected.audit.late)
+        #expect(
+            expected.gatewayGroups.filter { $0.period == previous }.reduce(0) { $0 + $1.messages }
+                == expected.gateway.late)
         // Every OB has traffic in the target month, and the skew holds (ESP above URY).
         let byOB = Dictionary(grouping: expected.queriesByOBPeriod.filter { $0.period == month }, by: \.ob)
             .mapValues { $0.reduce(0) { $0 + $1.queries } }
@@ -125,16 +137,20 @@ struct DemoMonthGeneratorTests {
         #expect(zone.offsetSeconds(at: before) == 7200)
         #expect(zone.offsetSeconds(at: before + 1) == 3600)
         var buffer: [UInt8] = []
-        _ = DemoAvroEncoding.appendTimestamp(ms: before, offsetSeconds: zone.offsetSeconds(at: before), utc: false, to: &buffer)
+        _ = DemoAvroEncoding.appendTimestamp(
+            ms: before, offsetSeconds: zone.offsetSeconds(at: before), utc: false, to: &buffer)
         #expect(String(decoding: buffer, as: UTF8.self) == "2026-10-25T02:59:59.999+02:00")
         buffer.removeAll()
-        _ = DemoAvroEncoding.appendTimestamp(ms: before + 1, offsetSeconds: zone.offsetSeconds(at: before + 1), utc: false, to: &buffer)
+        _ = DemoAvroEncoding.appendTimestamp(
+            ms: before + 1, offsetSeconds: zone.offsetSeconds(at: before + 1), utc: false, to: &buffer)
         #expect(String(decoding: buffer, as: UTF8.self) == "2026-10-25T02:00:00.000+01:00")
         // Local month start: 2026-10-01T00:00+02:00 = 2026-09-30T22:00Z.
         #expect(zone.monthStarts[1] == 1_790_805_600_000)
         let lima = try DemoZoneTable(identifier: "America/Lima", year: 2026, month: 10)
         buffer.removeAll()
-        _ = DemoAvroEncoding.appendTimestamp(ms: lima.monthStarts[2] - 1, offsetSeconds: lima.offsetSeconds(at: lima.monthStarts[2] - 1), utc: false, to: &buffer)
+        _ = DemoAvroEncoding.appendTimestamp(
+            ms: lima.monthStarts[2] - 1, offsetSeconds: lima.offsetSeconds(at: lima.monthStarts[2] - 1), utc: false,
+            to: &buffer)
         #expect(String(decoding: buffer, as: UTF8.self) == "2026-10-31T23:59:59.999-05:00")
     }
 

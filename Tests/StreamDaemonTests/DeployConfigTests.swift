@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// The shipped `deploy/config.yaml` loads with the daemon's own loader and passes
 /// `validate-config`, it and deploy/ENVIRONMENT.md name exactly the keys of `ConfigurationKeys`,
@@ -40,11 +40,13 @@ struct DeployConfigTests {
     @Test("the systemd unit's environment overrides the credential paths")
     func unitEnvironment() async throws {
         // The Environment= lines of the unit, with %d expanded as systemd would.
-        let unit = try String(contentsOf: Self.root.appendingPathComponent("systemd/aura-billing.service"), encoding: .utf8)
+        let unit = try String(
+            contentsOf: Self.root.appendingPathComponent("systemd/aura-billing.service"), encoding: .utf8)
         var environment: [String: String] = [:]
         for line in unit.split(separator: "\n") where line.hasPrefix("Environment=") {
             let assignment = line.dropFirst("Environment=".count).split(separator: "=", maxSplits: 1).map(String.init)
-            environment[assignment[0]] = assignment[1].replacingOccurrences(of: "%d", with: "/run/credentials/aura-billing.service")
+            environment[assignment[0]] = assignment[1].replacingOccurrences(
+                of: "%d", with: "/run/credentials/aura-billing.service")
         }
         #expect(environment.count == 4)
         environment["KAFKA_BROKERS"] = "kafka-1:9093,kafka-2:9093"
@@ -72,7 +74,8 @@ struct DeployConfigTests {
     func validatesAsShipped() throws {
         let report = ConfigurationValidator().validate(path: Self.configPath)
         #expect(report.problems.isEmpty, "\(report.problems)")
-        let uncommented = ConfigurationValidator().validate(yaml: Self.uncommented(try Self.configText()), file: Self.configPath)
+        let uncommented = ConfigurationValidator().validate(
+            yaml: Self.uncommented(try Self.configText()), file: Self.configPath)
         #expect(uncommented.problems.isEmpty, "\(uncommented.problems)")
         let missing = Set(ConfigurationKeys.all.map(\.path)).subtracting(uncommented.keys)
         #expect(missing.isEmpty, "keys missing from deploy/config.yaml, even commented out: \(missing.sorted())")
@@ -81,31 +84,43 @@ struct DeployConfigTests {
 
     @Test("deploy/config.yaml with every commented key uncommented validates and loads")
     func uncommentedLoads() async throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("aura-config-\(UUID().uuidString).yaml")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "aura-config-\(UUID().uuidString).yaml")
         try Self.uncommented(try Self.configText()).write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         #expect(ConfigurationValidator().validate(path: file.path).problems.isEmpty)
         let config = try await DaemonConfiguration.load(path: file.path, environment: [:])
         #expect(config.changelogTopic == "aura-billing.changelog" && config.closeTopic == "aura-billing.closes")
         #expect(config.pinnedClosedAtMs == 1_793_491_500_000)
-        #expect(config.schemas.registryURL == "http://schema-registry:8081" && config.quarantineTopic == "aura.billing.quarantine")
+        #expect(
+            config.schemas.registryURL == "http://schema-registry:8081"
+                && config.quarantineTopic == "aura.billing.quarantine")
     }
 
     @Test("an unknown key in the file is reported with file and line, and validate-config exits 1")
     func unknownKeyCommand() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("aura-config-\(UUID().uuidString).yaml")
-        let text = try Self.configText().replacingOccurrences(of: "  grace_hours: 6\n", with: "  grace_hours: 6\n  grace_days: 1\n")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "aura-config-\(UUID().uuidString).yaml")
+        let text = try Self.configText().replacingOccurrences(
+            of: "  grace_hours: 6\n", with: "  grace_hours: 6\n  grace_days: 1\n")
         try text.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0 == "  grace_days: 1" }.map { $0 + 1 }
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0 == "  grace_days: 1" }
+            .map { $0 + 1 }
         let catalog = Self.root.appendingPathComponent("deploy/tariffs.yaml").path
-        let (status, output) = try DemoMonthGeneratorTests.run(DaemonHarness.executable.path, ["validate-config", "--config", file.path, "--catalog", catalog])
+        let (status, output) = try DemoMonthGeneratorTests.run(
+            DaemonHarness.executable.path, ["validate-config", "--config", file.path, "--catalog", catalog])
         #expect(status == 1)
-        #expect(output.contains("\(file.path):\(line ?? -1): unknown key 'periods.grace_days'; expected one of auto_close, "), "\(output)")
+        #expect(
+            output.contains(
+                "\(file.path):\(line ?? -1): unknown key 'periods.grace_days'; expected one of auto_close, "),
+            "\(output)")
         #expect(output.hasSuffix("1 problem(s)\n"), "\(output)")
         let (shippedStatus, shipped) = try DemoMonthGeneratorTests.run(
             DaemonHarness.executable.path, ["validate-config", "--config", Self.configPath, "--catalog", catalog])
-        #expect(shippedStatus == 0 && shipped.hasPrefix("OK: configuration \(Self.configPath), catalogs \(catalog)"), "\(shipped)")
+        #expect(
+            shippedStatus == 0 && shipped.hasPrefix("OK: configuration \(Self.configPath), catalogs \(catalog)"),
+            "\(shipped)")
     }
 
     @Test("the demo's configuration validates and loads")
@@ -118,25 +133,31 @@ struct DeployConfigTests {
         #expect(report.problems.isEmpty, "\(report.problems)")
         #expect(report.keys.contains("periods.grace_hours") && report.keys.contains("kafka.properties"))
         try yaml.write(to: out.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
-        let config = try await DaemonConfiguration.load(path: out.appendingPathComponent("config.yaml").path, environment: [:])
+        let config = try await DaemonConfiguration.load(
+            path: out.appendingPathComponent("config.yaml").path, environment: [:])
         #expect(config.kafka.brokers == "127.0.0.1:39092" && config.graceHours == 6 && !config.autoClose)
     }
 
     @Test("deploy/ENVIRONMENT.md documents exactly the declared keys, variables and defaults")
     func environmentTable() throws {
-        let markdown = try String(contentsOf: Self.root.appendingPathComponent("deploy/ENVIRONMENT.md"), encoding: .utf8)
-        let reference = markdown.components(separatedBy: "## Reference").dropFirst().first?.components(separatedBy: "\n## ").first ?? ""
+        let markdown = try String(
+            contentsOf: Self.root.appendingPathComponent("deploy/ENVIRONMENT.md"), encoding: .utf8)
+        let reference =
+            markdown.components(separatedBy: "## Reference").dropFirst().first?.components(separatedBy: "\n## ").first
+            ?? ""
         let documented = reference.split(separator: "\n").filter { $0.hasPrefix("| `") }.map { row -> String in
             let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             let code = { (cell: String) in cell.firstMatch(of: /`([^`]*)`/).map { String($0.1) } ?? "(none)" }
-            return [code(cells[0]), code(cells[1]), cells[2].replacingOccurrences(of: "`", with: "")].joined(separator: " | ")
+            return [code(cells[0]), code(cells[1]), cells[2].replacingOccurrences(of: "`", with: "")].joined(
+                separator: " | ")
         }
         let declared = ConfigurationKeys.all.map { key in
             [key.documentedPath, key.environmentVariable ?? "(none)", key.documentedDefault].joined(separator: " | ")
         }
         #expect(documented.count == declared.count)
         let differing = Set(documented).symmetricDifference(declared).sorted()
-        #expect(differing.isEmpty, "rows of deploy/ENVIRONMENT.md or ConfigurationKeys that the other lacks: \(differing)")
+        #expect(
+            differing.isEmpty, "rows of deploy/ENVIRONMENT.md or ConfigurationKeys that the other lacks: \(differing)")
         #expect(documented.contains("periods.grace_hours | PERIODS_GRACE_HOURS | 72"))
         #expect(documented.contains("periods.auto_close | PERIODS_AUTO_CLOSE | false"))
     }
@@ -149,7 +170,9 @@ struct DeployConfigTests {
     /// writes its optional keys) uncommented.
     static func uncommented(_ text: String) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            guard let match = line.wholeMatch(of: /( *)# ([A-Za-z0-9_.]+: (?:"[^"]*"|[0-9]+))( +#.*)?/) else { return String(line) }
+            guard let match = line.wholeMatch(of: /( *)# ([A-Za-z0-9_.]+: (?:"[^"]*"|[0-9]+))( +#.*)?/) else {
+                return String(line)
+            }
             return String(match.1) + String(match.2) + String(match.3 ?? "")
         }.joined(separator: "\n")
     }

@@ -6,15 +6,18 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Starts the real HTTP server on 127.0.0.1 and talks to it with curl.
 @Suite("HTTP endpoints")
 struct HTTPEndpointsTests {
     /// Result of one curl call: status code and body.
-    struct Reply { var status: Int; var body: String }
+    struct Reply {
+        var status: Int
+        var body: String
+    }
 
     static func curl(_ args: [String]) async throws -> Reply {
         try await Blocking.run {
@@ -72,7 +75,9 @@ struct HTTPEndpointsTests {
             for line in reply.body.split(separator: "\n") {
                 if line.hasPrefix("# TYPE ") {
                     let parts = line.split(separator: " ")
-                    #expect(parts.count == 4 && ["counter", "gauge", "histogram"].contains(String(parts[3])), "bad TYPE line: \(line)")
+                    #expect(
+                        parts.count == 4 && ["counter", "gauge", "histogram"].contains(String(parts[3])),
+                        "bad TYPE line: \(line)")
                     typed.insert(String(parts[2]))
                 } else if line.hasPrefix("# HELP ") {
                     continue
@@ -82,7 +87,9 @@ struct HTTPEndpointsTests {
                     let name = String(line[..<space])
                     let value = try #require(Double(line[line.index(after: space)...]), "non-numeric sample: \(line)")
                     let family = String(name.prefix { $0 != "{" })
-                    #expect(family.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" }, "bad name: \(family)")
+                    #expect(
+                        family.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" },
+                        "bad name: \(family)")
                     if name.contains("{") { #expect(name.hasSuffix("}"), "unterminated labels: \(line)") }
                     samples[name] = value
                 }
@@ -114,16 +121,23 @@ struct HTTPEndpointsTests {
     @Test("/admin/close refuses without the bearer token or with a wrong one, and runs with it")
     func adminCloseNeedsToken() async throws {
         let calls = Mutex<[AdminCloseRequest]>([])
-        try await Self.withServer(adminToken: "s3cret-token", close: { request in
+        let close: HTTPEndpoints.CloseHandler = { request in
             calls.withLock { $0.append(request) }
             return #"{"closed":1}"#
-        }) { port in
+        }
+        try await Self.withServer(adminToken: "s3cret-token", close: close) { port in
             let url = "http://127.0.0.1:\(port)/admin/close?period=2026-10&ob=ESP"
             #expect(try await Self.curl(["-X", "POST", url]).status == 401)
             #expect(try await Self.curl(["-X", "POST", "-H", "Authorization: Bearer wrong-token!", url]).status == 401)
-            #expect(try await Self.curl(["-X", "POST", "-H", "Authorization: Bearer s3cret-token", "http://127.0.0.1:\(port)/admin/close?period=2026-13"]).status == 400)
+            #expect(
+                try await Self.curl([
+                    "-X", "POST", "-H", "Authorization: Bearer s3cret-token",
+                    "http://127.0.0.1:\(port)/admin/close?period=2026-13",
+                ]).status == 400)
             #expect(calls.withLock { $0.isEmpty })
-            let ok = try await Self.curl(["-X", "POST", "-H", "Authorization: Bearer s3cret-token", url + "&force=true"])
+            let ok = try await Self.curl([
+                "-X", "POST", "-H", "Authorization: Bearer s3cret-token", url + "&force=true",
+            ])
             #expect(ok.status == 200)
             #expect(ok.body == #"{"closed":1}"#)
         }

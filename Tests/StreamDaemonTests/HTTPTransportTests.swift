@@ -4,11 +4,13 @@ import Testing
 /// `HTTPClient` (the one libcurl client) against a real socket on loopback (`TinyHTTPServer`).
 @Suite("HTTP transport")
 struct HTTPTransportTests {
-    @Test("GET, POST and PUT round-trip their headers and bodies, and the response's status, headers and body come back")
+    @Test(
+        "GET, POST and PUT round-trip their headers and bodies, and the response's status, headers and body come back")
     func roundTrip() throws {
         let server = try TinyHTTPServer(routes: [
-            "/thing": .init(status: 200, headers: [("X-Answer", " forty-two "), ("Content-Type", "text/plain")],
-                            body: Array("hello".utf8)),
+            "/thing": .init(
+                status: 200, headers: [("X-Answer", " forty-two "), ("Content-Type", "text/plain")],
+                body: Array("hello".utf8)),
             "/created": .init(status: 201, body: Array(#"{"ok":true}"#.utf8)),
             "/created?x=1": .init(status: 201, body: Array(#"{"ok":true}"#.utf8)),
             "/broken": .init(status: 503, body: Array("try later".utf8)),
@@ -16,8 +18,9 @@ struct HTTPTransportTests {
         defer { server.stop() }
         let client = HTTPClient(timeout: .seconds(10))
         let got = try client.get(server.url("/thing"), headers: [("X-Trace", "abc")])
-        let posted = try client.post(server.url("/created?x=1"), headers: [("Content-Type", "application/json")],
-                                     body: Array(#"{"a":1}"#.utf8))
+        let posted = try client.post(
+            server.url("/created?x=1"), headers: [("Content-Type", "application/json")],
+            body: Array(#"{"a":1}"#.utf8))
         let put = try client.put(server.url("/thing"), body: Array(repeating: 7, count: 100_000))
         let emptyPost = try client.post(server.url("/created"), body: [])
         let failed = try client.get(server.url("/broken"))
@@ -48,7 +51,9 @@ struct HTTPTransportTests {
 
     @Test("HEAD returns the status and headers without a body")
     func head() throws {
-        let server = try TinyHTTPServer(routes: ["/blob": .init(headers: [("Content-MD5", "abc==")], body: Array("data".utf8))])
+        let server = try TinyHTTPServer(routes: [
+            "/blob": .init(headers: [("Content-MD5", "abc==")], body: Array("data".utf8))
+        ])
         defer { server.stop() }
         let response = try HTTPClient(timeout: .seconds(10)).head(server.url("/blob"))
         #expect(response.status == 200)
@@ -85,7 +90,9 @@ struct HTTPTransportTests {
 
     @Test("an error for a URL with ?sig=secret never contains the secret")
     func redactsQuery() throws {
-        let server = try TinyHTTPServer(routes: ["/c/blob.xlsx?sv=2021&sig=secret": .init(body: Array(repeating: 0, count: 2_000))])
+        let server = try TinyHTTPServer(routes: [
+            "/c/blob.xlsx?sv=2021&sig=secret": .init(body: Array(repeating: 0, count: 2_000))
+        ])
         let url = server.url("/c/blob.xlsx?sv=2021&sig=secret")
         let tooLarge = try #require(throws: HTTPTransportError.self) {
             try HTTPClient(timeout: .seconds(5), maxResponseBytes: 10).put(url, body: Array("x".utf8))
@@ -102,9 +109,11 @@ struct HTTPTransportTests {
 
     @Test("redaction drops the query, the fragment and user information and keeps the rest")
     func redaction() {
-        #expect(HTTPTransportError.redacting("https://acct.blob.core.windows.net/c/a%20b.json?sv=1&sig=abc")
+        #expect(
+            HTTPTransportError.redacting("https://acct.blob.core.windows.net/c/a%20b.json?sv=1&sig=abc")
                 == "https://acct.blob.core.windows.net/c/a%20b.json?[redacted]")
-        #expect(HTTPTransportError.redacting("http://user:pw@registry:8081/schemas/ids/1#x")
+        #expect(
+            HTTPTransportError.redacting("http://user:pw@registry:8081/schemas/ids/1#x")
                 == "http://[redacted]@registry:8081/schemas/ids/1")
         #expect(HTTPTransportError.redacting("http://127.0.0.1:9/token") == "http://127.0.0.1:9/token")
     }

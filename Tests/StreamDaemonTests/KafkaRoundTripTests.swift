@@ -3,9 +3,9 @@ import Foundation
 import Logging
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Tests against librdkafka's mock cluster: a real client, the real protocol, over loopback.
 @Suite("Kafka bridge against the embedded broker", .serialized)
@@ -28,12 +28,18 @@ struct KafkaRoundTripTests {
     }
 
     /// Polls until `count` messages arrived or `deadline` passed; returns what arrived.
-    func consume(_ consumer: KafkaConsumer, count: Int, within seconds: Double) throws -> [(PartitionKey, Int64, [UInt8], [UInt8])] {
+    func consume(_ consumer: KafkaConsumer, count: Int, within seconds: Double) throws -> [(
+        PartitionKey, Int64, [UInt8], [UInt8]
+    )] {
         var received: [(PartitionKey, Int64, [UInt8], [UInt8])] = []
         let deadline = Date().addingTimeInterval(seconds)
         while received.count < count && Date() < deadline {
             _ = try consumer.poll(maxMessages: 10_000, timeoutMs: 100) { message in
-                received.append((message.topicPartition, message.offset, Array(message.key ?? UnsafeRawBufferPointer(start: nil, count: 0)), Array(message.value)))
+                received.append(
+                    (
+                        message.topicPartition, message.offset,
+                        Array(message.key ?? UnsafeRawBufferPointer(start: nil, count: 0)), Array(message.value)
+                    ))
             }
         }
         return received
@@ -91,7 +97,8 @@ struct KafkaRoundTripTests {
             try await Blocking.run {
                 let producer = try KafkaProducer(properties: producerProps, logger: logger)
                 for i in range {
-                    try producer.produce(topic: "aura.test.resume", key: Array("k\(i)".utf8), value: Array("m\(i)".utf8))
+                    try producer.produce(
+                        topic: "aura.test.resume", key: Array("k\(i)".utf8), value: Array("m\(i)".utf8))
                 }
                 try producer.flush(timeoutMs: 30_000)
             }

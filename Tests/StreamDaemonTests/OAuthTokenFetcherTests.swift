@@ -2,9 +2,9 @@ import Foundation
 import Logging
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// The client-credentials token fetcher against a real HTTP endpoint on loopback (a Python
 /// `http.server`), and its wiring into librdkafka's OAUTHBEARER refresh callback against the
@@ -20,18 +20,21 @@ struct OAuthTokenFetcherTests {
     let logger = Logger(label: "test.oauth")
 
     /// A server plus a fetcher of `path` whose secret file holds `secret` and a newline.
-    static func makeFetcher(path: String = "/token", secret: String = secret) async throws -> (LocalTokenServer, OAuthTokenFetcher) {
+    static func makeFetcher(path: String = "/token", secret: String = secret) async throws -> (
+        LocalTokenServer, OAuthTokenFetcher
+    ) {
         try await Blocking.run {
             let server = try LocalTokenServer(clientID: clientID, secret: Self.secret, scope: scope)
             let secretFile = try server.writeFile("client-secret", secret + "\n")
-            let fetcher = try OAuthTokenFetcher(credentials: OAuthClientCredentials(
-                tokenEndpoint: server.url(path),
-                clientID: clientID,
-                clientSecretFile: secretFile,
-                scope: scope,
-                connectTimeoutSeconds: 5,
-                requestTimeoutSeconds: 10
-            ))
+            let fetcher = try OAuthTokenFetcher(
+                credentials: OAuthClientCredentials(
+                    tokenEndpoint: server.url(path),
+                    clientID: clientID,
+                    clientSecretFile: secretFile,
+                    scope: scope,
+                    connectTimeoutSeconds: 5,
+                    requestTimeoutSeconds: 10
+                ))
             return (server, fetcher)
         }
     }
@@ -100,10 +103,11 @@ struct OAuthTokenFetcherTests {
     func malformedResponses() async throws {
         let (server, fetcher) = try await Self.makeFetcher(path: "/malformed")
         let error = try await #require(throws: KafkaError.self) { try await Self.fetch(fetcher) }
-        let noToken = try OAuthTokenFetcher(credentials: OAuthClientCredentials(
-            tokenEndpoint: server.url("/no-token"), clientID: Self.clientID,
-            clientSecretFile: fetcher.credentials.clientSecretFile, scope: Self.scope
-        ))
+        let noToken = try OAuthTokenFetcher(
+            credentials: OAuthClientCredentials(
+                tokenEndpoint: server.url("/no-token"), clientID: Self.clientID,
+                clientSecretFile: fetcher.credentials.clientSecretFile, scope: Self.scope
+            ))
         let error2 = try await #require(throws: KafkaError.self) { try await Self.fetch(noToken) }
         let count = try server.requests().count
         try await Self.stop(server)
@@ -120,10 +124,11 @@ struct OAuthTokenFetcherTests {
     func missingSecretFile() async throws {
         let (server, fetcher) = try await Self.makeFetcher()
         let missing = server.directory.appendingPathComponent("no-such-secret").path
-        let broken = try OAuthTokenFetcher(credentials: OAuthClientCredentials(
-            tokenEndpoint: fetcher.credentials.tokenEndpoint, clientID: Self.clientID,
-            clientSecretFile: missing, scope: Self.scope
-        ))
+        let broken = try OAuthTokenFetcher(
+            credentials: OAuthClientCredentials(
+                tokenEndpoint: fetcher.credentials.tokenEndpoint, clientID: Self.clientID,
+                clientSecretFile: missing, scope: Self.scope
+            ))
         let error = try await #require(throws: KafkaError.self) { try await Self.fetch(broken) }
         let count = try server.requests().count
         try await Self.stop(server)
@@ -137,7 +142,8 @@ struct OAuthTokenFetcherTests {
     func unreachable() async throws {
         let (server, fetcher) = try await Self.makeFetcher()
         // Keep the secret outside the server's directory, which stop() removes.
-        let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent("aura-oauth-secret-\(UUID().uuidString)")
+        let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "aura-oauth-secret-\(UUID().uuidString)")
         try (Self.secret + "\n").write(to: secretFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: secretFile) }
         var credentials = fetcher.credentials
@@ -171,8 +177,9 @@ struct OAuthTokenFetcherTests {
 
     @Test("the backoff window starts at 5 s, doubles, caps at 60 s and closes on success")
     func backoffStateMachine() {
-        #expect((1...7).map { OAuthRefreshState.backoff(afterFailures: $0) }
-            == [.seconds(5), .seconds(10), .seconds(20), .seconds(40), .seconds(60), .seconds(60), .seconds(60)])
+        #expect(
+            (1...7).map { OAuthRefreshState.backoff(afterFailures: $0) }
+                == [.seconds(5), .seconds(10), .seconds(20), .seconds(40), .seconds(60), .seconds(60), .seconds(60)])
         var state = OAuthRefreshState()
         let t0 = ContinuousClock.now
         #expect(state.begin(now: t0) == .request)
@@ -276,7 +283,9 @@ struct OAuthTokenFetcherTests {
     func providerNeedsOAuthBearer() async throws {
         let (server, fetcher) = try await Self.makeFetcher()
         let error = try #require(throws: KafkaError.self) {
-            try KafkaConsumer(properties: ["bootstrap.servers": "127.0.0.1:1", "group.id": "g"], tokenProvider: fetcher, logger: logger)
+            try KafkaConsumer(
+                properties: ["bootstrap.servers": "127.0.0.1:1", "group.id": "g"], tokenProvider: fetcher,
+                logger: logger)
         }
         let count = try server.requests().count
         try await Self.stop(server)
@@ -289,14 +298,20 @@ struct OAuthTokenFetcherTests {
     @Test("the endpoint must be https, except on loopback")
     func endpointScheme() throws {
         func make(_ endpoint: String) throws -> OAuthTokenFetcher {
-            try OAuthTokenFetcher(credentials: OAuthClientCredentials(
-                tokenEndpoint: endpoint, clientID: Self.clientID, clientSecretFile: "/nonexistent", scope: nil
-            ))
+            try OAuthTokenFetcher(
+                credentials: OAuthClientCredentials(
+                    tokenEndpoint: endpoint, clientID: Self.clientID, clientSecretFile: "/nonexistent", scope: nil
+                ))
         }
-        for endpoint in ["https://login.example/token", "http://127.0.0.1:8080/token", "http://localhost/token", "http://[::1]:80/t"] {
+        for endpoint in [
+            "https://login.example/token", "http://127.0.0.1:8080/token", "http://localhost/token", "http://[::1]:80/t",
+        ] {
             #expect(throws: Never.self, "\(endpoint)") { _ = try make(endpoint) }
         }
-        for endpoint in ["http://login.example/token", "http://127.0.0.1.evil.example/token", "ftp://login.example/token", "login.example"] {
+        for endpoint in [
+            "http://login.example/token", "http://127.0.0.1.evil.example/token", "ftp://login.example/token",
+            "login.example",
+        ] {
             let error = try #require(throws: KafkaError.self, "\(endpoint)") { _ = try make(endpoint) }
             #expect(error.code == .configuration)
             #expect(error.source == endpoint)
@@ -310,20 +325,24 @@ struct OAuthTokenFetcherTests {
         let path = root.appendingPathComponent("deploy/config.yaml").path
         let plain = try await DaemonConfiguration.load(path: path, environment: [:])
         #expect(try plain.makeTokenFetcher() == nil)
-        let sasl = try await DaemonConfiguration.load(path: path, environment: [
-            "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-            "KAFKA_SECURITY_OAUTH_TOKEN_ENDPOINT": "https://login.example/oauth2/token",
-            "KAFKA_SECURITY_OAUTH_CLIENT_ID": "aura-billing",
-            "KAFKA_SECURITY_OAUTH_CLIENT_SECRET_FILE": "/run/credentials/aura-billing.service/kafka-client-secret",
-            "KAFKA_SECURITY_OAUTH_SCOPE": "data:Aura_Audit:read",
-        ])
+        let sasl = try await DaemonConfiguration.load(
+            path: path,
+            environment: [
+                "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+                "KAFKA_SECURITY_OAUTH_TOKEN_ENDPOINT": "https://login.example/oauth2/token",
+                "KAFKA_SECURITY_OAUTH_CLIENT_ID": "aura-billing",
+                "KAFKA_SECURITY_OAUTH_CLIENT_SECRET_FILE": "/run/credentials/aura-billing.service/kafka-client-secret",
+                "KAFKA_SECURITY_OAUTH_SCOPE": "data:Aura_Audit:read",
+            ])
         let fetcher = try #require(try sasl.makeTokenFetcher())
-        #expect(fetcher.credentials == OAuthClientCredentials(
-            tokenEndpoint: "https://login.example/oauth2/token",
-            clientID: "aura-billing",
-            clientSecretFile: "/run/credentials/aura-billing.service/kafka-client-secret",
-            scope: "data:Aura_Audit:read"
-        ))
+        #expect(
+            fetcher.credentials
+                == OAuthClientCredentials(
+                    tokenEndpoint: "https://login.example/oauth2/token",
+                    clientID: "aura-billing",
+                    clientSecretFile: "/run/credentials/aura-billing.service/kafka-client-secret",
+                    scope: "data:Aura_Audit:read"
+                ))
         #expect(sasl.consumerProperties["sasl.mechanisms"] == "OAUTHBEARER")
         #expect(fetcher.formBody() == "grant_type=client_credentials&scope=data%3AAura_Audit%3Aread")
     }

@@ -19,7 +19,8 @@ struct OffsetCommitterTests {
         let consumer = FakePartitionConsumer(rebalance: RebalanceHandler(onAssign: { _ in [:] }, onRevoke: { _ in }))
         let metrics = DaemonMetrics(auditTopic: "aura.audit", gatewayTopic: "aura.gateway")
         var owned: [PartitionKey] = [a, b, g]
-        lazy var committer = OffsetCommitter(consumer: consumer, metrics: metrics, logger: Logger(label: "test.commit")) { [unowned self] in
+        lazy var committer = OffsetCommitter(consumer: consumer, metrics: metrics, logger: Logger(label: "test.commit"))
+        { [unowned self] in
             owned
         }
     }

@@ -2,9 +2,9 @@ import Aggregation
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Issue 9, bad input (the deterministic CI corpus): every malformation the Avro issue lists —
 /// the generator's two `.bad.frames` corpora, 48 frames of 12 kinds — mixed at seeded random
@@ -47,7 +47,8 @@ struct ReliabilityBadInputTests {
         var frames: [BadFrame] = []
         for corpus in corpora {
             let bytes = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("\(corpus).bad.frames")))
-            let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("\(corpus).bad.json")))
+            let manifest = try JSONSerialization.jsonObject(
+                with: Data(contentsOf: fixtures.appendingPathComponent("\(corpus).bad.json")))
             let entries = try #require((manifest as? [String: Any])?["frames"] as? [[String: Any]])
             var at = 0
             for entry in entries {
@@ -55,7 +56,10 @@ struct ReliabilityBadInputTests {
                 let length = bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) }
                 try #require(at + 4 + length <= bytes.count, "\(corpus).bad.frames: frame past the end")
                 let kind = try #require(entry["kind"] as? String)
-                frames.append(BadFrame(name: "\(corpus)#\(entry["index"] ?? "?")", kind: kind, value: Array(bytes[(at + 4)..<(at + 4 + length)])))
+                frames.append(
+                    BadFrame(
+                        name: "\(corpus)#\(entry["index"] ?? "?")", kind: kind,
+                        value: Array(bytes[(at + 4)..<(at + 4 + length)])))
                 at += 4 + length
             }
             #expect(at == bytes.count, "\(corpus).bad.frames has bytes its manifest does not list")
@@ -63,7 +67,9 @@ struct ReliabilityBadInputTests {
         return frames
     }
 
-    @Test("every malformation of the Avro issue mixed into a generated month: each quarantined with its kind's reason, every good message counted")
+    @Test(
+        "every malformation of the Avro issue mixed into a generated month: each quarantined with its kind's reason, every good message counted"
+    )
     func malformedFramesAmongGoodOnes() throws {
         let month = try ReliabilityMonth.make(seed: 33, audit: 8_000, gateway: 2_000)
         let bad = try Self.corpus()
@@ -75,7 +81,8 @@ struct ReliabilityBadInputTests {
         var random = SplitMix64(seed: 48)
         for (i, frame) in bad.enumerated() {
             let at = Int(random.next() % UInt64(messages.count + 1))
-            messages.insert(DemoMessage(topic: .audit, key: Array("bad-\(i)".utf8), value: frame.value, corruption: nil), at: at)
+            messages.insert(
+                DemoMessage(topic: .audit, key: Array("bad-\(i)".utf8), value: frame.value, corruption: nil), at: at)
         }
         var outcome = ReliabilityOutcome("bad-input-corpus")
         outcome.eventsIn = messages.count
@@ -93,7 +100,8 @@ struct ReliabilityBadInputTests {
         var problems = month.mismatches(merged, extraQuarantined: bad.count)
 
         // The quarantine file names each bad frame (by its bytes) with its kind's reason.
-        let quarantine = try String(contentsOf: harness.directory.appendingPathComponent("quarantine.jsonl"), encoding: .utf8)
+        let quarantine = try String(
+            contentsOf: harness.directory.appendingPathComponent("quarantine.jsonl"), encoding: .utf8)
         var reasons: [String: [String]] = [:]
         for line in quarantine.split(separator: "\n") {
             let record = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -108,16 +116,19 @@ struct ReliabilityBadInputTests {
             }
         }
         let generatorCorrupt = month.messages.filter(\.isCorrupt)
-        for message in generatorCorrupt where (reasons[Data(message.value).base64EncodedString()] ?? []).allSatisfy(\.isEmpty) {
+        for message in generatorCorrupt
+        where (reasons[Data(message.value).base64EncodedString()] ?? []).allSatisfy(\.isEmpty) {
             problems.append("generator's \(message.corruption?.rawValue ?? "?") frame not quarantined with a reason")
         }
-        #expect(reasons.values.reduce(0) { $0 + $1.count } == bad.count + generatorCorrupt.count,
-                "one quarantine record per bad message")
+        #expect(
+            reasons.values.reduce(0) { $0 + $1.count } == bad.count + generatorCorrupt.count,
+            "one quarantine record per bad message")
         #expect(problems.isEmpty, "\(problems.prefix(20).joined(separator: "\n"))")
 
         harness.fill(&outcome, merged: merged)
         outcome.mismatches = problems.count
-        outcome.detail = "\(bad.count) corpus frames of \(Set(bad.map(\.kind)).count) kinds + \(generatorCorrupt.count) generator-corrupted, each quarantined with its kind's reason"
+        outcome.detail =
+            "\(bad.count) corpus frames of \(Set(bad.map(\.kind)).count) kinds + \(generatorCorrupt.count) generator-corrupted, each quarantined with its kind's reason"
         outcome.record()
     }
 }

@@ -2,9 +2,9 @@ import Aggregation
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Issue 9, scenario 2: broker faults on a 3-broker embedded cluster while the daemon consumes.
 @Suite("Reliability: broker faults", .serialized)
@@ -18,7 +18,9 @@ struct ReliabilityBrokerFaultTests {
     static let coordinatorNotAvailable: Int32 = 15
     static let notCoordinator: Int32 = 16
 
-    @Test("a broker down and up, Fetch and OffsetCommit errors, every broker down: readiness reports it, totals stay exact")
+    @Test(
+        "a broker down and up, Fetch and OffsetCommit errors, every broker down: readiness reports it, totals stay exact"
+    )
     func brokerFaults() throws {
         let month = try ReliabilityMonth.make(seed: 61)
         let count = month.messages.count
@@ -42,29 +44,40 @@ struct ReliabilityBrokerFaultTests {
         try cluster.setBroker(3, up: false)
         outcome.faults += 1
         try feed.produce(upTo: 2 * quarter, flush: false)
-        #expect(harness.wait(seconds: 60) { harness.progress > Double(quarter) }, "nothing consumed with one broker down:\n\(harness.log)")
+        #expect(
+            harness.wait(seconds: 60) { harness.progress > Double(quarter) },
+            "nothing consumed with one broker down:\n\(harness.log)")
         try cluster.setBroker(3, up: true)
         try feed.flush()
-        #expect(harness.waitCaughtUp(2 * quarter), "second quarter not consumed after the broker returned:\n\(harness.log)")
+        #expect(
+            harness.waitCaughtUp(2 * quarter), "second quarter not consumed after the broker returned:\n\(harness.log)")
 
         // 1b. The group coordinator goes down long enough for the session to expire: the
         //     partitions are revoked (checkpointed), and taken back once it returns.
         try cluster.setBroker(1, up: false)
         outcome.faults += 1
-        #expect(harness.wait(seconds: 30) { harness.log.contains("session timed out") }, "no session loss:\n\(harness.log)")
+        #expect(
+            harness.wait(seconds: 30) { harness.log.contains("session timed out") }, "no session loss:\n\(harness.log)")
         try cluster.setBroker(1, up: true)
         #expect(harness.waitCaughtUp(2 * quarter), "not back after the coordinator returned:\n\(harness.log)")
 
         // 2. Fetch and OffsetCommit requests fail for a while during the third quarter.
-        let fetchErrors = [Self.notLeaderOrFollower, Self.requestTimedOut, Self.unknownTopicOrPartition, Self.notLeaderOrFollower, Self.requestTimedOut]
-        let commitErrors = [Self.coordinatorNotAvailable, Self.notCoordinator, Self.requestTimedOut, Self.coordinatorNotAvailable]
+        let fetchErrors = [
+            Self.notLeaderOrFollower, Self.requestTimedOut, Self.unknownTopicOrPartition, Self.notLeaderOrFollower,
+            Self.requestTimedOut,
+        ]
+        let commitErrors = [
+            Self.coordinatorNotAvailable, Self.notCoordinator, Self.requestTimedOut, Self.coordinatorNotAvailable,
+        ]
         cluster.pushRequestErrors(apiKey: Self.fetchAPI, errors: fetchErrors)
         cluster.pushRequestErrors(apiKey: Self.offsetCommitAPI, errors: commitErrors)
         outcome.faults += fetchErrors.count + commitErrors.count
         try feed.produce(upTo: 3 * quarter)
         #expect(harness.waitCaughtUp(3 * quarter), "third quarter not consumed through request errors:\n\(harness.log)")
         #expect((harness.metric("aura_offset_commit_failures_total") ?? 0) >= 1, "the failed commits are not counted")
-        #expect(harness.wait(seconds: 30) { (try? harness.committedOffsetSum()) == Int64(3 * quarter) }, "offsets not committed after the errors")
+        #expect(
+            harness.wait(seconds: 30) { (try? harness.committedOffsetSum()) == Int64(3 * quarter) },
+            "offsets not committed after the errors")
 
         // 3. Every broker down: /readyz says so while the daemon keeps running, and recovers by
         //    itself when they return.
@@ -79,7 +92,9 @@ struct ReliabilityBrokerFaultTests {
         #expect(try outage(), "/readyz does not report the outage:\n\(harness.log)")
         #expect(harness.process?.isRunning == true)
         for id: Int32 in 1...3 { try cluster.setBroker(id, up: true) }
-        #expect(harness.wait(seconds: 60) { (try? harness.http("/readyz").0) == 200 }, "/readyz did not recover:\n\(harness.log)")
+        #expect(
+            harness.wait(seconds: 60) { (try? harness.http("/readyz").0) == 200 },
+            "/readyz did not recover:\n\(harness.log)")
 
         // 4. A second outage: killed during it, restarted while the brokers are still down,
         //    then they return and the rest of the month streams in.

@@ -2,9 +2,9 @@ import Aggregation
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Issue 9, scenario 1: the daemon is SIGKILLed at many points while it consumes a generated
 /// month (some while a checkpoint is being written), while it closes periods and while it
@@ -25,7 +25,9 @@ struct ReliabilityCrashTests {
     /// during each period's close. CI: 13; `--long`: 100.
     static let plan = ReliabilityMonth.long ? (consumption: 88, delivery: 10) : (consumption: 9, delivery: 2)
 
-    @Test("SIGKILL during consumption, checkpoint writes, closes and deliveries: exact totals, invoices byte-identical to an uninterrupted run")
+    @Test(
+        "SIGKILL during consumption, checkpoint writes, closes and deliveries: exact totals, invoices byte-identical to an uninterrupted run"
+    )
     func crashAnywhere() throws {
         // The CI-sized month in both modes: `--long` spends its time on restarts (100 kills)
         // rather than on a bigger month.
@@ -108,7 +110,9 @@ struct ReliabilityCrashTests {
         for (p, period) in Self.periods.enumerated() {
             let periodFiles = invoiceNames.filter { $0.contains("/\(period)/") }
             let closing = try harness.startClose(period: period)
-            #expect(harness.waitForFile(under: stateDir + "/closes", suffix: "-\(period).json") != nil, "no close journal:\n\(harness.log)")
+            #expect(
+                harness.waitForFile(under: stateDir + "/closes", suffix: "-\(period).json") != nil,
+                "no close journal:\n\(harness.log)")
             #expect(harness.stop(signal: SIGKILL) == SIGKILL)
             closing.waitUntilExit()
             outcome.faults += 1
@@ -122,7 +126,10 @@ struct ReliabilityCrashTests {
                 // The close (or its resumption at start-up) is underway: wait for one of its
                 // invoice files in flight, or for the period's journals all being done.
                 var inFlight: [String] = []
-                let periodDone = { (try? CloseJournal.all(stateDir: stateDir).filter { $0.period == period }.allSatisfy(\.done)) == true }
+                let periodDone = {
+                    (try? CloseJournal.all(stateDir: stateDir).filter { $0.period == period }.allSatisfy(\.done))
+                        == true
+                }
                 var polls = 0
                 _ = harness.pollFast(seconds: 60) {
                     inFlight = harness.deliveryTemporaries(of: periodFiles)
@@ -145,10 +152,13 @@ struct ReliabilityCrashTests {
             // (the kill came before the freeze): a close finishes it either way.
             let closed = try harness.closePeriod(period)
             #expect(closed.errors.isEmpty && !closed.closed.isEmpty, "close of \(period) after the kills: \(closed)")
-            let done = harness.wait(seconds: 30) { (try? CloseJournal.all(stateDir: stateDir).allSatisfy(\.done)) == true }
+            let done = harness.wait(seconds: 30) {
+                (try? CloseJournal.all(stateDir: stateDir).allSatisfy(\.done)) == true
+            }
             #expect(done, "the close of \(period) did not finish:\n\(harness.log)")
         }
-        outcome.detail = "kills: \(landed.consumption) consumption, \(landed.checkpointAimed) at a checkpoint write "
+        outcome.detail =
+            "kills: \(landed.consumption) consumption, \(landed.checkpointAimed) at a checkpoint write "
             + "(\(landed.checkpointWrite) before its rename), \(landed.close) close, \(landed.deliveryAimed) delivery "
             + "(\(landed.delivery) before the file's rename)"
         #expect(landed.deliveryAimed >= plan.delivery / 2, "too few delivery kills: \(outcome.detail)")
@@ -156,8 +166,10 @@ struct ReliabilityCrashTests {
         // Closing again writes nothing: every file already equals what the close renders.
         for period in Self.periods {
             let again = try harness.closePeriod(period)
-            #expect(again.errors.isEmpty && !again.closed.isEmpty && again.closed.allSatisfy { !$0.written && $0.revision == 1 },
-                    "re-close of \(period) wrote files: \(again)")
+            #expect(
+                again.errors.isEmpty && !again.closed.isEmpty
+                    && again.closed.allSatisfy { !$0.written && $0.revision == 1 },
+                "re-close of \(period) wrote files: \(again)")
         }
         #expect(harness.stop(signal: SIGTERM) == 0, "graceful stop failed:\n\(harness.log)")
 

@@ -2,9 +2,9 @@ import Aggregation
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Issue 9, scenario 3: damaged checkpoints and a state directory the daemon cannot write.
 @Suite("Reliability: damaged state", .serialized)
@@ -34,7 +34,9 @@ struct ReliabilityDamagedStateTests {
                 bytes[8] = UInt8(CheckpointCodec.version + 1)
                 bytes[9] = 0
                 let bodyEnd = bytes.count - 8
-                let crc = bytes.withUnsafeBytes { CheckpointCodec.crc32(of: UnsafeRawBufferPointer(rebasing: $0[0..<bodyEnd])) }
+                let crc = bytes.withUnsafeBytes {
+                    CheckpointCodec.crc32(of: UnsafeRawBufferPointer(rebasing: $0[0..<bodyEnd]))
+                }
                 withUnsafeBytes(of: crc.littleEndian) { for i in 0..<4 { bytes[bodyEnd + i] = $0[i] } }
             }
             try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -43,7 +45,9 @@ struct ReliabilityDamagedStateTests {
 
     /// Consumes the month in two graceful runs, so every partition has two checkpoint
     /// generations and the older one lacks part of the stream.
-    static func twoGenerations(_ harness: DaemonHarness, _ month: ReliabilityMonth, _ outcome: inout ReliabilityOutcome) throws {
+    static func twoGenerations(_ harness: DaemonHarness, _ month: ReliabilityMonth, _ outcome: inout ReliabilityOutcome)
+        throws
+    {
         let count = month.messages.count
         try harness.produce(Array(month.messages[..<(count / 2)]))
         try harness.start(environment: environment)
@@ -56,7 +60,9 @@ struct ReliabilityDamagedStateTests {
         outcome.runs += 2
     }
 
-    @Test("a flipped byte, truncation, an empty file and a newer format version in the newest checkpoint: fallback to the older generation, exact totals")
+    @Test(
+        "a flipped byte, truncation, an empty file and a newer format version in the newest checkpoint: fallback to the older generation, exact totals"
+    )
     func newestGenerationDamaged() throws {
         let month = try ReliabilityMonth.make(seed: 31)
         var outcome = ReliabilityOutcome("damaged-newest-generation")
@@ -86,7 +92,9 @@ struct ReliabilityDamagedStateTests {
         #expect(harness.stop(signal: SIGTERM) == 0)
         let log = harness.log
         for path in damaged {
-            #expect(log.contains("falling back to the previous one") && log.contains(path), "no fallback logged for \(path)")
+            #expect(
+                log.contains("falling back to the previous one") && log.contains(path), "no fallback logged for \(path)"
+            )
         }
         let merged = try harness.mergedCheckpoints(zones: month.zones)
         let problems = month.mismatches(merged)
@@ -96,7 +104,8 @@ struct ReliabilityDamagedStateTests {
         outcome.record()
     }
 
-    @Test("both generations damaged while the group has committed offsets: the daemon refuses to start, naming the file")
+    @Test(
+        "both generations damaged while the group has committed offsets: the daemon refuses to start, naming the file")
     func bothGenerationsDamaged() throws {
         let month = try ReliabilityMonth.make(seed: 32)
         var outcome = ReliabilityOutcome("damaged-both-generations")
@@ -122,7 +131,8 @@ struct ReliabilityDamagedStateTests {
         let log = harness.log
         let refusal = log.split(separator: "\n").filter { $0.contains("refusing to start") }
         #expect(!refusal.isEmpty, "no refusal logged:\n\(log)")
-        #expect(refusal.contains { $0.contains(paths[0]) }, "the refusal does not name the newest damaged file:\n\(log)")
+        #expect(
+            refusal.contains { $0.contains(paths[0]) }, "the refusal does not name the newest damaged file:\n\(log)")
         #expect(log.contains(paths[1]), "the older damaged file is not named:\n\(log)")
         // Nothing was reset or overwritten: the damaged files are still there, unchanged.
         #expect(paths.map { FileManager.default.contents(atPath: $0) } == before)

@@ -2,9 +2,9 @@ import Aggregation
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Issue 9, scenario 4: hostile HTTP on the loopback listener while the daemon consumes.
 @Suite("Reliability: hostile HTTP", .serialized)
@@ -32,7 +32,9 @@ struct ReliabilityHTTPTests {
         return String(decoding: data, as: UTF8.self)
     }
 
-    @Test("the admin endpoint refuses missing and wrong tokens, an oversized body and 200 concurrent scrapes leave the daemon healthy, bounded and exact")
+    @Test(
+        "the admin endpoint refuses missing and wrong tokens, an oversized body and 200 concurrent scrapes leave the daemon healthy, bounded and exact"
+    )
     func hostileRequests() throws {
         let month = try ReliabilityMonth.make(seed: 51)
         let count = month.messages.count
@@ -58,13 +60,16 @@ struct ReliabilityHTTPTests {
             ["-H", "Authorization: \(harness.adminToken)"],
         ]
         for headers in attempts {
-            let status = try Self.curl(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"] + headers + [base + close])
+            let status = try Self.curl(
+                ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"] + headers + [base + close])
             #expect(status == "401", "\(headers) answered \(status)")
             outcome.faults += 1
         }
         #expect(try harness.http(close, method: "GET", token: harness.adminToken).0 != 200, "GET must not close")
         outcome.faults += 1
-        #expect(!FileManager.default.fileExists(atPath: harness.stateDir + "/closes"), "a refused request left a close journal")
+        #expect(
+            !FileManager.default.fileExists(atPath: harness.stateDir + "/closes"),
+            "a refused request left a close journal")
 
         // An oversized body (64 MiB), without and with the token: answered or cut off, never
         // buffered whole, and the daemon stays up.
@@ -73,9 +78,12 @@ struct ReliabilityHTTPTests {
         _ = FileManager.default.createFile(atPath: bodyPath, contents: Data(repeating: 0x41, count: 64 << 20))
         for token in [nil, harness.adminToken] {
             let headers = token.map { ["-H", "Authorization: Bearer \($0)"] } ?? []
-            let status = try Self.curl(["-sS", "--max-time", "60", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
-                                        "-H", "Content-Type: application/octet-stream", "--data-binary", "@" + bodyPath]
-                                       + headers + [base + "/admin/close?period=1999-01"])
+            let status = try Self.curl(
+                [
+                    "-sS", "--max-time", "60", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                    "-H", "Content-Type: application/octet-stream", "--data-binary", "@" + bodyPath,
+                ]
+                    + headers + [base + "/admin/close?period=1999-01"])
             #expect(status != "500", "oversized body answered \(status)")
             outcome.faults += 1
         }
@@ -87,11 +95,15 @@ struct ReliabilityHTTPTests {
         // A burst of 200 scrapes, 50 at a time, while the second half streams in.
         try harness.produce(Array(month.messages[(count / 2)...]))
         var arguments = ["-sS", "--parallel", "--parallel-max", "50", "--max-time", "30"]
-        for _ in 0..<200 { arguments += ["-o", "/dev/null", "-w", "%{http_code} %{size_download}\\n", base + "/metrics"] }
+        for _ in 0..<200 {
+            arguments += ["-o", "/dev/null", "-w", "%{http_code} %{size_download}\\n", base + "/metrics"]
+        }
         let lines = try Self.curl(arguments).split(separator: "\n")
         outcome.faults += 200
         #expect(lines.count == 200)
-        #expect(lines.allSatisfy { $0.hasPrefix("200 ") && (Int($0.split(separator: " ")[1]) ?? 0) > 1000 }, "\(lines.filter { !$0.hasPrefix("200 ") }.prefix(5))")
+        #expect(
+            lines.allSatisfy { $0.hasPrefix("200 ") && (Int($0.split(separator: " ")[1]) ?? 0) > 1000 },
+            "\(lines.filter { !$0.hasPrefix("200 ") }.prefix(5))")
         #expect(harness.waitCaughtUp(count), "not caught up after the burst:\n\(harness.log)")
         let rssEnd = try #require(Self.residentKiB(pid))
         #expect(rssEnd - rssBefore < 64 * 1024, "resident memory grew from \(rssBefore) to \(rssEnd) KiB")

@@ -2,9 +2,9 @@ import Aggregation
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Issue 9, scenarios 3 (no write permission) and 5 (full disk): checkpoints fail, offsets are
 /// not committed, metrics and /readyz say so, nothing is reset; once the directory is writable
@@ -32,7 +32,8 @@ struct ReliabilityUnwritableStateTests {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw DaemonError(.usage, "\(tool) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+            throw DaemonError(
+                .usage, "\(tool) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
         }
     }
 
@@ -50,14 +51,17 @@ struct ReliabilityUnwritableStateTests {
     /// The `.ckpt` files of the state directory with their sizes.
     static func checkpointFiles(_ directory: String) -> [String: Int] {
         var files: [String: Int] = [:]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix(".ckpt") {
-            files[name] = (try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.size] as? Int) ?? -1
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        where name.hasSuffix(".ckpt") {
+            files[name] =
+                (try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.size] as? Int) ?? -1
         }
         return files
     }
 
-    @Test("checkpoints failing: offsets not committed, metrics and readiness say so, a crash loses nothing, recovery is exact",
-          .enabled(if: geteuid() == 0, "chattr +i and mount -t tmpfs need root"), arguments: Fault.allCases)
+    @Test(
+        "checkpoints failing: offsets not committed, metrics and readiness say so, a crash loses nothing, recovery is exact",
+        .enabled(if: geteuid() == 0, "chattr +i and mount -t tmpfs need root"), arguments: Fault.allCases)
     func unwritable(_ fault: Fault) throws {
         let month = try ReliabilityMonth.make(seed: 41)
         let count = month.messages.count
@@ -67,9 +71,12 @@ struct ReliabilityUnwritableStateTests {
 
         var mountPoint: String?
         if fault == .fullDisk {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("aura-rel-disk-\(UUID().uuidString)").path
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "aura-rel-disk-\(UUID().uuidString)"
+            ).path
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            try Self.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(ReliabilityMonth.long ? 512 : 128)m", "tmpfs", path])
+            try Self.run(
+                "/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(ReliabilityMonth.long ? 512 : 128)m", "tmpfs", path])
             mountPoint = path
         }
         defer {
@@ -117,7 +124,8 @@ struct ReliabilityUnwritableStateTests {
         outcome.runs += 1
         let reported = harness.wait(seconds: 60) {
             guard harness.progress >= Double(2 * third), (harness.metric("aura_checkpoint_failures_total") ?? 0) >= 1,
-                  let (status, body) = try? harness.http("/readyz") else { return false }
+                let (status, body) = try? harness.http("/readyz")
+            else { return false }
             return status == 503 && body.contains("checkpoints failing")
         }
         #expect(reported, "checkpoint failures not reported:\n\(harness.log)")
@@ -130,8 +138,11 @@ struct ReliabilityUnwritableStateTests {
         //    again; then the directory is repaired under it and it checkpoints and commits.
         try harness.start(environment: Self.environment)
         outcome.runs += 1
-        #expect(harness.wait(seconds: 60) { (harness.metric("aura_checkpoint_failures_total") ?? 0) >= 1 && harness.progress >= Double(2 * third) },
-                "no checkpoint failure after the restart:\n\(harness.log)")
+        #expect(
+            harness.wait(seconds: 60) {
+                (harness.metric("aura_checkpoint_failures_total") ?? 0) >= 1 && harness.progress >= Double(2 * third)
+            },
+            "no checkpoint failure after the restart:\n\(harness.log)")
         try repairState()
         let recovered = harness.wait(seconds: 60) {
             (try? harness.http("/readyz").0) == 200 && (try? harness.committedOffsetSum()) == Int64(2 * third)

@@ -6,7 +6,8 @@ import Testing
 @Suite("aura-billing replay")
 struct ReplayCommandTests {
     static var executable: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("aura-billing")
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "aura-billing")
     }
 
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -44,7 +45,8 @@ struct ReplayCommandTests {
         var actual: [String] = []
         for row in try #require(object["audit"] as? [[String: Any]]) {
             let app = row["app"] is NSNull ? "null" : "\(row["app"]!)"
-            actual.append("\(row["ob"]!)|\(row["period"]!)|\(row["component"]!)|\(app)|\(row["service"]!)|\(row["queries"]!)")
+            actual.append(
+                "\(row["ob"]!)|\(row["period"]!)|\(row["component"]!)|\(app)|\(row["service"]!)|\(row["queries"]!)")
         }
         #expect(actual.sorted() == expected.sorted())
         #expect(actual.contains { $0.contains("|null|") })
@@ -53,7 +55,9 @@ struct ReplayCommandTests {
     @Test("--format table starts with the totals of both files")
     func table() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable.path))
-        let files = ["audit-2k.null.avro", "gateway-2k.deflate.avro"].map { Self.fixtures.appendingPathComponent($0).path }
+        let files = ["audit-2k.null.avro", "gateway-2k.deflate.avro"].map {
+            Self.fixtures.appendingPathComponent($0).path
+        }
         let (status, table) = try Self.replay(["--format", "table"] + files)
         #expect(status == 0)
         #expect(table.hasPrefix("records 4000  duplicates 40"))

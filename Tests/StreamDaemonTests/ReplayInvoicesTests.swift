@@ -6,14 +6,17 @@ import Testing
 @Suite("aura-billing replay --invoices")
 struct ReplayInvoicesTests {
     static var executable: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("aura-billing")
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "aura-billing")
     }
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     static let fixtures = repository.appendingPathComponent("Tests/AvroTests/Fixtures")
     static let catalog = repository.appendingPathComponent("deploy/tariffs.yaml").path
-    static let inputFiles = ["audit-2k.deflate.avro", "gateway-2k.deflate.avro"].map { fixtures.appendingPathComponent($0).path }
+    static let inputFiles = ["audit-2k.deflate.avro", "gateway-2k.deflate.avro"].map {
+        fixtures.appendingPathComponent($0).path
+    }
 
     struct Run {
         var status: Int32
@@ -28,8 +31,11 @@ struct ReplayInvoicesTests {
 
     /// `replay --invoices DIR` over both fixtures with the deploy catalog and the fixture dimensions.
     static func replay(invoices: String, extra: [String] = [], files: [String] = inputFiles) throws -> Run {
-        try run(["replay", "--invoices", invoices, "--catalog", catalog,
-                 "--dimensions", fixtures.appendingPathComponent("dims").path] + extra + files)
+        try run(
+            [
+                "replay", "--invoices", invoices, "--catalog", catalog,
+                "--dimensions", fixtures.appendingPathComponent("dims").path,
+            ] + extra + files)
     }
 
     static func temporaryDirectory() -> String {
@@ -58,7 +64,8 @@ struct ReplayInvoicesTests {
     }
 
     static func manifest(_ path: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
     }
 
     /// The `invoice OB PERIOD TOTAL CURRENCY PATH` lines of some output.
@@ -132,7 +139,8 @@ struct ReplayInvoicesTests {
         #expect(Self.invoiceLines(second.stdout) == Self.invoiceLines(first.stdout))
     }
 
-    @Test("with --state the first close instant is recorded and reused: a rerun with another --closed-at changes nothing")
+    @Test(
+        "with --state the first close instant is recorded and reused: a rerun with another --closed-at changes nothing")
     func recordedClosedAtWins() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable.path))
         let dir = Self.temporaryDirectory()
@@ -176,7 +184,8 @@ struct ReplayInvoicesTests {
         let total = try #require(Decimal(string: totalText))
         totals["total"] = "\(total + 1)"
         manifest["totals"] = totals
-        try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]).write(to: URL(fileURLWithPath: path))
+        try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]).write(
+            to: URL(fileURLWithPath: path))
         let tampered = try Self.run(["verify", dir])
         #expect(tampered.status != 0)
         #expect(tampered.stdout.contains("1 failed"))
@@ -216,15 +225,18 @@ struct ReplayInvoicesTests {
         }
     }
 
-    @Test("with --grace-hours 0 late events are billed as adjustments on the next month: nothing is lost or counted twice")
+    @Test(
+        "with --grace-hours 0 late events are billed as adjustments on the next month: nothing is lost or counted twice"
+    )
     func lateEventsBecomeAdjustments() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable.path))
         let dir = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Gateway first: while the audit file is read the gateway file is done (idle), so September
         // closes as the audit watermark passes it and the generator's late audit rows are late.
-        let result = try Self.replay(invoices: dir, extra: ["--grace-hours", "0", "--format", "json"],
-                                     files: Self.inputFiles.reversed())
+        let result = try Self.replay(
+            invoices: dir, extra: ["--grace-hours", "0", "--format", "json"],
+            files: Self.inputFiles.reversed())
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let late = try #require(report["late"] as? Int)
@@ -281,7 +293,8 @@ struct ReplayInvoicesTests {
         process.waitUntilExit()
         try errorHandle.close()
         let errors = try Data(contentsOf: URL(fileURLWithPath: errorPath))
-        return Run(status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self),
-                   stderr: String(decoding: errors, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self),
+            stderr: String(decoding: errors, as: UTF8.self))
     }
 }

@@ -22,14 +22,18 @@ struct ReplayKillTests {
         let script = root.appendingPathComponent("scripts/datagen/aura_datagen.py").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, kind, "--records", "\(records)", "--seed", "\(seed)", "--late",
-                             "--codec", "deflate", "--block-records", "400",
-                             "--schema-dir", root.appendingPathComponent("scripts/datagen/schemas").path, "--out", out]
+        process.arguments = [
+            "python3", script, kind, "--records", "\(records)", "--seed", "\(seed)", "--late",
+            "--codec", "deflate", "--block-records", "400",
+            "--schema-dir", root.appendingPathComponent("scripts/datagen/schemas").path, "--out", out,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: out]) }
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: out])
+        }
         return out
     }
 
@@ -70,8 +74,9 @@ struct ReplayKillTests {
                 let line = partial[..<newline]
                 defer { partial = String(partial[partial.index(after: newline)...]) }
                 guard line.hasSuffix(" records"), let colon = line.range(of: ": ", options: .backwards),
-                      let index = Int(line[colon.upperBound...].dropLast(" records".count)),
-                      let file = order.firstIndex(of: String(line[..<colon.lowerBound])) else { continue }
+                    let index = Int(line[colon.upperBound...].dropLast(" records".count)),
+                    let file = order.firstIndex(of: String(line[..<colon.lowerBound]))
+                else { continue }
                 positions.append(order[..<file].reduce(0) { $0 + fileSizes[$1]! } + index)
             }
             return positions.last
@@ -94,12 +99,18 @@ struct ReplayKillTests {
 
     /// Records the newest checkpoint in `state` covers (sum of next offsets), 0 without one.
     static func checkpointed(_ state: String, zones: OBTimeZones) throws -> Int {
-        guard ((try? FileManager.default.contentsOfDirectory(atPath: state)) ?? []).contains(where: { $0.hasSuffix(".ckpt") }) else { return 0 }
+        guard
+            ((try? FileManager.default.contentsOfDirectory(atPath: state)) ?? []).contains(where: {
+                $0.hasSuffix(".ckpt")
+            })
+        else { return 0 }
         let loaded = try CheckpointStore(directory: state, name: "replay").load(zones: zones).state
         return loaded.partitions.reduce(0) { $0 + max(0, Int($1.nextOffset)) }
     }
 
-    @Test("SIGKILLed at 24 random points (some during checkpoint writes) and resumed: the same JSON as an uninterrupted run, equal to the generator's truth")
+    @Test(
+        "SIGKILLed at 24 random points (some during checkpoint writes) and resumed: the same JSON as an uninterrupted run, equal to the generator's truth"
+    )
     func killAndResume() throws {
         try #require(FileManager.default.isExecutableFile(atPath: ReplayCommandTests.executable.path))
         let dir = NSTemporaryDirectory() + "aura-replay-kill-\(UUID().uuidString)"
@@ -126,8 +137,11 @@ struct ReplayKillTests {
         while targets.count < Self.killPoints { targets.insert(1 + Int(random.next() % UInt64(total - 1))) }
         let state = "\(dir)/state"
         let temporary = "\(state)/replay.tmp"
-        let arguments = ["--format", "json", "--state", state, "--checkpoint-every", "\(Self.checkpointEvery)",
-                         "--progress-every", "\(Self.progressEvery)"] + files
+        let arguments =
+            [
+                "--format", "json", "--state", state, "--checkpoint-every", "\(Self.checkpointEvery)",
+                "--progress-every", "\(Self.progressEvery)",
+            ] + files
         var duringWrite = 0
         var resumedRuns = 0
         for (i, target) in targets.sorted().enumerated() {
@@ -142,7 +156,9 @@ struct ReplayKillTests {
             let reached = run.poll { (run.progress(fileSizes: fileSizes, order: files) ?? -1) >= target }
             #expect(reached && run.process.isRunning, "run \(i) ended before record \(target):\n\(run.errors)")
             if atCheckpoint {
-                #expect(run.poll { FileManager.default.fileExists(atPath: temporary) }, "run \(i): no checkpoint written:\n\(run.errors)")
+                #expect(
+                    run.poll { FileManager.default.fileExists(atPath: temporary) },
+                    "run \(i): no checkpoint written:\n\(run.errors)")
             }
             kill(run.process.processIdentifier, SIGKILL)
             run.process.waitUntilExit()
@@ -154,10 +170,14 @@ struct ReplayKillTests {
             if resumeFrom > 0 { resumedRuns += 1 }
             run.progress(fileSizes: fileSizes, order: files)
             if let first = run.positions.first {
-                #expect(first == resumeFrom + Self.progressEvery, "run \(i) did not resume from its checkpoint at \(resumeFrom)")
+                #expect(
+                    first == resumeFrom + Self.progressEvery,
+                    "run \(i) did not resume from its checkpoint at \(resumeFrom)")
             }
         }
-        print("replay kill test: \(Self.killPoints) kills, \(resumedRuns) runs resumed from a checkpoint, \(duringWrite) of \(Self.killPoints / 3) aimed at a checkpoint write landed before its rename")
+        print(
+            "replay kill test: \(Self.killPoints) kills, \(resumedRuns) runs resumed from a checkpoint, \(duringWrite) of \(Self.killPoints / 3) aimed at a checkpoint write landed before its rename"
+        )
         #expect(resumedRuns >= Self.killPoints - 2, "most runs start from a checkpoint")
         // Not every kill aimed at a checkpoint write lands before its rename, but some must.
         #expect(duringWrite > 0, "no kill landed during a checkpoint write")
@@ -169,17 +189,25 @@ struct ReplayKillTests {
 
         // And both equal the generator's truth.
         let object = try #require(try JSONSerialization.jsonObject(with: Data(last.output.utf8)) as? [String: Any])
-        let auditTruth = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: audit + ".truth.json"))) as? [String: Any])
-        let gatewayTruth = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: gateway + ".truth.json"))) as? [String: Any])
+        let auditTruth = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: audit + ".truth.json")))
+                as? [String: Any])
+        let gatewayTruth = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: gateway + ".truth.json")))
+                as? [String: Any])
         #expect(object["records"] as? Int == total)
-        #expect(object["duplicates"] as? Int == (auditTruth["duplicates_dropped"] as? Int ?? -1) + (gatewayTruth["duplicates_dropped"] as? Int ?? -1))
+        #expect(
+            object["duplicates"] as? Int == (auditTruth["duplicates_dropped"] as? Int ?? -1)
+                + (gatewayTruth["duplicates_dropped"] as? Int ?? -1))
         var expectedAudit: [String] = []
         for g in try #require(auditTruth["groups"] as? [[Any]]) {
             expectedAudit.append("\(g[0])|\(g[1])|\(g[2])|\(g[3] as? String ?? "null")|\(g[4])|\(g[5])")
         }
         var actualAudit: [String] = []
         for row in try #require(object["audit"] as? [[String: Any]]) {
-            actualAudit.append("\(row["ob"]!)|\(row["period"]!)|\(row["component"]!)|\(row["app"] as? String ?? "null")|\(row["service"]!)|\(row["queries"]!)")
+            actualAudit.append(
+                "\(row["ob"]!)|\(row["period"]!)|\(row["component"]!)|\(row["app"] as? String ?? "null")|\(row["service"]!)|\(row["queries"]!)"
+            )
         }
         #expect(actualAudit.sorted() == expectedAudit.sorted())
         var expectedGateway: [String: [Int]] = [:]

@@ -2,9 +2,9 @@ import Aggregation
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Scale-out mode (`state.changelog_topic`): instances with no shared disk, partition states
 /// moving through the changelog, closes through the close topic.
@@ -13,7 +13,9 @@ struct ScaleOutTests {
     static let period = "2026-10"
     /// Short sessions (see `DaemonHarness.reliabilityEnvironment`) so rebalances after a kill
     /// take ~3 s, checkpoints every second or 1000 events.
-    static let fast = DaemonHarness.reliabilityEnvironment(["PERIODS_PINNED_CLOSED_AT": ScaleOutGroup.pinnedClosedAt, "CHECKPOINT_INTERVAL_EVENTS": "1000"])
+    static let fast = DaemonHarness.reliabilityEnvironment([
+        "PERIODS_PINNED_CLOSED_AT": ScaleOutGroup.pinnedClosedAt, "CHECKPOINT_INTERVAL_EVENTS": "1000",
+    ])
 
     /// The single-instance reference: one daemon over all of `month`, closed through its admin
     /// endpoint with the same pinned "closed at"; returns its invoice files.
@@ -28,7 +30,9 @@ struct ScaleOutTests {
         return reference.invoiceFiles()
     }
 
-    @Test("3 brokers, 3 instances over 8+4 partitions with no shared disk: one SIGKILLed mid-month, another joins, a fourth process closes — invoices byte-identical to a single-instance run")
+    @Test(
+        "3 brokers, 3 instances over 8+4 partitions with no shared disk: one SIGKILLed mid-month, another joins, a fourth process closes — invoices byte-identical to a single-instance run"
+    )
     func killJoinAndCloseFromAFourthProcess() throws {
         let month = try ReliabilityMonth.make(seed: 31)
         let messages = month.messages
@@ -45,7 +49,8 @@ struct ScaleOutTests {
         try harness.produce(Array(messages[..<cuts[0]]))
         for name in ["a", "b", "c"] { try group.start(name, environment: Self.fast) }
         let split = harness.wait(seconds: 60) {
-            group.covers(partitions: partitions, consumed: cuts[0]) && ["a", "b", "c"].allSatisfy { !(group.owned($0)?.isEmpty ?? true) }
+            group.covers(partitions: partitions, consumed: cuts[0])
+                && ["a", "b", "c"].allSatisfy { !(group.owned($0)?.isEmpty ?? true) }
         }
         #expect(split, "no three-way split over the first half:\n\(group.logs)")
 
@@ -62,15 +67,21 @@ struct ScaleOutTests {
             .filter { $0.contains("partition state loaded") && $0.contains("from=changelog generation") }
         for label in bOwned {
             let tp = Self.partition(label)
-            #expect(restored.contains { $0.contains("partition=\(tp) ") }, "\(tp) (b's) was not restored from the changelog:\n\(group.logs)")
+            #expect(
+                restored.contains { $0.contains("partition=\(tp) ") },
+                "\(tp) (b's) was not restored from the changelog:\n\(group.logs)")
         }
 
         // 3. A new instance joins (empty disk) and gets a share; the rest of the month arrives.
         try group.start("d", environment: Self.fast)
-        let joined = harness.wait(seconds: 60) { !(group.owned("d")?.isEmpty ?? true) && group.covers(partitions: partitions, consumed: cuts[1]) }
+        let joined = harness.wait(seconds: 60) {
+            !(group.owned("d")?.isEmpty ?? true) && group.covers(partitions: partitions, consumed: cuts[1])
+        }
         #expect(joined, "d got no partitions:\n\(group.logs)")
         try harness.produce(Array(messages[cuts[1]...]))
-        #expect(harness.wait(seconds: 60) { group.covers(partitions: partitions, consumed: count) }, "not all consumed:\n\(group.logs)")
+        #expect(
+            harness.wait(seconds: 60) { group.covers(partitions: partitions, consumed: count) },
+            "not all consumed:\n\(group.logs)")
 
         // 4. A fourth process closes the period through Kafka.
         let (closer, closeLog) = try group.startCloser(period: Self.period, tag: "fourth")
@@ -80,13 +91,19 @@ struct ScaleOutTests {
 
         // Byte-identical invoices; one request and one done note.
         let files = ScaleOutGroup.files(under: harness.directory.appendingPathComponent("invoices").path)
-        #expect(Set(files.keys) == Set(expectedFiles.keys), "files: \(files.keys.sorted()) expected \(expectedFiles.keys.sorted())")
-        for (path, bytes) in expectedFiles { #expect(files[path] == bytes, "\(path) differs from the single-instance run") }
+        #expect(
+            Set(files.keys) == Set(expectedFiles.keys),
+            "files: \(files.keys.sorted()) expected \(expectedFiles.keys.sorted())")
+        for (path, bytes) in expectedFiles {
+            #expect(files[path] == bytes, "\(path) differs from the single-instance run")
+        }
         let done = try group.closeRecords().filter { $0.kind == .done }
         #expect(done.count == Set(done.map(\.key)).count, "\(done.map(\.key).sorted())")
 
         // Every partition's state in the changelog, merged, equals the generator's totals.
-        for name in ["a", "c", "d"] { #expect(group.stop(name, signal: SIGTERM) == 0, "\(name) did not stop cleanly:\n\(group.log(name))") }
+        for name in ["a", "c", "d"] {
+            #expect(group.stop(name, signal: SIGTERM) == 0, "\(name) did not stop cleanly:\n\(group.log(name))")
+        }
         let merged = try group.changelogMerged(partitions: partitions, zones: month.zones)
         let problems = month.mismatches(merged)
         #expect(problems.isEmpty, "\(problems.prefix(20).joined(separator: "\n"))")
@@ -101,21 +118,27 @@ struct ScaleOutTests {
         return "\(value("topic"))/\(value("partition"))"
     }
 
-    @Test("two closers triggered together (aura-billing close, and an instance's admin endpoint) produce one set of files and one done note each")
+    @Test(
+        "two closers triggered together (aura-billing close, and an instance's admin endpoint) produce one set of files and one done note each"
+    )
     func racingClosers() throws {
         let month = try ReliabilityMonth.make(seed: 32)
         let harness = try DaemonHarness(auditPartitions: 8, gatewayPartitions: 4)
         let group = try ScaleOutGroup(harness: harness)
         try harness.produce(month.messages)
         try group.start("a", environment: Self.fast)
-        #expect(harness.wait(seconds: 60) { group.covers(partitions: 12, consumed: month.messages.count) }, "not consumed:\n\(group.logs)")
+        #expect(
+            harness.wait(seconds: 60) { group.covers(partitions: 12, consumed: month.messages.count) },
+            "not consumed:\n\(group.logs)")
 
         let first = try group.startCloser(period: Self.period, tag: "one")
         let second = try group.startAdminClose("a", period: Self.period, tag: "two")
         first.0.waitUntilExit()
         second.0.waitUntilExit()
         let outputs = [first.1, second.1].map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }
-        #expect(first.0.terminationStatus == 0 && second.0.terminationStatus == 0, "\(outputs.joined(separator: "\n---\n"))")
+        #expect(
+            first.0.terminationStatus == 0 && second.0.terminationStatus == 0, "\(outputs.joined(separator: "\n---\n"))"
+        )
         let records = try group.closeRecords()
         let requests = records.filter { $0.kind == .request }
         let done = records.filter { $0.kind == .done }
@@ -137,9 +160,12 @@ struct ScaleOutTests {
         #expect(group.stop("a", signal: SIGTERM) == 0)
     }
 
-    @Test("with auto_close, the owner of audit partition 0 closes every ready period through the changelog, once; periods not ready stay open")
+    @Test(
+        "with auto_close, the owner of audit partition 0 closes every ready period through the changelog, once; periods not ready stay open"
+    )
     func autoCloseScaledOut() throws {
-        var generator = try DemoMonthGenerator(seed: 34, month: ReadyPeriods.previousMonth(), auditEvents: 3_000, gatewayEvents: 800)
+        var generator = try DemoMonthGenerator(
+            seed: 34, month: ReadyPeriods.previousMonth(), auditEvents: 3_000, gatewayEvents: 800)
         var messages: [DemoMessage] = []
         while let message = generator.next() { messages.append(message) }
         let periods = try ReadyPeriods(generator.expected)
@@ -147,15 +173,18 @@ struct ScaleOutTests {
         let harness = try DaemonHarness(auditPartitions: 8, gatewayPartitions: 4)
         let group = try ScaleOutGroup(harness: harness)
         try harness.produce(messages)
-        let autoClose = Self.fast.merging(["PERIODS_AUTO_CLOSE": "true", "PERIODS_AUTO_CLOSE_CHECK_SECONDS": "1"]) { $1 }
+        let autoClose = Self.fast.merging(["PERIODS_AUTO_CLOSE": "true", "PERIODS_AUTO_CLOSE_CHECK_SECONDS": "1"]) {
+            $1
+        }
         try group.start("a", environment: autoClose)
         try group.start("b", environment: autoClose)
 
         let invoices = harness.directory.appendingPathComponent("invoices")
         func closed() -> Set<String> {
-            Set(ScaleOutGroup.files(under: invoices.path).keys.filter { $0.hasSuffix("manifest.json") }.map {
-                $0.split(separator: "/").suffix(3).prefix(2).joined(separator: "/")
-            })
+            Set(
+                ScaleOutGroup.files(under: invoices.path).keys.filter { $0.hasSuffix("manifest.json") }.map {
+                    $0.split(separator: "/").suffix(3).prefix(2).joined(separator: "/")
+                })
         }
         let want = Set(periods.ready.map { $0.replacingOccurrences(of: "/", with: "-") })
         func doneNotes() -> [String: Int] {
@@ -163,17 +192,22 @@ struct ScaleOutTests {
             return Dictionary(grouping: records.filter { $0.kind == .done }, by: \.key).mapValues(\.count)
         }
         // Files first, then the done note of each (written after its files are delivered).
-        #expect(harness.wait(seconds: 120) { closed() == Set(periods.ready) && Set(doneNotes().keys) == want },
-                "closed \(closed().sorted()), done \(doneNotes().keys.sorted()), want \(periods.ready):\n\(group.logs)")
+        #expect(
+            harness.wait(seconds: 120) { closed() == Set(periods.ready) && Set(doneNotes().keys) == want },
+            "closed \(closed().sorted()), done \(doneNotes().keys.sorted()), want \(periods.ready):\n\(group.logs)")
         #expect(doneNotes().values.allSatisfy { $0 == 1 }, "done notes: \(doneNotes())")
         for key in periods.notReady {
-            #expect(!FileManager.default.fileExists(atPath: invoices.appendingPathComponent(key).path), "\(key) closed before it was ready")
+            #expect(
+                !FileManager.default.fileExists(atPath: invoices.appendingPathComponent(key).path),
+                "\(key) closed before it was ready")
         }
         #expect(group.stop("a", signal: SIGTERM) == 0)
         #expect(group.stop("b", signal: SIGTERM) == 0)
     }
 
-    @Test("an instance restarted on an empty disk restores every partition from the changelog with exact totals; with no state in the changelog either, it refuses to start")
+    @Test(
+        "an instance restarted on an empty disk restores every partition from the changelog with exact totals; with no state in the changelog either, it refuses to start"
+    )
     func emptyDiskRestoresOrRefuses() throws {
         let month = try ReliabilityMonth.make(seed: 33)
         let messages = month.messages
@@ -185,12 +219,16 @@ struct ScaleOutTests {
         // 1. First half, then a clean stop: offsets committed, states in the changelog.
         try harness.produce(Array(messages[..<half]))
         try group.start("a", environment: Self.fast)
-        #expect(harness.wait(seconds: 60) { group.covers(partitions: 12, consumed: half) }, "not consumed:\n\(group.logs)")
+        #expect(
+            harness.wait(seconds: 60) { group.covers(partitions: 12, consumed: half) }, "not consumed:\n\(group.logs)")
         #expect(group.stop("a", signal: SIGTERM) == 0)
 
         // 2. Same group, an empty disk and an empty changelog: committed offsets, no state.
-        try group.start("refused", environment: Self.fast.merging(["STATE_CHANGELOG_TOPIC": "aura.changelog.empty"]) { $1 })
-        #expect(harness.wait(seconds: 60) { group.exited("refused") }, "it kept running without any state:\n\(group.log("refused"))")
+        try group.start(
+            "refused", environment: Self.fast.merging(["STATE_CHANGELOG_TOPIC": "aura.changelog.empty"]) { $1 })
+        #expect(
+            harness.wait(seconds: 60) { group.exited("refused") },
+            "it kept running without any state:\n\(group.log("refused"))")
         #expect(group.stop("refused", signal: SIGKILL) != 0)
         #expect(group.log("refused").contains("refusing to start"), "no refusal logged:\n\(group.log("refused"))")
 
@@ -198,10 +236,14 @@ struct ScaleOutTests {
         //    of the month is counted on top, exactly.
         try group.start("b", environment: Self.fast)
         try harness.produce(Array(messages[half...]))
-        #expect(harness.wait(seconds: 60) { group.covers(partitions: 12, consumed: messages.count) }, "not consumed:\n\(group.logs)")
+        #expect(
+            harness.wait(seconds: 60) { group.covers(partitions: 12, consumed: messages.count) },
+            "not consumed:\n\(group.logs)")
         #expect(group.stop("b", signal: SIGTERM) == 0)
         let loaded = group.log("b").components(separatedBy: "\n").filter { $0.contains("partition state loaded") }
-        #expect(loaded.count == 12 && loaded.allSatisfy { $0.contains("from=changelog generation") }, "\(loaded.joined(separator: "\n"))")
+        #expect(
+            loaded.count == 12 && loaded.allSatisfy { $0.contains("from=changelog generation") },
+            "\(loaded.joined(separator: "\n"))")
         let problems = month.mismatches(try group.changelogMerged(partitions: 12, zones: month.zones))
         #expect(problems.isEmpty, "\(problems.prefix(20).joined(separator: "\n"))")
     }

@@ -4,9 +4,9 @@ import ServiceLifecycle
 import Testing
 import UnixSignals
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 @Suite("Signals")
 struct SignalServiceTests {

@@ -59,7 +59,8 @@ struct ByteReader {
         return [T](unsafeUninitializedCapacity: count) { dst, initialized in
             // `dst` holds `count` elements; the source range was bounds-checked above.
             if bytes > 0 {
-                UnsafeMutableRawPointer(dst.baseAddress!).copyMemory(from: buffer.baseAddress! + start, byteCount: bytes)
+                UnsafeMutableRawPointer(dst.baseAddress!).copyMemory(
+                    from: buffer.baseAddress! + start, byteCount: bytes)
             }
             initialized = count
         }

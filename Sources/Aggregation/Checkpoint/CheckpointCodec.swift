@@ -1,7 +1,7 @@
 internal import CLibdeflate
 
 #if _endian(big)
-#error("The checkpoint format copies little-endian memory; big-endian hosts are not supported")
+    #error("The checkpoint format copies little-endian memory; big-endian hosts are not supported")
 #endif
 
 /// The binary checkpoint format (version 2; version 1 is still read). All integers little-endian.
@@ -30,7 +30,15 @@ package enum CheckpointCodec {
     static let trailerSize = 8
 
     enum Tag: UInt32 {
-        case counters = 1, strings, audit, gateway, stats, dedup, closed, partitions, closedThrough
+        case counters = 1
+        case strings
+        case audit
+        case gateway
+        case stats
+        case dedup
+        case closed
+        case partitions
+        case closedThrough
     }
 
     /// Checks that the POD rows have the layout the format copies.
@@ -38,13 +46,16 @@ package enum CheckpointCodec {
     static func checkLayouts() {
         precondition(MemoryLayout<AuditRow>.size == 32 && MemoryLayout<AuditRow>.stride == 32, "AuditRow layout")
         precondition(MemoryLayout<GatewayRow>.size == 32 && MemoryLayout<GatewayRow>.stride == 32, "GatewayRow layout")
-        precondition(MemoryLayout<PeriodStatsRow>.size == 48 && MemoryLayout<PeriodStatsRow>.stride == 48, "PeriodStatsRow layout")
+        precondition(
+            MemoryLayout<PeriodStatsRow>.size == 48 && MemoryLayout<PeriodStatsRow>.stride == 48,
+            "PeriodStatsRow layout")
     }
 
     /// Encodes the state.
     package static func encode(_ state: PartitionState) -> [UInt8] {
         checkLayouts()
-        let estimate = headerSize + trailerSize + 8 * 64 + state.strings.arena.count + 4 * state.strings.count
+        let estimate =
+            headerSize + trailerSize + 8 * 64 + state.strings.arena.count + 4 * state.strings.count
             + 32 * (state.auditRows.count + state.gatewayRows.count) + (48 + 31 * 8) * state.stats.count
             + 20 * state.dedup.count + 8 * state.closed.count
             + state.partitions.reduce(0) { $0 + 32 + $1.key.topic.utf8.count }
@@ -101,8 +112,9 @@ package enum CheckpointCodec {
             w.bytes.withUnsafeMutableBytes { out in
                 // The two regions were just appended (16 * count and 4 * count bytes); the
                 // pointer does not escape this closure.
-                state.dedup.exportOccupied(fingerprints: out.baseAddress! + fingerprints,
-                                           references: out.baseAddress! + references)
+                state.dedup.exportOccupied(
+                    fingerprints: out.baseAddress! + fingerprints,
+                    references: out.baseAddress! + references)
             }
         }
         section(.closed) { w in
@@ -151,11 +163,14 @@ package enum CheckpointCodec {
     /// Decodes a checkpoint; `source` (the file) goes into errors.
     /// - Throws: `.emptyFile`, `.truncated`, `.corrupt` (magic, sections), `.newerVersion`,
     ///   `.checksumMismatch`.
-    package static func decode(_ bytes: UnsafeRawBufferPointer, zones: OBTimeZones, source: String) throws(AggregationError) -> PartitionState {
+    package static func decode(_ bytes: UnsafeRawBufferPointer, zones: OBTimeZones, source: String)
+        throws(AggregationError) -> PartitionState
+    {
         checkLayouts()
         guard bytes.count > 0 else { throw AggregationError(.emptyFile, "checkpoint file is empty", source: source) }
         guard bytes.count >= headerSize else {
-            throw AggregationError(.truncated, "checkpoint has \(bytes.count) bytes, shorter than its header", source: source)
+            throw AggregationError(
+                .truncated, "checkpoint has \(bytes.count) bytes, shorter than its header", source: source)
         }
         guard bytes.prefix(8).elementsEqual(magic) else {
             throw AggregationError(.corrupt, "not a checkpoint (magic is not AURACKPT)", source: source)
@@ -163,22 +178,32 @@ package enum CheckpointCodec {
         var header = ByteReader(bytes, from: 8, source: source)
         let version = try header.u16("version")
         guard version <= Self.version else {
-            throw AggregationError(.newerVersion, "checkpoint format version \(version) is newer than \(Self.version), which this build reads", source: source)
+            throw AggregationError(
+                .newerVersion,
+                "checkpoint format version \(version) is newer than \(Self.version), which this build reads",
+                source: source)
         }
         _ = try header.u16("flags")
         let sectionCount = try header.u32("section count")
         let payload = try header.u64("payload length")
         guard payload <= UInt64(bytes.count), bytes.count >= headerSize + Int(payload) + trailerSize else {
-            throw AggregationError(.truncated, "checkpoint is \(bytes.count) bytes but declares \(headerSize + Int(min(payload, UInt64(Int32.max))) + trailerSize)", source: source)
+            throw AggregationError(
+                .truncated,
+                "checkpoint is \(bytes.count) bytes but declares \(headerSize + Int(min(payload, UInt64(Int32.max))) + trailerSize)",
+                source: source)
         }
         let bodyEnd = headerSize + Int(payload)
         guard bytes.count == bodyEnd + trailerSize else {
-            throw AggregationError(.corrupt, "checkpoint has \(bytes.count - bodyEnd - trailerSize) bytes after its trailer", source: source)
+            throw AggregationError(
+                .corrupt, "checkpoint has \(bytes.count - bodyEnd - trailerSize) bytes after its trailer",
+                source: source)
         }
         let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: bodyEnd, as: UInt32.self))
         let actual = crc32(of: UnsafeRawBufferPointer(rebasing: bytes[0..<bodyEnd]))
         guard stored == actual, bytes[(bodyEnd + 4)...].elementsEqual(trailerMagic) else {
-            throw AggregationError(.checksumMismatch, "checkpoint checksum mismatch (stored \(hex(stored)), computed \(hex(actual)))", source: source)
+            throw AggregationError(
+                .checksumMismatch, "checkpoint checksum mismatch (stored \(hex(stored)), computed \(hex(actual)))",
+                source: source)
         }
 
         var state = PartitionState(zones: zones)
@@ -233,10 +258,11 @@ package enum CheckpointCodec {
                 // The capacity bound keeps a damaged header from allocating without limit: tables
                 // grow by doubling at load 0.9 and `reserve` for merges, far below 8 slots per key.
                 guard capacity <= max(1 << 16, 8 * count),
-                      let table = DedupTable(
-                          capacity: capacity,
-                          fingerprints: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + 16 * count)]),
-                          references: UnsafeRawBufferPointer(rebasing: bytes[(start + 16 * count)..<(start + 20 * count)]))
+                    let table = DedupTable(
+                        capacity: capacity,
+                        fingerprints: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + 16 * count)]),
+                        references: UnsafeRawBufferPointer(rebasing: bytes[(start + 16 * count)..<(start + 20 * count)])
+                    )
                 else {
                     throw s.fail("dedup table (capacity \(capacity), count \(count): shape, zero or repeated key)")
                 }
@@ -257,11 +283,15 @@ package enum CheckpointCodec {
                     let watermark = try s.i64("watermark")
                     let next = try s.i64("next offset")
                     try s.need(topicLength, "topic")
-                    let topic = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[s.offset..<(s.offset + topicLength)]), as: UTF8.self)
+                    let topic = String(
+                        decoding: UnsafeRawBufferPointer(rebasing: bytes[s.offset..<(s.offset + topicLength)]),
+                        as: UTF8.self)
                     s.offset += topicLength
                     try s.skipTo8()
-                    state.partitions.append(PartitionProgress(key: PartitionKey(topic: topic, partition: partition),
-                                                              watermarkMs: watermark, nextOffset: next))
+                    state.partitions.append(
+                        PartitionProgress(
+                            key: PartitionKey(topic: topic, partition: partition),
+                            watermarkMs: watermark, nextOffset: next))
                 }
             case .closedThrough:
                 let n = try s.count(8, "closed-through marks")
@@ -275,7 +305,8 @@ package enum CheckpointCodec {
         }
         let required: Set<UInt32> = Set((1...9).map { UInt32($0) })
         guard required.isSubset(of: seen) else {
-            throw AggregationError(.corrupt, "checkpoint lacks sections \(required.subtracting(seen).sorted())", source: source)
+            throw AggregationError(
+                .corrupt, "checkpoint lacks sections \(required.subtracting(seen).sorted())", source: source)
         }
         try validateReferences(state, source: source)
         var loaded = state
@@ -295,10 +326,14 @@ package enum CheckpointCodec {
             if ref.row >= (ref.isGateway ? gateway : audit) { bad = true }
         }
         let strings = UInt32(state.strings.count)
-        if state.closed.contains(where: { $0.ob >= strings }) || state.closedThrough.keys.contains(where: { $0 >= strings }) {
+        if state.closed.contains(where: { $0.ob >= strings })
+            || state.closedThrough.keys.contains(where: { $0 >= strings })
+        {
             bad = true
         }
-        if bad { throw AggregationError(.corrupt, "checkpoint references rows or strings it does not hold", source: source) }
+        if bad {
+            throw AggregationError(.corrupt, "checkpoint references rows or strings it does not hold", source: source)
+        }
     }
 
     private static func hex(_ v: UInt32) -> String {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 package import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Durable generations of one state's checkpoint in a directory.
 ///
@@ -161,10 +162,12 @@ package final class CheckpointStore: Sendable {
         for generation in all {
             do {
                 let state = try load(generation: generation, zones: zones)
-                return Loaded(state: state, generation: generation, path: path(generation: generation), skipped: skipped)
+                return Loaded(
+                    state: state, generation: generation, path: path(generation: generation), skipped: skipped)
             } catch {
-                logger.warning("checkpoint generation is damaged; falling back to the previous one",
-                               metadata: ["path": "\(path(generation: generation))", "error": "\(error)"])
+                logger.warning(
+                    "checkpoint generation is damaged; falling back to the previous one",
+                    metadata: ["path": "\(path(generation: generation))", "error": "\(error)"])
                 skipped.append(error)
             }
         }
@@ -186,8 +189,9 @@ package final class CheckpointStore: Sendable {
                     source: directory)
             }
             if error.code != .missing {
-                logger.warning("no valid checkpoint and no committed offsets; starting from an empty state",
-                               metadata: ["error": "\(error)"])
+                logger.warning(
+                    "no valid checkpoint and no committed offsets; starting from an empty state",
+                    metadata: ["error": "\(error)"])
             }
             return nil
         }
@@ -198,7 +202,8 @@ package final class CheckpointStore: Sendable {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
-            throw AggregationError(code == ENOENT ? .missing : .io, "open failed: \(String(cString: strerror(code)))", source: path)
+            throw AggregationError(
+                code == ENOENT ? .missing : .io, "open failed: \(String(cString: strerror(code)))", source: path)
         }
         defer { close(fd) }
         var info = stat()

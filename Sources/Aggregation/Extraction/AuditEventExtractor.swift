@@ -40,7 +40,9 @@ package struct AuditEventExtractor: Sendable {
 
     /// `event(_:)` remembering the last date parsed in `dates` (keep one per stream of events:
     /// a stamp of the same date as the one before skips the date's checks).
-    package func event(_ values: borrowing AvroValues, dates: inout EventTime.DateCache) throws(AggregationError) -> AuditEvent {
+    package func event(_ values: borrowing AvroValues, dates: inout EventTime.DateCache) throws(AggregationError)
+        -> AuditEvent
+    {
         AuditEvent(
             interactionID: values.bytes(0),
             componentID: values.bytes(5),

@@ -35,7 +35,9 @@ package struct GatewayEventExtractor: Sendable {
 
     /// `event(_:)` remembering the last date parsed in `dates` (keep one per stream of events:
     /// a stamp of the same date as the one before skips the date's checks).
-    package func event(_ values: borrowing AvroValues, dates: inout EventTime.DateCache) throws(AggregationError) -> GatewayEvent {
+    package func event(_ values: borrowing AvroValues, dates: inout EventTime.DateCache) throws(AggregationError)
+        -> GatewayEvent
+    {
         GatewayEvent(
             messageID: values.bytes(0),
             ob: values.bytes(3),

@@ -36,11 +36,14 @@ package struct ReplayReport: Equatable, Sendable {
         var audit: [AuditLine] = []
         for row in state.allAuditUsage() {  // sorted; a late row follows its on-time twin
             if let last = audit.last, last.ob == row.ob, last.period == row.period, last.component == row.component,
-               last.app == row.app, last.service == row.service {
+                last.app == row.app, last.service == row.service
+            {
                 audit[audit.count - 1].queries += row.queries
             } else {
-                audit.append(AuditLine(ob: row.ob, period: row.period, component: row.component, app: row.app,
-                                       service: row.service, queries: row.queries))
+                audit.append(
+                    AuditLine(
+                        ob: row.ob, period: row.period, component: row.component, app: row.app,
+                        service: row.service, queries: row.queries))
             }
         }
         self.audit = audit
@@ -50,8 +53,10 @@ package struct ReplayReport: Equatable, Sendable {
                 gateway[gateway.count - 1].messages += row.messages
                 gateway[gateway.count - 1].nlpMessages += row.nlpMessages
             } else {
-                gateway.append(GatewayLine(ob: row.ob, period: row.period, app: row.app, messages: row.messages,
-                                           nlpMessages: row.nlpMessages))
+                gateway.append(
+                    GatewayLine(
+                        ob: row.ob, period: row.period, app: row.app, messages: row.messages,
+                        nlpMessages: row.nlpMessages))
             }
         }
         self.gateway = gateway
@@ -59,18 +64,22 @@ package struct ReplayReport: Equatable, Sendable {
 
     /// One JSON document (docs/spec.md §10), one row per line, keys in a fixed order.
     package func json() -> String {
-        var out = "{\"records\": \(records), \"duplicates\": \(duplicates), \"late\": \(late), \"quarantined\": \(quarantined),\n"
+        var out =
+            "{\"records\": \(records), \"duplicates\": \(duplicates), \"late\": \(late), \"quarantined\": \(quarantined),\n"
         out += "\"audit\": ["
         for (i, r) in audit.enumerated() {
             out += i == 0 ? "\n" : ",\n"
-            out += "{\"ob\": \(Self.quote(r.ob)), \"period\": \"\(r.period)\", \"component\": \(Self.quote(r.component)), "
-            out += "\"app\": \(r.app.map(Self.quote) ?? "null"), \"service\": \(Self.quote(r.service)), \"queries\": \(r.queries)}"
+            out +=
+                "{\"ob\": \(Self.quote(r.ob)), \"period\": \"\(r.period)\", \"component\": \(Self.quote(r.component)), "
+            out +=
+                "\"app\": \(r.app.map(Self.quote) ?? "null"), \"service\": \(Self.quote(r.service)), \"queries\": \(r.queries)}"
         }
         out += audit.isEmpty ? "],\n" : "\n],\n"
         out += "\"gateway\": ["
         for (i, r) in gateway.enumerated() {
             out += i == 0 ? "\n" : ",\n"
-            out += "{\"ob\": \(Self.quote(r.ob)), \"period\": \"\(r.period)\", \"app\": \(r.app.map(Self.quote) ?? "null"), "
+            out +=
+                "{\"ob\": \(Self.quote(r.ob)), \"period\": \"\(r.period)\", \"app\": \(r.app.map(Self.quote) ?? "null"), "
             out += "\"messages\": \(r.messages), \"nlp_messages\": \(r.nlpMessages)}"
         }
         out += gateway.isEmpty ? "]}\n" : "\n]}\n"
@@ -81,14 +90,22 @@ package struct ReplayReport: Equatable, Sendable {
     package func table() -> String {
         var out = "records \(records)  duplicates \(duplicates)  late \(late)  quarantined \(quarantined)\n"
         if !audit.isEmpty {
-            out += "\n" + Self.align([["OB", "PERIOD", "COMPONENT", "APP", "SERVICE", "QUERIES"]] + audit.map {
-                [$0.ob, $0.period.description, $0.component, $0.app ?? "-", $0.service, String($0.queries)]
-            }, numeric: [5])
+            out +=
+                "\n"
+                + Self.align(
+                    [["OB", "PERIOD", "COMPONENT", "APP", "SERVICE", "QUERIES"]]
+                        + audit.map {
+                            [$0.ob, $0.period.description, $0.component, $0.app ?? "-", $0.service, String($0.queries)]
+                        }, numeric: [5])
         }
         if !gateway.isEmpty {
-            out += "\n" + Self.align([["OB", "PERIOD", "APP", "MESSAGES", "NLP_MESSAGES"]] + gateway.map {
-                [$0.ob, $0.period.description, $0.app ?? "-", String($0.messages), String($0.nlpMessages)]
-            }, numeric: [3, 4])
+            out +=
+                "\n"
+                + Self.align(
+                    [["OB", "PERIOD", "APP", "MESSAGES", "NLP_MESSAGES"]]
+                        + gateway.map {
+                            [$0.ob, $0.period.description, $0.app ?? "-", String($0.messages), String($0.nlpMessages)]
+                        }, numeric: [3, 4])
         }
         return out
     }

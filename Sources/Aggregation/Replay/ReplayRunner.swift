@@ -33,8 +33,10 @@ package struct ReplayRunner {
     let progress: (String) -> Void
 
     /// - Parameter progress: receives a line now and then (the command prints it on stderr).
-    package init(zones: OBTimeZones, options: Options, logger: Logger = Logger(label: "aura.replay"),
-                 progress: @escaping (String) -> Void = { _ in }) {
+    package init(
+        zones: OBTimeZones, options: Options, logger: Logger = Logger(label: "aura.replay"),
+        progress: @escaping (String) -> Void = { _ in }
+    ) {
         self.zones = zones
         self.options = options
         self.logger = logger
@@ -54,7 +56,8 @@ package struct ReplayRunner {
     /// hold when it resumed from a checkpoint).
     package func runCounting(files: [String]) throws(AggregationError) -> (state: PartitionState, processed: Int) {
         let store = options.stateDirectory.map { CheckpointStore(directory: $0, name: "replay", logger: logger) }
-        var state = try store?.loadForStart(zones: zones, expectingOffsets: false)?.state ?? PartitionState(zones: zones)
+        var state =
+            try store?.loadForStart(zones: zones, expectingOffsets: false)?.state ?? PartitionState(zones: zones)
         let audit = try AuditEventExtractor()
         let gateway = try GatewayEventExtractor()
         var processedThisRun = 0
@@ -81,7 +84,8 @@ package struct ReplayRunner {
             } else if let d = try? gateway.decoder(writer: reader.writerSchema) {
                 (kind, decoder) = (.gateway, d)
             } else {
-                throw AggregationError(.decode, "the writer schema is neither Aura_Audit nor Aura_Gateway_Message", source: path)
+                throw AggregationError(
+                    .decode, "the writer schema is neither Aura_Audit nor Aura_Gateway_Message", source: path)
             }
             var values = AvroValues(count: decoder.fieldCount)
             var dates = EventTime.DateCache()
@@ -104,8 +108,9 @@ package struct ReplayRunner {
                             try block.decodeRecord(decoder, into: &values)
                         } catch {
                             // The rest of the block cannot be framed: quarantine its records.
-                            logger.warning("undecodable record; quarantining the rest of its block",
-                                           metadata: ["file": "\(path)", "block": "\(blockOffset)", "error": "\(error)"])
+                            logger.warning(
+                                "undecodable record; quarantining the rest of its block",
+                                metadata: ["file": "\(path)", "block": "\(blockOffset)", "error": "\(error)"])
                             for rest in record..<blockEnd where rest >= skip {
                                 state.recordQuarantined(source: source, offset: rest)
                             }
@@ -123,24 +128,29 @@ package struct ReplayRunner {
                             state.recordQuarantined(source: source, offset: record)
                         }
                         if let grace = options.graceMs,
-                           state.stats.count != statsSeen || state.partitions[source].watermarkMs >= closeDue {
+                            state.stats.count != statsSeen || state.partitions[source].watermarkMs >= closeDue
+                        {
                             // Every file is a partition: files not started yet hold readiness
                             // back; finished ones are idle for good (they send nothing more).
-                            state.closeReadyPeriods(graceMs: grace, nowMs: .max, assigned: allFiles,
-                                                    isIdle: { finished.contains($0.topic) })
+                            state.closeReadyPeriods(
+                                graceMs: grace, nowMs: .max, assigned: allFiles,
+                                isIdle: { finished.contains($0.topic) })
                             statsSeen = state.stats.count
                             closeDue = state.nextCloseDueMs(graceMs: grace)
                         }
                         processedThisRun += 1
                         sinceCheckpoint += 1
                         if let crash = options.crashAfterRecords, processedThisRun >= crash {
-                            throw AggregationError(.simulatedCrash, "stopped after \(processedThisRun) records", source: path)
+                            throw AggregationError(
+                                .simulatedCrash, "stopped after \(processedThisRun) records", source: path)
                         }
                         if let store, sinceCheckpoint >= options.checkpointEveryRecords {
                             try store.save(state)
                             sinceCheckpoint = 0
                         }
-                        if processedThisRun % options.progressEveryRecords == 0 { progress("\(path): \(index) records") }
+                        if processedThisRun % options.progressEveryRecords == 0 {
+                            progress("\(path): \(index) records")
+                        }
                     }
                     do throws(AvroError) { try block.checkEnd() } catch { throw blockFault(error) }
                 }

@@ -40,9 +40,11 @@ package struct AuditRowKey: Hashable, Sendable {
     /// comparison mispredicts.
     package static func == (a: Self, b: Self) -> Bool {
         let x = (UInt64(a.ob) << 32 | UInt64(a.component)) ^ (UInt64(b.ob) << 32 | UInt64(b.component))
-        let y = (UInt64(a.app) << 32 | UInt64(UInt32(bitPattern: a.period)))
+        let y =
+            (UInt64(a.app) << 32 | UInt64(UInt32(bitPattern: a.period)))
             ^ (UInt64(b.app) << 32 | UInt64(UInt32(bitPattern: b.period)))
-        let z = (UInt64(UInt32(bitPattern: a.billedIn)) << 8 | UInt64(a.service))
+        let z =
+            (UInt64(UInt32(bitPattern: a.billedIn)) << 8 | UInt64(a.service))
             ^ (UInt64(UInt32(bitPattern: b.billedIn)) << 8 | UInt64(b.service))
         return x | y | z == 0
     }
@@ -71,7 +73,8 @@ package struct GatewayRowKey: Hashable, Sendable {
     /// Field-wise equality without a branch per field (see `AuditRowKey.==`).
     package static func == (a: Self, b: Self) -> Bool {
         let x = (UInt64(a.ob) << 32 | UInt64(a.app)) ^ (UInt64(b.ob) << 32 | UInt64(b.app))
-        let y = (UInt64(UInt32(bitPattern: a.period)) << 32 | UInt64(UInt32(bitPattern: a.billedIn)))
+        let y =
+            (UInt64(UInt32(bitPattern: a.period)) << 32 | UInt64(UInt32(bitPattern: a.billedIn)))
             ^ (UInt64(UInt32(bitPattern: b.period)) << 32 | UInt64(UInt32(bitPattern: b.billedIn)))
         return x | y == 0
     }

@@ -2,16 +2,20 @@ extension AuditEvent: CountableEvent {
     /// Interns OB, component and app, places the event, fingerprints (INTERACTION_ID,
     /// AURA_COMPONENT_ID) and hashes its on-time row key (for the batch's row prefetch).
     @inline(__always)
-    static func prepare(_ event: Self, in state: inout PartitionState) throws(AggregationError) -> PartitionState.Prepared {
+    static func prepare(_ event: Self, in state: inout PartitionState) throws(AggregationError)
+        -> PartitionState.Prepared
+    {
         let obID = state.strings.intern(event.ob)
         let (period, day) = try state.place(obID: obID, timeMs: event.timeMs)
         let fp = Fingerprint.audit(interactionID: event.interactionID, componentID: event.componentID)
         let component = state.strings.intern(event.componentID)
         let app = event.app.map { state.strings.intern($0) } ?? nullStringID
-        let key = AuditRowKey(ob: obID, component: component, app: app, period: period.rawValue, billedIn: 0,
-                              service: event.service)
-        return PartitionState.Prepared(fp: fp, obID: obID, period: period, day: day, component: component, app: app,
-                                       rowHash: key.mixHash, isGateway: false)
+        let key = AuditRowKey(
+            ob: obID, component: component, app: app, period: period.rawValue, billedIn: 0,
+            service: event.service)
+        return PartitionState.Prepared(
+            fp: fp, obID: obID, period: period, day: day, component: component, app: app,
+            rowHash: key.mixHash, isGateway: false)
     }
 
     /// Counts a new event in its audit row (the query count).
@@ -21,8 +25,9 @@ extension AuditEvent: CountableEvent {
     ) throws(AggregationError) -> PartitionState.Outcome {
         try state.count(fp: p.fp, obID: p.obID, period: p.period, day: p.day, timeMs: event.timeMs, source: source) {
             state, billedIn in
-            let key = AuditRowKey(ob: p.obID, component: p.component, app: p.app, period: p.period.rawValue,
-                                  billedIn: billedIn, service: event.service)
+            let key = AuditRowKey(
+                ob: p.obID, component: p.component, app: p.app, period: p.period.rawValue,
+                billedIn: billedIn, service: event.service)
             let row = state.auditRow(key, hash: p.hash(of: key, billedIn: billedIn))
             state.auditRows[row].count += 1
             return DedupRef(gateway: false, nlp: false, day: p.day, row: row)

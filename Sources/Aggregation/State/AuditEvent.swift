@@ -13,8 +13,10 @@ package struct AuditEvent {
     /// `AURA_TM` in UTC milliseconds.
     package var timeMs: Int64
 
-    package init(interactionID: UnsafeRawBufferPointer, componentID: UnsafeRawBufferPointer,
-                 ob: UnsafeRawBufferPointer, app: UnsafeRawBufferPointer?, service: UInt8, timeMs: Int64) {
+    package init(
+        interactionID: UnsafeRawBufferPointer, componentID: UnsafeRawBufferPointer,
+        ob: UnsafeRawBufferPointer, app: UnsafeRawBufferPointer?, service: UInt8, timeMs: Int64
+    ) {
         self.interactionID = interactionID
         self.componentID = componentID
         self.ob = ob

@@ -4,7 +4,8 @@
 protocol CountableEvent {
     /// First half of `ingest`: interns the event's strings, places it in its period and local
     /// day, and fingerprints its key. Counts nothing.
-    static func prepare(_ event: Self, in state: inout PartitionState) throws(AggregationError) -> PartitionState.Prepared
+    static func prepare(_ event: Self, in state: inout PartitionState) throws(AggregationError)
+        -> PartitionState.Prepared
     /// Second half of `ingest`: dedup, statistics and the event's row.
     static func commit(
         _ event: Self, _ prepared: PartitionState.Prepared, source: Int, in state: inout PartitionState

@@ -2,13 +2,16 @@ extension GatewayEvent: CountableEvent {
     /// Interns OB and app, places the message, fingerprints MESSAGE_ID and hashes its on-time row
     /// key (for the batch's row prefetch).
     @inline(__always)
-    static func prepare(_ event: Self, in state: inout PartitionState) throws(AggregationError) -> PartitionState.Prepared {
+    static func prepare(_ event: Self, in state: inout PartitionState) throws(AggregationError)
+        -> PartitionState.Prepared
+    {
         let obID = state.strings.intern(event.ob)
         let (period, day) = try state.place(obID: obID, timeMs: event.timeMs)
         let app = event.app.map { state.strings.intern($0) } ?? nullStringID
         let key = GatewayRowKey(ob: obID, app: app, period: period.rawValue, billedIn: 0)
-        return PartitionState.Prepared(fp: Fingerprint.gateway(messageID: event.messageID), obID: obID, period: period,
-                                       day: day, app: app, rowHash: key.mixHash, isGateway: true)
+        return PartitionState.Prepared(
+            fp: Fingerprint.gateway(messageID: event.messageID), obID: obID, period: period,
+            day: day, app: app, rowHash: key.mixHash, isGateway: true)
     }
 
     /// Counts a new message in its gateway row (messages, and NLP messages when flagged).

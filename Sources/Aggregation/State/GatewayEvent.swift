@@ -12,8 +12,10 @@ package struct GatewayEvent {
     /// `MESSAGE_TM` in UTC milliseconds.
     package var timeMs: Int64
 
-    package init(messageID: UnsafeRawBufferPointer, ob: UnsafeRawBufferPointer,
-                 app: UnsafeRawBufferPointer?, nlp: Bool, timeMs: Int64) {
+    package init(
+        messageID: UnsafeRawBufferPointer, ob: UnsafeRawBufferPointer,
+        app: UnsafeRawBufferPointer?, nlp: Bool, timeMs: Int64
+    ) {
         self.messageID = messageID
         self.ob = ob
         self.app = app

@@ -38,16 +38,19 @@ extension PartitionState {
     /// clock `nowMs` for partitions `isIdle` says are idle — is at or past the period end plus
     /// `graceMs`. `assigned` lists the partitions that must be considered (default: all those
     /// this state covers); one this state has never seen counts only if idle.
-    package func readyToClose(ob: String, period: Period, graceMs: Int64, nowMs: Int64,
-                              assigned: [PartitionKey]? = nil,
-                              isIdle: (PartitionKey) -> Bool = { _ in false }) -> Bool {
+    package func readyToClose(
+        ob: String, period: Period, graceMs: Int64, nowMs: Int64,
+        assigned: [PartitionKey]? = nil,
+        isIdle: (PartitionKey) -> Bool = { _ in false }
+    ) -> Bool {
         guard let end = periodEnd(ob: ob, period: period) else { return false }
         let keys = assigned ?? partitions.map(\.key)
         guard !keys.isEmpty else { return false }
         var watermarks: [Int64?] = []
         var idle: [Bool] = []
         for key in keys {
-            watermarks.append(partitions.first(where: { $0.key == key }).flatMap { $0.watermarkMs == .min ? nil : $0.watermarkMs })
+            watermarks.append(
+                partitions.first(where: { $0.key == key }).flatMap { $0.watermarkMs == .min ? nil : $0.watermarkMs })
             idle.append(isIdle(key))
         }
         return Self.readyToClose(periodEndMs: end, graceMs: graceMs, watermarks: watermarks, idle: idle, nowMs: nowMs)
@@ -56,8 +59,10 @@ extension PartitionState {
     /// The readiness rule on plain numbers: every partition's effective time (its watermark,
     /// or `nowMs` when idle) is ≥ `periodEndMs + graceMs`. A busy partition with no watermark
     /// blocks readiness.
-    package static func readyToClose(periodEndMs: Int64, graceMs: Int64, watermarks: [Int64?], idle: [Bool],
-                                     nowMs: Int64) -> Bool {
+    package static func readyToClose(
+        periodEndMs: Int64, graceMs: Int64, watermarks: [Int64?], idle: [Bool],
+        nowMs: Int64
+    ) -> Bool {
         // Invariant: callers pass parallel arrays (a programming error otherwise).
         precondition(watermarks.count == idle.count, "one idle flag per watermark")
         let due = periodEndMs + graceMs
@@ -82,14 +87,18 @@ extension PartitionState {
     /// period with events — periods without events included, through `markClosedThrough`.
     /// Returns the (OB, period) pairs with events that it closed, sorted.
     @discardableResult
-    package mutating func closeReadyPeriods(graceMs: Int64, nowMs: Int64, assigned: [PartitionKey]? = nil,
-                                            isIdle: (PartitionKey) -> Bool = { _ in false }) -> [(ob: String, period: Period)] {
+    package mutating func closeReadyPeriods(
+        graceMs: Int64, nowMs: Int64, assigned: [PartitionKey]? = nil,
+        isIdle: (PartitionKey) -> Bool = { _ in false }
+    ) -> [(ob: String, period: Period)] {
         // The earliest effective time over the partitions decides; nil = some partition blocks.
         let keys = assigned ?? partitions.map(\.key)
         guard !keys.isEmpty else { return [] }
         var horizon = Int64.max
         for key in keys {
-            let watermark = partitions.first(where: { $0.key == key }).flatMap { $0.watermarkMs == .min ? nil : $0.watermarkMs }
+            let watermark = partitions.first(where: { $0.key == key }).flatMap {
+                $0.watermarkMs == .min ? nil : $0.watermarkMs
+            }
             let effective = isIdle(key) ? max(nowMs, watermark ?? .min) : watermark
             guard let effective else { return [] }
             horizon = min(horizon, effective)
@@ -116,8 +125,10 @@ extension PartitionState {
             let previous = closedThrough[ob] ?? .min
             closedThrough[ob] = newThrough
             let name = strings.string(ob)
-            for row in stats where row.ob == ob && row.period > previous && row.period <= newThrough
-                && !closed.contains(PeriodKey(ob: ob, period: row.period)) {
+            for row in stats
+            where row.ob == ob && row.period > previous && row.period <= newThrough
+                && !closed.contains(PeriodKey(ob: ob, period: row.period))
+            {
                 closedNow.append((name, Period(rawValue: row.period)))
             }
         }
@@ -151,7 +162,9 @@ extension PartitionState {
         var expired: Set<PeriodKey> = []
         for row in stats {
             let key = PeriodKey(ob: row.ob, period: row.period)
-            guard isClosed(key), let end = calendar(obID: row.ob)?.end(of: Period(rawValue: row.period)) else { continue }
+            guard isClosed(key), let end = calendar(obID: row.ob)?.end(of: Period(rawValue: row.period)) else {
+                continue
+            }
             let (due, overflow) = end.addingReportingOverflow(retentionMs)
             if !overflow && due <= horizonMs { expired.insert(key) }
         }

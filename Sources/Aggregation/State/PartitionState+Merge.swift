@@ -83,10 +83,16 @@ extension PartitionState {
             if mapped.isGateway {
                 gatewayRows[mapped.row].messages -= 1
                 if mapped.isNLP { gatewayRows[mapped.row].nlpMessages -= 1 }
-                if gatewayRows[mapped.row].billedIn != 0 { stats[theirStats].late -= 1; late -= 1 }
+                if gatewayRows[mapped.row].billedIn != 0 {
+                    stats[theirStats].late -= 1
+                    late -= 1
+                }
             } else {
                 auditRows[mapped.row].count -= 1
-                if auditRows[mapped.row].billedIn != 0 { stats[theirStats].late -= 1; late -= 1 }
+                if auditRows[mapped.row].billedIn != 0 {
+                    stats[theirStats].late -= 1
+                    late -= 1
+                }
             }
             stats[theirStats].events -= 1
             dayCounts[theirStats * 31 + mapped.day - 1] -= 1

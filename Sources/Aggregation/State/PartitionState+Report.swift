@@ -4,16 +4,18 @@ extension PartitionState {
     }
 
     private func usage(_ row: AuditRow) -> AuditUsage {
-        AuditUsage(ob: strings.string(row.ob), period: Period(rawValue: row.period),
-                   component: strings.string(row.component), app: optionalString(row.app),
-                   service: ServiceName.name(row.service), queries: row.count,
-                   billedIn: row.billedIn == 0 ? nil : Period(rawValue: row.billedIn))
+        AuditUsage(
+            ob: strings.string(row.ob), period: Period(rawValue: row.period),
+            component: strings.string(row.component), app: optionalString(row.app),
+            service: ServiceName.name(row.service), queries: row.count,
+            billedIn: row.billedIn == 0 ? nil : Period(rawValue: row.billedIn))
     }
 
     private func usage(_ row: GatewayRow) -> GatewayUsage {
-        GatewayUsage(ob: strings.string(row.ob), period: Period(rawValue: row.period), app: optionalString(row.app),
-                     messages: row.messages, nlpMessages: row.nlpMessages,
-                     billedIn: row.billedIn == 0 ? nil : Period(rawValue: row.billedIn))
+        GatewayUsage(
+            ob: strings.string(row.ob), period: Period(rawValue: row.period), app: optionalString(row.app),
+            messages: row.messages, nlpMessages: row.nlpMessages,
+            billedIn: row.billedIn == 0 ? nil : Period(rawValue: row.billedIn))
     }
 
     /// On-time audit rows of (ob, period), sorted: what its invoice counts.
@@ -26,8 +28,10 @@ extension PartitionState {
     /// On-time gateway rows of (ob, period), sorted.
     package func gatewayUsage(ob: String, period: Period) -> [GatewayUsage] {
         guard let id = strings.lookup(ob) else { return [] }
-        return gatewayRows.filter { $0.ob == id && $0.period == period.rawValue && $0.billedIn == 0 && $0.messages != 0 }
-            .map(usage).sorted(by: GatewayUsage.ordered)
+        return gatewayRows.filter {
+            $0.ob == id && $0.period == period.rawValue && $0.billedIn == 0 && $0.messages != 0
+        }
+        .map(usage).sorted(by: GatewayUsage.ordered)
     }
 
     /// Late audit rows the invoice of (ob, `billedIn`) bills as adjustments; each row's
@@ -57,16 +61,19 @@ extension PartitionState {
 
     /// Statistics of (ob, period), if the state has events for it.
     package func summary(ob: String, period: Period) -> PeriodSummary? {
-        guard let id = strings.lookup(ob), let row = findStats(PeriodKey(ob: id, period: period.rawValue)) else { return nil }
+        guard let id = strings.lookup(ob), let row = findStats(PeriodKey(ob: id, period: period.rawValue)) else {
+            return nil
+        }
         return summary(row: row)
     }
 
     func summary(row i: Int) -> PeriodSummary {
         let row = stats[i]
-        return PeriodSummary(ob: strings.string(row.ob), period: Period(rawValue: row.period),
-                             firstEventMs: row.firstEventMs, lastEventMs: row.lastEventMs, events: row.events,
-                             duplicates: row.duplicates, late: row.late,
-                             eventsPerDay: Array(dayCounts[i * 31..<(i + 1) * 31]))
+        return PeriodSummary(
+            ob: strings.string(row.ob), period: Period(rawValue: row.period),
+            firstEventMs: row.firstEventMs, lastEventMs: row.lastEventMs, events: row.events,
+            duplicates: row.duplicates, late: row.late,
+            eventsPerDay: Array(dayCounts[i * 31..<(i + 1) * 31]))
     }
 
     /// Everything the state means, with strings resolved and in a canonical order: two states
@@ -79,10 +86,12 @@ extension PartitionState {
             let description: String
             if ref.isGateway {
                 let u = usage(gatewayRows[ref.row])
-                description = "G \(u.ob) \(u.period) \(u.app ?? "∅") \(u.billedIn.map(\.description) ?? "-") nlp=\(ref.isNLP) day=\(ref.day)"
+                description =
+                    "G \(u.ob) \(u.period) \(u.app ?? "∅") \(u.billedIn.map(\.description) ?? "-") nlp=\(ref.isNLP) day=\(ref.day)"
             } else {
                 let u = usage(auditRows[ref.row])
-                description = "A \(u.ob) \(u.period) \(u.component) \(u.app ?? "∅") \(u.service) \(u.billedIn.map(\.description) ?? "-") day=\(ref.day)"
+                description =
+                    "A \(u.ob) \(u.period) \(u.component) \(u.app ?? "∅") \(u.service) \(u.billedIn.map(\.description) ?? "-") day=\(ref.day)"
             }
             keys[fp] = description
         }

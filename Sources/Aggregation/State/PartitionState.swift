@@ -255,8 +255,10 @@ package struct PartitionState: Sendable {
     /// - Precondition: `hash == key.mixHash`.
     mutating func auditRow(_ key: AuditRowKey, hash: UInt64) -> Int {
         if let row = auditIndex.find(key, hash: hash, keyOf: { auditRows[$0].key }) { return row }
-        auditRows.append(AuditRow(count: 0, ob: key.ob, component: key.component, app: key.app,
-                                  period: key.period, billedIn: key.billedIn, service: key.service))
+        auditRows.append(
+            AuditRow(
+                count: 0, ob: key.ob, component: key.component, app: key.app,
+                period: key.period, billedIn: key.billedIn, service: key.service))
         let rows = auditRows
         auditIndex.insert(key, row: rows.count - 1, keyOf: { rows[$0].key })
         return rows.count - 1
@@ -266,8 +268,10 @@ package struct PartitionState: Sendable {
     /// - Precondition: `hash == key.mixHash`.
     mutating func gatewayRow(_ key: GatewayRowKey, hash: UInt64) -> Int {
         if let row = gatewayIndex.find(key, hash: hash, keyOf: { gatewayRows[$0].key }) { return row }
-        gatewayRows.append(GatewayRow(messages: 0, nlpMessages: 0, ob: key.ob, app: key.app,
-                                      period: key.period, billedIn: key.billedIn))
+        gatewayRows.append(
+            GatewayRow(
+                messages: 0, nlpMessages: 0, ob: key.ob, app: key.app,
+                period: key.period, billedIn: key.billedIn))
         let rows = gatewayRows
         gatewayIndex.insert(key, row: rows.count - 1, keyOf: { rows[$0].key })
         return rows.count - 1
@@ -279,8 +283,10 @@ package struct PartitionState: Sendable {
         if let found = findStats(key) {
             row = found
         } else {
-            stats.append(PeriodStatsRow(firstEventMs: .max, lastEventMs: .min, events: 0, duplicates: 0, late: 0,
-                                        ob: key.ob, period: key.period))
+            stats.append(
+                PeriodStatsRow(
+                    firstEventMs: .max, lastEventMs: .min, events: 0, duplicates: 0, late: 0,
+                    ob: key.ob, period: key.period))
             dayCounts.append(contentsOf: repeatElement(0, count: 31))
             let rows = stats
             statsIndex.insert(key, row: rows.count - 1, keyOf: { PeriodKey(ob: rows[$0].ob, period: rows[$0].period) })
@@ -317,14 +323,14 @@ package struct PartitionState: Sendable {
         auditIndex = RowIndex()
         for (i, row) in auditRows.enumerated() {
             guard row.ob < n, row.component < n, row.app < n || row.app == nullStringID,
-                  auditIndex.find(row.key, keyOf: { auditRows[$0].key }) == nil
+                auditIndex.find(row.key, keyOf: { auditRows[$0].key }) == nil
             else { return false }
             auditIndex.insert(row.key, row: i, keyOf: { auditRows[$0].key })
         }
         gatewayIndex = RowIndex()
         for (i, row) in gatewayRows.enumerated() {
             guard row.ob < n, row.app < n || row.app == nullStringID,
-                  gatewayIndex.find(row.key, keyOf: { gatewayRows[$0].key }) == nil
+                gatewayIndex.find(row.key, keyOf: { gatewayRows[$0].key }) == nil
             else { return false }
             gatewayIndex.insert(row.key, row: i, keyOf: { gatewayRows[$0].key })
         }

@@ -21,7 +21,9 @@ struct PeriodCache: Sendable {
     /// The entry slot of `key`.
     @inline(__always)
     static func slot(_ key: PeriodKey) -> Int {
-        Int(truncatingIfNeeded: ((UInt64(key.ob) << 32 | UInt64(UInt32(bitPattern: key.period))) &* 0x9E37_79B9_7F4A_7C15) >> 58)
+        Int(
+            truncatingIfNeeded: ((UInt64(key.ob) << 32 | UInt64(UInt32(bitPattern: key.period)))
+                &* 0x9E37_79B9_7F4A_7C15) >> 58)
     }
 
     /// The cached (statistics row, billing period) of `key`, if any.
@@ -34,7 +36,8 @@ struct PeriodCache: Sendable {
 
     /// Caches the statistics row and billing period of `key`.
     mutating func remember(_ key: PeriodKey, statsRow: Int, billedIn: Int32) {
-        entries[Self.slot(key)] = Entry(ob: key.ob, period: key.period, statsRow: Int32(truncatingIfNeeded: statsRow), billedIn: billedIn)
+        entries[Self.slot(key)] = Entry(
+            ob: key.ob, period: key.period, statsRow: Int32(truncatingIfNeeded: statsRow), billedIn: billedIn)
     }
 
     /// Forgets every entry (closed periods changed, or the rows were rebuilt).

@@ -11,8 +11,10 @@ package struct AuditUsage: Hashable, Sendable {
     /// `nil` for on-time rows; for late rows, the period whose invoice bills them.
     package var billedIn: Period?
 
-    package init(ob: String, period: Period, component: String, app: String?, service: String,
-                 queries: Int64, billedIn: Period? = nil) {
+    package init(
+        ob: String, period: Period, component: String, app: String?, service: String,
+        queries: Int64, billedIn: Period? = nil
+    ) {
         self.ob = ob
         self.period = period
         self.component = component
@@ -43,7 +45,8 @@ package struct GatewayUsage: Hashable, Sendable {
     /// See `AuditUsage.billedIn`.
     package var billedIn: Period?
 
-    package init(ob: String, period: Period, app: String?, messages: Int64, nlpMessages: Int64, billedIn: Period? = nil) {
+    package init(ob: String, period: Period, app: String?, messages: Int64, nlpMessages: Int64, billedIn: Period? = nil)
+    {
         self.ob = ob
         self.period = period
         self.app = app

@@ -55,7 +55,8 @@ package enum ByteHash {
                 w1 = p.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) &>> UInt64(8 &* (8 &- k))
             } else if n >= 4 {
                 // Shift 8 * (n - 4) is 0...24.
-                w1 = UInt64(p.loadUnaligned(as: UInt32.self))
+                w1 =
+                    UInt64(p.loadUnaligned(as: UInt32.self))
                     | UInt64(p.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)) &<< UInt64(8 &* (n &- 4))
             } else {
                 for j in 0..<n { w1 |= UInt64(p.load(fromByteOffset: j, as: UInt8.self)) &<< UInt64(8 &* j) }
@@ -76,7 +77,9 @@ package enum ByteHash {
     /// 128-bit fingerprint of (`domain`, `first`, `second`): the two byte strings are length
     /// delimited, so ("ab","c") and ("a","bc") differ. Never returns the all-zero value
     /// (it marks empty slots in `DedupTable`).
-    package static func fingerprint(domain: UInt8, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) -> Fingerprint {
+    package static func fingerprint(domain: UInt8, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer)
+        -> Fingerprint
+    {
         var a = p0 ^ UInt64(domain) &* q2
         var b = q0 ^ UInt64(domain) &* p2
         absorb(first, &a, &b)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The slot memory of a `DedupTable`: `buckets` buckets of one 64-byte cache line each, every
@@ -64,8 +64,10 @@ final class DedupStorage: @unchecked Sendable {
     /// or `mmap`/`mprotect` refuse, the table falls back to a new storage and a rehash.
     static let reservationBytes: Int = {
         #if os(Linux)
-        var limit = rlimit()
-        if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max { return 0 }  // finite (RLIM_INFINITY is all ones)
+            var limit = rlimit()
+            if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max {
+                return 0
+            }  // finite (RLIM_INFINITY is all ones)
         #endif
         let pages = sysconf(Int32(_SC_PHYS_PAGES))
         let pageSize = sysconf(Int32(_SC_PAGESIZE))
@@ -110,14 +112,14 @@ final class DedupStorage: @unchecked Sendable {
         if sizes[0] > writable { sizes.append(writable) }  // retry without headroom
         for size in sizes {
             #if os(Linux)
-            let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
+                let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
             #else
-            let flags = MAP_PRIVATE | MAP_ANON
+                let flags = MAP_PRIVATE | MAP_ANON
             #endif
             // One extra huge page so that a 2 MiB-aligned start lies inside the mapping.
             let mapped = size + hugePage
             guard let raw = mmap(nil, mapped, PROT_NONE, flags, -1, 0),
-                  raw != UnsafeMutableRawPointer(bitPattern: -1)
+                raw != UnsafeMutableRawPointer(bitPattern: -1)
             else { continue }
             // Trim to the aligned `size` bytes: both unmapped pieces lie inside the mapping just
             // made (head < 2 MiB, head + size + tail == mapped), which nothing else references.
@@ -139,11 +141,11 @@ final class DedupStorage: @unchecked Sendable {
     /// Advises huge pages for the whole reservation once its table reaches 4 MiB.
     private func adviseHugePagesIfLarge() {
         #if os(Linux)
-        guard !advisedHuge, reservedBytes > 0, 64 * buckets >= Self.hugePageThreshold else { return }
-        advisedHuge = true
-        // The range is the reservation mapped in `init` (2 MiB-aligned, a multiple of 2 MiB);
-        // madvise only changes its paging policy and the pointer does not escape.
-        _ = madvise(UnsafeMutableRawPointer(words), reservedBytes, Int32(MADV_HUGEPAGE))
+            guard !advisedHuge, reservedBytes > 0, 64 * buckets >= Self.hugePageThreshold else { return }
+            advisedHuge = true
+            // The range is the reservation mapped in `init` (2 MiB-aligned, a multiple of 2 MiB);
+            // madvise only changes its paging policy and the pointer does not escape.
+            _ = madvise(UnsafeMutableRawPointer(words), reservedBytes, Int32(MADV_HUGEPAGE))
         #endif
     }
 
@@ -160,8 +162,10 @@ final class DedupStorage: @unchecked Sendable {
         if writable > writableBytes {
             // [writableBytes, writable) lies inside the reservation (writable ≤ reservedBytes)
             // and was never writable, so it holds only untouched (zero) pages.
-            guard mprotect(UnsafeMutableRawPointer(words) + writableBytes, writable - writableBytes,
-                           PROT_READ | PROT_WRITE) == 0
+            guard
+                mprotect(
+                    UnsafeMutableRawPointer(words) + writableBytes, writable - writableBytes,
+                    PROT_READ | PROT_WRITE) == 0
             else { return false }
             writableBytes = writable
         }

@@ -44,13 +44,17 @@ package struct DedupTable: Sendable {
     /// `slots` references, empty slots zero, at most 0.85 of the slots used), inserting every
     /// occupied slot. Returns `nil` when the shapes disagree or a key repeats.
     package init?(rawKeys: [UInt64], rawRefs: [UInt32], count: Int) {
-        guard rawKeys.count == 2 * rawRefs.count, rawRefs.count >= 16, count * 20 <= rawRefs.count * 17 else { return nil }
+        guard rawKeys.count == 2 * rawRefs.count, rawRefs.count >= 16, count * 20 <= rawRefs.count * 17 else {
+            return nil
+        }
         var occupied = 0
         for s in 0..<rawRefs.count where rawKeys[2 * s] != 0 || rawKeys[2 * s + 1] != 0 { occupied += 1 }
         guard occupied == count else { return nil }
         var table = DedupTable(minimumCount: count)
         for s in 0..<rawRefs.count where rawKeys[2 * s] != 0 || rawKeys[2 * s + 1] != 0 {
-            guard table.insert(Fingerprint(lo: rawKeys[2 * s], hi: rawKeys[2 * s + 1]), ref: rawRefs[s]) == nil else { return nil }
+            guard table.insert(Fingerprint(lo: rawKeys[2 * s], hi: rawKeys[2 * s + 1]), ref: rawRefs[s]) == nil else {
+                return nil
+            }
         }
         self = table
     }
@@ -64,7 +68,7 @@ package struct DedupTable: Sendable {
         let count = references.count / 4
         let buckets = (capacity + 2) / 3
         guard capacity >= 16, references.count == 4 * count, fingerprints.count == 16 * count,
-              count <= Self.maxCount(capacity: 3 * buckets)
+            count <= Self.maxCount(capacity: 3 * buckets)
         else { return nil }
         var table = DedupTable()
         table.storage = DedupStorage(buckets: buckets)
@@ -73,8 +77,9 @@ package struct DedupTable: Sendable {
         // (checked above); `locate` stays within the `8 * buckets` words of the new storage,
         // which no other value references yet.
         for i in 0..<count {
-            let fp = Fingerprint(lo: fingerprints.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self),
-                                 hi: fingerprints.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
+            let fp = Fingerprint(
+                lo: fingerprints.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self),
+                hi: fingerprints.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
             guard fp.lo != 0 || fp.hi != 0 else { return nil }
             let (slot, found) = Self.locate(w, buckets, fp)
             guard !found else { return nil }
@@ -122,7 +127,7 @@ package struct DedupTable: Sendable {
     }
 
     @inline(__always)
-    private static func home(_ hi: UInt64, _ buckets: Int) -> Int {
+    static func home(_ hi: UInt64, _ buckets: Int) -> Int {
         Int(truncatingIfNeeded: hi.multipliedFullWidth(by: UInt64(buckets)).high)
     }
 
@@ -133,18 +138,23 @@ package struct DedupTable: Sendable {
     /// Bucket and slot arithmetic wraps (`&+`, `&*`): `b < buckets` and a storage of `buckets`
     /// buckets spans `64 * buckets` bytes, so none of it can overflow.
     @inline(__always)
-    private static func locate(_ w: UnsafeMutablePointer<UInt64>, _ buckets: Int, _ fp: Fingerprint) -> (slot: Int, found: Bool) {
+    static func locate(_ w: UnsafeMutablePointer<UInt64>, _ buckets: Int, _ fp: Fingerprint) -> (
+        slot: Int, found: Bool
+    ) {
         var b = home(fp.hi, buckets)
         while true {
             let base = w + (b &* 8)
             let slot = b &* 3
-            let lo0 = base[0], hi0 = base[1]
+            let lo0 = base[0]
+            let hi0 = base[1]
             if lo0 == fp.lo && hi0 == fp.hi { return (slot, true) }
             if lo0 | hi0 == 0 { return (slot, false) }
-            let lo1 = base[2], hi1 = base[3]
+            let lo1 = base[2]
+            let hi1 = base[3]
             if lo1 == fp.lo && hi1 == fp.hi { return (slot &+ 1, true) }
             if lo1 | hi1 == 0 { return (slot &+ 1, false) }
-            let lo2 = base[4], hi2 = base[5]
+            let lo2 = base[4]
+            let hi2 = base[5]
             if lo2 == fp.lo && hi2 == fp.hi { return (slot &+ 2, true) }
             if lo2 | hi2 == 0 { return (slot &+ 2, false) }
             b &+= 1
@@ -168,7 +178,7 @@ package struct DedupTable: Sendable {
     }
 
     @inline(__always)
-    private static func store(_ w: UnsafeMutablePointer<UInt64>, _ slot: Int, _ fp: Fingerprint, _ ref: UInt32) {
+    static func store(_ w: UnsafeMutablePointer<UInt64>, _ slot: Int, _ fp: Fingerprint, _ ref: UInt32) {
         let b = slot / 3
         let e = slot - 3 * b
         let base = w + 8 * b
@@ -260,7 +270,8 @@ package struct DedupTable: Sendable {
         makeUnique()
         // Invariant: nothing changed the table since `probe` returned `slot` (a copy made just
         // above has the same slots).
-        precondition(slot >= 0 && slot < capacity && Self.isEmpty(storage.words, slot), "fill needs the slot of the last probe")
+        precondition(
+            slot >= 0 && slot < capacity && Self.isEmpty(storage.words, slot), "fill needs the slot of the last probe")
         Self.store(storage.words, slot, fp, ref)
         count += 1
     }
@@ -309,87 +320,5 @@ package struct DedupTable: Sendable {
             Self.store(w, slot, fp, ref)
         }
         storage = grown
-    }
-
-    /// Moves every key of a table of `old` buckets to its place in a table of `new > old`
-    /// buckets over the same memory, whose buckets `old..<new` are empty.
-    ///
-    /// Linear probing over *slots*: slot `s` is entry `s % 3` of bucket `s / 3`, a key's probe
-    /// starts at slot `3 * home`, and `locate` scans slots in increasing order (wrapping) and
-    /// stops at the first empty one. So a table is correct iff every key at slot `p` with home
-    /// slot `S` has no empty slot in its probe path `S...p` (cyclically): the invariant.
-    ///
-    /// The pass visits old buckets `b` from `old - 1` down to 0, takes out their keys (zeroing
-    /// the bucket), and places each key whose new home `H` is at least `b` at the first empty
-    /// slot from `3 * H` upward, provided that slot comes before the end (no wrap). Any other
-    /// key (new home below `b`, or a probe that would wrap) goes to a side list, inserted with
-    /// `locate` after the pass. Proof that the result keeps the invariant — before visiting `b`:
-    /// 1. slots below `3 * b + 3` hold the untouched old keys of buckets `0...b`;
-    /// 2. every key from buckets above `b` is either in the side list, or at a slot `p` whose
-    ///    path `3H...p` is occupied and lies at or above `3 * b + 3` (no wrap);
-    /// 3. every other slot from `3 * b + 3` on is empty (old buckets were zeroed when visited,
-    ///    buckets `old..<new` start empty).
-    /// Visiting `b` zeroes bucket `b`; by 3 every slot from `3 * b` on is then empty or holds a
-    /// placed key, so a placement probes only such slots, and its path `3H...p` (`H ≥ b`) is
-    /// occupied and at or above `3 * b`. Placed keys are never moved or cleared afterwards
-    /// (later visits only zero buckets below `b`), so their paths stay occupied: 1–3 hold for
-    /// `b - 1`. After bucket 0 every key is placed with an occupied, non-wrapping path, or in
-    /// the side list; inserting those with `locate` (first empty slot of their cyclic path)
-    /// into this correct table keeps it correct. Every key is taken out exactly once and put
-    /// back exactly once, so the keys and `count` are unchanged.
-    ///
-    /// Why the side list stays short: `home(hi, n)` is `hi * n >> 64`, monotone in `hi` and
-    /// scaling with `n`, so for `new ≥ 2 * old` a key whose old home is `h` has new home
-    /// `H ≥ 2h` (for `new == 2 * old` exactly `2h` or `2h + 1`). A key at old bucket `b = h + d`
-    /// (displaced by `d` buckets) is deferred only when `2h < b`, i.e. `h < d`: the keys in
-    /// the first few clusters, those whose probe wraps, and keys of adversarially long
-    /// clusters. Growth by less than doubling (`reserve`) defers the keys with `h < d / (r - 1)`
-    /// for a ratio `r = new / old`: still few unless `r` is close to 1.
-    ///
-    /// Memory access is two descending streams (reading near `b`, writing near `2b`), so the
-    /// pass runs at memory bandwidth over the old table and the pages of the new part.
-    /// - Precondition: `w` holds `8 * new` words, the last `8 * (new - old)` zero, and the first
-    ///   `8 * old` a correct table of `old` buckets; no other value references it.
-    private static func rehashInPlace(_ w: UnsafeMutablePointer<UInt64>, from old: Int, to new: Int) {
-        precondition(new > old, "rehashInPlace grows the table")  // resize only grows
-        var deferred: [(Fingerprint, UInt32)] = []
-        var b = old - 1
-        while b >= 0 {
-            let base = w + 8 * b
-            // The 3 entries of bucket `b < old ≤ new`, read before the bucket is zeroed.
-            let keys = (Fingerprint(lo: base[0], hi: base[1]), Fingerprint(lo: base[2], hi: base[3]),
-                        Fingerprint(lo: base[4], hi: base[5]))
-            let refs = (UInt32(truncatingIfNeeded: base[6]), UInt32(truncatingIfNeeded: base[6] >> 32),
-                        UInt32(truncatingIfNeeded: base[7]))
-            base.update(repeating: 0, count: 8)
-            if keys.0.lo != 0 || keys.0.hi != 0, !placeAbove(w, new, b, keys.0, refs.0) { deferred.append((keys.0, refs.0)) }
-            if keys.1.lo != 0 || keys.1.hi != 0, !placeAbove(w, new, b, keys.1, refs.1) { deferred.append((keys.1, refs.1)) }
-            if keys.2.lo != 0 || keys.2.hi != 0, !placeAbove(w, new, b, keys.2, refs.2) { deferred.append((keys.2, refs.2)) }
-            b -= 1
-        }
-        for (fp, ref) in deferred {
-            // The table is correct and below its maximum load (resize keeps count within it).
-            let (slot, _) = locate(w, new, fp)
-            store(w, slot, fp, ref)
-        }
-    }
-
-    /// Stores `fp` at the first empty slot from its home in a table of `buckets` buckets when
-    /// that home is bucket `floor` or above and the slot lies before the end; returns whether
-    /// it did. Reads and writes only buckets `floor..<buckets`.
-    @inline(__always)
-    private static func placeAbove(_ w: UnsafeMutablePointer<UInt64>, _ buckets: Int, _ floor: Int,
-                                   _ fp: Fingerprint, _ ref: UInt32) -> Bool {
-        var b = home(fp.hi, buckets)
-        guard b >= floor else { return false }
-        while b < buckets {
-            let base = w + 8 * b
-            for e in 0..<3 where base[2 * e] == 0 && base[2 * e + 1] == 0 {
-                store(w, 3 * b + e, fp, ref)
-                return true
-            }
-            b += 1
-        }
-        return false
     }
 }

@@ -14,7 +14,8 @@ package struct Fingerprint: Hashable, Sendable {
     package static let gatewayDomain: UInt8 = 0x47
 
     /// Fingerprint of an audit event's key (INTERACTION_ID, AURA_COMPONENT_ID).
-    package static func audit(interactionID: UnsafeRawBufferPointer, componentID: UnsafeRawBufferPointer) -> Fingerprint {
+    package static func audit(interactionID: UnsafeRawBufferPointer, componentID: UnsafeRawBufferPointer) -> Fingerprint
+    {
         ByteHash.fingerprint(domain: auditDomain, interactionID, componentID)
     }
 

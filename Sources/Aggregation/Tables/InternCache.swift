@@ -56,7 +56,8 @@ struct InternCache: Sendable {
                 w3 = p.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self)
             }
         } else if n >= 4 {
-            w0 = UInt64(p.loadUnaligned(as: UInt32.self))
+            w0 =
+                UInt64(p.loadUnaligned(as: UInt32.self))
                 | UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32
         } else {
             for i in 0..<n { w0 |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << UInt64(8 * i) }

@@ -58,7 +58,8 @@ package struct InternTable: Sendable {
     private mutating func internUncached(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         let h = ByteHash.hash64(bytes)
         if let id = find(bytes, hash: h) { return id }
-        precondition(arena.count + bytes.count < Int(UInt32.max), "intern arena exceeds 4 GiB")  // ids and offsets are UInt32
+        // Ids and offsets are UInt32.
+        precondition(arena.count + bytes.count < Int(UInt32.max), "intern arena exceeds 4 GiB")
         let id = UInt32(ends.count)
         arena.append(contentsOf: bytes)
         ends.append(UInt32(arena.count))
@@ -112,7 +113,9 @@ package struct InternTable: Sendable {
                     let end = Int(ends[id])
                     // Non-empty lengths imply non-nil base addresses; the pointers stay in this closure.
                     if end - start == bytes.count,
-                       bytes.count == 0 || memcmpEqual(arenaBytes.baseAddress! + start, bytes.baseAddress!, bytes.count) {
+                        bytes.count == 0
+                            || memcmpEqual(arenaBytes.baseAddress! + start, bytes.baseAddress!, bytes.count)
+                    {
                         return entry - 1
                     }
                 }
@@ -139,7 +142,9 @@ package struct InternTable: Sendable {
 func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
     var i = 0
     while i + 8 <= count {
-        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+            return false
+        }
         i += 8
     }
     while i < count {

@@ -36,7 +36,9 @@ struct RowIndex: Sendable {
     @inline(__always)
     func prefetchSlot(hash: UInt64) {
         // `s <= mask < slots.count`; prefetching never dereferences and the pointer stays here.
-        slots.withUnsafeBufferPointer { aura_prefetch($0.baseAddress! + (Int(truncatingIfNeeded: hash) & (slots.count - 1))) }
+        slots.withUnsafeBufferPointer {
+            aura_prefetch($0.baseAddress! + (Int(truncatingIfNeeded: hash) & (slots.count - 1)))
+        }
     }
 
     /// The row in the home slot of a key with this `mixHash`, if any: the row `find` most
@@ -82,7 +84,9 @@ extension AuditRowKey: RowIndexKey {
 
 extension GatewayRowKey: RowIndexKey {
     var mixHash: UInt64 {
-        mix64(UInt64(ob) << 32 | UInt64(app), UInt64(UInt32(bitPattern: period)) << 32 | UInt64(UInt32(bitPattern: billedIn)))
+        mix64(
+            UInt64(ob) << 32 | UInt64(app),
+            UInt64(UInt32(bitPattern: period)) << 32 | UInt64(UInt32(bitPattern: billedIn)))
     }
 }
 

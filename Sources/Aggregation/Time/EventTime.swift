@@ -7,7 +7,9 @@ package enum EventTime {
     /// Parses `bytes` as an ISO-8601 timestamp with offset.
     /// - Parameter field: the field name, used in the error message.
     /// - Throws: `AggregationError(.malformedField)` naming the field and the text.
-    package static func parseMillis(_ bytes: UnsafeRawBufferPointer, field: StaticString) throws(AggregationError) -> Int64 {
+    package static func parseMillis(_ bytes: UnsafeRawBufferPointer, field: StaticString) throws(AggregationError)
+        -> Int64
+    {
         if let value = parseOrNil(bytes) { return value }
         throw malformed(bytes, field: field)
     }
@@ -56,7 +58,8 @@ package enum EventTime {
         // The fixed 19 bytes "YYYY-MM-DDTHH:MM:SS" checked a word at a time (little-endian: byte
         // k of a word is bits 8k..<8k+8): "YYYY-MM-", "DDT" and "HH:MM:SS".
         let ymd = base.loadUnaligned(as: UInt64.self)
-        let dt = UInt64(base.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        let dt =
+            UInt64(base.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
             | UInt64(base.load(fromByteOffset: 10, as: UInt8.self)) << 16
         let hms = base.loadUnaligned(fromByteOffset: 11, as: UInt64.self)
         @inline(__always) func value(_ word: UInt64, _ byte: Int) -> Int64 { Int64((word >> UInt64(8 * byte)) & 0x0F) }
@@ -65,7 +68,7 @@ package enum EventTime {
             days = dates.days  // the same bytes as a date checked before
         } else {
             guard ymd & ~Self.ymdDigits == Self.ymdSeparators, dt & ~Self.dtDigits == Self.dtSeparators,
-                  Self.areDigits(ymd, Self.ymdDigits), Self.areDigits(dt, Self.dtDigits)
+                Self.areDigits(ymd, Self.ymdDigits), Self.areDigits(dt, Self.dtDigits)
             else { return nil }
             let year = value(ymd, 0) * 1000 + value(ymd, 1) * 100 + value(ymd, 2) * 10 + value(ymd, 3)
             let month = value(ymd, 5) * 10 + value(ymd, 6)
@@ -89,7 +92,8 @@ package enum EventTime {
             let tail = base.loadUnaligned(fromByteOffset: 21, as: UInt64.self)
             let sign = tail >> 16 & 0xFF
             if sign == 0x2B || sign == 0x2D, tail & ~Self.tailDigits == sign << 16 | Self.tailColon,
-               Self.areDigits(tail, Self.tailDigits) {
+                Self.areDigits(tail, Self.tailDigits)
+            {
                 let millis = Int64(b[20] &- 0x30) * 100 + value(tail, 0) * 10 + value(tail, 1)
                 let oh = value(tail, 3) * 10 + value(tail, 4)
                 let om = value(tail, 6) * 10 + value(tail, 7)
@@ -121,7 +125,7 @@ package enum EventTime {
             i += 1
         case 0x2B, 0x2D:  // '+', '-'
             guard n - i == 6, let oh = two(i + 1), b[i + 3] == 0x3A, let om = two(i + 4),
-                  oh <= 23, om <= 59
+                oh <= 23, om <= 59
             else { return nil }
             offsetMinutes = oh * 60 + om
             if b[i] == 0x2D { offsetMinutes = -offsetMinutes }

@@ -167,7 +167,9 @@ package final class PeriodCalendar: Sendable {
     /// search of the zone's offset as `hint` spares the month search, and the day of month is
     /// the local day number minus that of the month's 1st (no civil-date conversion).
     /// - Throws: `AggregationError(.timeOutOfRange)` outside the precomputed window.
-    package func place(ofUTCMillis t: Int64, hint: inout Int, offsetHint: inout Int) throws(AggregationError) -> (period: Period, day: Int) {
+    package func place(ofUTCMillis t: Int64, hint: inout Int, offsetHint: inout Int) throws(AggregationError) -> (
+        period: Period, day: Int
+    ) {
         guard let placed = placeOrNil(ofUTCMillis: t, hint: &hint, offsetHint: &offsetHint) else { throw outOfRange(t) }
         return placed
     }
@@ -179,7 +181,8 @@ package final class PeriodCalendar: Sendable {
         let h = offsetHint
         let offset: Int64
         if h >= 0, h < transitionStarts.count, transitionStarts[h] <= t,
-           h + 1 == transitionStarts.count || t < transitionStarts[h + 1] {
+            h + 1 == transitionStarts.count || t < transitionStarts[h + 1]
+        {
             offset = transitionOffsets[h]
         } else {
             let index = transitionIndex(t)

@@ -69,7 +69,8 @@ struct CloseCommand: AsyncParsableCommand {
 
     /// The scale-out close, run in this process (see `DistributedCloser`).
     private func closeThroughKafka(_ settings: DaemonConfiguration) async throws {
-        let report = try await Daemon(configuration: settings).closeThroughChangelog(.period(period, ob: ob, force: force))
+        let report = try await Daemon(configuration: settings).closeThroughChangelog(
+            .period(period, ob: ob, force: force))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         print(String(decoding: try encoder.encode(report), as: UTF8.self))

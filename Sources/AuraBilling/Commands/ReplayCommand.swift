@@ -41,10 +41,16 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Output format.")
     var format: ReplayJob.Format = .table
 
-    @Option(help: "Close each (OB, month) once every file's watermark is this many hours past its end (files already read count as past; files not started hold it open); later events count as late. Default: never close.")
+    @Option(
+        help:
+            "Close each (OB, month) once every file's watermark is this many hours past its end (files already read count as past; files not started hold it open); later events count as late. Default: never close."
+    )
     var graceHours: Double?
 
-    @Option(help: "Dimension directory: D_Gbl_Country.avro (OB → time zone); with --invoices also the country, component and app names.")
+    @Option(
+        help:
+            "Dimension directory: D_Gbl_Country.avro (OB → time zone); with --invoices also the country, component and app names."
+    )
     var dimensions: String?
 
     @Option(help: "JSON file mapping OB codes to IANA time zones.")
@@ -56,7 +62,10 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Tariff catalog (YAML file or directory of them) for --invoices.")
     var catalog: String?
 
-    @Option(help: "With --invoices: the \"closed at\" instant (ISO 8601, e.g. 2026-11-01T00:00:00Z) of invoices not closed before in --state. Default: the latest event of each (OB, month).")
+    @Option(
+        help:
+            "With --invoices: the \"closed at\" instant (ISO 8601, e.g. 2026-11-01T00:00:00Z) of invoices not closed before in --state. Default: the latest event of each (OB, month)."
+    )
     var closedAt: String?
 
     @Option(help: .hidden)

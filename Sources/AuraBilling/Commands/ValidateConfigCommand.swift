@@ -42,8 +42,10 @@ struct ValidateConfigCommand: AsyncParsableCommand {
         }
         for problem in problems { print(problem.description) }
         if problems.isEmpty {
-            print("OK: " + [config.map { "configuration \($0)" }, catalogPath.map { "catalogs \($0)" }]
-                .compactMap { $0 }.joined(separator: ", "))
+            print(
+                "OK: "
+                    + [config.map { "configuration \($0)" }, catalogPath.map { "catalogs \($0)" }]
+                    .compactMap { $0 }.joined(separator: ", "))
         } else {
             print("\(problems.count) problem(s)")
         }

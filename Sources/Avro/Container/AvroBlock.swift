@@ -47,7 +47,8 @@ package struct AvroBlock: ~Copyable {
     /// - Throws: `AvroError(.trailingBytes)`.
     package func checkEnd() throws(AvroError) {
         if offset != data.count {
-            throw AvroError(.trailingBytes, "\(data.count - offset) bytes after the block's \(count) records", offset: offset)
+            throw AvroError(
+                .trailingBytes, "\(data.count - offset) bytes after the block's \(count) records", offset: offset)
         }
     }
 }

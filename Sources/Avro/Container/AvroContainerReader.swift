@@ -57,14 +57,17 @@ package final class AvroContainerReader {
             var count = try input.readVarint("metadata block count")
             if count == 0 { break }
             if count < 0 {
-                guard count > Int64.min else { throw AvroError(.corruptBlock, "bad metadata count", offset: blockStart, source: path) }
+                guard count > Int64.min else {
+                    throw AvroError(.corruptBlock, "bad metadata count", offset: blockStart, source: path)
+                }
                 count = -count
                 _ = try input.readVarint("metadata block size")
             }
             for _ in 0..<count {
                 let keyStart = input.position
                 let keyLength = try input.readVarint("metadata key length")
-                guard keyLength >= 0, keyLength <= Int64(input.remaining), headerBytes + Int(keyLength) <= 64 << 20 else {
+                guard keyLength >= 0, keyLength <= Int64(input.remaining), headerBytes + Int(keyLength) <= 64 << 20
+                else {
                     throw AvroError(.invalidLength, "metadata key length \(keyLength)", offset: keyStart, source: path)
                 }
                 let keyBytes = try input.readArray(count: Int(keyLength), "metadata key")
@@ -73,8 +76,11 @@ package final class AvroContainerReader {
                 }
                 let valueStart = input.position
                 let valueLength = try input.readVarint("metadata value length")
-                guard valueLength >= 0, valueLength <= Int64(input.remaining), headerBytes + Int(valueLength) <= 64 << 20 else {
-                    throw AvroError(.invalidLength, "metadata value length \(valueLength)", offset: valueStart, source: path)
+                guard valueLength >= 0, valueLength <= Int64(input.remaining),
+                    headerBytes + Int(valueLength) <= 64 << 20
+                else {
+                    throw AvroError(
+                        .invalidLength, "metadata value length \(valueLength)", offset: valueStart, source: path)
                 }
                 metadata[key] = try input.readArray(count: Int(valueLength), "metadata value")
                 headerBytes += Int(keyLength) + Int(valueLength)
@@ -87,7 +93,8 @@ package final class AvroContainerReader {
         }
         let codecName = metadata["avro.codec"].map { String(decoding: $0, as: UTF8.self) } ?? "null"
         guard let codec = Codec(rawValue: codecName.isEmpty ? "null" : codecName) else {
-            throw AvroError(.unsupportedCodec, "codec \(codecName) is not supported (null and deflate are)", source: path)
+            throw AvroError(
+                .unsupportedCodec, "codec \(codecName) is not supported (null and deflate are)", source: path)
         }
         self.writerSchema = try AvroSchema.parse(json: schemaText, source: path)
         self.path = path
@@ -112,7 +119,9 @@ package final class AvroContainerReader {
     private func inflate(
         _ compressed: UnsafeRawBufferPointer, into slot: BlockSlot, blockOffset: Int
     ) throws(AvroError) -> UnsafeRawBufferPointer {
-        if slot.inflateBuffer.count < compressed.count * 4 { BlockSlot.grow(&slot.inflateBuffer, to: compressed.count * 4) }
+        if slot.inflateBuffer.count < compressed.count * 4 {
+            BlockSlot.grow(&slot.inflateBuffer, to: compressed.count * 4)
+        }
         while true {
             var produced = 0
             let result = libdeflate_deflate_decompress(
@@ -123,7 +132,9 @@ package final class AvroContainerReader {
                 return UnsafeRawBufferPointer(start: slot.inflateBuffer.baseAddress, count: produced)
             case LIBDEFLATE_INSUFFICIENT_SPACE:
                 guard slot.inflateBuffer.count < Self.maxBlockSize else {
-                    throw AvroError(.corruptBlock, "block inflates to more than \(Self.maxBlockSize) bytes", offset: blockOffset, source: path)
+                    throw AvroError(
+                        .corruptBlock, "block inflates to more than \(Self.maxBlockSize) bytes", offset: blockOffset,
+                        source: path)
                 }
                 BlockSlot.grow(&slot.inflateBuffer, to: slot.inflateBuffer.count * 2)
             default:
@@ -147,7 +158,8 @@ package final class AvroContainerReader {
             throw AvroError(.corruptBlock, "block size \(size)", offset: sizeOffset, source: path)
         }
         guard size <= Int64(input.remaining) else {
-            throw AvroError(.truncated, "block of \(size) bytes runs past the end of the file", offset: sizeOffset, source: path)
+            throw AvroError(
+                .truncated, "block of \(size) bytes runs past the end of the file", offset: sizeOffset, source: path)
         }
         if count > 0 && size == 0 && codec == .deflate {
             throw AvroError(.corruptBlock, "block of \(count) records has no data", offset: blockOffset, source: path)
@@ -161,13 +173,15 @@ package final class AvroContainerReader {
         }
         let matches = withUnsafeBytes(of: &marker) { bytes in sync.elementsEqual(bytes) }
         guard matches else {
-            throw AvroError(.badSyncMarker, "block not followed by the file's sync marker", offset: markerOffset, source: path)
+            throw AvroError(
+                .badSyncMarker, "block not followed by the file's sync marker", offset: markerOffset, source: path)
         }
         let raw = UnsafeRawBufferPointer(start: slot.blockBuffer.baseAddress, count: Int(size))
         slot.data = codec == .deflate ? try inflate(raw, into: slot, blockOffset: blockOffset) : raw
         slot.count = Int(count)
         slot.offset = blockOffset
-        slot.isASCII = scanASCII && slot.data.count > 0 && UTF8Validation.isASCII(slot.data.baseAddress!, count: slot.data.count)
+        slot.isASCII =
+            scanASCII && slot.data.count > 0 && UTF8Validation.isASCII(slot.data.baseAddress!, count: slot.data.count)
         return true
     }
 

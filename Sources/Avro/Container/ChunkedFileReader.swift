@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Sequential reads from a file through a fixed-size buffer (constant memory whatever the file
@@ -80,7 +80,9 @@ final class ChunkedFileReader {
         var shift: UInt64 = 0
         var index = 0
         while true {
-            guard index < available else { throw AvroError(.truncated, "\(what) runs past the end of the file", offset: start, source: path) }
+            guard index < available else {
+                throw AvroError(.truncated, "\(what) runs past the end of the file", offset: start, source: path)
+            }
             let byte = buffer[head + index]
             index += 1
             if index == 10 && byte > 1 {

@@ -62,7 +62,8 @@ package final class AvroRecordDecoder: @unchecked Sendable {
             }
             slots.append(
                 AvroValues.Slot(
-                    tag: constant.tag, value: constant.value, start: constant.tag == .bytes ? UnsafeRawPointer(start) : nil,
+                    tag: constant.tag, value: constant.value,
+                    start: constant.tag == .bytes ? UnsafeRawPointer(start) : nil,
                     count: constant.bytes.count))
             position += constant.bytes.count
         }

@@ -141,7 +141,9 @@ struct DecodeMachine {
     mutating func run(program index: Int32) throws(AvroError) {
         let range = programs[Int(index)]
         depth += 1
-        if depth > Self.maxDepth { throw error(.invalidLength, "values nested deeper than \(Self.maxDepth)", at: offset) }
+        if depth > Self.maxDepth {
+            throw error(.invalidLength, "values nested deeper than \(Self.maxDepth)", at: offset)
+        }
         var position = Int(range.start)
         let stop = position + Int(range.count)
         if asciiOnly {

@@ -18,11 +18,13 @@ enum UTF8Validation {
             accumulated |= start.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
             if accumulated & 0x8080_8080_8080_8080 == 0 { return nil }
         } else if count >= 4 {
-            let accumulated = start.loadUnaligned(as: UInt32.self)
+            let accumulated =
+                start.loadUnaligned(as: UInt32.self)
                 | start.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
             if accumulated & 0x8080_8080 == 0 { return nil }
         } else if count >= 1 {
-            let accumulated = start.load(as: UInt8.self) | start.load(fromByteOffset: count - 1, as: UInt8.self)
+            let accumulated =
+                start.load(as: UInt8.self) | start.load(fromByteOffset: count - 1, as: UInt8.self)
                 | start.load(fromByteOffset: count >> 1, as: UInt8.self)
             if accumulated & 0x80 == 0 { return nil }
         } else {
@@ -81,12 +83,20 @@ enum UTF8Validation {
             var high: UInt8 = 0xBF
             switch lead {
             case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; low = 0xA0
+            case 0xE0:
+                length = 3
+                low = 0xA0
             case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; high = 0x9F
-            case 0xF0: length = 4; low = 0x90
+            case 0xED:
+                length = 3
+                high = 0x9F
+            case 0xF0:
+                length = 4
+                low = 0x90
             case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; high = 0x8F
+            case 0xF4:
+                length = 4
+                high = 0x8F
             default: return index
             }
             if index + length > count { return index }

@@ -6,7 +6,8 @@ package enum ConfluentFrame {
     /// Splits a frame into its schema id and the offset of the Avro body.
     package static func split(_ frame: UnsafeRawBufferPointer) throws(AvroError) -> (schemaID: Int32, bodyOffset: Int) {
         guard frame.count >= headerSize else {
-            throw AvroError(.truncated, "frame of \(frame.count) bytes (the header needs \(headerSize))", offset: frame.count)
+            throw AvroError(
+                .truncated, "frame of \(frame.count) bytes (the header needs \(headerSize))", offset: frame.count)
         }
         guard frame[0] == 0 else {
             throw AvroError(.wrongMagic, "magic byte \(frame[0]) (expected 0)", offset: 0)

@@ -57,7 +57,9 @@ struct DefaultValueEncoder {
             out.append(contentsOf: text.utf8)
         case (.fixed(let fixed), .string(let text)):
             let content = try latin1(text)
-            guard content.count == fixed.size else { throw failure("has \(content.count) bytes, fixed needs \(fixed.size)") }
+            guard content.count == fixed.size else {
+                throw failure("has \(content.count) bytes, fixed needs \(fixed.size)")
+            }
             out.append(contentsOf: content)
         case (.enumeration(let enumeration), .string(let symbol)):
             guard let index = enumeration.symbols.firstIndex(of: symbol) else {

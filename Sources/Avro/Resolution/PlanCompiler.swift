@@ -69,7 +69,9 @@ struct PlanCompiler {
             return DecodeOp(.skipEnum, arg2: Int32(enumeration.symbols.count))
         case .union(let branches):
             let ops = branches.map { skipOp($0) }
-            if ops.count == 2 && ops[0].kind == .nop && ops[1].kind == .skipString { return DecodeOp(.skipNullableString) }
+            if ops.count == 2 && ops[0].kind == .nop && ops[1].kind == .skipString {
+                return DecodeOp(.skipNullableString)
+            }
             return DecodeOp(.skipUnion, arg: appendBranches(ops), arg2: Int32(ops.count))
         case .array(let items):
             return DecodeOp(.skipArray, arg: skipProgram(items), arg2: minimumSize(items))
@@ -108,7 +110,9 @@ struct PlanCompiler {
     // MARK: Projection
 
     /// The instruction that reads a writer value into `slot` as the reader type.
-    private mutating func readOp(_ writerType: AvroType, _ readerType: AvroType, slot: Int32, path: String) throws(AvroError) -> DecodeOp {
+    private mutating func readOp(_ writerType: AvroType, _ readerType: AvroType, slot: Int32, path: String)
+        throws(AvroError) -> DecodeOp
+    {
         let w = writer.resolve(writerType)
         let r = reader.resolve(readerType)
         if case .union(let branches) = w {
@@ -120,7 +124,8 @@ struct PlanCompiler {
                 } catch {
                     firstError = firstError ?? error
                     let message = addMessage(
-                        "field \(path): writer union branch \(writer.resolve(branch).displayName) cannot be read as \(r.displayName)")
+                        "field \(path): writer union branch \(writer.resolve(branch).displayName) cannot be read as \(r.displayName)"
+                    )
                     ops.append(DecodeOp(.failBranch, slot: slot, arg: message))
                 }
             }
@@ -132,7 +137,8 @@ struct PlanCompiler {
         }
         if case .union(let branches) = r {
             guard let index = compatibility.readerBranch(for: w, in: branches) else {
-                throw compatibility.incompatible(path, "writer type \(w.displayName) matches no branch of reader union \(r.displayName)")
+                throw compatibility.incompatible(
+                    path, "writer type \(w.displayName) matches no branch of reader union \(r.displayName)")
             }
             return try readOp(w, branches[index], slot: slot, path: path)
         }
@@ -245,7 +251,8 @@ struct PlanCompiler {
         where !readerFieldsRead.contains(readerIndex) {
             let field = readerRecord.fields[readerIndex]
             guard let value = field.defaultValue else {
-                throw compatibility.incompatible(field.name, "reader field is missing from the writer and has no default")
+                throw compatibility.incompatible(
+                    field.name, "reader field is missing from the writer and has no default")
             }
             let constant = try DefaultValueEncoder(schema: reader, path: field.name).constant(value, as: field.type)
             plan.constants.append(constant)

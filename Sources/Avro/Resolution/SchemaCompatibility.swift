@@ -44,7 +44,8 @@ struct SchemaCompatibility {
             case (.primitive(let a, _), .primitive(let b, _)) where a == b: return index
             case (.record(let a), .record(let b)) where Self.namesMatch(a.name, b.name, readerAliases: b.aliases):
                 return index
-            case (.enumeration(let a), .enumeration(let b)) where Self.namesMatch(a.name, b.name, readerAliases: b.aliases):
+            case (.enumeration(let a), .enumeration(let b))
+            where Self.namesMatch(a.name, b.name, readerAliases: b.aliases):
                 return index
             case (.fixed(let a), .fixed(let b)) where Self.namesMatch(a.name, b.name, readerAliases: b.aliases):
                 return index
@@ -91,7 +92,8 @@ struct SchemaCompatibility {
             throw firstError ?? incompatible(path, "empty writer union")
         case (_, .union(let branches)):
             guard let index = readerBranch(for: w, in: branches) else {
-                throw incompatible(path, "writer type \(w.displayName) matches no branch of reader union \(r.displayName)")
+                throw incompatible(
+                    path, "writer type \(w.displayName) matches no branch of reader union \(r.displayName)")
             }
             try check(w, branches[index], path: path)
         case (.primitive(let a, _), .primitive(let b, _)):
@@ -100,7 +102,8 @@ struct SchemaCompatibility {
             }
         case (.record(let wr), .record(let rr)):
             guard Self.namesMatch(wr.name, rr.name, readerAliases: rr.aliases) else {
-                throw incompatible(path, "writer record \(wr.name.fullName) does not match reader record \(rr.name.fullName)")
+                throw incompatible(
+                    path, "writer record \(wr.name.fullName) does not match reader record \(rr.name.fullName)")
             }
             guard visited.insert(wr.name.fullName + "|" + rr.name.fullName).inserted else { return }
             for field in rr.fields {
@@ -109,14 +112,16 @@ struct SchemaCompatibility {
                     try check(wr.fields[index].type, field.type, path: fieldPath)
                 } else if let value = field.defaultValue {
                     var scratch: [UInt8] = []
-                    try DefaultValueEncoder(schema: reader, path: fieldPath).encode(value, as: field.type, into: &scratch)
+                    try DefaultValueEncoder(schema: reader, path: fieldPath).encode(
+                        value, as: field.type, into: &scratch)
                 } else {
                     throw incompatible(fieldPath, "reader field is missing from the writer and has no default")
                 }
             }
         case (.enumeration(let we), .enumeration(let re)):
             guard Self.namesMatch(we.name, re.name, readerAliases: re.aliases) else {
-                throw incompatible(path, "writer enum \(we.name.fullName) does not match reader enum \(re.name.fullName)")
+                throw incompatible(
+                    path, "writer enum \(we.name.fullName) does not match reader enum \(re.name.fullName)")
             }
         case (.fixed(let wf), .fixed(let rf)):
             guard Self.namesMatch(wf.name, rf.name, readerAliases: rf.aliases), wf.size == rf.size else {

@@ -28,7 +28,9 @@ struct SchemaParser {
         }
     }
 
-    private mutating func namedOrPrimitive(_ name: String, namespace: String?, path: String) throws(AvroError) -> AvroType {
+    private mutating func namedOrPrimitive(_ name: String, namespace: String?, path: String) throws(AvroError)
+        -> AvroType
+    {
         if let primitive = AvroPrimitive(rawValue: name) { return .plain(primitive) }
         var candidates: [String] = []
         if name.contains(".") {
@@ -44,7 +46,9 @@ struct SchemaParser {
         throw failure("unknown type \"\(name)\"", at: path)
     }
 
-    private mutating func parseUnion(_ branches: [AvroJSON], namespace: String?, path: String) throws(AvroError) -> AvroType {
+    private mutating func parseUnion(_ branches: [AvroJSON], namespace: String?, path: String) throws(AvroError)
+        -> AvroType
+    {
         var types: [AvroType] = []
         var seen: Set<String> = []
         for (index, branch) in branches.enumerated() {
@@ -92,7 +96,9 @@ struct SchemaParser {
     }
 
     /// Reads `name`/`namespace` of a named type definition.
-    private func definitionName(_ object: [String: AvroJSON], namespace: String?, path: String) throws(AvroError) -> AvroName {
+    private func definitionName(_ object: [String: AvroJSON], namespace: String?, path: String) throws(AvroError)
+        -> AvroName
+    {
         guard let rawName = try string(object, "name", path: path) else {
             throw failure("a named type needs a \"name\"", at: path)
         }
@@ -121,7 +127,9 @@ struct SchemaParser {
         return AvroLogicalType(name: name, attributes: attributes)
     }
 
-    private mutating func parseObject(_ object: [String: AvroJSON], namespace: String?, path: String) throws(AvroError) -> AvroType {
+    private mutating func parseObject(_ object: [String: AvroJSON], namespace: String?, path: String) throws(AvroError)
+        -> AvroType
+    {
         guard let typeValue = object["type"] else { throw failure("missing \"type\"", at: path) }
         guard case .string(let typeName) = typeValue else {
             // {"type": {...}} or {"type": [...]}: the nested type itself.
@@ -147,7 +155,9 @@ struct SchemaParser {
                 let fieldPath = recordPath + "." + fieldName
                 guard isValidName(Substring(fieldName)) else { throw failure("invalid field name", at: fieldPath) }
                 guard fieldNames.insert(fieldName).inserted else { throw failure("field defined twice", at: fieldPath) }
-                guard let fieldType = fieldObject["type"] else { throw failure("field needs a \"type\"", at: fieldPath) }
+                guard let fieldType = fieldObject["type"] else {
+                    throw failure("field needs a \"type\"", at: fieldPath)
+                }
                 let type = try parseType(fieldType, namespace: name.namespace, path: fieldPath)
                 fields.append(
                     AvroField(

@@ -20,7 +20,9 @@ enum SyntheticPartitionState {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        let component = Array("COMP-A".utf8), ob = Array("ESP".utf8), app = Array("APP-1".utf8)
+        let component = Array("COMP-A".utf8)
+        let ob = Array("ESP".utf8)
+        let app = Array("APP-1".utf8)
         let start: Int64 = 1_790_812_800_000  // 2026-10-01T00:00:00Z
         for i in 0..<events {
             let id = Array("\(next())-\(next())".utf8)
@@ -29,8 +31,10 @@ enum SyntheticPartitionState {
                 try component.withUnsafeBytes { c in
                     try ob.withUnsafeBytes { o in
                         try app.withUnsafeBytes { a in
-                            _ = try state.ingest(AuditEvent(interactionID: idBytes, componentID: c, ob: o, app: a, service: 0,
-                                                            timeMs: start + Int64(i % 2_000_000) * 1000), source: source)
+                            _ = try state.ingest(
+                                AuditEvent(
+                                    interactionID: idBytes, componentID: c, ob: o, app: a, service: 0,
+                                    timeMs: start + Int64(i % 2_000_000) * 1000), source: source)
                         }
                     }
                 }

@@ -48,7 +48,7 @@ package struct TopicSpec: ExpressibleByArgument, Sendable {
 
     package init?(argument: String) {
         guard let colon = argument.lastIndex(of: ":"),
-              let partitions = Int(argument[argument.index(after: colon)...]), partitions >= 1
+            let partitions = Int(argument[argument.index(after: colon)...]), partitions >= 1
         else { return nil }
         let name = String(argument[..<colon])
         guard !name.isEmpty else { return nil }

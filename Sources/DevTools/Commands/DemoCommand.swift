@@ -51,7 +51,8 @@ package struct DemoCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: out + "/schemas", withIntermediateDirectories: true)
         try DemoAssets.tariffsYAML.write(toFile: out + "/tariffs.yaml", atomically: true, encoding: .utf8)
         try DemoAssets.auditSchema.write(toFile: out + "/schemas/Aura_Audit.avsc", atomically: true, encoding: .utf8)
-        try DemoAssets.gatewaySchema.write(toFile: out + "/schemas/Aura_Gateway_Message.avsc", atomically: true, encoding: .utf8)
+        try DemoAssets.gatewaySchema.write(
+            toFile: out + "/schemas/Aura_Gateway_Message.avsc", atomically: true, encoding: .utf8)
 
         // 1. The cluster: enough partitions to stay under the mock's 5 MiB per partition.
         let auditPartitions = min(256, max(8, events / 20_000))
@@ -59,22 +60,30 @@ package struct DemoCommand: AsyncParsableCommand {
         let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
         try cluster.createTopic("aura.audit", partitions: auditPartitions)
         try cluster.createTopic("aura.gateway", partitions: gatewayPartitions)
-        Self.say("embedded Kafka cluster on \(cluster.bootstrapServers): aura.audit (\(auditPartitions) partitions), aura.gateway (\(gatewayPartitions))")
+        Self.say(
+            "embedded Kafka cluster on \(cluster.bootstrapServers): aura.audit (\(auditPartitions) partitions), aura.gateway (\(gatewayPartitions))"
+        )
 
         // 2. Generate and publish the month.
-        let generator = try DemoMonthGenerator(seed: seed, month: month, auditEvents: events, gatewayEvents: max(1, events / 4))
+        let generator = try DemoMonthGenerator(
+            seed: seed, month: month, auditEvents: events, gatewayEvents: max(1, events / 4))
         let bootstrap = cluster.bootstrapServers
         let (produced, expected) = try await Blocking.run { [generator] () throws -> (Int, DemoExpectedTotals) in
             var generator = generator
             let producer = try KafkaProducer(
-                properties: ["bootstrap.servers": bootstrap, "compression.codec": "lz4", "linger.ms": "20", "batch.num.messages": "10000"],
+                properties: [
+                    "bootstrap.servers": bootstrap, "compression.codec": "lz4", "linger.ms": "20",
+                    "batch.num.messages": "10000",
+                ],
                 logger: logger
             )
             let start = ContinuousClock.now
             var count = 0
             var lastReport = start
             while let message = generator.next() {
-                try producer.produce(topic: message.topic == .audit ? "aura.audit" : "aura.gateway", key: message.key, value: message.value)
+                try producer.produce(
+                    topic: message.topic == .audit ? "aura.audit" : "aura.gateway", key: message.key,
+                    value: message.value)
                 count += 1
                 if count % 50_000 == 0, ContinuousClock.now - lastReport >= .seconds(1) {
                     lastReport = ContinuousClock.now
@@ -108,7 +117,9 @@ package struct DemoCommand: AsyncParsableCommand {
                 let consumed = Double(snapshot.consumedOffsets)
                 let lag = snapshot.lagTotal
                 if consumed != lastConsumed {
-                    Self.say("  consumed \(Int(consumed)) of \(produced) (\(Self.rate(Int(consumed), since: start)) events/s), lag \(lag)")
+                    Self.say(
+                        "  consumed \(Int(consumed)) of \(produced) (\(Self.rate(Int(consumed), since: start)) events/s), lag \(lag)"
+                    )
                     lastConsumed = consumed
                 }
                 if Int(consumed) >= produced { break }
@@ -128,7 +139,10 @@ package struct DemoCommand: AsyncParsableCommand {
     }
 
     static func printSummary(_ report: CloseReport, expected: DemoExpectedTotals, month: String, out: String) {
-        let expectedQueries = Dictionary(uniqueKeysWithValues: expected.queriesByOBPeriod.filter { $0.period == month }.map { ($0.ob, Int64($0.queries)) })
+        let expectedQueries = Dictionary(
+            uniqueKeysWithValues: expected.queriesByOBPeriod.filter { $0.period == month }.map {
+                ($0.ob, Int64($0.queries))
+            })
         print("")
         print("Invoices for \(month):")
         print("OB    requests     queries           total  workbook")
@@ -137,16 +151,24 @@ package struct DemoCommand: AsyncParsableCommand {
             let ok = expectedQueries[invoice.ob] == invoice.totalQueries
             matches = matches && ok
             let total = "\(invoice.total) \(invoice.currency)"
-            print(pad(invoice.ob, 4) + padLeft(String(invoice.totalRequests), 10) + padLeft(String(invoice.totalQueries), 12)
-                  + padLeft(total, 16) + "  " + relative(invoice.workbook, to: out))
+            print(
+                pad(invoice.ob, 4) + padLeft(String(invoice.totalRequests), 10)
+                    + padLeft(String(invoice.totalQueries), 12)
+                    + padLeft(total, 16) + "  " + relative(invoice.workbook, to: out))
         }
         for error in report.errors { print("error: \(error)") }
         for pair in report.notReady { print("not ready: \(pair)") }
         print("")
-        print("audit: \(expected.audit.messages) messages, \(expected.audit.duplicates) duplicates dropped, \(expected.audit.corrupt) quarantined; "
-              + "gateway: \(expected.gateway.messages) messages, \(expected.gateway.duplicates) duplicates, \(expected.gateway.corrupt) quarantined")
-        print("queries per OB equal the generator's independent count: \(matches && expectedQueries.count == report.closed.count ? "yes" : "NO")")
-        print("quarantine: \(relative(out + "/quarantine.jsonl", to: out)); verify with: aura-billing verify \(out)/invoices")
+        print(
+            "audit: \(expected.audit.messages) messages, \(expected.audit.duplicates) duplicates dropped, \(expected.audit.corrupt) quarantined; "
+                + "gateway: \(expected.gateway.messages) messages, \(expected.gateway.duplicates) duplicates, \(expected.gateway.corrupt) quarantined"
+        )
+        print(
+            "queries per OB equal the generator's independent count: \(matches && expectedQueries.count == report.closed.count ? "yes" : "NO")"
+        )
+        print(
+            "quarantine: \(relative(out + "/quarantine.jsonl", to: out)); verify with: aura-billing verify \(out)/invoices"
+        )
     }
 
     /// The configuration the demo's daemon runs with, as an operator would write it (the demo
@@ -193,12 +215,16 @@ package struct DemoCommand: AsyncParsableCommand {
 
     package static func seconds(since start: ContinuousClock.Instant) -> String {
         let elapsed = ContinuousClock.now - start
-        return String(format: "%.1f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return String(
+            format: "%.1f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 
     package static func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
-    package static func padLeft(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
+    package static func padLeft(_ s: String, _ n: Int) -> String {
+        String(repeating: " ", count: max(0, n - s.count)) + s
+    }
     package static func relative(_ path: String, to base: String) -> String {
-        path.hasPrefix(base + "/") ? "." + String(path.dropFirst(base.count)).replacingOccurrences(of: "//", with: "/") : path
+        path.hasPrefix(base + "/")
+            ? "." + String(path.dropFirst(base.count)).replacingOccurrences(of: "//", with: "/") : path
     }
 }

@@ -43,7 +43,9 @@ enum DemoAvroEncoding {
     /// Appends `YYYY-MM-DDTHH:MM:SS.mmm±HH:MM` (or `…Z` when `utc`) for instant `ms` (ms since
     /// the epoch) written at `offsetSeconds`; returns the year and month of the written date.
     /// Years must be in 1000...9999.
-    static func appendTimestamp(ms: Int64, offsetSeconds: Int32, utc: Bool, to buffer: inout [UInt8]) -> (year: Int, month: Int) {
+    static func appendTimestamp(ms: Int64, offsetSeconds: Int32, utc: Bool, to buffer: inout [UInt8]) -> (
+        year: Int, month: Int
+    ) {
         let offset = utc ? 0 : Int64(offsetSeconds)
         let local = ms + offset * 1000
         var days = local / 86_400_000

@@ -41,18 +41,42 @@ struct DemoCatalogue: Sendable {
     static let services = ["message", "nlpaas", "ai", "other"]
 
     static let operatingBusinesses: [OperatingBusiness] = [
-        OperatingBusiness(code: "ESP", code2: "ES", name: "Spain", currency: "EUR", timeZone: "Europe/Madrid", brands: ["Movistar", "O2"], language: "es-ES", weight: 0.27, appCount: 7),
-        OperatingBusiness(code: "BRA", code2: "BR", name: "Brazil", currency: "BRL", timeZone: "America/Sao_Paulo", brands: ["Vivo"], language: "pt-BR", weight: 0.25, appCount: 6),
-        OperatingBusiness(code: "DEU", code2: "DE", name: "Germany", currency: "EUR", timeZone: "Europe/Berlin", brands: ["O2", "Blau"], language: "de-DE", weight: 0.08, appCount: 4),
-        OperatingBusiness(code: "GBR", code2: "GB", name: "United Kingdom", currency: "GBP", timeZone: "Europe/London", brands: ["O2"], language: "en-GB", weight: 0.09, appCount: 4),
-        OperatingBusiness(code: "ARG", code2: "AR", name: "Argentina", currency: "ARS", timeZone: "America/Argentina/Buenos_Aires", brands: ["Movistar"], language: "es-AR", weight: 0.06, appCount: 3),
-        OperatingBusiness(code: "CHL", code2: "CL", name: "Chile", currency: "CLP", timeZone: "America/Santiago", brands: ["Movistar"], language: "es-CL", weight: 0.045, appCount: 2),
-        OperatingBusiness(code: "COL", code2: "CO", name: "Colombia", currency: "COP", timeZone: "America/Bogota", brands: ["Movistar"], language: "es-CO", weight: 0.045, appCount: 3),
-        OperatingBusiness(code: "PER", code2: "PE", name: "Peru", currency: "PEN", timeZone: "America/Lima", brands: ["Movistar"], language: "es-PE", weight: 0.04, appCount: 3),
-        OperatingBusiness(code: "MEX", code2: "MX", name: "Mexico", currency: "MXN", timeZone: "America/Mexico_City", brands: ["Movistar"], language: "es-MX", weight: 0.05, appCount: 3),
-        OperatingBusiness(code: "VEN", code2: "VE", name: "Venezuela", currency: "VES", timeZone: "America/Caracas", brands: ["Movistar"], language: "es-VE", weight: 0.02, appCount: 2),
-        OperatingBusiness(code: "ECU", code2: "EC", name: "Ecuador", currency: "USD", timeZone: "America/Guayaquil", brands: ["Movistar"], language: "es-EC", weight: 0.02, appCount: 2),
-        OperatingBusiness(code: "URY", code2: "UY", name: "Uruguay", currency: "UYU", timeZone: "America/Montevideo", brands: ["Movistar"], language: "es-UY", weight: 0.015, appCount: 2),
+        OperatingBusiness(
+            code: "ESP", code2: "ES", name: "Spain", currency: "EUR", timeZone: "Europe/Madrid",
+            brands: ["Movistar", "O2"], language: "es-ES", weight: 0.27, appCount: 7),
+        OperatingBusiness(
+            code: "BRA", code2: "BR", name: "Brazil", currency: "BRL", timeZone: "America/Sao_Paulo", brands: ["Vivo"],
+            language: "pt-BR", weight: 0.25, appCount: 6),
+        OperatingBusiness(
+            code: "DEU", code2: "DE", name: "Germany", currency: "EUR", timeZone: "Europe/Berlin",
+            brands: ["O2", "Blau"], language: "de-DE", weight: 0.08, appCount: 4),
+        OperatingBusiness(
+            code: "GBR", code2: "GB", name: "United Kingdom", currency: "GBP", timeZone: "Europe/London",
+            brands: ["O2"], language: "en-GB", weight: 0.09, appCount: 4),
+        OperatingBusiness(
+            code: "ARG", code2: "AR", name: "Argentina", currency: "ARS", timeZone: "America/Argentina/Buenos_Aires",
+            brands: ["Movistar"], language: "es-AR", weight: 0.06, appCount: 3),
+        OperatingBusiness(
+            code: "CHL", code2: "CL", name: "Chile", currency: "CLP", timeZone: "America/Santiago",
+            brands: ["Movistar"], language: "es-CL", weight: 0.045, appCount: 2),
+        OperatingBusiness(
+            code: "COL", code2: "CO", name: "Colombia", currency: "COP", timeZone: "America/Bogota",
+            brands: ["Movistar"], language: "es-CO", weight: 0.045, appCount: 3),
+        OperatingBusiness(
+            code: "PER", code2: "PE", name: "Peru", currency: "PEN", timeZone: "America/Lima", brands: ["Movistar"],
+            language: "es-PE", weight: 0.04, appCount: 3),
+        OperatingBusiness(
+            code: "MEX", code2: "MX", name: "Mexico", currency: "MXN", timeZone: "America/Mexico_City",
+            brands: ["Movistar"], language: "es-MX", weight: 0.05, appCount: 3),
+        OperatingBusiness(
+            code: "VEN", code2: "VE", name: "Venezuela", currency: "VES", timeZone: "America/Caracas",
+            brands: ["Movistar"], language: "es-VE", weight: 0.02, appCount: 2),
+        OperatingBusiness(
+            code: "ECU", code2: "EC", name: "Ecuador", currency: "USD", timeZone: "America/Guayaquil",
+            brands: ["Movistar"], language: "es-EC", weight: 0.02, appCount: 2),
+        OperatingBusiness(
+            code: "URY", code2: "UY", name: "Uruguay", currency: "UYU", timeZone: "America/Montevideo",
+            brands: ["Movistar"], language: "es-UY", weight: 0.015, appCount: 2),
     ]
 
     /// (kind, display name, app type) of the apps an OB has, in order.
@@ -155,8 +179,10 @@ struct DemoCatalogue: Sendable {
                 let channels = (kindChannels[kind.kind] ?? []).map { "ch-\(id)-\($0)" }
                 // 1 to 4 presets, a fixed function of the position (the shared generator draws them).
                 let presets = presetSuffixes.prefix(1 + (k + obIndex) % 4).map { "\(id)-\($0)" }
-                apps.append(App(id: id, name: "\(brand) \(kind.name) \(ob.code)", ob: obIndex,
-                                type: kind.type, channels: channels, presets: presets))
+                apps.append(
+                    App(
+                        id: id, name: "\(brand) \(kind.name) \(ob.code)", ob: obIndex,
+                        type: kind.type, channels: channels, presets: presets))
             }
         }
         return apps

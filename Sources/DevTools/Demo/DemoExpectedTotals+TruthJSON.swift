@@ -12,38 +12,43 @@ extension DemoExpectedTotals {
         switch topic {
         case .audit:
             for g in auditGroups {
-                groups.append("[\(Self.json(g.ob)), \(Self.json(g.period)), \(Self.json(g.component)), \(Self.json(g.app)), \(Self.json(g.service)), \(g.queries)]")
+                groups.append(
+                    "[\(Self.json(g.ob)), \(Self.json(g.period)), \(Self.json(g.component)), \(Self.json(g.app)), \(Self.json(g.service)), \(g.queries)]"
+                )
             }
         case .gateway:
             for g in gatewayGroups {
-                groups.append("[\(Self.json(g.ob)), \(Self.json(g.period)), \(Self.json(g.app)), \(Self.json(g.component)), \(g.nlp), \(g.messages)]")
+                groups.append(
+                    "[\(Self.json(g.ob)), \(Self.json(g.period)), \(Self.json(g.app)), \(Self.json(g.component)), \(g.nlp), \(g.messages)]"
+                )
             }
         }
-        let groupBy = topic == .audit
+        let groupBy =
+            topic == .audit
             ? #"["COUNTRY_3_ALPHA_CD", "LOCAL_MONTH", "AURA_COMPONENT_ID", "AURA_APP_ID", "AURA_SERVICE_NAME_CD"]"#
             : #"["COUNTRY_3_ALPHA_CD", "LOCAL_MONTH", "AURA_APP_ID", "AURA_COMPONENT_ID", "AURA_NLP_IND"]"#
         let zones = timeZones.keys.sorted().map { "\(Self.json($0)): \(Self.json(timeZones[$0]))" }
         let hex = String(totals.peerChecksum, radix: 16)
         let checksum = String(repeating: "0", count: 16 - hex.count) + hex
         return """
-        {
-         "generator": "aura-billing DemoMonthGenerator",
-         "entity": \(Self.json(topic == .audit ? "Aura_Audit" : "Aura_Gateway_Message")),
-         "month": \(Self.json(month)),
-         "seed": \(seed),
-         "time_zones": {\(zones.joined(separator: ", "))},
-         "total_records": \(totals.valid),
-         "unique_records": \(totals.unique),
-         "duplicates_dropped": \(totals.duplicates),
-         "late_events": \(totals.late),
-         "group_by": \(groupBy),
-         "groups": [
-          \(groups.joined(separator: ",\n  "))
-         ],
-         "peer_check": {"groups": \(totals.peerGroups), "rows": \(totals.valid), "checksum": "\(checksum)"}
-        }
+            {
+             "generator": "aura-billing DemoMonthGenerator",
+             "entity": \(Self.json(topic == .audit ? "Aura_Audit" : "Aura_Gateway_Message")),
+             "month": \(Self.json(month)),
+             "seed": \(seed),
+             "time_zones": {\(zones.joined(separator: ", "))},
+             "total_records": \(totals.valid),
+             "unique_records": \(totals.unique),
+             "duplicates_dropped": \(totals.duplicates),
+             "late_events": \(totals.late),
+             "group_by": \(groupBy),
+             "groups": [
+              \(groups.joined(separator: ",\n  "))
+             ],
+             "peer_check": {"groups": \(totals.peerGroups), "rows": \(totals.valid), "checksum": "\(checksum)"}
+            }
 
-        """
+            """
     }
 
     /// A JSON string literal (or `null`). The catalogue is ASCII; escapes cover the rest.

@@ -84,8 +84,10 @@ struct DemoExpectedTotals: Sendable {
                 rows[rows.count - 1].messages += g.messages
                 rows[rows.count - 1].nlpMessages += g.nlp ? g.messages : 0
             } else {
-                rows.append(RequestGroup(ob: g.ob, period: g.period, app: g.app, messages: g.messages,
-                                         nlpMessages: g.nlp ? g.messages : 0))
+                rows.append(
+                    RequestGroup(
+                        ob: g.ob, period: g.period, app: g.app, messages: g.messages,
+                        nlpMessages: g.nlp ? g.messages : 0))
             }
         }
         return rows

@@ -46,18 +46,21 @@ struct DemoFragments {
         var skills: [[[UInt8]]] = []
         for component in catalogue.components {
             let replicaSet = token(9)
-            hosts.append((0..<(2 + random.below(7))).map { _ in
-                DemoAvroEncoding.optionalString("\(component.id)-\(replicaSet)-\(token(5))")
-            })
+            hosts.append(
+                (0..<(2 + random.below(7))).map { _ in
+                    DemoAvroEncoding.optionalString("\(component.id)-\(replicaSet)-\(token(5))")
+                })
             let major = 3 + random.below(5)
-            versions.append((0..<(1 + random.below(3))).map { _ in
-                DemoAvroEncoding.optionalString("\(major).\(random.below(13)).\(random.below(21))")
-            })
+            versions.append(
+                (0..<(1 + random.below(3))).map { _ in
+                    DemoAvroEncoding.optionalString("\(major).\(random.below(13)).\(random.below(21))")
+                })
             if component.type == "skill" || component.type == "dialog" {
                 let base = component.id.hasPrefix("aura-") ? String(component.id.dropFirst(5)) : component.id
-                skills.append(["main", "v2", "promo", "legacy"].prefix(1 + random.below(3)).map {
-                    DemoAvroEncoding.optionalString("\(base).\($0)")
-                })
+                skills.append(
+                    ["main", "v2", "promo", "legacy"].prefix(1 + random.below(3)).map {
+                        DemoAvroEncoding.optionalString("\(base).\($0)")
+                    })
             } else {
                 skills.append([])
             }
@@ -68,7 +71,8 @@ struct DemoFragments {
         let types = ["clu", "luis", "rasa", "regex", "llm"]
         recognizers = catalogue.operatingBusinesses.enumerated().map { index, ob in
             (0..<(1 + index % 3)).map { j in
-                DemoAvroEncoding.optionalString("rec-\(types[(index + j) % types.count])-\(ob.language.lowercased())-\(j)")
+                DemoAvroEncoding.optionalString(
+                    "rec-\(types[(index + j) % types.count])-\(ob.language.lowercased())-\(j)")
             }
         }
         usesRecognizer = catalogue.components.map { $0.type == "nlu" || $0.type == "stt" }

@@ -33,8 +33,10 @@ extension DemoMonthGenerator {
     /// Writes the frame header and INTERACTION_ID / MESSAGE_ID, the timestamp and DAY_DT
     /// helpers share this. Returns the timestamp's written (year, month) and the offset of the
     /// byte after the timestamp (the first union's branch index).
-    mutating func appendHeaderIDAndTime(schemaID: Int32, id: [UInt8], ms: Int64, ob: Int,
-                                                utc: Bool) -> (prefixMonth: Int, afterTime: Int, dayStart: Int) {
+    mutating func appendHeaderIDAndTime(
+        schemaID: Int32, id: [UInt8], ms: Int64, ob: Int,
+        utc: Bool
+    ) -> (prefixMonth: Int, afterTime: Int, dayStart: Int) {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(0)
         DemoAvroEncoding.appendBigEndian(schemaID, to: &scratch)
@@ -42,8 +44,9 @@ extension DemoMonthGenerator {
         scratch.append(contentsOf: id)
         DemoAvroEncoding.appendLong(Int64(DemoAvroEncoding.timestampLength(utc: utc)), to: &scratch)
         let dayStart = scratch.count
-        let written = DemoAvroEncoding.appendTimestamp(ms: ms, offsetSeconds: zones[ob].offsetSeconds(at: ms),
-                                                       utc: utc, to: &scratch)
+        let written = DemoAvroEncoding.appendTimestamp(
+            ms: ms, offsetSeconds: zones[ob].offsetSeconds(at: ms),
+            utc: utc, to: &scratch)
         return (written.year * 12 + written.month - 1, scratch.count, dayStart)
     }
 
@@ -55,8 +58,10 @@ extension DemoMonthGenerator {
 
     /// Appends a UUID-shaped id (36 ASCII bytes, version 4 layout) whose 64 unique bits come
     /// from a bijection of a counter (so ids never repeat within a run); the other bits are random.
-    static func appendUniqueID(counter: UInt64, seed: UInt64, random: inout DemoRandom,
-                                       to buffer: inout [UInt8]) {
+    static func appendUniqueID(
+        counter: UInt64, seed: UInt64, random: inout DemoRandom,
+        to buffer: inout [UInt8]
+    ) {
         let unique = DemoRandom.mix64(counter ^ (seed &* 0x9E37_79B9_7F4A_7C15))
         let extra = random.next()
         // 32 hex digits: unique[0..<12] 4 extra[0..<3] variant extra[3..<6] unique[12..<16] extra[6..<14]
@@ -194,11 +199,12 @@ extension DemoMonthGenerator {
 
             let rel = zones[ob].relativeMonth(of: t)
             let prefixRel = head.prefixMonth - targetMonthIndex
-            streams[0].pending.append(PendingRow(
-                key: interactionID, value: scratch,
-                groupKey: DemoTotalsCounter.pack(ob, rel + 8, component, appField, service),
-                peerKey: DemoTotalsCounter.pack(ob, prefixRel + 8, component + 1, appField, 0),
-                isLate: rel == -1, firstUnionOffset: head.afterTime))
+            streams[0].pending.append(
+                PendingRow(
+                    key: interactionID, value: scratch,
+                    groupKey: DemoTotalsCounter.pack(ob, rel + 8, component, appField, service),
+                    peerKey: DemoTotalsCounter.pack(ob, prefixRel + 8, component + 1, appField, 0),
+                    isLate: rel == -1, firstUnionOffset: head.afterTime))
             t += 1 + Int64(random.below(400))
         }
     }
@@ -221,17 +227,23 @@ extension DemoMonthGenerator {
         let gateway = gatewayComponents[0]
         appendChoice(fragments.hosts[gateway], nullRate: 0.03)
         let component: Int? = random.chance(0.1) ? nil : pickGatewayComponent()
-        if let component { scratch.append(contentsOf: fragments.optionalComponents[component]) } else { scratch.append(0) }
+        if let component {
+            scratch.append(contentsOf: fragments.optionalComponents[component])
+        } else {
+            scratch.append(0)
+        }
         if random.chance(0.01) { scratch.append(0) } else { scratch.append(contentsOf: fragments.versions[gateway][0]) }
         appendDay(from: head.dayStart)
 
         let rel = zones[ob].relativeMonth(of: t)
         let appField = appNull ? 0 : app + 1
         let componentField = component.map { $0 + 1 } ?? 0
-        streams[1].pending.append(PendingRow(
-            key: messageID, value: scratch,
-            groupKey: DemoTotalsCounter.pack(ob, rel + 8, appField, componentField, nlp ? 1 : 0),
-            peerKey: DemoTotalsCounter.pack(ob, head.prefixMonth - targetMonthIndex + 8, componentField, appField, 0),
-            isLate: rel == -1, firstUnionOffset: head.afterTime))
+        streams[1].pending.append(
+            PendingRow(
+                key: messageID, value: scratch,
+                groupKey: DemoTotalsCounter.pack(ob, rel + 8, appField, componentField, nlp ? 1 : 0),
+                peerKey: DemoTotalsCounter.pack(
+                    ob, head.prefixMonth - targetMonthIndex + 8, componentField, appField, 0),
+                isLate: rel == -1, firstUnionOffset: head.afterTime))
     }
 }

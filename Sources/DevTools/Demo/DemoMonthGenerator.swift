@@ -67,8 +67,8 @@ struct DemoMonthGenerator {
     init(seed: UInt64, month: String, auditEvents: Int, gatewayEvents: Int) throws(DaemonError) {
         let parts = month.split(separator: "-")
         guard parts.count == 2, parts[0].count == 4, parts[1].count == 2,
-              let year = Int(parts[0]), let monthNumber = Int(parts[1]),
-              (1971...9998).contains(year), (1...12).contains(monthNumber)
+            let year = Int(parts[0]), let monthNumber = Int(parts[1]),
+            (1971...9998).contains(year), (1...12).contains(monthNumber)
         else {
             throw DaemonError(.usage, "demo month must be YYYY-MM, got \"\(month)\"")
         }
@@ -135,24 +135,30 @@ struct DemoMonthGenerator {
         var auditGroups: [DemoExpectedTotals.AuditGroup] = []
         for (key, n) in counter.auditGroups {
             let (ob, rel, component, app, service) = DemoTotalsCounter.unpack(key)
-            auditGroups.append(.init(ob: obs[ob].code, period: period(rel), component: components[component].id,
-                                     app: app == 0 ? nil : apps[app - 1].id,
-                                     service: DemoCatalogue.services[service], queries: n))
+            auditGroups.append(
+                .init(
+                    ob: obs[ob].code, period: period(rel), component: components[component].id,
+                    app: app == 0 ? nil : apps[app - 1].id,
+                    service: DemoCatalogue.services[service], queries: n))
         }
         auditGroups.sort {
-            DemoExpectedTotals.precedes([$0.ob, $0.period, $0.component, $0.app, $0.service],
-                                        [$1.ob, $1.period, $1.component, $1.app, $1.service])
+            DemoExpectedTotals.precedes(
+                [$0.ob, $0.period, $0.component, $0.app, $0.service],
+                [$1.ob, $1.period, $1.component, $1.app, $1.service])
         }
         var gatewayGroups: [DemoExpectedTotals.GatewayGroup] = []
         for (key, n) in counter.gatewayGroups {
             let (ob, rel, app, component, nlp) = DemoTotalsCounter.unpack(key)
-            gatewayGroups.append(.init(ob: obs[ob].code, period: period(rel), app: app == 0 ? nil : apps[app - 1].id,
-                                       component: component == 0 ? nil : components[component - 1].id,
-                                       nlp: nlp == 1, messages: n))
+            gatewayGroups.append(
+                .init(
+                    ob: obs[ob].code, period: period(rel), app: app == 0 ? nil : apps[app - 1].id,
+                    component: component == 0 ? nil : components[component - 1].id,
+                    nlp: nlp == 1, messages: n))
         }
         gatewayGroups.sort {
-            DemoExpectedTotals.precedes([$0.ob, $0.period, $0.app, $0.component, $0.nlp ? "True" : "False"],
-                                        [$1.ob, $1.period, $1.app, $1.component, $1.nlp ? "True" : "False"])
+            DemoExpectedTotals.precedes(
+                [$0.ob, $0.period, $0.app, $0.component, $0.nlp ? "True" : "False"],
+                [$1.ob, $1.period, $1.app, $1.component, $1.nlp ? "True" : "False"])
         }
         func totals(_ t: Int) -> DemoExpectedTotals.TopicTotals {
             var checksum: UInt64 = 0
@@ -163,14 +169,16 @@ struct DemoMonthGenerator {
                 let text = "\(obs[ob].code)\t\(period(rel))\t\(componentText)\t\(appText)"
                 checksum &+= Self.fnv1a64(text) &* UInt64(n)
             }
-            return .init(messages: counter.messages[t], duplicates: counter.duplicates[t], late: counter.late[t],
-                         corrupt: counter.corrupt[t], peerChecksum: checksum, peerGroups: counter.peer[t].count)
+            return .init(
+                messages: counter.messages[t], duplicates: counter.duplicates[t], late: counter.late[t],
+                corrupt: counter.corrupt[t], peerChecksum: checksum, peerGroups: counter.peer[t].count)
         }
         var timeZones: [String: String] = [:]
         for ob in obs { timeZones[ob.code] = ob.timeZone }
-        return DemoExpectedTotals(month: month, seed: seed, timeZones: timeZones, audit: totals(0), gateway: totals(1),
-                                  auditGroups: auditGroups, gatewayGroups: gatewayGroups,
-                                  corruptByKind: counter.corruptByKind)
+        return DemoExpectedTotals(
+            month: month, seed: seed, timeZones: timeZones, audit: totals(0), gateway: totals(1),
+            auditGroups: auditGroups, gatewayGroups: gatewayGroups,
+            corruptByKind: counter.corruptByKind)
     }
 
     // MARK: - Emission
@@ -182,7 +190,8 @@ struct DemoMonthGenerator {
         let topic = streams[k].topic
 
         if streams[k].nextCorrupt < streams[k].corruptPositions.count,
-           streams[k].corruptPositions[streams[k].nextCorrupt] == index {
+            streams[k].corruptPositions[streams[k].nextCorrupt] == index
+        {
             let kind = DemoMessage.Corruption.allCases[streams[k].nextCorrupt % DemoMessage.Corruption.allCases.count]
             streams[k].nextCorrupt += 1
             let row = takeFreshRow(k, index: index)
@@ -196,8 +205,9 @@ struct DemoMonthGenerator {
             counter.duplicates[k] += 1
             counter.peer[k][copy.peerKey, default: 0] += 1
             if random.chance(Self.resendAgainRate) {
-                streams[k].resends.schedule(due: index + resendGap(total: streams[k].total), key: copy.key,
-                                            value: copy.value, peerKey: copy.peerKey)
+                streams[k].resends.schedule(
+                    due: index + resendGap(total: streams[k].total), key: copy.key,
+                    value: copy.value, peerKey: copy.peerKey)
             }
             return DemoMessage(topic: topic, key: copy.key, value: copy.value, corruption: nil)
         }
@@ -211,8 +221,9 @@ struct DemoMonthGenerator {
         counter.peer[k][row.peerKey, default: 0] += 1
         if row.isLate { counter.late[k] += 1 }
         if random.chance(Self.duplicateRate) {
-            streams[k].resends.schedule(due: index + resendGap(total: streams[k].total), key: row.key,
-                                        value: row.value, peerKey: row.peerKey)
+            streams[k].resends.schedule(
+                due: index + resendGap(total: streams[k].total), key: row.key,
+                value: row.value, peerKey: row.peerKey)
         }
         return DemoMessage(topic: topic, key: row.key, value: row.value, corruption: nil)
     }

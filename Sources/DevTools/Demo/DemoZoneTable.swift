@@ -22,7 +22,8 @@ struct DemoZoneTable: Sendable {
         var starts: [Int64] = []
         for k in -1...2 {
             let total = year * 12 + (month - 1) + k
-            let components = DateComponents(year: total / 12, month: total % 12 + 1, day: 1, hour: 0, minute: 0, second: 0)
+            let components = DateComponents(
+                year: total / 12, month: total % 12 + 1, day: 1, hour: 0, minute: 0, second: 0)
             guard let date = calendar.date(from: components) else {
                 throw DaemonError(.usage, "cannot compute the start of month \(components) in \(identifier)")
             }

@@ -32,8 +32,10 @@ public struct InvoiceManifest: Codable, Sendable, Hashable {
 
         enum CodingKeys: String, CodingKey {
             case currency, components, requests, adjustments, minimum, total
-            case monthlyFee = "monthly_fee", minimumTopUp = "minimum_top_up"
-            case totalQueries = "total_queries", totalRequests = "total_requests"
+            case monthlyFee = "monthly_fee"
+            case minimumTopUp = "minimum_top_up"
+            case totalQueries = "total_queries"
+            case totalRequests = "total_requests"
         }
     }
 
@@ -54,8 +56,12 @@ public struct InvoiceManifest: Codable, Sendable, Hashable {
     public var closedAt: String
 
     enum CodingKeys: String, CodingKey {
-        case formatVersion = "format_version", ob, period, revision, workbook
-        case workbookSHA256 = "workbook_sha256", inputs, inputsDigest = "inputs_digest", counts, totals, forced
+        case formatVersion = "format_version"
+        case ob, period, revision, workbook
+        case workbookSHA256 = "workbook_sha256"
+        case inputs
+        case inputsDigest = "inputs_digest"
+        case counts, totals, forced
         case closedAt = "closed_at"
     }
 

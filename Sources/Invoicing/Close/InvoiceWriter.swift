@@ -29,30 +29,37 @@ public struct InvoiceWriter: Sendable {
     }
 
     /// Prices and serializes `input` as revision `revision` without touching the disk.
-    public func render(_ input: InvoiceInput, closedAt: Date, revision: Int = 1) throws(InvoicingError) -> RenderedInvoice {
+    public func render(_ input: InvoiceInput, closedAt: Date, revision: Int = 1) throws(InvoicingError)
+        -> RenderedInvoice
+    {
         let invoice = try pricer.price(input)
         let inputs = InvoiceManifest.Inputs(
             offsets: input.inputs.offsets.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) },
             files: input.inputs.files.sorted { $0.path < $1.path },
-            catalog: .init(version: invoice.catalogVersion, sha256: invoice.catalogSHA256,
-                           file: (invoice.catalogFile as NSString).lastPathComponent))
+            catalog: .init(
+                version: invoice.catalogVersion, sha256: invoice.catalogSHA256,
+                file: (invoice.catalogFile as NSString).lastPathComponent))
         let digest = try InvoiceManifest.digest(of: inputs)
-        let workbook = try InvoiceWorkbook(invoice: invoice, closedAt: closedAt, forced: input.forced,
-                                           inputsDigest: digest).data()
+        let workbook = try InvoiceWorkbook(
+            invoice: invoice, closedAt: closedAt, forced: input.forced,
+            inputsDigest: digest
+        ).data()
         let currency = invoice.currency
         let t = invoice.totals
         let manifest = InvoiceManifest(
             ob: input.ob, period: input.period, revision: revision,
             workbook: Self.workbookName(ob: input.ob, period: input.period, revision: revision),
             workbookSHA256: Digest.sha256Hex(workbook), inputs: inputs, inputsDigest: digest, counts: input.counts,
-            totals: .init(currency: currency.code, components: currency.format(t.components),
-                          requests: currency.format(t.requests), monthlyFee: currency.format(t.monthlyFee),
-                          adjustments: currency.format(t.adjustments), minimum: currency.format(t.minimum),
-                          minimumTopUp: currency.format(t.minimumTopUp), total: currency.format(t.total),
-                          totalQueries: invoice.totalQueries, totalRequests: invoice.totalRequests),
+            totals: .init(
+                currency: currency.code, components: currency.format(t.components),
+                requests: currency.format(t.requests), monthlyFee: currency.format(t.monthlyFee),
+                adjustments: currency.format(t.adjustments), minimum: currency.format(t.minimum),
+                minimumTopUp: currency.format(t.minimumTopUp), total: currency.format(t.total),
+                totalQueries: invoice.totalQueries, totalRequests: invoice.totalRequests),
             forced: input.forced, closedAt: InvoiceWorkbook.utcString(closedAt))
-        return RenderedInvoice(invoice: invoice, manifest: manifest, workbook: workbook,
-                               manifestData: try manifest.encoded())
+        return RenderedInvoice(
+            invoice: invoice, manifest: manifest, workbook: workbook,
+            manifestData: try manifest.encoded())
     }
 
     /// Writes the files of `input` unless an identical latest revision exists.
@@ -72,10 +79,12 @@ public struct InvoiceWriter: Sendable {
             let workbookPath = (directory as NSString).appendingPathComponent(existing.manifest.workbook)
             let manifestPath = (directory as NSString).appendingPathComponent(Self.manifestName(revision: latest))
             if FileManager.default.contents(atPath: workbookPath) == existing.workbook,
-               FileManager.default.contents(atPath: manifestPath) == existing.manifestData {
-                return ClosedInvoice(invoice: existing.invoice, manifest: existing.manifest, directory: directory,
-                                     workbookPath: workbookPath, manifestPath: manifestPath, revision: latest,
-                                     written: false)
+                FileManager.default.contents(atPath: manifestPath) == existing.manifestData
+            {
+                return ClosedInvoice(
+                    invoice: existing.invoice, manifest: existing.manifest, directory: directory,
+                    workbookPath: workbookPath, manifestPath: manifestPath, revision: latest,
+                    written: false)
             }
         }
         let revision = latest + 1
@@ -84,8 +93,9 @@ public struct InvoiceWriter: Sendable {
         let manifestPath = (directory as NSString).appendingPathComponent(Self.manifestName(revision: revision))
         try AtomicFile.write(rendered.workbook, to: workbookPath)
         try AtomicFile.write(rendered.manifestData, to: manifestPath)
-        return ClosedInvoice(invoice: rendered.invoice, manifest: rendered.manifest, directory: directory,
-                             workbookPath: workbookPath, manifestPath: manifestPath, revision: revision, written: true)
+        return ClosedInvoice(
+            invoice: rendered.invoice, manifest: rendered.manifest, directory: directory,
+            workbookPath: workbookPath, manifestPath: manifestPath, revision: revision, written: true)
     }
 
     /// Highest revision whose manifest exists in `directory` (0 when none).
@@ -96,7 +106,8 @@ public struct InvoiceWriter: Sendable {
             if name == "manifest.json" {
                 latest = max(latest, 1)
             } else if name.hasPrefix("manifest-r"), name.hasSuffix(".json"),
-                      let number = Int(name.dropFirst("manifest-r".count).dropLast(".json".count)), number > 1 {
+                let number = Int(name.dropFirst("manifest-r".count).dropLast(".json".count)), number > 1
+            {
                 latest = max(latest, number)
             }
         }

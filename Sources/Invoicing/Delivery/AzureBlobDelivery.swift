@@ -1,7 +1,8 @@
 public import Foundation
 import HTTPTransport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Delivers invoice files to Azure Blob Storage: HTTPS PUT of a block blob through ``HTTPClient``, with
@@ -24,9 +25,11 @@ public struct AzureBlobDelivery: Sendable {
     /// The `x-ms-version` sent.
     public static let apiVersion = "2021-08-06"
 
-    public init(endpoint: String, container: String, prefix: String = "", credential: AzureCredential,
-                maxAttempts: Int = 5, initialBackoffMilliseconds: Int = 500, maxBackoffMilliseconds: Int = 30_000,
-                timeoutMilliseconds: Int = 60_000) {
+    public init(
+        endpoint: String, container: String, prefix: String = "", credential: AzureCredential,
+        maxAttempts: Int = 5, initialBackoffMilliseconds: Int = 500, maxBackoffMilliseconds: Int = 30_000,
+        timeoutMilliseconds: Int = 60_000
+    ) {
         self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         self.container = container
         self.prefix = prefix
@@ -42,10 +45,12 @@ public struct AzureBlobDelivery: Sendable {
         let blobPath = "/" + container + "/" + Self.encodePath(prefix + name)
         let md5 = Digest.md5Base64(data)
         let response = try withRetries(what: "PUT \(blobPath)") { () throws(InvoicingError) -> HTTPResponse in
-            try send(.put, blobPath: blobPath, body: data, headers: [
-                ("Content-Type", contentType), ("Content-MD5", md5), ("If-None-Match", "*"),
-                ("x-ms-blob-type", "BlockBlob"), ("x-ms-blob-content-md5", md5),
-            ])
+            try send(
+                .put, blobPath: blobPath, body: data,
+                headers: [
+                    ("Content-Type", contentType), ("Content-MD5", md5), ("If-None-Match", "*"),
+                    ("x-ms-blob-type", "BlockBlob"), ("x-ms-blob-content-md5", md5),
+                ])
         }
         let location = endpoint + blobPath
         switch response.status {
@@ -60,8 +65,10 @@ public struct AzureBlobDelivery: Sendable {
                 throw InvoicingError(.delivery, "blob exists but HEAD returned \(head.status)", source: location)
             }
             if head.headers["content-md5"] == md5 { return .alreadyPresent(location) }
-            throw InvoicingError(.delivery, "a different blob already exists (Content-MD5 \(head.headers["content-md5"] ?? "none") ≠ \(md5)); refusing to overwrite",
-                                 source: location)
+            throw InvoicingError(
+                .delivery,
+                "a different blob already exists (Content-MD5 \(head.headers["content-md5"] ?? "none") ≠ \(md5)); refusing to overwrite",
+                source: location)
         default:
             let detail = String(decoding: response.body.prefix(300), as: UTF8.self)
             throw InvoicingError(.delivery, "PUT returned HTTP \(response.status): \(detail)", source: location)
@@ -69,7 +76,9 @@ public struct AzureBlobDelivery: Sendable {
     }
 
     /// Runs `attempt` until it returns a non-5xx response or the attempts are exhausted.
-    private func withRetries(what: String, _ attempt: () throws(InvoicingError) -> HTTPResponse) throws(InvoicingError) -> HTTPResponse {
+    private func withRetries(what: String, _ attempt: () throws(InvoicingError) -> HTTPResponse) throws(InvoicingError)
+        -> HTTPResponse
+    {
         var backoff = initialBackoffMilliseconds
         var lastFailure = ""
         for number in 1...maxAttempts {
@@ -77,7 +86,7 @@ public struct AzureBlobDelivery: Sendable {
                 let response = try attempt()
                 if response.status < 500 { return response }
                 lastFailure = "HTTP \(response.status)"
-            } catch where error.code == .transport {
+            } catch  where error.code == .transport {
                 lastFailure = error.message
             }
             if number < maxAttempts {
@@ -85,10 +94,13 @@ public struct AzureBlobDelivery: Sendable {
                 backoff = min(maxBackoffMilliseconds, max(1, backoff * 2))
             }
         }
-        throw InvoicingError(.delivery, "\(what) failed after \(maxAttempts) attempts: \(lastFailure)", source: endpoint)
+        throw InvoicingError(
+            .delivery, "\(what) failed after \(maxAttempts) attempts: \(lastFailure)", source: endpoint)
     }
 
-    private func send(_ method: HTTPMethod, blobPath: String, body: Data?, headers: [(String, String)]) throws(InvoicingError) -> HTTPResponse {
+    private func send(_ method: HTTPMethod, blobPath: String, body: Data?, headers: [(String, String)])
+        throws(InvoicingError) -> HTTPResponse
+    {
         var all = headers
         all.append(("x-ms-date", Self.rfc1123(Date())))
         all.append(("x-ms-version", Self.apiVersion))
@@ -101,10 +113,12 @@ public struct AzureBlobDelivery: Sendable {
         case .sharedKey(let account, let key):
             let signer = try AzureSharedKey(account: account, base64Key: key)
             let path = (URLComponents(string: endpoint)?.percentEncodedPath ?? "") + blobPath
-            all.append(("Authorization", signer.authorization(method: method.rawValue, path: path, query: [], headers: all)))
+            all.append(
+                ("Authorization", signer.authorization(method: method.rawValue, path: path, query: [], headers: all)))
         }
-        let client = HTTPClient(connectTimeout: .milliseconds(min(timeoutMilliseconds, 10_000)),
-                                timeout: .milliseconds(timeoutMilliseconds))
+        let client = HTTPClient(
+            connectTimeout: .milliseconds(min(timeoutMilliseconds, 10_000)),
+            timeout: .milliseconds(timeoutMilliseconds))
         do {
             return try client.send(method, url, headers: all, body: body.map(Array.init))
         } catch {
@@ -129,7 +143,8 @@ public struct AzureBlobDelivery: Sendable {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+        return
+            "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
     }
 }

@@ -22,8 +22,10 @@ package struct AzureSharedKey: Sendable {
     /// - `path`: the URL path as sent (percent-encoded), starting with `/`.
     /// - `query`: decoded query parameters.
     /// - `headers`: all request headers (any case); standard ones and `x-ms-*` are taken from here.
-    package static func stringToSign(method: String, path: String, query: [(String, String)],
-                                     headers: [(String, String)], account: String) -> String {
+    package static func stringToSign(
+        method: String, path: String, query: [(String, String)],
+        headers: [(String, String)], account: String
+    ) -> String {
         var lower: [String: String] = [:]
         for (name, value) in headers { lower[name.lowercased()] = value }
         func header(_ name: String) -> String { lower[name] ?? "" }
@@ -49,11 +51,14 @@ package struct AzureSharedKey: Sendable {
 
     /// Base64 HMAC-SHA256 of `stringToSign` with the account key.
     package func signature(_ stringToSign: String) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: SymmetricKey(data: key))).base64EncodedString()
+        Data(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: SymmetricKey(data: key)))
+            .base64EncodedString()
     }
 
     /// The `Authorization` header value for a request.
-    package func authorization(method: String, path: String, query: [(String, String)], headers: [(String, String)]) -> String {
+    package func authorization(method: String, path: String, query: [(String, String)], headers: [(String, String)])
+        -> String
+    {
         let text = Self.stringToSign(method: method, path: path, query: query, headers: headers, account: account)
         return "SharedKey \(account):\(signature(text))"
     }

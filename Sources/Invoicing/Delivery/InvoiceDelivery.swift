@@ -12,16 +12,20 @@ public enum InvoiceDelivery: Sendable {
         let workbookName = base + closed.manifest.workbook
         let manifestName = base + InvoiceWriter.manifestName(revision: closed.revision)
         guard let workbook = FileManager.default.contents(atPath: closed.workbookPath),
-              let manifest = FileManager.default.contents(atPath: closed.manifestPath) else {
+            let manifest = FileManager.default.contents(atPath: closed.manifestPath)
+        else {
             throw InvoicingError(.delivery, "closed invoice files are missing", source: closed.directory)
         }
         switch self {
         case .localDirectory(let local):
-            return [try local.put(name: workbookName, data: workbook), try local.put(name: manifestName, data: manifest)]
+            return [
+                try local.put(name: workbookName, data: workbook), try local.put(name: manifestName, data: manifest),
+            ]
         case .azureBlob(let azure):
             return [
-                try azure.put(name: workbookName, data: workbook,
-                              contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                try azure.put(
+                    name: workbookName, data: workbook,
+                    contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                 try azure.put(name: manifestName, data: manifest, contentType: "application/json"),
             ]
         }

@@ -45,12 +45,13 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Rounds half-to-even to `decimals` fractional digits (0...6).
     public func rounded(toDecimals decimals: Int) -> Money {
-        precondition((0...Money.scale).contains(decimals), "decimals within 0...6") // invariant: callers pass a currency's minor unit (0...4)
+        // Invariant: callers pass a currency's minor unit (0...4).
+        precondition((0...Money.scale).contains(decimals), "decimals within 0...6")
         if decimals == Money.scale { return self }
         var divisor: Int128 = 1
         for _ in 0..<(Money.scale - decimals) { divisor *= 10 }
-        let quotient = scaled / divisor          // truncates toward zero
-        let remainder = scaled % divisor         // same sign as scaled
+        let quotient = scaled / divisor  // truncates toward zero
+        let remainder = scaled % divisor  // same sign as scaled
         let twice = remainder.magnitude * 2
         var q = quotient
         if twice > divisor.magnitude || (twice == divisor.magnitude && q % 2 != 0) {

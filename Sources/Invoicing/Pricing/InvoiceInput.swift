@@ -9,7 +9,10 @@ public struct InvoiceInput: Sendable, Hashable {
         public var service: String
         public var queries: Int64
         public init(component: String, app: String?, service: String, queries: Int64) {
-            self.component = component; self.app = app; self.service = service; self.queries = queries
+            self.component = component
+            self.app = app
+            self.service = service
+            self.queries = queries
         }
     }
 
@@ -19,7 +22,9 @@ public struct InvoiceInput: Sendable, Hashable {
         public var messages: Int64
         public var nlpMessages: Int64
         public init(app: String?, messages: Int64, nlpMessages: Int64) {
-            self.app = app; self.messages = messages; self.nlpMessages = nlpMessages
+            self.app = app
+            self.messages = messages
+            self.nlpMessages = nlpMessages
         }
     }
 
@@ -33,8 +38,10 @@ public struct InvoiceInput: Sendable, Hashable {
         /// Queries that arrived after the close.
         public var lateQueries: Int64
         public init(originalPeriod: String, component: String, originalQueries: Int64, lateQueries: Int64) {
-            self.originalPeriod = originalPeriod; self.component = component
-            self.originalQueries = originalQueries; self.lateQueries = lateQueries
+            self.originalPeriod = originalPeriod
+            self.component = component
+            self.originalQueries = originalQueries
+            self.lateQueries = lateQueries
         }
     }
 
@@ -45,7 +52,10 @@ public struct InvoiceInput: Sendable, Hashable {
         public var late: Int64
         public var quarantined: Int64
         public init(records: Int64 = 0, duplicates: Int64 = 0, late: Int64 = 0, quarantined: Int64 = 0) {
-            self.records = records; self.duplicates = duplicates; self.late = late; self.quarantined = quarantined
+            self.records = records
+            self.duplicates = duplicates
+            self.late = late
+            self.quarantined = quarantined
         }
     }
 
@@ -55,8 +65,11 @@ public struct InvoiceInput: Sendable, Hashable {
         public var apps: [String: String]
         /// Country names by OB code (`D_Gbl_Country`).
         public var countries: [String: String]
-        public init(components: [String: String] = [:], apps: [String: String] = [:], countries: [String: String] = [:]) {
-            self.components = components; self.apps = apps; self.countries = countries
+        public init(components: [String: String] = [:], apps: [String: String] = [:], countries: [String: String] = [:])
+        {
+            self.components = components
+            self.apps = apps
+            self.countries = countries
         }
     }
 
@@ -72,11 +85,19 @@ public struct InvoiceInput: Sendable, Hashable {
     /// Closed before the period was ready (`--force`).
     public var forced: Bool
 
-    public init(ob: String, period: String, usage: [UsageRow] = [], requests: [RequestRow] = [],
-                lateAdjustments: [LateRow] = [], inputs: InvoiceInputs = InvoiceInputs(),
-                counts: Counts = Counts(), names: Names = Names(), forced: Bool = false) {
-        self.ob = ob; self.period = period; self.usage = usage; self.requests = requests
-        self.lateAdjustments = lateAdjustments; self.inputs = inputs; self.counts = counts
-        self.names = names; self.forced = forced
+    public init(
+        ob: String, period: String, usage: [UsageRow] = [], requests: [RequestRow] = [],
+        lateAdjustments: [LateRow] = [], inputs: InvoiceInputs = InvoiceInputs(),
+        counts: Counts = Counts(), names: Names = Names(), forced: Bool = false
+    ) {
+        self.ob = ob
+        self.period = period
+        self.usage = usage
+        self.requests = requests
+        self.lateAdjustments = lateAdjustments
+        self.inputs = inputs
+        self.counts = counts
+        self.names = names
+        self.forced = forced
     }
 }

@@ -7,10 +7,15 @@ public struct InvoiceInputs: Sendable, Hashable, Codable {
         public var firstOffset: Int64
         public var lastOffset: Int64
         public init(topic: String, partition: Int32, firstOffset: Int64, lastOffset: Int64) {
-            self.topic = topic; self.partition = partition; self.firstOffset = firstOffset; self.lastOffset = lastOffset
+            self.topic = topic
+            self.partition = partition
+            self.firstOffset = firstOffset
+            self.lastOffset = lastOffset
         }
         enum CodingKeys: String, CodingKey {
-            case topic, partition, firstOffset = "first_offset", lastOffset = "last_offset"
+            case topic, partition
+            case firstOffset = "first_offset"
+            case lastOffset = "last_offset"
         }
     }
 
@@ -18,13 +23,17 @@ public struct InvoiceInputs: Sendable, Hashable, Codable {
     public struct InputFile: Sendable, Hashable, Codable {
         public var path: String
         public var sha256: String
-        public init(path: String, sha256: String) { self.path = path; self.sha256 = sha256 }
+        public init(path: String, sha256: String) {
+            self.path = path
+            self.sha256 = sha256
+        }
     }
 
     public var offsets: [OffsetRange]
     public var files: [InputFile]
 
     public init(offsets: [OffsetRange] = [], files: [InputFile] = []) {
-        self.offsets = offsets; self.files = files
+        self.offsets = offsets
+        self.files = files
     }
 }

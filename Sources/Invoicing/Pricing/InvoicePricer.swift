@@ -19,7 +19,9 @@ public struct InvoicePricer: Sendable {
         var perComponent: [String: Int64] = [:]
         var totalQueries: Int64 = 0
         for row in input.usage {
-            guard row.queries >= 0 else { throw InvoicingError(.pricing, "negative queries for \(row.component)", source: input.ob) }
+            guard row.queries >= 0 else {
+                throw InvoicingError(.pricing, "negative queries for \(row.component)", source: input.ob)
+            }
             perComponent[row.component, default: 0] = try Self.add(perComponent[row.component, default: 0], row.queries)
             totalQueries = try Self.add(totalQueries, row.queries)
         }
@@ -31,16 +33,19 @@ public struct InvoicePricer: Sendable {
             componentsTotal = try componentsTotal.adding(amount)
             var unitPrice: Money?
             if case .unit(let value) = price { unitPrice = value }
-            componentLines.append(.init(componentID: id, name: names.components[id] ?? id, queries: queries,
-                                        pricing: price.pricingLabel, unitPrice: unitPrice, amount: amount))
+            componentLines.append(
+                .init(
+                    componentID: id, name: names.components[id] ?? id, queries: queries,
+                    pricing: price.pricingLabel, unitPrice: unitPrice, amount: amount))
         }
 
         let usage = input.usage
             .sorted { ($0.component, $0.app ?? "", $0.service) < ($1.component, $1.app ?? "", $1.service) }
             .map { row in
-                PricedInvoice.UsageLine(componentID: row.component, componentName: names.components[row.component] ?? row.component,
-                                        appID: row.app ?? "", appName: row.app.map { names.apps[$0] ?? $0 } ?? "",
-                                        service: row.service, queries: row.queries)
+                PricedInvoice.UsageLine(
+                    componentID: row.component, componentName: names.components[row.component] ?? row.component,
+                    appID: row.app ?? "", appName: row.app.map { names.apps[$0] ?? $0 } ?? "",
+                    service: row.service, queries: row.queries)
             }
 
         // Requests: all gateway messages at the request price.
@@ -53,8 +58,10 @@ public struct InvoicePricer: Sendable {
             }
             totalRequests = try Self.add(totalRequests, row.messages)
             totalNLP = try Self.add(totalNLP, row.nlpMessages)
-            requestLines.append(.init(appID: row.app ?? "", appName: row.app.map { names.apps[$0] ?? $0 } ?? "",
-                                      messages: row.messages, nlpMessages: row.nlpMessages))
+            requestLines.append(
+                .init(
+                    appID: row.app ?? "", appName: row.app.map { names.apps[$0] ?? $0 } ?? "",
+                    messages: row.messages, nlpMessages: row.nlpMessages))
         }
         let requestsAmount = currency.round(try tariff.priceList.requestPrice.multiplied(by: totalRequests))
         let fee = currency.round(tariff.monthlyFee)
@@ -63,16 +70,26 @@ public struct InvoicePricer: Sendable {
         var late: [String: [String: (original: Int64, late: Int64)]] = [:]
         for row in input.lateAdjustments {
             guard row.lateQueries >= 0, row.originalQueries >= 0 else {
-                throw InvoicingError(.pricing, "negative late/original queries for \(row.originalPeriod) \(row.component)", source: input.ob)
+                throw InvoicingError(
+                    .pricing, "negative late/original queries for \(row.originalPeriod) \(row.component)",
+                    source: input.ob)
             }
             guard TariffCatalogParser.isPeriod(row.originalPeriod), row.originalPeriod < input.period else {
-                throw InvoicingError(.pricing, "original period '\(row.originalPeriod)' of a late adjustment must be a month YYYY-MM before \(input.period)", source: input.ob)
+                throw InvoicingError(
+                    .pricing,
+                    "original period '\(row.originalPeriod)' of a late adjustment must be a month YYYY-MM before \(input.period)",
+                    source: input.ob)
             }
             if let existing = late[row.originalPeriod]?[row.component] {
                 guard existing.original == row.originalQueries else {
-                    throw InvoicingError(.pricing, "late rows of \(row.originalPeriod) \(row.component) disagree on the original queries (\(existing.original) vs \(row.originalQueries))", source: input.ob)
+                    throw InvoicingError(
+                        .pricing,
+                        "late rows of \(row.originalPeriod) \(row.component) disagree on the original queries (\(existing.original) vs \(row.originalQueries))",
+                        source: input.ob)
                 }
-                late[row.originalPeriod]![row.component] = (existing.original, try Self.add(existing.late, row.lateQueries))
+                late[row.originalPeriod]![row.component] = (
+                    existing.original, try Self.add(existing.late, row.lateQueries)
+                )
             } else {
                 late[row.originalPeriod, default: [:]][row.component] = (row.originalQueries, row.lateQueries)
             }
@@ -82,7 +99,9 @@ public struct InvoicePricer: Sendable {
         for (period, components) in late.sorted(by: { $0.key < $1.key }) {
             let original = try catalogs.tariff(ob: input.ob, period: period)
             guard original.currency == currency else {
-                throw InvoicingError(.pricing, "adjustment for \(period) is in \(original.currency) but the invoice is in \(currency)", source: input.ob)
+                throw InvoicingError(
+                    .pricing, "adjustment for \(period) is in \(original.currency) but the invoice is in \(currency)",
+                    source: input.ob)
             }
             for (id, counts) in components.sorted(by: { $0.key < $1.key }) {
                 let price = original.priceList.price(component: id)
@@ -90,8 +109,10 @@ public struct InvoicePricer: Sendable {
                 let after = try price.amount(queries: try Self.add(counts.original, counts.late))
                 let amount = currency.round(try after.subtracting(before))
                 adjustmentsTotal = try adjustmentsTotal.adding(amount)
-                adjustmentLines.append(.init(originalPeriod: period, componentID: id, name: names.components[id] ?? id,
-                                             lateQueries: counts.late, amount: amount))
+                adjustmentLines.append(
+                    .init(
+                        originalPeriod: period, componentID: id, name: names.components[id] ?? id,
+                        lateQueries: counts.late, amount: amount))
             }
         }
 
@@ -103,11 +124,13 @@ public struct InvoicePricer: Sendable {
         return PricedInvoice(
             ob: input.ob, country: names.countries[input.ob] ?? input.ob, period: input.period, currency: currency,
             model: tariff.model, catalogVersion: tariff.catalogVersion, catalogSHA256: tariff.catalogSHA256,
-            catalogFile: tariff.catalogFile, totalRequests: totalRequests, totalQueries: totalQueries, totalNLPMessages: totalNLP,
+            catalogFile: tariff.catalogFile, totalRequests: totalRequests, totalQueries: totalQueries,
+            totalNLPMessages: totalNLP,
             components: componentLines, usage: usage, requests: requestLines,
             requestUnitPrice: tariff.priceList.requestPrice,
-            totals: .init(components: componentsTotal, requests: requestsAmount, monthlyFee: fee,
-                          adjustments: adjustmentsTotal, minimum: minimum, minimumTopUp: topUp, total: total),
+            totals: .init(
+                components: componentsTotal, requests: requestsAmount, monthlyFee: fee,
+                adjustments: adjustmentsTotal, minimum: minimum, minimumTopUp: topUp, total: total),
             adjustments: adjustmentLines)
     }
 

@@ -1,6 +1,7 @@
 package import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Durable file writes: temporary file, fsync, rename, fsync of the directory.
@@ -49,7 +50,8 @@ package enum AtomicFile {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names {
             guard let range = name.range(of: ".tmp-", options: .backwards),
-                  !name[range.upperBound...].isEmpty, name[range.upperBound...].allSatisfy(\.isNumber) else { continue }
+                !name[range.upperBound...].isEmpty, name[range.upperBound...].allSatisfy(\.isNumber)
+            else { continue }
             unlink((directory as NSString).appendingPathComponent(name))
         }
     }

@@ -1,5 +1,5 @@
-package import Foundation
 import Crypto
+package import Foundation
 
 /// SHA-256 / MD5 helpers producing the encodings used in manifests and HTTP headers.
 package enum Digest {

@@ -35,7 +35,8 @@ public enum ComponentPrice: Sendable, Hashable {
                 lower = band.upTo ?? queries
             }
             if queries > lower {
-                throw InvoicingError(.pricing, "no graduated band covers queries above \(lower) (last band must be open)")
+                throw InvoicingError(
+                    .pricing, "no graduated band covers queries above \(lower) (last band must be open)")
             }
             return total
         }

@@ -46,7 +46,10 @@ struct TariffCatalogParser {
             if let lists = listsNode.mapping {
                 if lists.isEmpty { problem(listsNode, "price_lists is empty; expected at least one named price list") }
                 for (key, value) in lists {
-                    guard let name = key.scalar?.string else { problem(key, "price list name must be a string"); continue }
+                    guard let name = key.scalar?.string else {
+                        problem(key, "price list name must be a string")
+                        continue
+                    }
                     if let list = parsePriceList(name: name, value) { priceLists[name] = list }
                 }
             } else {
@@ -64,10 +67,13 @@ struct TariffCatalogParser {
                     let code = key.scalar?.string ?? "?"
                     let valid = Self.isOBCode(code)
                     if !valid {
-                        problem(key, "unknown OB code '\(code)': expected 3 uppercase letters (ISO 3166 alpha-3, e.g. ESP)")
+                        problem(
+                            key, "unknown OB code '\(code)': expected 3 uppercase letters (ISO 3166 alpha-3, e.g. ESP)")
                     }
                     // Parsed even when the code is invalid, so its own problems are reported too.
-                    if let tariff = parseOB(value, context: "OB \(code)", lists: priceLists, declared: declaredLists), valid {
+                    if let tariff = parseOB(value, context: "OB \(code)", lists: priceLists, declared: declaredLists),
+                        valid
+                    {
                         obs[code] = tariff
                     }
                 }
@@ -83,8 +89,9 @@ struct TariffCatalogParser {
         }
 
         guard problems.isEmpty, let version, let effective, let defaultOB else { return nil }
-        return TariffCatalog(version: version, effectiveFrom: effective, priceLists: priceLists, obs: obs,
-                             defaultOB: defaultOB, file: file, sha256: sha256)
+        return TariffCatalog(
+            version: version, effectiveFrom: effective, priceLists: priceLists, obs: obs,
+            defaultOB: defaultOB, file: file, sha256: sha256)
     }
 
     // MARK: Sections
@@ -95,13 +102,17 @@ struct TariffCatalogParser {
             problem(node, "\(context) must be a mapping with currency, default_unit_price, ...")
             return nil
         }
-        checkKeys(mapping, allowed: ["currency", "default_unit_price", "request_price", "monthly_fee", "minimum", "components"],
-                  context: context)
+        checkKeys(
+            mapping,
+            allowed: ["currency", "default_unit_price", "request_price", "monthly_fee", "minimum", "components"],
+            context: context)
         var currency: Currency?
         if let code = requiredString(node, "currency", context: context) {
             currency = Currency(code: code)
             if currency == nil {
-                problem(node["currency"], "\(context): unknown currency '\(code)': expected an ISO 4217 code such as EUR, BRL, JPY")
+                problem(
+                    node["currency"],
+                    "\(context): unknown currency '\(code)': expected an ISO 4217 code such as EUR, BRL, JPY")
             }
         }
         let defaultPrice = price(node, "default_unit_price", context: context, required: true)
@@ -113,21 +124,28 @@ struct TariffCatalogParser {
         if let componentsNode = node["components"] {
             if let entries = componentsNode.mapping {
                 for (key, value) in entries {
-                    guard let id = key.scalar?.string, !id.isEmpty else { problem(key, "component id must be a string"); continue }
-                    if let price = parseComponent(value, context: "\(context), component '\(id)'") { components[id] = price }
+                    guard let id = key.scalar?.string, !id.isEmpty else {
+                        problem(key, "component id must be a string")
+                        continue
+                    }
+                    if let price = parseComponent(value, context: "\(context), component '\(id)'") {
+                        components[id] = price
+                    }
                 }
             } else {
                 problem(componentsNode, "\(context): components must be a mapping of component id → price")
             }
         }
         guard let currency, let defaultPrice else { return nil }
-        return PriceList(name: name, currency: currency, defaultUnitPrice: defaultPrice, requestPrice: requestPrice,
-                         monthlyFee: fee, minimum: minimum, components: components)
+        return PriceList(
+            name: name, currency: currency, defaultUnitPrice: defaultPrice, requestPrice: requestPrice,
+            monthlyFee: fee, minimum: minimum, components: components)
     }
 
     private mutating func parseComponent(_ node: Node, context: String) -> ComponentPrice? {
         if node.scalar != nil {
-            return decimal(node, context: context, what: "unit price", maxDecimals: Money.scale).map(ComponentPrice.unit)
+            return decimal(node, context: context, what: "unit price", maxDecimals: Money.scale).map(
+                ComponentPrice.unit)
         }
         guard let mapping = node.mapping else {
             problem(node, "\(context): expected a quoted unit price or {tiers: graduated|volume, bands: [...]}")
@@ -164,7 +182,10 @@ struct TariffCatalogParser {
                 if let scalar = upNode.scalar, scalar.style == .plain, let value = Int64(scalar.string), value > 0 {
                     upTo = value
                     if value <= previous {
-                        problem(upNode, "\(bandContext): up_to \(value) must be greater than the previous band's up_to \(previous) (bands sorted, not overlapping)")
+                        problem(
+                            upNode,
+                            "\(bandContext): up_to \(value) must be greater than the previous band's up_to \(previous) (bands sorted, not overlapping)"
+                        )
                         ok = false
                     }
                     previous = max(previous, value)
@@ -195,7 +216,9 @@ struct TariffCatalogParser {
         return .tiered(mode, bands)
     }
 
-    private mutating func parseOB(_ node: Node, context: String, lists: [String: PriceList], declared: Set<String>) -> OBTariff? {
+    private mutating func parseOB(_ node: Node, context: String, lists: [String: PriceList], declared: Set<String>)
+        -> OBTariff?
+    {
         guard let mapping = node.mapping else {
             problem(node, "\(context): expected {price_list: NAME, time_zone?, model?, minimum?, monthly_fee?}")
             return nil
@@ -209,12 +232,14 @@ struct TariffCatalogParser {
         let currency = lists[listName]?.currency
         let timeZone = optionalString(node, "time_zone", context: context)
         if let timeZone, TimeZone(identifier: timeZone) == nil {
-            problem(node["time_zone"], "\(context): time_zone '\(timeZone)' is not a known IANA zone such as Europe/Madrid")
+            problem(
+                node["time_zone"], "\(context): time_zone '\(timeZone)' is not a known IANA zone such as Europe/Madrid")
         }
-        return OBTariff(priceList: listName, timeZone: timeZone,
-                        model: optionalString(node, "model", context: context),
-                        minimum: amount(node, "minimum", context: context, currency: currency),
-                        monthlyFee: amount(node, "monthly_fee", context: context, currency: currency))
+        return OBTariff(
+            priceList: listName, timeZone: timeZone,
+            model: optionalString(node, "model", context: context),
+            minimum: amount(node, "minimum", context: context, currency: currency),
+            monthlyFee: amount(node, "monthly_fee", context: context, currency: currency))
     }
 
     // MARK: Scalars
@@ -223,7 +248,9 @@ struct TariffCatalogParser {
         for (key, _) in mapping {
             let name = key.scalar?.string ?? "?"
             if !allowed.contains(name) {
-                problem(key, "\(context): unknown key '\(name)'; expected one of \(allowed.sorted().joined(separator: ", "))")
+                problem(
+                    key,
+                    "\(context): unknown key '\(name)'; expected one of \(allowed.sorted().joined(separator: ", "))")
             }
         }
     }
@@ -259,19 +286,25 @@ struct TariffCatalogParser {
 
     private mutating func amount(_ parent: Node, _ key: String, context: String, currency: Currency?) -> Money? {
         guard let node = parent[key] else { return nil }
-        return decimal(node, context: context, what: key, maxDecimals: currency?.minorUnit ?? Money.scale,
-                       currency: currency)
+        return decimal(
+            node, context: context, what: key, maxDecimals: currency?.minorUnit ?? Money.scale,
+            currency: currency)
     }
 
     /// A non-negative decimal from a quoted scalar; floats, negatives and excess decimals are problems.
-    private mutating func decimal(_ node: Node, context: String, what: String, maxDecimals: Int,
-                                  currency: Currency? = nil) -> Money? {
+    private mutating func decimal(
+        _ node: Node, context: String, what: String, maxDecimals: Int,
+        currency: Currency? = nil
+    ) -> Money? {
         guard let scalar = node.scalar else {
             problem(node, "\(context): \(what) must be a quoted decimal string such as \"0.0025\"")
             return nil
         }
         if scalar.style == .plain {
-            problem(node, "\(context): \(what) is the unquoted number \(scalar.string); prices must be quoted strings (\"\(scalar.string)\") so they are never read as floating point")
+            problem(
+                node,
+                "\(context): \(what) is the unquoted number \(scalar.string); prices must be quoted strings (\"\(scalar.string)\") so they are never read as floating point"
+            )
             return nil
         }
         let value: Money
@@ -324,10 +357,11 @@ struct TariffCatalogParser {
     static func message(of error: YamlError) -> String {
         switch error {
         case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
-             .composer(let context, let problem, _, _):
+            .composer(let context, let problem, _, _):
             return "YAML syntax: \(problem)" + (context.map { " (\($0.text))" } ?? "")
         case .duplicatedKeysInMapping(let duplicates, _):
-            return "duplicated key(s) \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in the mapping starting here"
+            return
+                "duplicated key(s) \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in the mapping starting here"
         default:
             return "YAML syntax: \(error)"
         }

@@ -30,7 +30,8 @@ public struct TariffCatalogSet: Sendable {
     public func catalog(for period: String) throws(InvoicingError) -> TariffCatalog {
         guard let found = catalogs.last(where: { $0.effectiveFrom <= period }) else {
             let first = catalogs.first?.effectiveFrom ?? "none"
-            throw InvoicingError(.noTariff, "no tariff catalog is effective in \(period) (earliest effective_from: \(first))")
+            throw InvoicingError(
+                .noTariff, "no tariff catalog is effective in \(period) (earliest effective_from: \(first))")
         }
         return found
     }
@@ -77,8 +78,12 @@ public struct TariffCatalogSet: Sendable {
         var byMonth: [String: String] = [:]
         for catalog in catalogs {
             if let other = byMonth[catalog.effectiveFrom] {
-                problems.append(CatalogProblem(file: catalog.file, line: 0,
-                    message: "effective_from \(catalog.effectiveFrom) is also the effective month of \(other); each catalog needs its own month"))
+                problems.append(
+                    CatalogProblem(
+                        file: catalog.file, line: 0,
+                        message:
+                            "effective_from \(catalog.effectiveFrom) is also the effective month of \(other); each catalog needs its own month"
+                    ))
             }
             byMonth[catalog.effectiveFrom] = catalog.file
         }

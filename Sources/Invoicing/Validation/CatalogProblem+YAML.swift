@@ -7,6 +7,7 @@ extension CatalogProblem {
         guard let error = error as? YamlError else {
             return CatalogProblem(file: file, line: 0, message: "YAML syntax: \(error)")
         }
-        return CatalogProblem(file: file, line: TariffCatalogParser.line(of: error), message: TariffCatalogParser.message(of: error))
+        return CatalogProblem(
+            file: file, line: TariffCatalogParser.line(of: error), message: TariffCatalogParser.message(of: error))
     }
 }

@@ -38,8 +38,10 @@ public struct InvoiceVerifier: Sendable {
             results.append(result)
         }
         for orphan in workbooks.sorted() {
-            results.append(InvoiceVerification(manifestPath: "", workbookPath: orphan, ob: "?", period: "?", revision: 0,
-                                               currency: "?", total: "?", problems: ["workbook has no manifest"]))
+            results.append(
+                InvoiceVerification(
+                    manifestPath: "", workbookPath: orphan, ob: "?", period: "?", revision: 0,
+                    currency: "?", total: "?", problems: ["workbook has no manifest"]))
         }
         return results
     }
@@ -52,8 +54,9 @@ public struct InvoiceVerifier: Sendable {
 
     /// Verifies one manifest and the workbook it names.
     public func verify(manifestPath: String) -> InvoiceVerification {
-        var result = InvoiceVerification(manifestPath: manifestPath, workbookPath: "", ob: "?", period: "?", revision: 0,
-                                         currency: "?", total: "?", problems: [])
+        var result = InvoiceVerification(
+            manifestPath: manifestPath, workbookPath: "", ob: "?", period: "?", revision: 0,
+            currency: "?", total: "?", problems: [])
         guard let manifestData = FileManager.default.contents(atPath: manifestPath) else {
             result.problems.append("cannot read \(manifestPath)")
             return result
@@ -66,7 +69,8 @@ public struct InvoiceVerifier: Sendable {
             return result
         }
         guard !manifest.workbook.contains("/"), manifest.workbook.hasSuffix(".xlsx") else {
-            result.problems.append("manifest names workbook '\(manifest.workbook)', expected a .xlsx file name in its own folder")
+            result.problems.append(
+                "manifest names workbook '\(manifest.workbook)', expected a .xlsx file name in its own folder")
             return result
         }
         let directory = (manifestPath as NSString).deletingLastPathComponent
@@ -86,7 +90,8 @@ public struct InvoiceVerifier: Sendable {
             return ["workbook \(manifest.workbook) is missing"]
         }
         if Digest.sha256Hex(bytes) != manifest.workbookSHA256 {
-            problems.append("workbook SHA-256 \(Digest.sha256Hex(bytes)) differs from the manifest's \(manifest.workbookSHA256)")
+            problems.append(
+                "workbook SHA-256 \(Digest.sha256Hex(bytes)) differs from the manifest's \(manifest.workbookSHA256)")
         }
         if let digest = try? InvoiceManifest.digest(of: manifest.inputs), digest != manifest.inputsDigest {
             problems.append("manifest inputs digest \(manifest.inputsDigest) does not match its inputs (\(digest))")
@@ -104,7 +109,8 @@ public struct InvoiceVerifier: Sendable {
             problems.append("sheet \(name) is missing")
         }
         guard let summarySheet = reader.sheets["Summary"], let components = reader.sheets["Components"],
-              let requests = reader.sheets["Requests"], let adjustments = reader.sheets["Adjustments"] else {
+            let requests = reader.sheets["Requests"], let adjustments = reader.sheets["Adjustments"]
+        else {
             return problems
         }
         var summary: [String: XLSXReader.Value] = [:]
@@ -151,9 +157,12 @@ public struct InvoiceVerifier: Sendable {
                     problems.append("Components!F\(row) \(amount) is not rounded to \(currency.minorUnit) decimals")
                 }
                 if case .text("unit")? = components.value("D", row), let queries,
-                   let price = money(components.value("E", row), "Components!E\(row)"),
-                   let exact = try? price.multiplied(by: queries), currency.round(exact) != amount {
-                    problems.append("Components!F\(row) \(currency.format(amount)) ≠ \(queries) × \(price) = \(currency.format(currency.round(exact)))")
+                    let price = money(components.value("E", row), "Components!E\(row)"),
+                    let exact = try? price.multiplied(by: queries), currency.round(exact) != amount
+                {
+                    problems.append(
+                        "Components!F\(row) \(currency.format(amount)) ≠ \(queries) × \(price) = \(currency.format(currency.round(exact)))"
+                    )
                 }
             }
         }
@@ -164,21 +173,27 @@ public struct InvoiceVerifier: Sendable {
         for row in 1...max(1, requests.lastRow) {
             guard case .text(let label)? = requests.value("A", row) else { continue }
             switch label {
-            case InvoiceWorkbook.requestsPricedLabels[0]: requestsCount = integer(requests.value("C", row), "Requests!C\(row)")
-            case InvoiceWorkbook.requestsPricedLabels[1]: requestPrice = money(requests.value("C", row), "Requests!C\(row)")
-            case InvoiceWorkbook.requestsPricedLabels[2]: requestsAmount = money(requests.value("C", row), "Requests!C\(row)")
+            case InvoiceWorkbook.requestsPricedLabels[0]:
+                requestsCount = integer(requests.value("C", row), "Requests!C\(row)")
+            case InvoiceWorkbook.requestsPricedLabels[1]:
+                requestPrice = money(requests.value("C", row), "Requests!C\(row)")
+            case InvoiceWorkbook.requestsPricedLabels[2]:
+                requestsAmount = money(requests.value("C", row), "Requests!C\(row)")
             default: break
             }
         }
         if requestsAmount == nil { problems.append("Requests sheet has no priced Amount line") }
         if let requestsCount, let requestPrice, let requestsAmount,
-           let exact = try? requestPrice.multiplied(by: requestsCount), currency.round(exact) != requestsAmount {
+            let exact = try? requestPrice.multiplied(by: requestsCount), currency.round(exact) != requestsAmount
+        {
             problems.append("Requests amount \(currency.format(requestsAmount)) ≠ \(requestsCount) × \(requestPrice)")
         }
         var adjustmentAmounts: [Money] = []
         if adjustments.lastRow >= 2 {
             for row in 2...adjustments.lastRow {
-                if let amount = money(adjustments.value("E", row), "Adjustments!E\(row)") { adjustmentAmounts.append(amount) }
+                if let amount = money(adjustments.value("E", row), "Adjustments!E\(row)") {
+                    adjustmentAmounts.append(amount)
+                }
             }
         }
 
@@ -197,26 +212,36 @@ public struct InvoiceVerifier: Sendable {
         if let s = summaryAdjustments, let a = sum(adjustmentAmounts), s != a {
             problems.append("Summary Adjustments \(currency.format(s)) ≠ sum of adjustment lines \(currency.format(a))")
         }
-        if let c = summaryComponents, let r = summaryRequests, let f = fee, let a = summaryAdjustments, let t = topUp, let total {
+        if let c = summaryComponents, let r = summaryRequests, let f = fee, let a = summaryAdjustments, let t = topUp,
+            let total
+        {
             if let recomputed = sum([c, r, f, a, t]), recomputed != total {
-                problems.append("Summary Total \(currency.format(total)) ≠ lines + top-up \(currency.format(recomputed))")
+                problems.append(
+                    "Summary Total \(currency.format(total)) ≠ lines + top-up \(currency.format(recomputed))")
             }
             if let minimum = try? Money(parsing: manifest.totals.minimum), let base = sum([c, r, f]),
-               let expected = try? minimum.subtracting(base).clampedToZero, expected != t {
-                problems.append("Minimum top-up \(currency.format(t)) ≠ max(0, \(manifest.totals.minimum) − \(currency.format(base)))")
+                let expected = try? minimum.subtracting(base).clampedToZero, expected != t
+            {
+                problems.append(
+                    "Minimum top-up \(currency.format(t)) ≠ max(0, \(manifest.totals.minimum) − \(currency.format(base)))"
+                )
             }
         }
         if let queries = integer(summary["Total queries"], "Summary Total queries"), queries != componentQueries {
             problems.append("Summary Total queries \(queries) ≠ sum of component queries \(componentQueries)")
         }
-        if let requestsTotal = integer(summary["Total requests"], "Summary Total requests"), let requestsCount, requestsTotal != requestsCount {
+        if let requestsTotal = integer(summary["Total requests"], "Summary Total requests"), let requestsCount,
+            requestsTotal != requestsCount
+        {
             problems.append("Summary Total requests \(requestsTotal) ≠ Requests line \(requestsCount)")
         }
 
         // Workbook against manifest.
         let pairs: [(String, Money?, String)] = [
-            ("components", summaryComponents, manifest.totals.components), ("requests", summaryRequests, manifest.totals.requests),
-            ("monthly_fee", fee, manifest.totals.monthlyFee), ("adjustments", summaryAdjustments, manifest.totals.adjustments),
+            ("components", summaryComponents, manifest.totals.components),
+            ("requests", summaryRequests, manifest.totals.requests),
+            ("monthly_fee", fee, manifest.totals.monthlyFee),
+            ("adjustments", summaryAdjustments, manifest.totals.adjustments),
             ("minimum_top_up", topUp, manifest.totals.minimumTopUp), ("total", total, manifest.totals.total),
         ]
         for (key, workbookValue, manifestText) in pairs {
@@ -229,14 +254,17 @@ public struct InvoiceVerifier: Sendable {
                 problems.append("manifest totals.\(key) \(manifestText) ≠ workbook \(currency.format(workbookValue))")
             }
         }
-        let textChecks: [(String, String)] = [("OB", manifest.ob), ("Period", manifest.period), ("Currency", manifest.totals.currency),
-                                              ("Inputs digest", manifest.inputsDigest), ("Closed at (UTC)", manifest.closedAt),
-                                              ("Catalog version", manifest.inputs.catalog.version)]
+        let textChecks: [(String, String)] = [
+            ("OB", manifest.ob), ("Period", manifest.period), ("Currency", manifest.totals.currency),
+            ("Inputs digest", manifest.inputsDigest), ("Closed at (UTC)", manifest.closedAt),
+            ("Catalog version", manifest.inputs.catalog.version),
+        ]
         for (label, expected) in textChecks {
             if case .text(let actual)? = summary[label], actual == expected { continue }
             problems.append("Summary \(label) \(summary[label]?.description ?? "blank") ≠ manifest \(expected)")
         }
-        if case .boolean(let forced)? = summary["Forced"], forced == manifest.forced {} else {
+        if case .boolean(let forced)? = summary["Forced"], forced == manifest.forced {
+        } else {
             problems.append("Summary Forced \(summary["Forced"]?.description ?? "blank") ≠ manifest \(manifest.forced)")
         }
         return problems

@@ -70,7 +70,8 @@ struct XLSXReader {
         }
         for element in Self.elements(named: "sheet", in: workbook) {
             guard let name = Self.attribute("name", in: element).map({ XMLEscaping.unescape($0[...]) }),
-                  let id = Self.attribute("r:id", in: element), let target = targets[id] else {
+                let id = Self.attribute("r:id", in: element), let target = targets[id]
+            else {
                 throw InvoicingError(.workbook, "sheet entry without name or relationship", source: path)
             }
             let xml = try entry(target)
@@ -111,7 +112,9 @@ struct XLSXReader {
             case "inlineStr":
                 value = .text(contents(named: "t", in: content).map { XMLEscaping.unescape($0) }.joined())
             case "s":
-                guard let index = contents(named: "v", in: content).first.flatMap({ Int($0) }), shared.indices.contains(index) else {
+                guard let index = contents(named: "v", in: content).first.flatMap({ Int($0) }),
+                    shared.indices.contains(index)
+                else {
                     throw InvoicingError(.workbook, "bad shared string index in \(ref)", source: source)
                 }
                 value = .text(shared[index])

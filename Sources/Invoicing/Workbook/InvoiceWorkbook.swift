@@ -31,9 +31,11 @@ public struct InvoiceWorkbook: Sendable {
     /// The workbook's bytes; the same invoice, instant and digest always give the same bytes.
     public func data() throws(InvoicingError) -> Data {
         let closed = Self.utcString(closedAt)
-        var package = XLSXPackage(amountDecimals: invoice.currency.minorUnit,
-                                  title: "Aura invoice \(invoice.ob) \(invoice.period)",
-                                  createdW3CDTF: closed, entryDate: Date(timeIntervalSince1970: closedAt.timeIntervalSince1970.rounded(.down)))
+        var package = XLSXPackage(
+            amountDecimals: invoice.currency.minorUnit,
+            title: "Aura invoice \(invoice.ob) \(invoice.period)",
+            createdW3CDTF: closed, entryDate: Date(timeIntervalSince1970: closedAt.timeIntervalSince1970.rounded(.down))
+        )
         package.sheets = [
             .init(name: "Summary", xml: summary(closed: closed).render()),
             .init(name: "Components", xml: components().render()),
@@ -65,8 +67,10 @@ public struct InvoiceWorkbook: Sendable {
         var sheet = WorksheetXML(freezeHeader: true)
         sheet.append(Self.componentsHeader.map(SheetCell.label))
         for line in invoice.components {
-            sheet.append([.text(line.componentID), .text(line.name), .integer(line.queries), .text(line.pricing),
-                          line.unitPrice.map(SheetCell.price) ?? .empty, .amount(line.amount)])
+            sheet.append([
+                .text(line.componentID), .text(line.name), .integer(line.queries), .text(line.pricing),
+                line.unitPrice.map(SheetCell.price) ?? .empty, .amount(line.amount),
+            ])
         }
         return sheet
     }
@@ -75,8 +79,10 @@ public struct InvoiceWorkbook: Sendable {
         var sheet = WorksheetXML(freezeHeader: true)
         sheet.append(Self.usageHeader.map(SheetCell.label))
         for line in invoice.usage {
-            sheet.append([.text(line.componentID), .text(line.componentName), line.appID.isEmpty ? .empty : .text(line.appID),
-                          line.appName.isEmpty ? .empty : .text(line.appName), .text(line.service), .integer(line.queries)])
+            sheet.append([
+                .text(line.componentID), .text(line.componentName), line.appID.isEmpty ? .empty : .text(line.appID),
+                line.appName.isEmpty ? .empty : .text(line.appName), .text(line.service), .integer(line.queries),
+            ])
         }
         return sheet
     }
@@ -85,11 +91,16 @@ public struct InvoiceWorkbook: Sendable {
         var sheet = WorksheetXML(freezeHeader: true)
         sheet.append(Self.requestsHeader.map(SheetCell.label))
         for line in invoice.requests {
-            sheet.append([line.appID.isEmpty ? .empty : .text(line.appID), line.appName.isEmpty ? .empty : .text(line.appName),
-                          .integer(line.messages), .integer(line.nlpMessages)])
+            sheet.append([
+                line.appID.isEmpty ? .empty : .text(line.appID), line.appName.isEmpty ? .empty : .text(line.appName),
+                .integer(line.messages), .integer(line.nlpMessages),
+            ])
         }
         sheet.append([])
-        sheet.append([.label(Self.requestsPricedLabels[0]), .empty, .integer(invoice.totalRequests), .integer(invoice.totalNLPMessages)])
+        sheet.append([
+            .label(Self.requestsPricedLabels[0]), .empty, .integer(invoice.totalRequests),
+            .integer(invoice.totalNLPMessages),
+        ])
         sheet.append([.label(Self.requestsPricedLabels[1]), .empty, .price(invoice.requestUnitPrice)])
         sheet.append([.label(Self.requestsPricedLabels[2]), .empty, .amount(invoice.totals.requests)])
         return sheet
@@ -99,8 +110,10 @@ public struct InvoiceWorkbook: Sendable {
         var sheet = WorksheetXML(freezeHeader: true)
         sheet.append(Self.adjustmentsHeader.map(SheetCell.label))
         for line in invoice.adjustments {
-            sheet.append([.text(line.originalPeriod), .text(line.componentID), .text(line.name),
-                          .integer(line.lateQueries), .amount(line.amount)])
+            sheet.append([
+                .text(line.originalPeriod), .text(line.componentID), .text(line.name),
+                .integer(line.lateQueries), .amount(line.amount),
+            ])
         }
         return sheet
     }

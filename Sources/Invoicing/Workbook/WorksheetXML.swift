@@ -14,13 +14,15 @@ struct WorksheetXML {
     func render() -> String {
         let columnCount = rows.map(\.count).max() ?? 0
         var xml = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
-        xml += #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"#
+        xml +=
+            #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"#
         if !rows.isEmpty && columnCount > 0 {
             xml += #"<dimension ref="A1:\#(Self.columnName(columnCount - 1))\#(rows.count)"/>"#
         }
         xml += "<sheetViews><sheetView workbookViewId=\"0\">"
         if freezeHeader {
-            xml += #"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/>"#
+            xml +=
+                #"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/>"#
         }
         xml += "</sheetView></sheetViews>"
         xml += #"<sheetFormatPr defaultRowHeight="15"/>"#
@@ -55,7 +57,8 @@ struct WorksheetXML {
         case .empty:
             return ""
         case .text(let text), .label(let text):
-            let space = text.first?.isWhitespace == true || text.last?.isWhitespace == true ? #" xml:space="preserve""# : ""
+            let space =
+                text.first?.isWhitespace == true || text.last?.isWhitespace == true ? #" xml:space="preserve""# : ""
             return #"<c r="\#(ref)"\#(style) t="inlineStr"><is><t\#(space)>\#(XMLEscaping.escape(text))</t></is></c>"#
         case .integer(let value):
             return #"<c r="\#(ref)"\#(style)><v>\#(value)</v></c>"#

@@ -8,9 +8,12 @@ enum XLSXStyles {
     static func xml(amountDecimals: Int) -> String {
         var xml = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
         xml += #"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#
-        xml += #"<numFmts count="2"><numFmt numFmtId="164" formatCode="\#(amountFormat(decimals: amountDecimals))"/><numFmt numFmtId="165" formatCode="0.000000"/></numFmts>"#
-        xml += #"<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font><font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>"#
-        xml += #"<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>"#
+        xml +=
+            #"<numFmts count="2"><numFmt numFmtId="164" formatCode="\#(amountFormat(decimals: amountDecimals))"/><numFmt numFmtId="165" formatCode="0.000000"/></numFmts>"#
+        xml +=
+            #"<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font><font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>"#
+        xml +=
+            #"<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>"#
         xml += #"<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"#
         xml += #"<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>"#
         xml += #"<cellXfs count="5">"#

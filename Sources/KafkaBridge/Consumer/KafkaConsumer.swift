@@ -164,7 +164,9 @@ package final class KafkaConsumer: @unchecked Sendable {
         guard let rkt else { return "" }
         if let last = lastTopic, last.rkt == rkt { return last.name }
         let name: String
-        if let cached = topicNames[rkt] { name = cached } else {
+        if let cached = topicNames[rkt] {
+            name = cached
+        } else {
             name = String(cString: rd_kafka_topic_name(rkt))
             topicNames[rkt] = name
         }
@@ -184,8 +186,10 @@ package final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// The group's committed offsets for `partitions` (nil where nothing is committed).
-    package func committed(_ partitions: [PartitionKey], timeoutMs: Int32) throws(KafkaError) -> [PartitionKey: Int64?] {
-        let list = Self.makeList(Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
+    package func committed(_ partitions: [PartitionKey], timeoutMs: Int32) throws(KafkaError) -> [PartitionKey: Int64?]
+    {
+        let list = Self.makeList(
+            Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = rd_kafka_committed(handle, list, timeoutMs)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -252,44 +256,53 @@ package final class KafkaConsumer: @unchecked Sendable {
 
     /// librdkafka's error callback (client-level errors, e.g. every broker down): logged as
     /// librdkafka logs them without a callback, and ALL_BROKERS_DOWN is remembered for /readyz.
-    private static let errorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
-        _, err, reason, opaque in
-        guard let opaque else { return }
-        let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
-        if err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue { context.allBrokersDown.store(true, ordering: .relaxed) }
-        context.log.logger.error("\(reason.map { String(cString: $0) } ?? "")", metadata: [
-            "rdkafka.facility": "ERROR", "rdkafka.error": .string(String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: err)))),
-        ])
-    }
+    private static let errorCallback:
+        @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+            _, err, reason, opaque in
+            guard let opaque else { return }
+            let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+            if err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue {
+                context.allBrokersDown.store(true, ordering: .relaxed)
+            }
+            context.log.logger.error(
+                "\(reason.map { String(cString: $0) } ?? "")",
+                metadata: [
+                    "rdkafka.facility": "ERROR",
+                    "rdkafka.error": .string(String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: err)))),
+                ])
+        }
 
     /// librdkafka's rebalance callback: runs on the polling thread inside `rd_kafka_consumer_poll`.
-    private static let rebalanceCallback: @convention(c) (
-        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
-    ) -> Void = { rk, err, partitions, opaque in
-        guard let rk, let partitions, let opaque else { return }
-        let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
-        let handler = context.rebalance.withLock { $0 }
-        let assigned = read(partitions).map(\.0)
-        switch err {
-        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            if let handler {
-                let starts = handler.onAssign(assigned)
-                let count = Int(partitions.pointee.cnt)
-                for i in 0..<count {
-                    let e = partitions.pointee.elems[i]
-                    let tp = PartitionKey(topic: String(cString: e.topic), partition: e.partition)
-                    if let start = starts[tp] { partitions.pointee.elems[i].offset = start.rawValue }
+    private static let rebalanceCallback:
+        @convention(c) (
+            OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+            UnsafeMutableRawPointer?
+        ) -> Void = { rk, err, partitions, opaque in
+            guard let rk, let partitions, let opaque else { return }
+            let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+            let handler = context.rebalance.withLock { $0 }
+            let assigned = read(partitions).map(\.0)
+            switch err {
+            case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+                if let handler {
+                    let starts = handler.onAssign(assigned)
+                    let count = Int(partitions.pointee.cnt)
+                    for i in 0..<count {
+                        let e = partitions.pointee.elems[i]
+                        let tp = PartitionKey(topic: String(cString: e.topic), partition: e.partition)
+                        if let start = starts[tp] { partitions.pointee.elems[i].offset = start.rawValue }
+                    }
                 }
+                context.log.logger.info("partitions assigned", metadata: ["partitions": "\(assigned.sorted())"])
+                rd_kafka_assign(rk, partitions)
+            case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+                handler?.onRevoke(assigned)
+                context.log.logger.info("partitions revoked", metadata: ["partitions": "\(assigned.sorted())"])
+                rd_kafka_assign(rk, nil)
+            default:
+                context.log.logger.error(
+                    "rebalance error", metadata: ["error": "\(String(cString: rd_kafka_err2str(err)))"])
+                rd_kafka_assign(rk, nil)
             }
-            context.log.logger.info("partitions assigned", metadata: ["partitions": "\(assigned.sorted())"])
-            rd_kafka_assign(rk, partitions)
-        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-            handler?.onRevoke(assigned)
-            context.log.logger.info("partitions revoked", metadata: ["partitions": "\(assigned.sorted())"])
-            rd_kafka_assign(rk, nil)
-        default:
-            context.log.logger.error("rebalance error", metadata: ["error": "\(String(cString: rd_kafka_err2str(err)))"])
-            rd_kafka_assign(rk, nil)
         }
-    }
 }

@@ -13,7 +13,9 @@ package struct KafkaMessage {
 
     package var topicPartition: PartitionKey { PartitionKey(topic: topic, partition: partition) }
 
-    package init(topic: String, partition: Int32, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer) {
+    package init(
+        topic: String, partition: Int32, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer
+    ) {
         self.topic = topic
         self.partition = partition
         self.offset = offset

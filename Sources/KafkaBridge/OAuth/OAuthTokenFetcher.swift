@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTransport
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Fetches OAuth access tokens with the client-credentials grant (RFC 6749 §4.4) through
@@ -38,7 +39,8 @@ package final class OAuthTokenFetcher: Sendable {
         }
         // The client secret travels in the request: cleartext HTTP only to this machine.
         if endpoint.hasPrefix("http://") && !Self.isLoopback(endpoint) {
-            throw KafkaError(.configuration, "the OAuth token endpoint must use https (http only on loopback)", source: endpoint)
+            throw KafkaError(
+                .configuration, "the OAuth token endpoint must use https (http only on loopback)", source: endpoint)
         }
         guard !credentials.clientID.isEmpty else {
             throw KafkaError(.configuration, "the OAuth client id is empty", source: endpoint)
@@ -134,8 +136,8 @@ package final class OAuthTokenFetcher: Sendable {
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "_"), UInt8(ascii: "~"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 let hex = Array("0123456789ABCDEF".utf8)
@@ -158,15 +160,18 @@ package final class OAuthTokenFetcher: Sendable {
         )
         let basic = Data("\(credentials.clientID):\(secret)".utf8).base64EncodedString()
         do {
-            let response = try client.post(credentials.tokenEndpoint, headers: [
-                ("Accept", "application/json"),
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("Authorization", "Basic \(basic)"),
-            ], body: Array(body.utf8))
+            let response = try client.post(
+                credentials.tokenEndpoint,
+                headers: [
+                    ("Accept", "application/json"),
+                    ("Content-Type", "application/x-www-form-urlencoded"),
+                    ("Authorization", "Basic \(basic)"),
+                ], body: Array(body.utf8))
             return (response.status, response.body)
         } catch {
-            throw KafkaError(.oauthToken, redact("token request failed: \(error.message)", secret: secret),
-                             source: credentials.tokenEndpoint)
+            throw KafkaError(
+                .oauthToken, redact("token request failed: \(error.message)", secret: secret),
+                source: credentials.tokenEndpoint)
         }
     }
 
@@ -177,7 +182,9 @@ package final class OAuthTokenFetcher: Sendable {
         let path = credentials.clientSecretFile
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw KafkaError(.oauthCredentials, "cannot open the OAuth client secret file: \(String(cString: strerror(errno)))", source: path)
+            throw KafkaError(
+                .oauthCredentials, "cannot open the OAuth client secret file: \(String(cString: strerror(errno)))",
+                source: path)
         }
         defer { close(fd) }
         var bytes: [UInt8] = []
@@ -186,12 +193,16 @@ package final class OAuthTokenFetcher: Sendable {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw KafkaError(.oauthCredentials, "cannot read the OAuth client secret file: \(String(cString: strerror(errno)))", source: path)
+                throw KafkaError(
+                    .oauthCredentials, "cannot read the OAuth client secret file: \(String(cString: strerror(errno)))",
+                    source: path)
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
             guard bytes.count <= Self.maxSecretBytes else {
-                throw KafkaError(.oauthCredentials, "the OAuth client secret file is larger than \(Self.maxSecretBytes) bytes", source: path)
+                throw KafkaError(
+                    .oauthCredentials, "the OAuth client secret file is larger than \(Self.maxSecretBytes) bytes",
+                    source: path)
             }
         }
         if bytes.last == UInt8(ascii: "\n") {
@@ -202,7 +213,8 @@ package final class OAuthTokenFetcher: Sendable {
             throw KafkaError(.oauthCredentials, "the OAuth client secret file is empty", source: path)
         }
         guard let secret = String(validating: bytes, as: UTF8.self), !secret.utf8.contains(0) else {
-            throw KafkaError(.oauthCredentials, "the OAuth client secret file is not UTF-8 text without NUL bytes", source: path)
+            throw KafkaError(
+                .oauthCredentials, "the OAuth client secret file is not UTF-8 text without NUL bytes", source: path)
         }
         return secret
     }
@@ -210,7 +222,8 @@ package final class OAuthTokenFetcher: Sendable {
     /// Removes the secret, and the Basic credentials it is part of, from text meant for errors.
     private func redact(_ text: String, secret: String) -> String {
         let basic = Data("\(credentials.clientID):\(secret)".utf8).base64EncodedString()
-        return text
+        return
+            text
             .replacingOccurrences(of: secret, with: "[redacted]")
             .replacingOccurrences(of: basic, with: "[redacted]")
     }
@@ -244,7 +257,8 @@ package final class OAuthTokenFetcher: Sendable {
             throw KafkaError(.oauthResponse, "token response has no \"token_type\" string", source: endpoint)
         }
         guard type.lowercased() == "bearer" else {
-            throw KafkaError(.oauthResponse, "token response has token_type \"\(type)\", not \"Bearer\"", source: endpoint)
+            throw KafkaError(
+                .oauthResponse, "token response has token_type \"\(type)\", not \"Bearer\"", source: endpoint)
         }
         // A number, or (some identity providers) a decimal string.
         let lifetime: Int64?
@@ -257,7 +271,8 @@ package final class OAuthTokenFetcher: Sendable {
             lifetime = nil
         }
         guard let lifetime, lifetime > 0, lifetime <= 366 * 86_400 else {
-            throw KafkaError(.oauthResponse, "token response has no positive \"expires_in\" (seconds)", source: endpoint)
+            throw KafkaError(
+                .oauthResponse, "token response has no positive \"expires_in\" (seconds)", source: endpoint)
         }
         return OAuthToken(accessToken: token, lifetimeSeconds: lifetime, expiryMs: startMs + lifetime * 1000)
     }

@@ -20,7 +20,8 @@ extension KafkaProducer {
                     record.key.withUnsafeBytes { key in
                         rd_kafka_produce(
                             rkt, record.partition, RD_KAFKA_MSG_F_COPY,
-                            record.tombstone ? nil : UnsafeMutableRawPointer(mutating: value.baseAddress), record.tombstone ? 0 : value.count,
+                            record.tombstone ? nil : UnsafeMutableRawPointer(mutating: value.baseAddress),
+                            record.tombstone ? 0 : value.count,
                             key.baseAddress, key.count, slot.toOpaque()
                         )
                     }
@@ -32,7 +33,8 @@ extension KafkaProducer {
                     continue
                 }
                 slot.release()  // never handed to librdkafka
-                throw KafkaError(.kafkaProduce, err, context: "produce failed", source: "\(record.topic)/\(record.partition)")
+                throw KafkaError(
+                    .kafkaProduce, err, context: "produce failed", source: "\(record.topic)/\(record.partition)")
             }
         }
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutMs))
@@ -43,7 +45,8 @@ extension KafkaProducer {
         offsets.reserveCapacity(records.count)
         for (index, outcome) in tracker.results.enumerated() {
             guard let outcome else {
-                throw KafkaError(.kafkaProduce, "no acknowledgement within \(timeoutMs) ms", source: Self.describe(records[index]))
+                throw KafkaError(
+                    .kafkaProduce, "no acknowledgement within \(timeoutMs) ms", source: Self.describe(records[index]))
             }
             switch outcome {
             case .success(let offset): offsets.append(offset)
@@ -61,15 +64,16 @@ extension KafkaProducer {
 
     /// librdkafka's delivery report callback; messages produced without an opaque (plain
     /// `produce`) are ignored. Takes back the retained slot of `produceAndWait`.
-    static let deliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
-        _, message, _ in
-        guard let message, let opaque = message.pointee._private else { return }
-        let slot = Unmanaged<DeliveryTracker.Slot>.fromOpaque(opaque).takeRetainedValue()
-        let m = message.pointee
-        if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-            slot.tracker.record(slot.index, .success(m.offset))
-        } else {
-            slot.tracker.record(slot.index, .failure(KafkaError(.kafkaProduce, m.err, context: "delivery failed")))
+    static let deliveryCallback:
+        @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
+            _, message, _ in
+            guard let message, let opaque = message.pointee._private else { return }
+            let slot = Unmanaged<DeliveryTracker.Slot>.fromOpaque(opaque).takeRetainedValue()
+            let m = message.pointee
+            if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                slot.tracker.record(slot.index, .success(m.offset))
+            } else {
+                slot.tracker.record(slot.index, .failure(KafkaError(.kafkaProduce, m.err, context: "delivery failed")))
+            }
         }
-    }
 }

@@ -14,7 +14,9 @@ package final class KafkaProducer: @unchecked Sendable {
     /// Creates a producer; `properties` are librdkafka properties (`bootstrap.servers`, ...).
     /// With `sasl.mechanisms=OAUTHBEARER`, `tokenProvider` supplies the tokens, fetched on
     /// librdkafka's background thread (a producer is not polled regularly).
-    package init(properties: [String: String], tokenProvider: OAuthTokenFetcher? = nil, logger: Logger) throws(KafkaError) {
+    package init(properties: [String: String], tokenProvider: OAuthTokenFetcher? = nil, logger: Logger)
+        throws(KafkaError)
+    {
         var props = properties
         if props["queue.buffering.max.messages"] == nil { props["queue.buffering.max.messages"] = "1000000" }
         let (rk, context) = try RDKafkaClientContext.makeClient(
@@ -73,9 +75,13 @@ package final class KafkaProducer: @unchecked Sendable {
     package func produce(topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8]) throws(KafkaError) {
         let result: Result<Void, KafkaError> = value.withUnsafeBytes { v in
             if let key {
-                return key.withUnsafeBytes { k in Result { () throws(KafkaError) in try produce(topic: topic, partition: partition, key: k, value: v) } }
+                return key.withUnsafeBytes { k in
+                    Result { () throws(KafkaError) in try produce(topic: topic, partition: partition, key: k, value: v)
+                    }
+                }
             }
-            return Result { () throws(KafkaError) in try produce(topic: topic, partition: partition, key: nil, value: v) }
+            return Result { () throws(KafkaError) in try produce(topic: topic, partition: partition, key: nil, value: v)
+            }
         }
         try result.get()
     }
@@ -90,7 +96,9 @@ package final class KafkaProducer: @unchecked Sendable {
     package func flush(timeoutMs: Int32) throws(KafkaError) {
         let err = rd_kafka_flush(handle, timeoutMs)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError(.kafkaProduce, err, context: "flush did not complete (\(rd_kafka_outq_len(handle)) messages outstanding)")
+            throw KafkaError(
+                .kafkaProduce, err,
+                context: "flush did not complete (\(rd_kafka_outq_len(handle)) messages outstanding)")
         }
     }
 }

@@ -25,7 +25,8 @@ extension RDKafkaClientContext {
     ) throws(KafkaError) -> (handle: OpaquePointer, context: Unmanaged<RDKafkaClientContext>) {
         try RDKafkaOAuthBearer.validate(properties, provider: tokenProvider)
         let conf = try RDKafkaConfig.make(properties)
-        let context = Unmanaged.passRetained(RDKafkaClientContext(log: RDKafkaLog(logger: logger), tokenProvider: tokenProvider))
+        let context = Unmanaged.passRetained(
+            RDKafkaClientContext(log: RDKafkaLog(logger: logger), tokenProvider: tokenProvider))
         configure(conf, context.takeUnretainedValue())
         rd_kafka_conf_set_opaque(conf, context.toOpaque())
         RDKafkaLog.install(on: conf)

@@ -22,7 +22,8 @@ enum RDKafkaOAuthBearer {
     /// Checks that a token provider goes with OAUTHBEARER properties.
     static func validate(_ properties: [String: String], provider: OAuthTokenFetcher?) throws(KafkaError) {
         if provider != nil && !isSelected(properties) {
-            throw KafkaError(.kafkaConfig, "an OAuth token provider needs sasl.mechanisms=OAUTHBEARER", source: "sasl.mechanisms")
+            throw KafkaError(
+                .kafkaConfig, "an OAuth token provider needs sasl.mechanisms=OAUTHBEARER", source: "sasl.mechanisms")
         }
     }
 
@@ -48,14 +49,15 @@ enum RDKafkaOAuthBearer {
 
     /// librdkafka's refresh callback (`sasl.oauthbearer.config` is not used: the fetcher carries
     /// its own configuration).
-    private static let refreshCallback: @convention(c) (
-        OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?
-    ) -> Void = { rk, _, _ in
-        guard let rk, let opaque = rd_kafka_opaque(rk) else { return }
-        // The opaque is the client's context, retained for the handle's whole life.
-        let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
-        refresh(rk, context: context)
-    }
+    private static let refreshCallback:
+        @convention(c) (
+            OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?
+        ) -> Void = { rk, _, _ in
+            guard let rk, let opaque = rd_kafka_opaque(rk) else { return }
+            // The opaque is the client's context, retained for the handle's whole life.
+            let context = Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+            refresh(rk, context: context)
+        }
 
     /// Fetches a token and hands it (or the failure) to librdkafka.
     static func refresh(_ rk: OpaquePointer, context: RDKafkaClientContext) {
@@ -81,9 +83,11 @@ enum RDKafkaOAuthBearer {
         )
         if err == RD_KAFKA_RESP_ERR_NO_ERROR {
             provider.noteInstalled()
-            logger.info("OAuth token installed", metadata: [
-                "endpoint": "\(endpoint)", "lifetime_s": "\(token.lifetimeSeconds)",
-            ])
+            logger.info(
+                "OAuth token installed",
+                metadata: [
+                    "endpoint": "\(endpoint)", "lifetime_s": "\(token.lifetimeSeconds)",
+                ])
         } else {
             let reason = "librdkafka refused the token from \(endpoint): \(RDKafkaConfig.string(errstr))"
             provider.noteRejected(reason)

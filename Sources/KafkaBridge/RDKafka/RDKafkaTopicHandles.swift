@@ -32,6 +32,9 @@ final class RDKafkaTopicHandles: @unchecked Sendable {
 
     /// Destroys every handle (before the client is destroyed).
     func destroyAll() {
-        for rkt in handles.withLock({ cache in defer { cache.removeAll() }; return Array(cache.values) }) { rd_kafka_topic_destroy(rkt) }
+        for rkt in handles.withLock({ cache in
+            defer { cache.removeAll() }
+            return Array(cache.values)
+        }) { rd_kafka_topic_destroy(rkt) }
     }
 }

@@ -7,7 +7,9 @@ extension KafkaPartitionReader {
     /// - Throws: `.kafkaClient` when the topic is missing and the cluster refuses or does not
     ///   implement CreateTopics (librdkafka's embedded cluster: pre-create it with
     ///   `aura-billing broker --topic NAME:PARTITIONS`).
-    package func ensureTopic(_ topic: String, partitions: Int, config: [String: String], timeoutMs: Int32 = 10_000) throws(KafkaError) -> Int {
+    package func ensureTopic(_ topic: String, partitions: Int, config: [String: String], timeoutMs: Int32 = 10_000)
+        throws(KafkaError) -> Int
+    {
         if let count = try partitionCount(topic) { return count }
         var metadata: UnsafePointer<rd_kafka_metadata>?
         var brokers = 1
@@ -16,13 +18,19 @@ extension KafkaPartitionReader {
             rd_kafka_metadata_destroy(metadata)
         }
         var errstr = [CChar](repeating: 0, count: 512)
-        guard let newTopic = rd_kafka_NewTopic_new(topic, Int32(partitions), Int32(min(3, brokers)), &errstr, errstr.count) else {
-            throw KafkaError(.kafkaClient, "cannot describe topic \(topic): \(RDKafkaConfig.string(errstr))", source: topic)
+        guard
+            let newTopic = rd_kafka_NewTopic_new(
+                topic, Int32(partitions), Int32(min(3, brokers)), &errstr, errstr.count)
+        else {
+            throw KafkaError(
+                .kafkaClient, "cannot describe topic \(topic): \(RDKafkaConfig.string(errstr))", source: topic)
         }
         defer { rd_kafka_NewTopic_destroy(newTopic) }
         for (key, value) in config.sorted(by: { $0.key < $1.key }) {
             let err = rd_kafka_NewTopic_set_config(newTopic, key, value)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(.kafkaClient, err, context: "topic config \(key)", source: topic) }
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError(.kafkaClient, err, context: "topic config \(key)", source: topic)
+            }
         }
         let queue = rd_kafka_queue_new(handle)!
         defer { rd_kafka_queue_destroy(queue) }
@@ -32,7 +40,10 @@ extension KafkaPartitionReader {
         var topics: [OpaquePointer?] = [newTopic]
         rd_kafka_CreateTopics(handle, &topics, 1, options, queue)
         guard let event = rd_kafka_queue_poll(queue, timeoutMs + 2_000) else {
-            throw KafkaError(.kafkaClient, "topic \(topic) is missing and CreateTopics got no answer; create it with \(partitions) partitions (embedded broker: aura-billing broker --topic \(topic):\(partitions))", source: topic)
+            throw KafkaError(
+                .kafkaClient,
+                "topic \(topic) is missing and CreateTopics got no answer; create it with \(partitions) partitions (embedded broker: aura-billing broker --topic \(topic):\(partitions))",
+                source: topic)
         }
         defer { rd_kafka_event_destroy(event) }
         var failure = rd_kafka_event_error(event)
@@ -43,7 +54,10 @@ extension KafkaPartitionReader {
             }
         }
         if failure != RD_KAFKA_RESP_ERR_NO_ERROR && failure != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS {
-            throw KafkaError(.kafkaClient, failure, context: "topic \(topic) is missing and CreateTopics failed; create it with \(partitions) partitions", source: topic)
+            throw KafkaError(
+                .kafkaClient, failure,
+                context: "topic \(topic) is missing and CreateTopics failed; create it with \(partitions) partitions",
+                source: topic)
         }
         return try partitionCount(topic) ?? partitions
     }

@@ -6,11 +6,15 @@ extension KafkaPartitionReader {
     /// has been seen. Returns the records found by (partition, offset); offsets that are not in
     /// the log are simply absent (check the watermarks first to tell why).
     /// - Throws: `.kafkaConsume` on a broker error or when `timeoutMs` passes first.
-    package func read(topic: String, offsets: [Int32: [Int64]], timeoutMs: Int32 = 30_000) throws(KafkaError) -> [Int32: [Int64: ReadRecord]] {
+    package func read(topic: String, offsets: [Int32: [Int64]], timeoutMs: Int32 = 30_000) throws(KafkaError) -> [Int32:
+        [Int64: ReadRecord]]
+    {
         var remaining = offsets.mapValues(Set.init).filter { !$0.value.isEmpty }
         guard !remaining.isEmpty else { return [:] }
         let rkt = try topicHandle(topic)
-        guard let queue = rd_kafka_queue_new(handle) else { throw KafkaError(.kafkaConsume, "cannot create a queue", source: topic) }
+        guard let queue = rd_kafka_queue_new(handle) else {
+            throw KafkaError(.kafkaConsume, "cannot create a queue", source: topic)
+        }
         var started: [Int32] = []
         defer {
             for p in started { rd_kafka_consume_stop(rkt, p) }
@@ -18,7 +22,8 @@ extension KafkaPartitionReader {
         }
         for (p, wanted) in remaining.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_consume_start_queue(rkt, p, wanted.min()!, queue) != 0 {
-                throw KafkaError(.kafkaConsume, rd_kafka_last_error(), context: "cannot start reading", source: "\(topic)/\(p)")
+                throw KafkaError(
+                    .kafkaConsume, rd_kafka_last_error(), context: "cannot start reading", source: "\(topic)/\(p)")
             }
             started.append(p)
         }
@@ -30,7 +35,9 @@ extension KafkaPartitionReader {
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutMs))
         while !remaining.isEmpty {
             guard ContinuousClock.now < deadline else {
-                throw KafkaError(.kafkaConsume, "records not read within \(timeoutMs) ms: \(remaining.mapValues { $0.sorted() })", source: topic)
+                throw KafkaError(
+                    .kafkaConsume, "records not read within \(timeoutMs) ms: \(remaining.mapValues { $0.sorted() })",
+                    source: topic)
             }
             let want = remaining.values.reduce(0) { $0 + $1.count }
             let n = rd_kafka_consume_batch_queue(queue, 50, batch, min(capacity, want))

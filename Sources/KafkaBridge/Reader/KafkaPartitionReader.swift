@@ -21,12 +21,18 @@ package final class KafkaPartitionReader: @unchecked Sendable {
 
     /// `properties`: librdkafka properties (`bootstrap.servers`, security); group and producer
     /// settings are dropped. Partition EOF events are on; offsets out of range are errors, not resets.
-    package init(properties: [String: String], tokenProvider: OAuthTokenFetcher? = nil, logger: Logger) throws(KafkaError) {
+    package init(properties: [String: String], tokenProvider: OAuthTokenFetcher? = nil, logger: Logger)
+        throws(KafkaError)
+    {
         var props = properties
         // Group and producer settings do not apply (librdkafka warns about each of them).
-        for key in ["group.id", "partition.assignment.strategy", "session.timeout.ms", "max.poll.interval.ms", "enable.auto.commit",
-                    "enable.auto.offset.store", "compression.codec", "compression.type", "linger.ms", "queue.buffering.max.ms", "acks",
-                    "enable.idempotence", "batch.num.messages", "queue.buffering.max.messages"] {
+        for key in [
+            "group.id", "partition.assignment.strategy", "session.timeout.ms", "max.poll.interval.ms",
+            "enable.auto.commit",
+            "enable.auto.offset.store", "compression.codec", "compression.type", "linger.ms", "queue.buffering.max.ms",
+            "acks",
+            "enable.idempotence", "batch.num.messages", "queue.buffering.max.messages",
+        ] {
             props[key] = nil
         }
         props["enable.partition.eof"] = "true"
@@ -58,7 +64,9 @@ package final class KafkaPartitionReader: @unchecked Sendable {
 
     /// The partition's low (log start) and high (next offset to be written) watermarks, asked
     /// of the partition leader.
-    package func watermarks(_ tp: PartitionKey, timeoutMs: Int32 = 10_000) throws(KafkaError) -> (low: Int64, high: Int64) {
+    package func watermarks(_ tp: PartitionKey, timeoutMs: Int32 = 10_000) throws(KafkaError) -> (
+        low: Int64, high: Int64
+    ) {
         var low: Int64 = -1
         var high: Int64 = -1
         let err = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, timeoutMs)
@@ -92,8 +100,10 @@ package final class KafkaPartitionReader: @unchecked Sendable {
     /// Calls `body` with every record of `tp` at offsets `from..<end` that is still in the log,
     /// in order (records below the partition's log start are gone: reading starts there).
     /// - Throws: `.kafkaConsume` on a broker error or when `timeoutMs` passes first.
-    package func read(_ tp: PartitionKey, from: Int64, until end: Int64, timeoutMs: Int32 = 30_000,
-              _ body: (ReadRecord) throws -> Void) throws {
+    package func read(
+        _ tp: PartitionKey, from: Int64, until end: Int64, timeoutMs: Int32 = 30_000,
+        _ body: (ReadRecord) throws -> Void
+    ) throws {
         guard end > from else { return }
         let (low, high) = try watermarks(tp)
         let start = max(from, low)
@@ -111,7 +121,9 @@ package final class KafkaPartitionReader: @unchecked Sendable {
         var next = start
         while next < stop {
             guard ContinuousClock.now < deadline else {
-                throw KafkaError(.kafkaConsume, "reading offsets \(next)..<\(stop) did not finish within \(timeoutMs) ms", source: "\(tp)")
+                throw KafkaError(
+                    .kafkaConsume, "reading offsets \(next)..<\(stop) did not finish within \(timeoutMs) ms",
+                    source: "\(tp)")
             }
             // consume_batch waits until it has `size` messages or the timeout passed: ask for no
             // more than the range can still hold (+1 for a partition-EOF event), so an exact
@@ -173,7 +185,8 @@ package final class KafkaPartitionReader: @unchecked Sendable {
 
     /// The records of a started partition fetched so far (waits up to `timeoutMs` for the
     /// first); partition-EOF events are skipped, other errors thrown.
-    package func pollTail(_ tp: PartitionKey, timeoutMs: Int32 = 0, max: Int = 1024) throws(KafkaError) -> [ReadRecord] {
+    package func pollTail(_ tp: PartitionKey, timeoutMs: Int32 = 0, max: Int = 1024) throws(KafkaError) -> [ReadRecord]
+    {
         let rkt = try topicHandle(tp.topic)
         let batch = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: max)
         defer { batch.deallocate() }

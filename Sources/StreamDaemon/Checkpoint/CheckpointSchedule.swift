@@ -19,13 +19,17 @@ struct CheckpointSchedule {
     }
 
     /// Whether the configured interval (events or time) has passed since the last checkpoint.
-    func isDue(eventsSinceCheckpoint events: Int, lastCheckpoint: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Bool {
+    func isDue(eventsSinceCheckpoint events: Int, lastCheckpoint: ContinuousClock.Instant, now: ContinuousClock.Instant)
+        -> Bool
+    {
         events >= everyEvents || (events > 0 && now - lastCheckpoint >= interval)
     }
 
     /// Whether to start a checkpoint now: due, the writer idle, and no back-off pending.
-    func shouldStart(eventsSinceCheckpoint events: Int, lastCheckpoint: ContinuousClock.Instant, writerBusy: Bool,
-                     now: ContinuousClock.Instant) -> Bool {
+    func shouldStart(
+        eventsSinceCheckpoint events: Int, lastCheckpoint: ContinuousClock.Instant, writerBusy: Bool,
+        now: ContinuousClock.Instant
+    ) -> Bool {
         isDue(eventsSinceCheckpoint: events, lastCheckpoint: lastCheckpoint, now: now)
             && !writerBusy && (retryAt.map { now >= $0 } ?? true)
     }

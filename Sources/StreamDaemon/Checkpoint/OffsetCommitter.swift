@@ -20,7 +20,8 @@ final class OffsetCommitter {
     /// Durable offsets whose commit failed, retried until a commit succeeds.
     private(set) var uncommitted: [PartitionKey: Int64] = [:]
 
-    init(consumer: any PartitionConsumer, metrics: DaemonMetrics, logger: Logger, owned: @escaping () -> [PartitionKey]) {
+    init(consumer: any PartitionConsumer, metrics: DaemonMetrics, logger: Logger, owned: @escaping () -> [PartitionKey])
+    {
         self.consumer = consumer
         self.owned = owned
         self.metrics = metrics

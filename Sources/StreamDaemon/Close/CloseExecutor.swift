@@ -29,7 +29,9 @@ struct CloseExecutor {
 
     /// Runs `plan` with `steps`; `state` is the merged state it was planned from, `closedAtMs`
     /// the instant new records get. Throws when step 1 or 2 fails (then nothing is issued).
-    func run<Steps: CloseSteps>(_ plan: ClosePlan, steps: Steps, state: PartitionState, closedAtMs: Int64) throws -> CloseReport {
+    func run<Steps: CloseSteps>(_ plan: ClosePlan, steps: Steps, state: PartitionState, closedAtMs: Int64) throws
+        -> CloseReport
+    {
         var report = CloseReport()
         report.notReady = plan.notReady.map(\.description)
         report.errors = plan.errors
@@ -51,7 +53,8 @@ struct CloseExecutor {
                 report.closed.append(try issue(record, from: frozen, steps: steps))
             } catch {
                 metrics?.closeFailures.increment()
-                logger.error("close failed", metadata: ["ob": "\(record.ob)", "period": "\(record.period)", "error": "\(error)"])
+                logger.error(
+                    "close failed", metadata: ["ob": "\(record.ob)", "period": "\(record.period)", "error": "\(error)"])
                 report.errors.append("\(record.ob) \(record.period): \(error)")
             }
         }
@@ -59,7 +62,9 @@ struct CloseExecutor {
     }
 
     /// Step 3 for one record: issues its invoice from `state` and records it done.
-    func issue<Steps: CloseSteps>(_ record: Steps.Record, from state: PartitionState, steps: Steps) throws -> CloseReport.Invoice {
+    func issue<Steps: CloseSteps>(_ record: Steps.Record, from state: PartitionState, steps: Steps) throws
+        -> CloseReport.Invoice
+    {
         try steps.finish(record) { try issuer.issue(record, from: state) }
     }
 }

@@ -16,7 +16,9 @@ struct CloseJournal: Codable, Equatable {
     var done: Bool
 
     enum CodingKeys: String, CodingKey {
-        case ob, period, closedAtMs = "closed_at_ms", forced, offsets, done
+        case ob, period
+        case closedAtMs = "closed_at_ms"
+        case forced, offsets, done
     }
 
     var closedAt: Date { Date(timeIntervalSince1970: Double(closedAtMs) / 1000) }
@@ -39,7 +41,8 @@ struct CloseJournal: Codable, Equatable {
     /// Every journal in the state directory.
     static func all(stateDir: String) throws -> [CloseJournal] {
         let dir = "\(stateDir)/closes"
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".json") }
+            .sorted()
         return try files.compactMap { file in
             let stem = file.dropLast(5)
             guard stem.count == 11 else { return nil }  // ESP-2026-10

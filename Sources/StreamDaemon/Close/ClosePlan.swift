@@ -39,7 +39,9 @@ struct ClosePlan: Equatable, Sendable {
         var missingStates: [PartitionKey]
 
         var description: String {
-            let why = missingStates.isEmpty ? "" : " (no changelog state for \(missingStates.map(\.description).joined(separator: ", ")))"
+            let why =
+                missingStates.isEmpty
+                ? "" : " (no changelog state for \(missingStates.map(\.description).joined(separator: ", ")))"
             return "\(ob) \(period)\(why)"
         }
     }
@@ -117,7 +119,9 @@ struct ClosePlan: Equatable, Sendable {
 
     /// The readiness rule of the type's description.
     static func isReady(_ key: Key, _ facts: Facts) -> Bool {
-        guard facts.missingStates.isEmpty, let end = facts.zones.calendar(forOB: key.ob)?.end(of: key.period) else { return false }
+        guard facts.missingStates.isEmpty, let end = facts.zones.calendar(forOB: key.ob)?.end(of: key.period) else {
+            return false
+        }
         return PartitionState.readyToClose(
             periodEndMs: end, graceMs: facts.graceMs, watermarks: facts.partitions.map(\.watermarkMs),
             idle: facts.partitions.map(\.idle), nowMs: facts.nowMs)
@@ -127,7 +131,8 @@ struct ClosePlan: Equatable, Sendable {
     static func offsets(_ partitions: [Partition]) -> [InvoiceInputs.OffsetRange] {
         partitions.compactMap { p -> InvoiceInputs.OffsetRange? in
             guard let next = p.nextOffset, next >= 0 else { return nil }
-            return InvoiceInputs.OffsetRange(topic: p.key.topic, partition: p.key.partition, firstOffset: 0, lastOffset: next - 1)
+            return InvoiceInputs.OffsetRange(
+                topic: p.key.topic, partition: p.key.partition, firstOffset: 0, lastOffset: next - 1)
         }.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
     }
 }

@@ -20,6 +20,8 @@ package struct CloseReport: Codable, Sendable, Equatable {
     package var errors: [String] = []
 
     package enum CodingKeys: String, CodingKey {
-        case closed, notReady = "not_ready", errors
+        case closed
+        case notReady = "not_ready"
+        case errors
     }
 }

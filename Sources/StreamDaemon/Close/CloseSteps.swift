@@ -10,7 +10,8 @@ protocol CloseSteps {
 
     /// Step 1: the durable record of each target, in target order; an existing record wins (it
     /// fixes closed-at, forced and offsets). New ones record `closedAtMs` and `offsets`.
-    func record(_ targets: [ClosePlan.Target], offsets: [InvoiceInputs.OffsetRange], closedAtMs: Int64) throws -> [Record]
+    func record(_ targets: [ClosePlan.Target], offsets: [InvoiceInputs.OffsetRange], closedAtMs: Int64) throws
+        -> [Record]
 
     /// Step 2: freezes the targets' periods — from here on their events are late — and returns
     /// the state to invoice from; or, when the freeze cannot be confirmed yet, one report error

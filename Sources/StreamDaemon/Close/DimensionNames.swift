@@ -14,7 +14,8 @@ package struct DimensionNames: Sendable {
     /// Throws on a damaged file, naming it: a reload then keeps the previous names.
     package static func load(directory: String) throws -> DimensionNames {
         var result = DimensionNames()
-        result.names.components = try pairs(directory, "D_Aura_Component", key: "AURA_COMPONENT_ID", value: "AURA_COMPONENT_NAME")
+        result.names.components = try pairs(
+            directory, "D_Aura_Component", key: "AURA_COMPONENT_ID", value: "AURA_COMPONENT_NAME")
         result.names.apps = try pairs(directory, "D_Aura_App", key: "AURA_APP_ID", value: "AURA_APP_NAME")
         result.names.countries = try pairs(directory, "D_Gbl_Country", key: "COUNTRY_3_ALPHA_CD", value: "COUNTRY_NAME")
         result.timeZones = try pairs(directory, "D_Gbl_Country", key: "COUNTRY_3_ALPHA_CD", value: "TIME_ZONE_ID")
@@ -22,11 +23,14 @@ package struct DimensionNames: Sendable {
     }
 
     /// `key → value` over every record of `<directory>/<table>.avro`; empty when the file is absent.
-    package static func pairs(_ directory: String, _ table: String, key: String, value: String) throws -> [String: String] {
+    package static func pairs(_ directory: String, _ table: String, key: String, value: String) throws -> [String:
+        String]
+    {
         let path = "\(directory)/\(table).avro"
         guard FileManager.default.fileExists(atPath: path) else { return [:] }
         let reader = try AvroContainerReader(path: path)
-        let decoder = try AvroRecordDecoder(writer: reader.writerSchema, reader: reader.writerSchema, fields: [key, value])
+        let decoder = try AvroRecordDecoder(
+            writer: reader.writerSchema, reader: reader.writerSchema, fields: [key, value])
         var values = AvroValues(count: 2)
         var result: [String: String] = [:]
         try reader.forEachRecord(decoder: decoder, values: &values) { record in

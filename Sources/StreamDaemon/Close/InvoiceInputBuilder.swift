@@ -20,7 +20,8 @@ struct InvoiceInputBuilder {
             let current = requestsByApp[row.app] ?? (0, 0)
             requestsByApp[row.app] = (current.0 + row.messages, current.1 + row.nlpMessages)
         }
-        let requests = requestsByApp
+        let requests =
+            requestsByApp
             .sorted { ($0.key ?? "") < ($1.key ?? "") || ($0.key == nil && $1.key != nil) }
             .map { InvoiceInput.RequestRow(app: $0.key, messages: $0.value.0, nlpMessages: $0.value.1) }
         return InvoiceInput(
@@ -64,7 +65,8 @@ struct InvoiceInputBuilder {
     func counts(ob: String, period: Period) -> InvoiceInput.Counts {
         // Quarantined messages have no OB or period (they could not be decoded): the manifest
         // counts them per partition state, not here.
-        let late = state.lateAuditUsage(ob: ob, billedIn: period).reduce(0) { $0 + $1.queries }
+        let late =
+            state.lateAuditUsage(ob: ob, billedIn: period).reduce(0) { $0 + $1.queries }
             + state.lateGatewayUsage(ob: ob, billedIn: period).reduce(0) { $0 + $1.messages }
         guard let summary = state.summary(ob: ob, period: period) else { return InvoiceInput.Counts(late: late) }
         return InvoiceInput.Counts(

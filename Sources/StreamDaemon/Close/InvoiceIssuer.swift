@@ -28,7 +28,8 @@ struct InvoiceIssuer {
         guard let period = Period(text) else { throw DaemonError(.close, "bad period \(text)") }
         let input = InvoiceInputBuilder(state: state, names: snapshot.dimensions.names)
             .input(ob: ob, period: period, inputs: InvoiceInputs(offsets: close.offsets), forced: forced)
-        let written = try InvoiceWriter(invoicesDirectory: invoicesDir, catalogs: catalogs).write(input, closedAt: close.closedAt)
+        let written = try InvoiceWriter(invoicesDirectory: invoicesDir, catalogs: catalogs).write(
+            input, closedAt: close.closedAt)
         if let delivery { _ = try delivery.deliver(written) }
         let invoice = written.invoice
         let total = invoice.currency.format(invoice.totals.total)
@@ -36,10 +37,12 @@ struct InvoiceIssuer {
             if written.written { metrics.periodsClosed.increment() }
             metrics.invoiceTotal(ob: ob, currency: invoice.currency.code).set(to: Double(total) ?? 0)
         }
-        logger.notice("invoice closed", metadata: [
-            "ob": "\(ob)", "period": "\(text)", "total": "\(total) \(invoice.currency.code)",
-            "workbook": "\(written.workbookPath)", "written": "\(written.written)",
-        ])
+        logger.notice(
+            "invoice closed",
+            metadata: [
+                "ob": "\(ob)", "period": "\(text)", "total": "\(total) \(invoice.currency.code)",
+                "workbook": "\(written.workbookPath)", "written": "\(written.written)",
+            ])
         return CloseReport.Invoice(
             ob: ob, period: text, currency: invoice.currency.code, total: total,
             totalQueries: invoice.totalQueries, totalRequests: invoice.totalRequests,

@@ -32,9 +32,13 @@ final class PeriodCloser {
     /// Whether a partition is idle (caught up): its readiness uses the wall clock.
     let isIdle: (PartitionKey) -> Bool
 
-    init(engine: BillingEngine, context: InvoicingContext, invoicesDir: String, delivery: InvoiceDelivery?, graceMs: Int64,
-         metrics: DaemonMetrics, logger: Logger, pinnedClosedAtMs: Int64? = nil, commit: @escaping ([PartitionKey: Int64]) -> Void,
-         isIdle: @escaping (PartitionKey) -> Bool) {
+    init(
+        engine: BillingEngine, context: InvoicingContext, invoicesDir: String, delivery: InvoiceDelivery?,
+        graceMs: Int64,
+        metrics: DaemonMetrics, logger: Logger, pinnedClosedAtMs: Int64? = nil,
+        commit: @escaping ([PartitionKey: Int64]) -> Void,
+        isIdle: @escaping (PartitionKey) -> Bool
+    ) {
         self.engine = engine
         self.context = context
         self.invoicesDir = invoicesDir
@@ -64,19 +68,23 @@ final class PeriodCloser {
     func facts(_ scope: CloseScope, merged: PartitionState, nowMs: Int64) -> ClosePlan.Facts {
         let periods = ClosePlan.Key.periods(in: merged)
         var closed = Set(periods.filter { merged.isClosed(ob: $0.ob, period: $0.period) })
-        if case .period(let text, let ob?, _) = scope, let period = Period(text), merged.isClosed(ob: ob, period: period) {
+        if case .period(let text, let ob?, _) = scope, let period = Period(text),
+            merged.isClosed(ob: ob, period: period)
+        {
             closed.insert(ClosePlan.Key(ob: ob, period: period))
         }
         let partitions = engine.progress.map {
             ClosePlan.Partition($0.key, in: merged, nextOffset: $0.nextOffset, idle: isIdle($0.key))
         }
-        return ClosePlan.Facts(periods: periods, zones: merged.zones, partitions: partitions, recorded: closed, finished: closed,
-                               graceMs: graceMs, nowMs: nowMs)
+        return ClosePlan.Facts(
+            periods: periods, zones: merged.zones, partitions: partitions, recorded: closed, finished: closed,
+            graceMs: graceMs, nowMs: nowMs)
     }
 
     var executor: CloseExecutor {
         CloseExecutor(
-            issuer: InvoiceIssuer(context: context, invoicesDir: invoicesDir, delivery: delivery, metrics: metrics, logger: logger),
+            issuer: InvoiceIssuer(
+                context: context, invoicesDir: invoicesDir, delivery: delivery, metrics: metrics, logger: logger),
             metrics: metrics, logger: logger)
     }
 
@@ -96,18 +104,24 @@ final class PeriodCloser {
 
 extension PeriodCloser: CloseSteps {
     /// 1. Journals (first recorded instant wins).
-    func record(_ targets: [ClosePlan.Target], offsets: [InvoiceInputs.OffsetRange], closedAtMs: Int64) throws -> [CloseJournal] {
+    func record(_ targets: [ClosePlan.Target], offsets: [InvoiceInputs.OffsetRange], closedAtMs: Int64) throws
+        -> [CloseJournal]
+    {
         try targets.map { target in
             let name = target.period.description
             if let existing = try CloseJournal.load(stateDir: stateDir, ob: target.ob, period: name) { return existing }
-            let journal = CloseJournal(ob: target.ob, period: name, closedAtMs: closedAtMs, forced: target.forced, offsets: offsets, done: false)
+            let journal = CloseJournal(
+                ob: target.ob, period: name, closedAtMs: closedAtMs, forced: target.forced, offsets: offsets,
+                done: false)
             try journal.save(stateDir: stateDir)
             return journal
         }
     }
 
     /// 2. Freeze: mark closed everywhere, durably; the invoices come from the state planned from.
-    func freeze(_ targets: [ClosePlan.Target], records: [CloseJournal], state: PartitionState) throws -> CloseExecutor.Freeze {
+    func freeze(_ targets: [ClosePlan.Target], records: [CloseJournal], state: PartitionState) throws
+        -> CloseExecutor.Freeze
+    {
         for target in targets where !state.isClosed(ob: target.ob, period: target.period) {
             engine.markClosed(ob: target.ob, period: target.period)
         }

@@ -30,7 +30,8 @@ package struct ConfigurationKey: Sendable, Hashable {
             case .boolean: "true or false"
             case .choice(let values, _): "one of " + values.joined(separator: ", ")
             case .instant: "an ISO 8601 UTC instant like 2026-11-01T00:05:00Z"
-            case .map(_, let integerKeys): integerKeys ? "a mapping of integer ids to scalar values" : "a mapping of scalar values"
+            case .map(_, let integerKeys):
+                integerKeys ? "a mapping of integer ids to scalar values" : "a mapping of scalar values"
             }
         }
     }

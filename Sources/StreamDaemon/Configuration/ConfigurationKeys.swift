@@ -5,9 +5,11 @@ package enum ConfigurationKeys {
     private static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     // MARK: kafka
-    static let kafkaBrokers = ConfigurationKey("kafka.brokers", .string, .required, "bootstrap brokers, host:port[,host:port...]")
+    static let kafkaBrokers = ConfigurationKey(
+        "kafka.brokers", .string, .required, "bootstrap brokers, host:port[,host:port...]")
     static let kafkaGroupID = ConfigurationKey("kafka.group_id", .string, .defaulted("aura-billing"), "consumer group")
-    static let kafkaAuditTopic = ConfigurationKey("kafka.topics.audit", .string, .defaulted("Aura_Audit"), "Aura_Audit topic")
+    static let kafkaAuditTopic = ConfigurationKey(
+        "kafka.topics.audit", .string, .defaulted("Aura_Audit"), "Aura_Audit topic")
     static let kafkaGatewayTopic = ConfigurationKey(
         "kafka.topics.gateway", .string, .defaulted("Aura_Gateway_Message"), "Aura_Gateway_Message topic")
     static let kafkaSecurityProtocol = ConfigurationKey(
@@ -15,7 +17,8 @@ package enum ConfigurationKeys {
         "PLAINTEXT or SASL_SSL (OAUTHBEARER)")
     static let kafkaOAuthTokenEndpoint = ConfigurationKey(
         "kafka.security.oauth.token_endpoint", .string, .optional, "OAuth2 token endpoint (SASL_SSL)")
-    static let kafkaOAuthClientID = ConfigurationKey("kafka.security.oauth.client_id", .string, .optional, "OAuth2 client id")
+    static let kafkaOAuthClientID = ConfigurationKey(
+        "kafka.security.oauth.client_id", .string, .optional, "OAuth2 client id")
     static let kafkaOAuthClientSecretFile = ConfigurationKey(
         "kafka.security.oauth.client_secret_file", .string, .optional, "file with the OAuth2 client secret")
     static let kafkaOAuthScope = ConfigurationKey("kafka.security.oauth.scope", .string, .optional, "OAuth2 scope(s)")
@@ -24,7 +27,8 @@ package enum ConfigurationKeys {
         "kafka.properties", .map(entry: "name", integerKeys: false), .optional, "librdkafka pass-through properties")
 
     // MARK: schemas
-    static let schemasRegistryURL = ConfigurationKey("schemas.registry_url", .string, .optional, "schema registry base URL")
+    static let schemasRegistryURL = ConfigurationKey(
+        "schemas.registry_url", .string, .optional, "schema registry base URL")
     static let schemasFiles = ConfigurationKey(
         "schemas.files", .map(entry: "id", integerKeys: true), .optional, environment: false,
         "local writer schema (.avsc) per schema id, when there is no registry")
@@ -36,31 +40,38 @@ package enum ConfigurationKeys {
     static let stateCloseTopic = ConfigurationKey(
         "state.close_topic", .string, .optional, "scale-out: close requests and done notes")
     static let stateChangelogPartitions = ConfigurationKey(
-        "state.changelog_partitions", .integer(minimum: 2), .defaulted("64"), "partitions of the changelog topic the daemon creates")
+        "state.changelog_partitions", .integer(minimum: 2), .defaulted("64"),
+        "partitions of the changelog topic the daemon creates")
     static let checkpointIntervalSeconds = ConfigurationKey(
         "checkpoint.interval_seconds", .integer(minimum: 1), .defaulted("10"), "checkpoint period (seconds)")
     static let checkpointIntervalEvents = ConfigurationKey(
         "checkpoint.interval_events", .integer(minimum: 1), .defaulted("500000"), "checkpoint after this many events")
     static let periodsGraceHours = ConfigurationKey(
-        "periods.grace_hours", .integer(minimum: 0), .defaulted("72"), "hours after a period's end before it is ready to close")
+        "periods.grace_hours", .integer(minimum: 0), .defaulted("72"),
+        "hours after a period's end before it is ready to close")
     static let periodsAutoClose = ConfigurationKey(
         "periods.auto_close", .boolean, .defaulted("false"), "close ready periods automatically")
     static let periodsAutoCloseCheckSeconds = ConfigurationKey(
-        "periods.auto_close_check_seconds", .integer(minimum: 1), .defaulted("30"), "how often auto-close looks for ready periods")
+        "periods.auto_close_check_seconds", .integer(minimum: 1), .defaulted("30"),
+        "how often auto-close looks for ready periods")
     static let periodsPinnedClosedAt = ConfigurationKey(
-        "periods.pinned_closed_at", .instant, .optional, "tests and reruns only: the \"closed at\" instant of every new close")
+        "periods.pinned_closed_at", .instant, .optional,
+        "tests and reruns only: the \"closed at\" instant of every new close")
 
     // MARK: files
     static let tariffsPath = ConfigurationKey("tariffs.path", .string, .optional, "tariff catalog file or directory")
-    static let dimensionsDir = ConfigurationKey("dimensions.dir", .string, .optional, "directory of D_*.avro dimension snapshots")
+    static let dimensionsDir = ConfigurationKey(
+        "dimensions.dir", .string, .optional, "directory of D_*.avro dimension snapshots")
     static let invoicesDir = ConfigurationKey(
         "invoices.dir", .string, .derived("<state.dir>/invoices"), "invoice workbooks and manifests")
 
     // MARK: delivery
     static let deliveryKind = ConfigurationKey(
-        "delivery.kind", .choice(["directory", "azure"], caseSensitive: true), .defaulted("directory"), "directory or azure")
+        "delivery.kind", .choice(["directory", "azure"], caseSensitive: true), .defaulted("directory"),
+        "directory or azure")
     static let deliveryAzureAccount = ConfigurationKey("delivery.azure.account", .string, .optional, "storage account")
-    static let deliveryAzureContainer = ConfigurationKey("delivery.azure.container", .string, .optional, "blob container")
+    static let deliveryAzureContainer = ConfigurationKey(
+        "delivery.azure.container", .string, .optional, "blob container")
     static let deliveryAzureEndpoint = ConfigurationKey(
         "delivery.azure.endpoint", .string, .optional, "endpoint override (Azurite, sovereign clouds)")
     static let deliveryAzureSASTokenFile = ConfigurationKey(
@@ -71,12 +82,16 @@ package enum ConfigurationKeys {
         "delivery.retries", .integer(minimum: 0), .defaulted("5"), "upload attempts, exponential backoff between them")
 
     // MARK: quarantine, endpoints, logging
-    static let quarantineFile = ConfigurationKey("quarantine.file", .string, .optional, "local quarantine file (JSON lines)")
+    static let quarantineFile = ConfigurationKey(
+        "quarantine.file", .string, .optional, "local quarantine file (JSON lines)")
     static let quarantineTopic = ConfigurationKey("quarantine.topic", .string, .optional, "dead-letter topic")
     static let httpAddress = ConfigurationKey(
-        "http.address", .string, .defaulted("127.0.0.1:9464"), "host:port of /metrics, /healthz, /readyz and /admin/close")
-    static let adminTokenFile = ConfigurationKey("admin.token_file", .string, .optional, "bearer token file of POST /admin/close")
-    static let logLevel = ConfigurationKey("log.level", .choice(logLevels, caseSensitive: true), .defaulted("info"), "swift-log level")
+        "http.address", .string, .defaulted("127.0.0.1:9464"),
+        "host:port of /metrics, /healthz, /readyz and /admin/close")
+    static let adminTokenFile = ConfigurationKey(
+        "admin.token_file", .string, .optional, "bearer token file of POST /admin/close")
+    static let logLevel = ConfigurationKey(
+        "log.level", .choice(logLevels, caseSensitive: true), .defaulted("info"), "swift-log level")
 
     /// Every key, in the order of deploy/config.yaml.
     package static let all: [ConfigurationKey] = [

@@ -39,18 +39,24 @@ package struct ConfigurationValidator: Sendable {
     /// Validates the configuration file at `path`.
     package func validate(path: String) -> Report {
         guard let data = FileManager.default.contents(atPath: path) else {
-            return Report(problems: [CatalogProblem(file: path, line: 0, message: "cannot read the configuration file")])
+            return Report(problems: [CatalogProblem(file: path, line: 0, message: "cannot read the configuration file")]
+            )
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            return Report(problems: [CatalogProblem(file: path, line: 0, message: "the configuration file is not UTF-8")])
+            return Report(problems: [
+                CatalogProblem(file: path, line: 0, message: "the configuration file is not UTF-8")
+            ])
         }
         var report = validate(yaml: text, file: path)
         // The environment overrides the file, as it does for the daemon.
-        if let tariffs = ConfigurationKeys.tariffsPath.environmentVariable.flatMap({ environment[$0] }), !tariffs.isEmpty {
+        if let tariffs = ConfigurationKeys.tariffsPath.environmentVariable.flatMap({ environment[$0] }),
+            !tariffs.isEmpty
+        {
             report.tariffsPath = tariffs
         } else if let tariffs = report.tariffsPath, !tariffs.hasPrefix("/") {
             // Relative paths in the configuration are relative to the configuration file's folder.
-            report.tariffsPath = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(tariffs)
+            report.tariffsPath = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+                tariffs)
         }
         return report
     }
@@ -64,8 +70,11 @@ package struct ConfigurationValidator: Sendable {
             return Report(problems: [.yamlSyntax(error, file: file)])
         }
         guard let root, root.mapping != nil else {
-            return Report(problems: [CatalogProblem(file: file, line: root?.mark?.line ?? 0,
-                                                    message: "expected a mapping of sections (kafka, state, tariffs, ...)")])
+            return Report(problems: [
+                CatalogProblem(
+                    file: file, line: root?.mark?.line ?? 0,
+                    message: "expected a mapping of sections (kafka, state, tariffs, ...)")
+            ])
         }
         var report = Report(problems: [], tariffsPath: root["tariffs"]?["path"]?.scalar?.string)
         walk(root, path: "", file: file, into: &report)
@@ -82,7 +91,8 @@ package struct ConfigurationValidator: Sendable {
             if let key = keys[full] {
                 report.keys.insert(full)
                 if !Self.check(value, key.kind) {
-                    report.problems.append(CatalogProblem(file: file, line: line, message: "\(full) must be \(key.kind.expectation)"))
+                    report.problems.append(
+                        CatalogProblem(file: file, line: line, message: "\(full) must be \(key.kind.expectation)"))
                 }
             } else if sections.contains(full) {
                 guard value.mapping != nil else {
@@ -91,8 +101,11 @@ package struct ConfigurationValidator: Sendable {
                 }
                 walk(value, path: full, file: file, into: &report)
             } else {
-                report.problems.append(CatalogProblem(file: file, line: keyNode.mark?.line ?? 0,
-                    message: "unknown key '\(full)'; expected one of \(children(of: path).joined(separator: ", "))"))
+                report.problems.append(
+                    CatalogProblem(
+                        file: file, line: keyNode.mark?.line ?? 0,
+                        message: "unknown key '\(full)'; expected one of \(children(of: path).joined(separator: ", "))")
+                )
             }
         }
     }

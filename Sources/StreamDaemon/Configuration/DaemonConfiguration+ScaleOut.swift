@@ -35,8 +35,10 @@ extension DaemonConfiguration {
 
     /// A closer that works from the changelog (admin endpoint, SIGUSR1, `aura-billing close`
     /// in scale-out mode); nil without `state.changelog_topic`.
-    func makeDistributedCloser(zones: OBTimeZones, context: InvoicingContext, delivery: InvoiceDelivery?, metrics: DaemonMetrics?,
-                               tokens: OAuthTokenFetcher?, logger: Logger) throws -> DistributedCloser? {
+    func makeDistributedCloser(
+        zones: OBTimeZones, context: InvoicingContext, delivery: InvoiceDelivery?, metrics: DaemonMetrics?,
+        tokens: OAuthTokenFetcher?, logger: Logger
+    ) throws -> DistributedCloser? {
         guard let (changelog, closeLog) = try makeChangelogClients(tokens: tokens, logger: logger) else { return nil }
         return DistributedCloser(
             settings: .init(
@@ -45,7 +47,8 @@ extension DaemonConfiguration {
                 invoicesDir: invoicesDir,
                 pinnedClosedAtMs: pinnedClosedAtMs
             ),
-            changelog: changelog, closeLog: closeLog, zones: zones, context: context, delivery: delivery, metrics: metrics, logger: logger
+            changelog: changelog, closeLog: closeLog, zones: zones, context: context, delivery: delivery,
+            metrics: metrics, logger: logger
         )
     }
 }

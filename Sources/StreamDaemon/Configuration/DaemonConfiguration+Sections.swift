@@ -17,8 +17,10 @@ extension DaemonConfiguration.Kafka {
             security: security
         )
         if security.protocol == .saslSSL {
-            for (value, name) in [(security.tokenEndpoint, "token_endpoint"), (security.clientID, "client_id"),
-                                  (security.clientSecretFile, "client_secret_file")] where value?.isEmpty ?? true {
+            for (value, name) in [
+                (security.tokenEndpoint, "token_endpoint"), (security.clientID, "client_id"),
+                (security.clientSecretFile, "client_secret_file"),
+            ] where value?.isEmpty ?? true {
                 throw DaemonError(.configuration, "SASL_SSL needs kafka.security.oauth.\(name)", source: source)
             }
         }
@@ -31,7 +33,9 @@ extension DaemonConfiguration.Security {
         typealias Keys = ConfigurationKeys
         let protocolName = config.defaultedString(Keys.kafkaSecurityProtocol)
         guard let proto = SecurityProtocol(rawValue: protocolName.uppercased()) else {
-            throw DaemonError(.configuration, "kafka.security.protocol must be PLAINTEXT or SASL_SSL, not `\(protocolName)`", source: source)
+            throw DaemonError(
+                .configuration, "kafka.security.protocol must be PLAINTEXT or SASL_SSL, not `\(protocolName)`",
+                source: source)
         }
         self.init(
             protocol: proto,
@@ -106,11 +110,16 @@ extension DaemonConfiguration {
             autoClose = config.defaultedBool(Keys.periodsAutoClose)
             autoCloseCheckSeconds = config.defaultedInt(Keys.periodsAutoCloseCheckSeconds)
             guard autoCloseCheckSeconds >= 1 else {
-                throw DaemonError(.configuration, "periods.auto_close_check_seconds must be at least 1, not \(autoCloseCheckSeconds)", source: source)
+                throw DaemonError(
+                    .configuration, "periods.auto_close_check_seconds must be at least 1, not \(autoCloseCheckSeconds)",
+                    source: source)
             }
             if let pinned = config.nonEmptyString(Keys.periodsPinnedClosedAt) {
                 guard let date = ISO8601DateFormatter().date(from: pinned) else {
-                    throw DaemonError(.configuration, "periods.pinned_closed_at must be an ISO 8601 UTC instant like 2026-11-01T00:05:00Z, not `\(pinned)`", source: source)
+                    throw DaemonError(
+                        .configuration,
+                        "periods.pinned_closed_at must be an ISO 8601 UTC instant like 2026-11-01T00:05:00Z, not `\(pinned)`",
+                        source: source)
                 }
                 pinnedClosedAt = date
             }

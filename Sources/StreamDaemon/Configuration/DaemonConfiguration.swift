@@ -21,7 +21,10 @@ package struct DaemonConfiguration: Sendable {
 
     /// `kafka.security.*`.
     package struct Security: Sendable {
-        package enum SecurityProtocol: String, Sendable { case plaintext = "PLAINTEXT", saslSSL = "SASL_SSL" }
+        package enum SecurityProtocol: String, Sendable {
+            case plaintext = "PLAINTEXT"
+            case saslSSL = "SASL_SSL"
+        }
         package var `protocol`: SecurityProtocol
         package var tokenEndpoint: String?
         package var clientID: String?
@@ -84,7 +87,9 @@ package struct DaemonConfiguration: Sendable {
     package var source: String
 
     /// Loads `path`, with environment variables taking precedence over the file.
-    package static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> DaemonConfiguration {
+    package static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        async throws -> DaemonConfiguration
+    {
         let file: FileProvider<YAMLSnapshot>
         do {
             file = try await FileProvider<YAMLSnapshot>(filePath: FilePath(path))
@@ -98,7 +103,9 @@ package struct DaemonConfiguration: Sendable {
 
     /// Reads every section through `ConfigurationKeys` (defaults included) and checks the
     /// rules that span keys.
-    package init(reader config: ConfigReader, maps: PassThroughMaps, environment: [String: String], source: String) throws {
+    package init(reader config: ConfigReader, maps: PassThroughMaps, environment: [String: String], source: String)
+        throws
+    {
         typealias Keys = ConfigurationKeys
         let properties = try Self.kafkaProperties(maps.kafkaProperties, environment: environment)
         kafka = try Kafka(reader: config, properties: properties, source: source)
@@ -135,9 +142,11 @@ package struct DaemonConfiguration: Sendable {
     }
 
     /// `kafka.properties` from the file, with `KAFKA_PROPERTIES="k=v,k2=v2"` adding or overriding entries.
-    static func kafkaProperties(_ fromFile: [String: String], environment: [String: String]) throws -> [String: String] {
+    static func kafkaProperties(_ fromFile: [String: String], environment: [String: String]) throws -> [String: String]
+    {
         var properties = fromFile
-        guard let variable = ConfigurationKeys.kafkaProperties.environmentVariable, let extra = environment[variable] else {
+        guard let variable = ConfigurationKeys.kafkaProperties.environmentVariable, let extra = environment[variable]
+        else {
             return properties
         }
         for pair in extra.split(separator: ",") {
@@ -169,7 +178,9 @@ package struct DaemonConfiguration: Sendable {
         if let props = root?["kafka"]?["properties"]?.mapping {
             for (key, value) in props {
                 guard let k = key.string, let v = value.string else {
-                    throw DaemonError(.configuration, "kafka.properties values must be scalars", source: "\(path):\(key.mark?.line ?? 0)")
+                    throw DaemonError(
+                        .configuration, "kafka.properties values must be scalars",
+                        source: "\(path):\(key.mark?.line ?? 0)")
                 }
                 maps.kafkaProperties[k] = v
             }
@@ -177,9 +188,13 @@ package struct DaemonConfiguration: Sendable {
         if let files = root?["schemas"]?["files"]?.mapping {
             for (key, value) in files {
                 guard let id = key.string.flatMap({ Int32($0) }), let file = value.string else {
-                    throw DaemonError(.configuration, "schemas.files maps a numeric schema id to an .avsc path", source: "\(path):\(key.mark?.line ?? 0)")
+                    throw DaemonError(
+                        .configuration, "schemas.files maps a numeric schema id to an .avsc path",
+                        source: "\(path):\(key.mark?.line ?? 0)")
                 }
-                let resolved = file.hasPrefix("/") ? file : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file).path
+                let resolved =
+                    file.hasPrefix("/")
+                    ? file : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file).path
                 maps.schemaFiles[id] = resolved
             }
         }
@@ -192,17 +207,20 @@ package struct DaemonConfiguration: Sendable {
         let security = kafka.security
         guard security.protocol == .saslSSL else { return nil }
         guard let endpoint = security.tokenEndpoint, !endpoint.isEmpty,
-              let clientID = security.clientID, !clientID.isEmpty,
-              let secretFile = security.clientSecretFile, !secretFile.isEmpty
+            let clientID = security.clientID, !clientID.isEmpty,
+            let secretFile = security.clientSecretFile, !secretFile.isEmpty
         else {
-            throw DaemonError(.configuration, "SASL_SSL needs kafka.security.oauth.token_endpoint, client_id and client_secret_file", source: source)
+            throw DaemonError(
+                .configuration, "SASL_SSL needs kafka.security.oauth.token_endpoint, client_id and client_secret_file",
+                source: source)
         }
-        return try OAuthTokenFetcher(credentials: OAuthClientCredentials(
-            tokenEndpoint: endpoint,
-            clientID: clientID,
-            clientSecretFile: secretFile,
-            scope: security.scope
-        ))
+        return try OAuthTokenFetcher(
+            credentials: OAuthClientCredentials(
+                tokenEndpoint: endpoint,
+                clientID: clientID,
+                clientSecretFile: secretFile,
+                scope: security.scope
+            ))
     }
 
     /// librdkafka properties for the dead-letter producer: brokers and security, plus the
@@ -213,7 +231,10 @@ package struct DaemonConfiguration: Sendable {
             props["security.protocol"] = "SASL_SSL"
             props["sasl.mechanisms"] = "OAUTHBEARER"
         }
-        let consumerOnly: Set<String> = ["group.id", "auto.offset.reset", "enable.partition.eof", "partition.assignment.strategy", "session.timeout.ms", "fetch.wait.max.ms", "max.poll.interval.ms"]
+        let consumerOnly: Set<String> = [
+            "group.id", "auto.offset.reset", "enable.partition.eof", "partition.assignment.strategy",
+            "session.timeout.ms", "fetch.wait.max.ms", "max.poll.interval.ms",
+        ]
         for (k, v) in kafka.properties where !consumerOnly.contains(k) { props[k] = v }
         return props
     }

@@ -40,14 +40,17 @@ struct HTTPEndpoints: Sendable {
         }
         router.get("readyz") { _, _ -> Response in
             let reasons = status.notReadyReasons()
-            return reasons.isEmpty ? Self.text(.ok, "ready\n") : Self.text(.serviceUnavailable, reasons.joined(separator: "\n") + "\n")
+            return reasons.isEmpty
+                ? Self.text(.ok, "ready\n") : Self.text(.serviceUnavailable, reasons.joined(separator: "\n") + "\n")
         }
         router.post("admin/close") { request, _ -> Response in
             guard let adminToken else {
                 return Self.text(.forbidden, "admin endpoint disabled: set admin.token_file\n")
             }
             guard let header = request.headers[.authorization], Self.bearerMatches(header, token: adminToken) else {
-                return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"], body: .init(byteBuffer: ByteBuffer(string: "unauthorized\n")))
+                return Response(
+                    status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"],
+                    body: .init(byteBuffer: ByteBuffer(string: "unauthorized\n")))
             }
             let query = request.uri.queryParameters
             let closeRequest: AdminCloseRequest
@@ -62,7 +65,9 @@ struct HTTPEndpoints: Sendable {
             }
             do {
                 let report = try await close(closeRequest)
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: report)))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: report)))
             } catch {
                 return Self.text(.conflict, "\(error)\n")
             }
@@ -76,7 +81,9 @@ struct HTTPEndpoints: Sendable {
     }
 
     static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        Response(
+            status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     /// Constant-time comparison of `Authorization: Bearer <token>` with the expected token.

@@ -51,8 +51,10 @@ final class BillingEngine {
     /// When the last checkpoint batch of every partition was taken.
     private(set) var lastCheckpoint = ContinuousClock.now
 
-    init(settings: Settings, zones: OBTimeZones, schemas: any WriterSchemaSource, quarantine: QuarantineWriter,
-         metrics: DaemonMetrics, logger: Logger, afterSave: CheckpointWriter.AfterSave? = nil) throws {
+    init(
+        settings: Settings, zones: OBTimeZones, schemas: any WriterSchemaSource, quarantine: QuarantineWriter,
+        metrics: DaemonMetrics, logger: Logger, afterSave: CheckpointWriter.AfterSave? = nil
+    ) throws {
         self.settings = settings
         self.zones = zones
         self.metrics = metrics
@@ -78,11 +80,13 @@ final class BillingEngine {
         var starts: [PartitionKey: KafkaOffset] = [:]
         for key in partitions where slotIndex[key] == nil {
             guard let kind = kind(of: key) else { continue }
-            let store = CheckpointStore(directory: settings.stateDir, name: PartitionSlot.checkpointName(key), logger: logger)
+            let store = CheckpointStore(
+                directory: settings.stateDir, name: PartitionSlot.checkpointName(key), logger: logger)
             let hasCommit = (committed[key] ?? nil) != nil
             let loaded = try store.loadForStart(zones: zones, expectingOffsets: hasCommit)
-            starts[key] = add(key: key, kind: kind, state: loaded?.state ?? PartitionState(zones: zones), store: store,
-                              origin: loaded.map { "local generation \($0.generation)" } ?? "new")
+            starts[key] = add(
+                key: key, kind: kind, state: loaded?.state ?? PartitionState(zones: zones), store: store,
+                origin: loaded.map { "local generation \($0.generation)" } ?? "new")
         }
         return starts
     }
@@ -96,8 +100,10 @@ final class BillingEngine {
     }
 
     /// Takes over partition `key` with `state`, and returns the offset to start it at.
-    func add(key: PartitionKey, kind: PartitionSlot.Kind, state: PartitionState, store: CheckpointStore,
-             dirty: Bool = false, origin: String) -> KafkaOffset {
+    func add(
+        key: PartitionKey, kind: PartitionSlot.Kind, state: PartitionState, store: CheckpointStore,
+        dirty: Bool = false, origin: String
+    ) -> KafkaOffset {
         var state = state
         let source = state.source(key)
         var slot = PartitionSlot(key: key, kind: kind, state: state, store: store, source: source)
@@ -105,7 +111,8 @@ final class BillingEngine {
         slotIndex[key] = slots.count
         slots.append(slot)
         let next = slot.nextOffset
-        logger.info("partition state loaded", metadata: ["partition": "\(key)", "next_offset": "\(next)", "from": "\(origin)"])
+        logger.info(
+            "partition state loaded", metadata: ["partition": "\(key)", "next_offset": "\(next)", "from": "\(origin)"])
         return .at(next)
     }
 
@@ -146,14 +153,18 @@ final class BillingEngine {
         let wanted = only.map(Set.init)
         var jobs: [CheckpointWriter.Job] = []
         for i in slots.indices where (force || slots[i].dirty) && (wanted?.contains(slots[i].key) ?? true) {
-            jobs.append(CheckpointWriter.Job(key: slots[i].key, bytes: CheckpointCodec.encode(slots[i].state), store: slots[i].store, nextOffset: slots[i].nextOffset))
+            jobs.append(
+                CheckpointWriter.Job(
+                    key: slots[i].key, bytes: CheckpointCodec.encode(slots[i].state), store: slots[i].store,
+                    nextOffset: slots[i].nextOffset))
             slots[i].dirty = false
         }
         if only == nil {
             eventsSinceCheckpoint = 0
             lastCheckpoint = ContinuousClock.now
         }
-        metrics.openAggregateRows.set(to: Double(slots.reduce(0) { $0 + $1.state.auditRows.count + $1.state.gatewayRows.count }))
+        metrics.openAggregateRows.set(
+            to: Double(slots.reduce(0) { $0 + $1.state.auditRows.count + $1.state.gatewayRows.count }))
         metrics.dedupKeys.set(to: Double(slots.reduce(0) { $0 + $1.state.dedup.count }))
         return CheckpointWriter.Batch(jobs: jobs, quarantine: quarantined)
     }

@@ -34,12 +34,15 @@ struct IngestState {
     /// first, then counted together
     /// (`PartitionState.ingest(_:source:outcomes:)` overlaps their cache misses). The messages'
     /// buffers must stay valid until this returns; no event view outlives the call.
-    mutating func handle(batch messages: [KafkaMessage], decoders: MessageDecoders, quarantine: QuarantineWriter) throws {
+    mutating func handle(batch messages: [KafkaMessage], decoders: MessageDecoders, quarantine: QuarantineWriter) throws
+    {
         var start = 0
         while start < messages.count {
             let first = messages[start]
             var end = start + 1
-            while end < messages.count, messages[end].partition == first.partition, messages[end].topic == first.topic { end += 1 }
+            while end < messages.count, messages[end].partition == first.partition, messages[end].topic == first.topic {
+                end += 1
+            }
             defer { start = end }
             let key = first.topicPartition
             guard let i = slotIndex[key] else { continue }  // not ours (yet): fetched before revoke
@@ -80,7 +83,8 @@ struct IngestState {
             for (k, outcome) in outcomes.enumerated() {
                 switch outcome {
                 case .success(let counted): pending.count(counted, kind: kind)
-                case .failure(let error): try quarantineMessage(messages[eventMessages[k]], error, slot: i, quarantine: quarantine)
+                case .failure(let error):
+                    try quarantineMessage(messages[eventMessages[k]], error, slot: i, quarantine: quarantine)
                 }
             }
             slots[i].state.markConsumed(source: source, offset: highest)
@@ -89,7 +93,9 @@ struct IngestState {
     }
 
     /// Quarantines an undecodable or uncountable message and counts it in its partition's state.
-    private mutating func quarantineMessage(_ message: KafkaMessage, _ error: any Error, slot i: Int, quarantine: QuarantineWriter) throws {
+    private mutating func quarantineMessage(
+        _ message: KafkaMessage, _ error: any Error, slot i: Int, quarantine: QuarantineWriter
+    ) throws {
         let reason: String
         switch error {
         case let e as AvroError: reason = e.code.rawValue

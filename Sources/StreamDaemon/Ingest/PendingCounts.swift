@@ -17,10 +17,18 @@ struct PendingCounts {
         switch (outcome, kind) {
         case (.counted, .audit): auditDecoded += 1
         case (.counted, .gateway): gatewayDecoded += 1
-        case (.duplicate, .audit): auditDecoded += 1; auditDuplicates += 1
-        case (.duplicate, .gateway): gatewayDecoded += 1; gatewayDuplicates += 1
-        case (.late, .audit): auditDecoded += 1; auditLate += 1
-        case (.late, .gateway): gatewayDecoded += 1; gatewayLate += 1
+        case (.duplicate, .audit):
+            auditDecoded += 1
+            auditDuplicates += 1
+        case (.duplicate, .gateway):
+            gatewayDecoded += 1
+            gatewayDuplicates += 1
+        case (.late, .audit):
+            auditDecoded += 1
+            auditLate += 1
+        case (.late, .gateway):
+            gatewayDecoded += 1
+            gatewayLate += 1
         }
     }
 
@@ -30,7 +38,10 @@ struct PendingCounts {
 
     mutating func flush(into metrics: DaemonMetrics) {
         func add(_ counter: Counter, _ value: inout Int64) {
-            if value != 0 { counter.increment(by: value); value = 0 }
+            if value != 0 {
+                counter.increment(by: value)
+                value = 0
+            }
         }
         add(metrics.audit.consumed, &auditConsumed)
         add(metrics.gateway.consumed, &gatewayConsumed)

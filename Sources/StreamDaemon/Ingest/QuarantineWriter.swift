@@ -26,7 +26,9 @@ final class QuarantineWriter {
             do {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             } catch {
-                throw DaemonError(.quarantine, "cannot create the quarantine file's directory: \(error.localizedDescription)", source: path)
+                throw DaemonError(
+                    .quarantine, "cannot create the quarantine file's directory: \(error.localizedDescription)",
+                    source: path)
             }
             file = try QuarantineFile(path: path)
         } else {
@@ -35,9 +37,15 @@ final class QuarantineWriter {
     }
 
     /// Records one bad message (buffered until `drain()`); also produces it to the dead-letter topic.
-    func quarantine(topic sourceTopic: String, partition: Int32, offset: Int64, reason: String, detail: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer) throws {
+    func quarantine(
+        topic sourceTopic: String, partition: Int32, offset: Int64, reason: String, detail: String,
+        key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer
+    ) throws {
         if file != nil {
-            pending.append(contentsOf: Self.jsonLine(topic: sourceTopic, partition: partition, offset: offset, reason: reason, detail: detail, value: value))
+            pending.append(
+                contentsOf: Self.jsonLine(
+                    topic: sourceTopic, partition: partition, offset: offset, reason: reason, detail: detail,
+                    value: value))
         }
         if let producer, let topic {
             try producer.produce(topic: topic, key: key, value: value)
@@ -56,7 +64,9 @@ final class QuarantineWriter {
     }
 
     /// One record: `{"topic":..,"partition":..,"offset":..,"reason":..,"detail":..,"value_base64":..}`.
-    static func jsonLine(topic: String, partition: Int32, offset: Int64, reason: String, detail: String, value: UnsafeRawBufferPointer) -> [UInt8] {
+    static func jsonLine(
+        topic: String, partition: Int32, offset: Int64, reason: String, detail: String, value: UnsafeRawBufferPointer
+    ) -> [UInt8] {
         let record: [String: Any] = [
             "topic": topic, "partition": Int(partition), "offset": Int(offset),
             "reason": reason, "detail": detail, "value_base64": Data(value).base64EncodedString(),

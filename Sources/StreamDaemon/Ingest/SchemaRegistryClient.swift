@@ -28,8 +28,9 @@ package final class SchemaRegistryClient: WriterSchemaSource {
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         let timeout = Duration.seconds(max(1, timeoutSeconds))
-        self.client = HTTPClient(connectTimeout: min(timeout, .seconds(10)), timeout: timeout,
-                                 maxResponseBytes: 16 << 20, followRedirects: true)
+        self.client = HTTPClient(
+            connectTimeout: min(timeout, .seconds(10)), timeout: timeout,
+            maxResponseBytes: 16 << 20, followRedirects: true)
         self.unknownRetryInterval = unknownRetryInterval
     }
 
@@ -55,7 +56,8 @@ package final class SchemaRegistryClient: WriterSchemaSource {
         guard response.status == 200 else {
             throw AvroError(.schemaUnavailable, "schema registry answered HTTP \(response.status)", source: source)
         }
-        let schema = try AvroSchema.parse(json: try Self.schemaText(response.body, id: id, source: source), source: source)
+        let schema = try AvroSchema.parse(
+            json: try Self.schemaText(response.body, id: id, source: source), source: source)
         cache.withLock { $0[id] = schema }
         return schema
     }

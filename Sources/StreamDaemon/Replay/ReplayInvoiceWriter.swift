@@ -63,8 +63,10 @@ package struct ReplayInvoiceWriter {
                 let input = builder.input(ob: ob, period: period, inputs: inputs, forced: false)
                 let written = try writer.write(input, closedAt: closedAt)
                 let invoice = written.invoice
-                lines.append(Line(ob: ob, period: period.description, total: invoice.currency.format(invoice.totals.total),
-                                  currency: invoice.currency.code, workbookPath: written.workbookPath))
+                lines.append(
+                    Line(
+                        ob: ob, period: period.description, total: invoice.currency.format(invoice.totals.total),
+                        currency: invoice.currency.code, workbookPath: written.workbookPath))
             } catch {
                 errors.append("\(ob) \(period): \(error)")
             }
@@ -76,8 +78,12 @@ package struct ReplayInvoiceWriter {
     package static func targets(_ state: PartitionState) -> [(ob: String, period: Period)] {
         typealias Key = ClosePlan.Key
         var keys = Set(Key.periods(in: state))
-        for row in state.allAuditUsage() { if let billed = row.billedIn { keys.insert(Key(ob: row.ob, period: billed)) } }
-        for row in state.allGatewayUsage() { if let billed = row.billedIn { keys.insert(Key(ob: row.ob, period: billed)) } }
+        for row in state.allAuditUsage() {
+            if let billed = row.billedIn { keys.insert(Key(ob: row.ob, period: billed)) }
+        }
+        for row in state.allGatewayUsage() {
+            if let billed = row.billedIn { keys.insert(Key(ob: row.ob, period: billed)) }
+        }
         return keys.sorted().map { ($0.ob, $0.period) }
     }
 

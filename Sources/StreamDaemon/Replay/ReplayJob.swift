@@ -51,7 +51,8 @@ package struct ReplayJob: Sendable {
         guard let catalogs = snapshot.catalogs else {
             throw DaemonError(.configuration, "no tariff catalog", source: catalogPath)
         }
-        let (state, report) = try aggregate(zones: try snapshot.timeZones(base: try baseZones()), diagnostics: diagnostics)
+        let (state, report) = try aggregate(
+            zones: try snapshot.timeZones(base: try baseZones()), diagnostics: diagnostics)
         let writer = ReplayInvoiceWriter(
             invoicesDirectory: invoicesDirectory, catalogs: catalogs, names: snapshot.dimensions.names,
             stateDirectory: stateDirectory, closedAtOverride: closedAt)
@@ -65,13 +66,17 @@ package struct ReplayJob: Sendable {
             output += "\n" + text
         }
         if !errors.isEmpty {
-            throw ReplayFailure(output: output, error: DaemonError(.close, "\(errors.count) invoice(s) failed", source: invoicesDirectory))
+            throw ReplayFailure(
+                output: output,
+                error: DaemonError(.close, "\(errors.count) invoice(s) failed", source: invoicesDirectory))
         }
         return output
     }
 
     /// Replays the files; returns the final state and the rendered aggregates.
-    func aggregate(zones: OBTimeZones, diagnostics: @escaping @Sendable (String) -> Void) throws -> (state: PartitionState, report: String) {
+    func aggregate(zones: OBTimeZones, diagnostics: @escaping @Sendable (String) -> Void) throws -> (
+        state: PartitionState, report: String
+    ) {
         var options = ReplayRunner.Options(
             graceMs: graceHours.map { Int64(($0 * 3_600_000).rounded()) }, stateDirectory: stateDirectory)
         options.checkpointEveryRecords = checkpointEveryRecords

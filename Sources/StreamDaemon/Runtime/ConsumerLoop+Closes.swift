@@ -23,7 +23,8 @@ extension ConsumerLoop {
         guard !engine.slots.isEmpty && !resumed else { return }
         resumed = true
         for invoice in try closer.resumePending() {
-            logger.notice("finished an interrupted close", metadata: ["ob": "\(invoice.ob)", "period": "\(invoice.period)"])
+            logger.notice(
+                "finished an interrupted close", metadata: ["ob": "\(invoice.ob)", "period": "\(invoice.period)"])
         }
     }
 

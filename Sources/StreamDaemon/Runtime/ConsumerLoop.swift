@@ -52,7 +52,8 @@ final class ConsumerLoop {
         handover = parts.handover
         committer = parts.committer
         closer = parts.closer
-        schedule = CheckpointSchedule(everyEvents: engine.settings.checkpointEveryEvents, interval: engine.settings.checkpointInterval)
+        schedule = CheckpointSchedule(
+            everyEvents: engine.settings.checkpointEveryEvents, interval: engine.settings.checkpointInterval)
         housekeeping = Every(.seconds(2), from: start)
         closeTail = Every(.milliseconds(200), from: start)
         autoClose = Every(settings.autoCloseCheckEvery, from: start)
@@ -122,8 +123,10 @@ final class ConsumerLoop {
 
     /// Starts a checkpoint when the schedule says so.
     func startCheckpointIfDue(_ now: ContinuousClock.Instant) throws {
-        if schedule.shouldStart(eventsSinceCheckpoint: engine.eventsSinceCheckpoint, lastCheckpoint: engine.lastCheckpoint,
-                                writerBusy: engine.writer.busy, now: now) {
+        if schedule.shouldStart(
+            eventsSinceCheckpoint: engine.eventsSinceCheckpoint, lastCheckpoint: engine.lastCheckpoint,
+            writerBusy: engine.writer.busy, now: now)
+        {
             // Written on the checkpoint thread; consumption goes on meanwhile.
             try engine.checkpointInBackground()
         }
@@ -134,7 +137,8 @@ final class ConsumerLoop {
         status.update { $0.stopping = true }
         let durable = try engine.checkpoint()
         do { try consumer.commit(durable) } catch {
-            logger.warning("final offset commit failed; the checkpoint holds the offsets", metadata: ["error": "\(error)"])
+            logger.warning(
+                "final offset commit failed; the checkpoint holds the offsets", metadata: ["error": "\(error)"])
         }
         try consumer.close()
         logger.notice("consumer stopped", metadata: ["partitions": "\(engine.slots.count)"])

@@ -39,14 +39,19 @@ final class ConsumerService: Service, Sendable {
     let makeConsumer: @Sendable (RebalanceHandler) throws -> any PartitionConsumer
 
     /// `makeConsumer` defaults to a librdkafka consumer with `settings`' properties and token provider.
-    init(settings: Settings, control: ConsumerControl, status: DaemonStatus, notifier: SystemdNotifier, metrics: DaemonMetrics,
-         context: InvoicingContext, delivery: InvoiceDelivery?, logger: Logger,
-         makeConsumer: (@Sendable (RebalanceHandler) throws -> any PartitionConsumer)? = nil,
-         makeEngine: @escaping @Sendable () throws -> BillingEngine) {
-        self.makeConsumer = makeConsumer ?? { [settings, logger] rebalance in
-            try KafkaConsumer(properties: settings.consumerProperties, rebalance: rebalance,
-                              tokenProvider: settings.tokenProvider, logger: logger)
-        }
+    init(
+        settings: Settings, control: ConsumerControl, status: DaemonStatus, notifier: SystemdNotifier,
+        metrics: DaemonMetrics,
+        context: InvoicingContext, delivery: InvoiceDelivery?, logger: Logger,
+        makeConsumer: (@Sendable (RebalanceHandler) throws -> any PartitionConsumer)? = nil,
+        makeEngine: @escaping @Sendable () throws -> BillingEngine
+    ) {
+        self.makeConsumer =
+            makeConsumer ?? { [settings, logger] rebalance in
+                try KafkaConsumer(
+                    properties: settings.consumerProperties, rebalance: rebalance,
+                    tokenProvider: settings.tokenProvider, logger: logger)
+            }
         self.settings = settings
         self.control = control
         self.status = status
@@ -83,12 +88,14 @@ final class ConsumerService: Service, Sendable {
         let committer = OffsetCommitter(consumer: consumer, metrics: metrics, logger: logger) { engine.assigned }
         let commit = committer.commit
         let closer = PeriodCloser(
-            engine: engine, context: context, invoicesDir: settings.invoicesDir, delivery: delivery, graceMs: settings.graceMs,
+            engine: engine, context: context, invoicesDir: settings.invoicesDir, delivery: delivery,
+            graceMs: settings.graceMs,
             metrics: metrics, logger: logger, pinnedClosedAtMs: settings.pinnedClosedAtMs,
             commit: { offsets in commit(offsets) },
             isIdle: { tp in Self.lag(consumer: consumer, engine: engine, tp) == 0 }
         )
-        let parts = ConsumerLoop.Parts(engine: engine, consumer: consumer, handover: handover, committer: committer, closer: closer)
+        let parts = ConsumerLoop.Parts(
+            engine: engine, consumer: consumer, handover: handover, committer: committer, closer: closer)
         try ConsumerLoop(service: self, parts: parts).run()
     }
 

@@ -23,14 +23,18 @@ package struct Daemon {
     /// Receives the HTTP port once bound (tests bind port 0).
     package var onHTTPBound: @Sendable (Int) async -> Void = { _ in }
 
-    package init(configuration: DaemonConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    package init(
+        configuration: DaemonConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         self.configuration = configuration
         var logger = Logger(label: "aura-billing")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
         self.logger = logger
-        metrics = DaemonMetrics(auditTopic: configuration.kafka.auditTopic, gatewayTopic: configuration.kafka.gatewayTopic)
+        metrics = DaemonMetrics(
+            auditTopic: configuration.kafka.auditTopic, gatewayTopic: configuration.kafka.gatewayTopic)
         notifier = SystemdNotifier(environment: environment)
-        context = try InvoicingContext(tariffsPath: configuration.tariffsPath, dimensionsDir: configuration.dimensionsDir)
+        context = try InvoicingContext(
+            tariffsPath: configuration.tariffsPath, dimensionsDir: configuration.dimensionsDir)
     }
 
     /// OB time zones: `D_Gbl_Country`, overridden by the catalog's `time_zone`, falling back to
@@ -55,17 +59,26 @@ package struct Daemon {
             }
             let endpoint = d.azureEndpoint ?? d.azureAccount.map { Self.blobEndpoint(account: $0) }
             guard let endpoint else {
-                throw DaemonError(.configuration, "delivery.azure.endpoint or delivery.azure.account is required", source: configuration.source)
+                throw DaemonError(
+                    .configuration, "delivery.azure.endpoint or delivery.azure.account is required",
+                    source: configuration.source)
             }
             let credential: AzureCredential
             if let file = d.sasTokenFile, let token = try Self.secret(file), !token.isEmpty {
                 credential = .sas(token)
-            } else if let file = d.sharedKeyFile, let key = try Self.secret(file), !key.isEmpty, let account = d.azureAccount {
+            } else if let file = d.sharedKeyFile, let key = try Self.secret(file), !key.isEmpty,
+                let account = d.azureAccount
+            {
                 credential = .sharedKey(account: account, key: key)
             } else {
-                throw DaemonError(.configuration, "Azure delivery needs a SAS token file or a shared key file with delivery.azure.account", source: configuration.source)
+                throw DaemonError(
+                    .configuration,
+                    "Azure delivery needs a SAS token file or a shared key file with delivery.azure.account",
+                    source: configuration.source)
             }
-            return .azureBlob(AzureBlobDelivery(endpoint: endpoint, container: container, credential: credential, maxAttempts: max(1, d.retries)))
+            return .azureBlob(
+                AzureBlobDelivery(
+                    endpoint: endpoint, container: container, credential: credential, maxAttempts: max(1, d.retries)))
         }
     }
 
@@ -115,8 +128,9 @@ extension Daemon {
         let logger = self.logger
         let context = self.context
         return try await Blocking.run {
-            guard let closer = try configuration.makeDistributedCloser(
-                zones: zones, context: context, delivery: delivery, metrics: nil, tokens: tokens, logger: logger)
+            guard
+                let closer = try configuration.makeDistributedCloser(
+                    zones: zones, context: context, delivery: delivery, metrics: nil, tokens: tokens, logger: logger)
             else { throw DaemonError(.configuration, "state.changelog_topic is not set") }
             return try closer.close(scope)
         }

@@ -23,10 +23,13 @@ extension DaemonAssembly {
                 autoClose: configuration.autoClose && !configuration.isScaledOut,
                 autoCloseCheckEvery: .seconds(configuration.autoCloseCheckSeconds),
                 invoicesDir: configuration.invoicesDir,
-                pinnedClosedAtMs: configuration.pinnedClosedAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) },
+                pinnedClosedAtMs: configuration.pinnedClosedAt.map {
+                    Int64(($0.timeIntervalSince1970 * 1000).rounded())
+                },
                 tokenProvider: tokens
             ),
-            control: daemon.control, status: daemon.status, notifier: daemon.notifier, metrics: metrics, context: daemon.context,
+            control: daemon.control, status: daemon.status, notifier: daemon.notifier, metrics: metrics,
+            context: daemon.context,
             delivery: delivery, logger: logger
         ) {
             let quarantine = try QuarantineWriter(path: quarantinePath, topic: quarantineTopic, producer: dlqProducer)
@@ -38,8 +41,9 @@ extension DaemonAssembly {
                     _ = try changelog.publish(key, encoded: encoded, nextOffset: nextOffset, watermarkMs: nil)
                 }
             }
-            return try BillingEngine(settings: engineSettings, zones: zones, schemas: schemas, quarantine: quarantine, metrics: metrics,
-                                     logger: logger, afterSave: afterSave)
+            return try BillingEngine(
+                settings: engineSettings, zones: zones, schemas: schemas, quarantine: quarantine, metrics: metrics,
+                logger: logger, afterSave: afterSave)
         }
         return consumer
     }
@@ -68,13 +72,16 @@ extension DaemonAssembly {
                     logger.notice("reloaded tariff catalog and dimensions")
                 } catch {
                     metrics.reloadFailures.increment()
-                    logger.error("reload rejected; keeping the previous catalog and dimensions", metadata: ["error": "\(error)"])
+                    logger.error(
+                        "reload rejected; keeping the previous catalog and dimensions", metadata: ["error": "\(error)"])
                 }
             },
             onCloseReady: {
                 do {
                     let report = try await closing.close(.ready)
-                    logger.notice("SIGUSR1 close finished", metadata: ["closed": "\(report.closed.count)", "errors": "\(report.errors.count)"])
+                    logger.notice(
+                        "SIGUSR1 close finished",
+                        metadata: ["closed": "\(report.closed.count)", "errors": "\(report.errors.count)"])
                 } catch {
                     logger.error("SIGUSR1 close failed", metadata: ["error": "\(error)"])
                 }

@@ -74,22 +74,27 @@ struct DaemonAssembly {
         )
         groupConfiguration.maximumGracefulShutdownDuration = Daemon.shutdownBound
         daemon.notifier.status("starting")
-        logger.notice("aura-billing starting", metadata: [
-            "brokers": "\(configuration.kafka.brokers)", "group": "\(configuration.kafka.groupID)",
-            "state_dir": "\(configuration.stateDir)", "http": "\(configuration.httpAddress)",
-        ])
+        logger.notice(
+            "aura-billing starting",
+            metadata: [
+                "brokers": "\(configuration.kafka.brokers)", "group": "\(configuration.kafka.groupID)",
+                "state_dir": "\(configuration.stateDir)", "http": "\(configuration.httpAddress)",
+            ])
         return ServiceGroup(configuration: groupConfiguration)
     }
 
     /// Scale-out: closes are run from the changelog, off the consumer thread (which must keep
     /// freezing its own partitions while the closer waits for every instance). On one machine
     /// they are queued onto the consumer thread, which owns the partition states.
-    static func makeCloser(daemon: Daemon, zones: OBTimeZones, delivery: InvoiceDelivery?,
-                           tokens: OAuthTokenFetcher?) throws -> any PeriodClosing {
+    static func makeCloser(
+        daemon: Daemon, zones: OBTimeZones, delivery: InvoiceDelivery?,
+        tokens: OAuthTokenFetcher?
+    ) throws -> any PeriodClosing {
         let configuration = daemon.configuration
         let (context, metrics, logger) = (daemon.context, daemon.metrics, daemon.logger)
         let distributedCloser = try configuration.makeDistributedCloser(
             zones: zones, context: context, delivery: delivery, metrics: metrics, tokens: tokens, logger: logger)
-        return distributedCloser.map { ScaleOutPeriodClosing(closer: $0) } ?? LocalPeriodClosing(control: daemon.control)
+        return distributedCloser.map { ScaleOutPeriodClosing(closer: $0) }
+            ?? LocalPeriodClosing(control: daemon.control)
     }
 }

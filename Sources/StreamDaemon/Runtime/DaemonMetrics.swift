@@ -47,28 +47,54 @@ final class DaemonMetrics: Sendable {
         let registry = self.registry
         func topic(_ name: String) -> TopicCounters {
             TopicCounters(
-                consumed: registry.makeCounter(descriptor: .aura("aura_events_consumed_total", "Messages read from Kafka"), labels: [("topic", name)]),
-                decoded: registry.makeCounter(descriptor: .aura("aura_events_decoded_total", "Messages decoded and aggregated"), labels: [("topic", name)]),
-                deduplicated: registry.makeCounter(descriptor: .aura("aura_events_deduplicated_total", "Duplicate events dropped"), labels: [("topic", name)]),
-                late: registry.makeCounter(descriptor: .aura("aura_events_late_total", "Events for already closed periods (billed as adjustments)"), labels: [("topic", name)])
+                consumed: registry.makeCounter(
+                    descriptor: .aura("aura_events_consumed_total", "Messages read from Kafka"),
+                    labels: [("topic", name)]),
+                decoded: registry.makeCounter(
+                    descriptor: .aura("aura_events_decoded_total", "Messages decoded and aggregated"),
+                    labels: [("topic", name)]),
+                deduplicated: registry.makeCounter(
+                    descriptor: .aura("aura_events_deduplicated_total", "Duplicate events dropped"),
+                    labels: [("topic", name)]),
+                late: registry.makeCounter(
+                    descriptor: .aura(
+                        "aura_events_late_total", "Events for already closed periods (billed as adjustments)"),
+                    labels: [("topic", name)])
             )
         }
         audit = topic(auditTopic)
         gateway = topic(gatewayTopic)
         checkpointDuration = registry.makeDurationHistogram(
-            descriptor: .aura("aura_checkpoint_duration_seconds", "Time to write one checkpoint durably"), buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5)]
+            descriptor: .aura("aura_checkpoint_duration_seconds", "Time to write one checkpoint durably"),
+            buckets: [
+                .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                .seconds(1), .seconds(2), .seconds(5),
+            ]
         )
-        checkpointBytes = registry.makeGauge(descriptor: .aura("aura_checkpoint_size_bytes", "Size of the last checkpoint written"))
-        checkpointLastSuccess = registry.makeGauge(descriptor: .aura("aura_checkpoint_last_success_timestamp_seconds", "When the last checkpoint became durable (age = now - this)"))
-        checkpointFailures = registry.makeCounter(descriptor: .aura("aura_checkpoint_failures_total", "Checkpoint writes that failed (offsets are not committed)"))
-        commitFailures = registry.makeCounter(descriptor: .aura("aura_offset_commit_failures_total", "Kafka offset commits that failed"))
-        openAggregateRows = registry.makeGauge(descriptor: .aura("aura_open_aggregate_rows", "Aggregate rows held for open periods"))
+        checkpointBytes = registry.makeGauge(
+            descriptor: .aura("aura_checkpoint_size_bytes", "Size of the last checkpoint written"))
+        checkpointLastSuccess = registry.makeGauge(
+            descriptor: .aura(
+                "aura_checkpoint_last_success_timestamp_seconds",
+                "When the last checkpoint became durable (age = now - this)"))
+        checkpointFailures = registry.makeCounter(
+            descriptor: .aura(
+                "aura_checkpoint_failures_total", "Checkpoint writes that failed (offsets are not committed)"))
+        commitFailures = registry.makeCounter(
+            descriptor: .aura("aura_offset_commit_failures_total", "Kafka offset commits that failed"))
+        openAggregateRows = registry.makeGauge(
+            descriptor: .aura("aura_open_aggregate_rows", "Aggregate rows held for open periods"))
         dedupKeys = registry.makeGauge(descriptor: .aura("aura_dedup_keys", "Fingerprints held for deduplication"))
-        periodsClosed = registry.makeCounter(descriptor: .aura("aura_periods_closed_total", "Invoices written (OB-periods closed)"))
-        periodsReady = registry.makeGauge(descriptor: .aura("aura_periods_ready_to_close", "OB-periods ready to close and not yet closed"))
-        closeFailures = registry.makeCounter(descriptor: .aura("aura_close_failures_total", "Period closes that failed"))
-        reloads = registry.makeCounter(descriptor: .aura("aura_reloads_total", "Successful reloads of catalog and dimensions (SIGHUP)"))
-        reloadFailures = registry.makeCounter(descriptor: .aura("aura_reload_failures_total", "Reloads rejected (the previous catalog stays)"))
+        periodsClosed = registry.makeCounter(
+            descriptor: .aura("aura_periods_closed_total", "Invoices written (OB-periods closed)"))
+        periodsReady = registry.makeGauge(
+            descriptor: .aura("aura_periods_ready_to_close", "OB-periods ready to close and not yet closed"))
+        closeFailures = registry.makeCounter(
+            descriptor: .aura("aura_close_failures_total", "Period closes that failed"))
+        reloads = registry.makeCounter(
+            descriptor: .aura("aura_reloads_total", "Successful reloads of catalog and dimensions (SIGHUP)"))
+        reloadFailures = registry.makeCounter(
+            descriptor: .aura("aura_reload_failures_total", "Reloads rejected (the previous catalog stays)"))
     }
 
     /// The counter of quarantined events for `topic` and `reason` (a decoder error code).
@@ -77,7 +103,8 @@ final class DaemonMetrics: Sendable {
             let key = topic + "\u{0}" + reason
             if let counter = cache[key] { return counter }
             let counter = registry.makeCounter(
-                descriptor: .aura("aura_events_quarantined_total", "Undecodable messages sent to quarantine"), labels: [("topic", topic), ("reason", reason)])
+                descriptor: .aura("aura_events_quarantined_total", "Undecodable messages sent to quarantine"),
+                labels: [("topic", topic), ("reason", reason)])
             cache[key] = counter
             return counter
         }
@@ -89,9 +116,13 @@ final class DaemonMetrics: Sendable {
             if let metrics = cache[tp] { return metrics }
             let labels = [("topic", tp.topic), ("partition", String(tp.partition))]
             let metrics = PartitionMetrics(
-                lag: registry.makeGauge(descriptor: .aura("aura_consumer_lag_messages", "High watermark minus next offset"), labels: labels),
-                watermark: registry.makeGauge(descriptor: .aura("aura_partition_watermark_seconds", "Highest event time seen (Unix seconds)"), labels: labels),
-                nextOffset: registry.makeGauge(descriptor: .aura("aura_partition_next_offset", "Next offset to consume"), labels: labels)
+                lag: registry.makeGauge(
+                    descriptor: .aura("aura_consumer_lag_messages", "High watermark minus next offset"), labels: labels),
+                watermark: registry.makeGauge(
+                    descriptor: .aura("aura_partition_watermark_seconds", "Highest event time seen (Unix seconds)"),
+                    labels: labels),
+                nextOffset: registry.makeGauge(
+                    descriptor: .aura("aura_partition_next_offset", "Next offset to consume"), labels: labels)
             )
             cache[tp] = metrics
             return metrics
@@ -113,7 +144,8 @@ final class DaemonMetrics: Sendable {
         perOB.withLock { cache in
             if let gauge = cache[ob] { return gauge }
             let gauge = registry.makeGauge(
-                descriptor: .aura("aura_invoice_total", "Total of the OB's last closed invoice"), labels: [("ob", ob), ("currency", currency)])
+                descriptor: .aura("aura_invoice_total", "Total of the OB's last closed invoice"),
+                labels: [("ob", ob), ("currency", currency)])
             cache[ob] = gauge
             return gauge
         }

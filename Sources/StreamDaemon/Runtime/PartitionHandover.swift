@@ -37,7 +37,10 @@ final class PartitionHandover: @unchecked Sendable {
         do {
             let committed = try consumer?.committed(partitions, timeoutMs: 10_000) ?? [:]
             let starts = try engine.assign(partitions, committed: committed)
-            status.update { [engine] in $0.assigned = engine.assigned; $0.stateLoaded = true }
+            status.update { [engine] in
+                $0.assigned = engine.assigned
+                $0.stateLoaded = true
+            }
             return starts
         } catch {
             logger.critical("cannot take over partitions", metadata: ["error": "\(error)"])
@@ -53,7 +56,8 @@ final class PartitionHandover: @unchecked Sendable {
             let durable = try engine.checkpoint(only: partitions)
             do { try consumer?.commit(durable) } catch {
                 // Expected while the group rebalances; the checkpoint holds the offsets.
-                logger.info("commit on revoke failed; the checkpoint holds the offsets", metadata: ["error": "\(error)"])
+                logger.info(
+                    "commit on revoke failed; the checkpoint holds the offsets", metadata: ["error": "\(error)"])
             }
         } catch {
             logger.error("checkpoint on revoke failed", metadata: ["error": "\(error)"])

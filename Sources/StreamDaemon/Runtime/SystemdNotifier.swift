@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The systemd notify protocol (`sd_notify`) without libsystemd: datagrams to `$NOTIFY_SOCKET`.
@@ -36,13 +36,14 @@ struct SystemdNotifier: Sendable {
             raw.copyBytes(from: path)  // the tuple is `capacity` bytes; path.count < capacity checked above
         }
         let length = socklen_t(MemoryLayout<sa_family_t>.size + path.count)
-        let sent = message.utf8.withContiguousStorageIfAvailable { bytes in
-            withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                    sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), sa, length)
+        let sent =
+            message.utf8.withContiguousStorageIfAvailable { bytes in
+                withUnsafePointer(to: &address) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                        sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), sa, length)
+                    }
                 }
-            }
-        } ?? -1
+            } ?? -1
         return sent >= 0
     }
 }

@@ -8,7 +8,9 @@ extension BillingEngine {
     /// changelog (and is then saved locally). Every close request seen on the close topic is
     /// applied before consuming. A partition with committed offsets but no valid state in
     /// either place is refused.
-    func assign(_ partitions: [PartitionKey], committed: [PartitionKey: Int64?], scaleOut: ScaleOutBinding) throws -> [PartitionKey: KafkaOffset] {
+    func assign(_ partitions: [PartitionKey], committed: [PartitionKey: Int64?], scaleOut: ScaleOutBinding) throws
+        -> [PartitionKey: KafkaOffset]
+    {
         var wanted: [(PartitionKey, PartitionSlot.Kind)] = []
         for key in partitions where slotIndex[key] == nil {
             if let kind = kind(of: key) { wanted.append((key, kind)) }
@@ -19,7 +21,8 @@ extension BillingEngine {
         let closes = ScaleOutBinding.periods(Array(scaleOut.requests.values))
         var starts: [PartitionKey: KafkaOffset] = [:]
         for (key, kind) in wanted {
-            let store = CheckpointStore(directory: settings.stateDir, name: PartitionSlot.checkpointName(key), logger: logger)
+            let store = CheckpointStore(
+                directory: settings.stateDir, name: PartitionSlot.checkpointName(key), logger: logger)
             let local = try store.loadForStart(zones: zones, expectingOffsets: false)
             let localNext = local?.state.partitions.first(where: { $0.key == key })?.nextOffset ?? -1
             let list = manifests[key] ?? []
@@ -36,7 +39,9 @@ extension BillingEngine {
                 } catch {
                     // An older local state is still exact (it is read on from its own offsets).
                     guard local != nil else { throw error }
-                    logger.warning("changelog state unreadable; using the older local checkpoint", metadata: ["partition": "\(key)", "error": "\(error)"])
+                    logger.warning(
+                        "changelog state unreadable; using the older local checkpoint",
+                        metadata: ["partition": "\(key)", "error": "\(error)"])
                 }
             }
             if state == nil, let local {

@@ -35,11 +35,15 @@ enum ChangelogCompression {
         // libdeflate writes at most `length` bytes into `out`; no pointer escapes.
         let result = bytes.withUnsafeBytes { input in
             out.withUnsafeMutableBytes { output in
-                libdeflate_zlib_decompress(decompressor, input.baseAddress, input.count, output.baseAddress, output.count, &actual)
+                libdeflate_zlib_decompress(
+                    decompressor, input.baseAddress, input.count, output.baseAddress, output.count, &actual)
             }
         }
         guard result == LIBDEFLATE_SUCCESS, actual == length else {
-            throw DaemonError(.checkpoint, "changelog state does not inflate to its \(length) bytes (libdeflate result \(result.rawValue))", source: source)
+            throw DaemonError(
+                .checkpoint,
+                "changelog state does not inflate to its \(length) bytes (libdeflate result \(result.rawValue))",
+                source: source)
         }
         return out
     }

@@ -32,8 +32,11 @@ package struct ChangelogManifest: Codable, Sendable, Equatable {
     package var location: Chunk?
 
     package enum CodingKeys: String, CodingKey {
-        case version, topic, partition, generation, nextOffset = "next_offset", watermarkMs = "watermark_ms"
-        case compressedLength = "compressed_length", length, crc32, chunks
+        case version, topic, partition, generation
+        case nextOffset = "next_offset"
+        case watermarkMs = "watermark_ms"
+        case compressedLength = "compressed_length"
+        case length, crc32, chunks
     }
 
     package var source: PartitionKey { PartitionKey(topic: topic, partition: partition) }

@@ -51,7 +51,8 @@ package final class ChangelogStore: Sendable {
             throw DaemonError(.configuration, "the changelog topic does not exist", source: topic)
         }
         guard count >= 2 else {
-            throw DaemonError(.configuration, "the changelog topic needs at least 2 partitions (has \(count))", source: topic)
+            throw DaemonError(
+                .configuration, "the changelog topic needs at least 2 partitions (has \(count))", source: topic)
         }
         self.topic = topic
         partitionCount = count
@@ -65,7 +66,9 @@ package final class ChangelogStore: Sendable {
 
     package static func key(_ tp: PartitionKey) -> String { "\(tp.topic)-\(tp.partition)" }
 
-    package static func chunkKey(_ tp: PartitionKey, generation: UInt64, index: Int) -> String { "\(key(tp))/\(generation)/\(index)" }
+    package static func chunkKey(_ tp: PartitionKey, generation: UInt64, index: Int) -> String {
+        "\(key(tp))/\(generation)/\(index)"
+    }
 
     /// FNV-1a over the key's UTF-8 bytes (stable across processes and versions, unlike `Hasher`).
     package static func hash(_ key: String) -> UInt64 {
@@ -80,7 +83,8 @@ package final class ChangelogStore: Sendable {
 
     package func chunkPartition(_ tp: PartitionKey, generation: UInt64, index: Int) -> Int32 {
         let chunkPartitions = UInt64(partitionCount - manifestPartitions)
-        return Int32(manifestPartitions) + Int32((Self.hash(Self.key(tp)) &+ generation &+ UInt64(index)) % chunkPartitions)
+        return Int32(manifestPartitions)
+            + Int32((Self.hash(Self.key(tp)) &+ generation &+ UInt64(index)) % chunkPartitions)
     }
 
     // MARK: Publish
@@ -90,7 +94,9 @@ package final class ChangelogStore: Sendable {
     /// - Throws: `.kafkaProduce` when a record is refused or not acknowledged in time: the
     ///   state is then not in the changelog and its offsets must not be committed.
     @discardableResult
-    package func publish(_ tp: PartitionKey, encoded: [UInt8], nextOffset: Int64, watermarkMs: Int64?) throws -> ChangelogManifest {
+    package func publish(_ tp: PartitionKey, encoded: [UInt8], nextOffset: Int64, watermarkMs: Int64?) throws
+        -> ChangelogManifest
+    {
         let compressed = try ChangelogCompression.compress(encoded)
         let generation = cache.withLock { c -> UInt64 in
             let g = (c.generations[tp] ?? 0) + 1
@@ -98,22 +104,12 @@ package final class ChangelogStore: Sendable {
             return g
         }
         let key = Self.key(tp)
-        var records: [OutgoingRecord] = []
-        var start = 0
-        var index = 0
-        repeat {
-            let end = min(compressed.count, start + Self.chunkSize)
-            records.append(OutgoingRecord(
-                topic: topic, partition: chunkPartition(tp, generation: generation, index: index),
-                key: Array(Self.chunkKey(tp, generation: generation, index: index).utf8), value: Array(compressed[start..<end])
-            ))
-            start = end
-            index += 1
-        } while start < compressed.count
+        let records = chunkRecords(tp, generation: generation, compressed: compressed)
         let offsets = try producer.produceAndWait(records)
         let crc = compressed.withUnsafeBytes { CheckpointCodec.crc32(of: $0) }
         let manifest = ChangelogManifest(
-            topic: tp.topic, partition: tp.partition, generation: generation, nextOffset: nextOffset, watermarkMs: watermarkMs,
+            topic: tp.topic, partition: tp.partition, generation: generation, nextOffset: nextOffset,
+            watermarkMs: watermarkMs,
             compressedLength: compressed.count, length: encoded.count, crc32: crc,
             chunks: zip(records, offsets).map { ChangelogManifest.Chunk(partition: $0.partition, offset: $1) }
         )
@@ -121,10 +117,37 @@ package final class ChangelogStore: Sendable {
         do { value = Array(try Self.encoder.encode(manifest)) } catch {
             throw DaemonError(.checkpoint, "cannot encode the changelog manifest: \(error)", source: key)
         }
-        _ = try producer.produceAndWait([OutgoingRecord(topic: topic, partition: manifestPartition(tp), key: Array(key.utf8), value: value)])
-        // Keep the last `kept` generations readable; tombstone the chunk keys of older ones so
-        // that a compacted changelog does not grow with every publish (generations are in the
-        // chunk keys, so nothing else ever overwrites them).
+        _ = try producer.produceAndWait([
+            OutgoingRecord(topic: topic, partition: manifestPartition(tp), key: Array(key.utf8), value: value)
+        ])
+        retireOldGenerations(tp, after: manifest)
+        return manifest
+    }
+
+    /// The chunk records of one publish: `compressed` cut into `chunkSize` pieces, each keyed by
+    /// partition, generation and index.
+    private func chunkRecords(_ tp: PartitionKey, generation: UInt64, compressed: [UInt8]) -> [OutgoingRecord] {
+        var records: [OutgoingRecord] = []
+        var start = 0
+        var index = 0
+        repeat {
+            let end = min(compressed.count, start + Self.chunkSize)
+            records.append(
+                OutgoingRecord(
+                    topic: topic, partition: chunkPartition(tp, generation: generation, index: index),
+                    key: Array(Self.chunkKey(tp, generation: generation, index: index).utf8),
+                    value: Array(compressed[start..<end])
+                ))
+            start = end
+            index += 1
+        } while start < compressed.count
+        return records
+    }
+
+    /// Keeps the last `kept` generations readable; tombstones the chunk keys of older ones so
+    /// that a compacted changelog does not grow with every publish (generations are in the
+    /// chunk keys, so nothing else ever overwrites them). A failure only costs space: logged.
+    private func retireOldGenerations(_ tp: PartitionKey, after manifest: ChangelogManifest) {
         let retired: ChangelogManifest? = cache.withLock { c in
             // After a takeover, the generations the previous owner published (as read) count too.
             var list = c.published[tp] ?? (c.manifests[tp] ?? []).filter { $0.generation < manifest.generation }
@@ -135,15 +158,19 @@ package final class ChangelogStore: Sendable {
         }
         if let retired {
             do {
-                _ = try producer.produceAndWait(retired.chunks.enumerated().map { i, chunk in
-                    OutgoingRecord(topic: topic, partition: chunk.partition,
-                                   key: Array(Self.chunkKey(tp, generation: retired.generation, index: i).utf8), value: [], tombstone: true)
-                })
+                _ = try producer.produceAndWait(
+                    retired.chunks.enumerated().map { i, chunk in
+                        OutgoingRecord(
+                            topic: topic, partition: chunk.partition,
+                            key: Array(Self.chunkKey(tp, generation: retired.generation, index: i).utf8), value: [],
+                            tombstone: true)
+                    })
             } catch {
-                logger.warning("cannot tombstone old changelog chunks (compaction keeps them)", metadata: ["partition": "\(tp)", "error": "\(error)"])
+                logger.warning(
+                    "cannot tombstone old changelog chunks (compaction keeps them)",
+                    metadata: ["partition": "\(tp)", "error": "\(error)"])
             }
         }
-        return manifest
     }
 
     private static let encoder: JSONEncoder = {
@@ -187,9 +214,11 @@ package final class ChangelogStore: Sendable {
                     manifest.location = .init(partition: p, offset: record.offset)
                     found.append(manifest)
                 } catch {
-                    logger.warning("skipping an unreadable changelog manifest", metadata: [
-                        "partition": "\(tp)", "offset": "\(record.offset)", "error": "\(error)",
-                    ])
+                    logger.warning(
+                        "skipping an unreadable changelog manifest",
+                        metadata: [
+                            "partition": "\(tp)", "offset": "\(record.offset)", "error": "\(error)",
+                        ])
                 }
             }
         } catch let error as DaemonError {
@@ -218,49 +247,86 @@ package final class ChangelogStore: Sendable {
     ///   written) or does not match.
     package func fetch(_ manifest: ChangelogManifest) throws -> [UInt8] {
         let tp = manifest.source
-        var compressed: [UInt8] = []
-        compressed.reserveCapacity(manifest.compressedLength)
         // Every chunk partition is fetched in parallel; a chunk outside its partition's log
         // (evicted, or never written) is reported by key before anything is read.
         var byPartition: [Int32: [(index: Int, offset: Int64)]] = [:]
-        for (i, chunk) in manifest.chunks.enumerated() { byPartition[chunk.partition, default: []].append((i, chunk.offset)) }
-        for (p, wanted) in byPartition.sorted(by: { $0.key < $1.key }) {
-            let ctp = PartitionKey(topic: topic, partition: p)
-            let (low, high) = try reader.watermarks(ctp)
-            for (i, offset) in wanted where offset < low || offset >= high {
-                throw DaemonError(.checkpoint, "changelog chunk \(Self.chunkKey(tp, generation: manifest.generation, index: i)) is gone: offset \(offset) is outside the log (\(low)..<\(high)), evicted or never written", source: "\(ctp)")
-            }
+        for (i, chunk) in manifest.chunks.enumerated() {
+            byPartition[chunk.partition, default: []].append((i, chunk.offset))
         }
+        try checkChunksInLog(manifest, byPartition: byPartition)
         let records: [Int32: [Int64: ReadRecord]]
         do {
             records = try reader.read(topic: topic, offsets: byPartition.mapValues { $0.map(\.offset) })
         } catch {
-            throw DaemonError(.checkpoint, "cannot read changelog chunks of \(Self.key(tp)) generation \(manifest.generation): \(error.message)", source: topic)
+            throw DaemonError(
+                .checkpoint,
+                "cannot read changelog chunks of \(Self.key(tp)) generation \(manifest.generation): \(error.message)",
+                source: topic)
         }
+        let compressed = try assemble(manifest, records: records)
+        let crc = compressed.withUnsafeBytes { CheckpointCodec.crc32(of: $0) }
+        guard crc == manifest.crc32 else {
+            throw DaemonError(
+                .checkpoint, "changelog state of \(Self.key(tp)) generation \(manifest.generation) fails its checksum",
+                source: topic)
+        }
+        return try ChangelogCompression.decompress(
+            compressed, length: manifest.length, source: "\(topic) \(Self.key(tp)) generation \(manifest.generation)")
+    }
+
+    /// Reports, by key, a chunk outside its partition's log (evicted, or never written) before
+    /// anything is read.
+    private func checkChunksInLog(
+        _ manifest: ChangelogManifest, byPartition: [Int32: [(index: Int, offset: Int64)]]
+    ) throws {
+        let tp = manifest.source
+        for (p, wanted) in byPartition.sorted(by: { $0.key < $1.key }) {
+            let ctp = PartitionKey(topic: topic, partition: p)
+            let (low, high) = try reader.watermarks(ctp)
+            for (i, offset) in wanted where offset < low || offset >= high {
+                throw DaemonError(
+                    .checkpoint,
+                    "changelog chunk \(Self.chunkKey(tp, generation: manifest.generation, index: i)) is gone: offset \(offset) is outside the log (\(low)..<\(high)), evicted or never written",
+                    source: "\(ctp)")
+            }
+        }
+    }
+
+    /// The manifest's chunks in order, each checked to hold its own key, concatenated; their
+    /// total length must be the manifest's.
+    private func assemble(_ manifest: ChangelogManifest, records: [Int32: [Int64: ReadRecord]]) throws -> [UInt8] {
+        let tp = manifest.source
+        var compressed: [UInt8] = []
+        compressed.reserveCapacity(manifest.compressedLength)
         var values = [[UInt8]?](repeating: nil, count: manifest.chunks.count)
         for (i, chunk) in manifest.chunks.enumerated() {
             guard let record = records[chunk.partition]?[chunk.offset] else { continue }
             let expected = Self.chunkKey(tp, generation: manifest.generation, index: i)
             guard record.key.elementsEqual(expected.utf8) else {
-                throw DaemonError(.checkpoint, "changelog offset \(chunk.offset) holds key \(String(decoding: record.key, as: UTF8.self)), not the chunk \(expected)", source: "\(topic)/\(chunk.partition)")
+                throw DaemonError(
+                    .checkpoint,
+                    "changelog offset \(chunk.offset) holds key \(String(decoding: record.key, as: UTF8.self)), not the chunk \(expected)",
+                    source: "\(topic)/\(chunk.partition)")
             }
             values[i] = record.value
         }
         for (i, value) in values.enumerated() {
             guard let value else {
                 let chunk = manifest.chunks[i]
-                throw DaemonError(.checkpoint, "changelog chunk \(Self.chunkKey(tp, generation: manifest.generation, index: i)) is missing (evicted or never written) at \(topic)/\(chunk.partition) offset \(chunk.offset)", source: topic)
+                throw DaemonError(
+                    .checkpoint,
+                    "changelog chunk \(Self.chunkKey(tp, generation: manifest.generation, index: i)) is missing (evicted or never written) at \(topic)/\(chunk.partition) offset \(chunk.offset)",
+                    source: topic)
             }
             compressed.append(contentsOf: value)
         }
         guard compressed.count == manifest.compressedLength else {
-            throw DaemonError(.checkpoint, "changelog state of \(Self.key(tp)) generation \(manifest.generation) has \(compressed.count) bytes, its manifest says \(manifest.compressedLength)", source: topic)
+            throw DaemonError(
+                .checkpoint,
+                "changelog state of \(Self.key(tp)) generation \(manifest.generation) has \(compressed.count) bytes, its manifest says \(manifest.compressedLength)",
+                source: topic)
         }
-        let crc = compressed.withUnsafeBytes { CheckpointCodec.crc32(of: $0) }
-        guard crc == manifest.crc32 else {
-            throw DaemonError(.checkpoint, "changelog state of \(Self.key(tp)) generation \(manifest.generation) fails its checksum", source: topic)
-        }
-        return try ChangelogCompression.decompress(compressed, length: manifest.length, source: "\(topic) \(Self.key(tp)) generation \(manifest.generation)")
+        return compressed
     }
 
     /// A restored partition state: its checkpoint bytes, decoded state and manifest.
@@ -279,13 +345,16 @@ package final class ChangelogStore: Sendable {
             do {
                 let bytes = try fetch(manifest)
                 let state = try bytes.withUnsafeBytes { buffer throws(AggregationError) in
-                    try CheckpointCodec.decode(buffer, zones: zones, source: "changelog \(Self.key(tp)) generation \(manifest.generation)")
+                    try CheckpointCodec.decode(
+                        buffer, zones: zones, source: "changelog \(Self.key(tp)) generation \(manifest.generation)")
                 }
                 return Restored(manifest: manifest, encoded: bytes, state: state)
             } catch {
-                logger.warning("changelog state unreadable; trying the previous generation", metadata: [
-                    "partition": "\(tp)", "generation": "\(manifest.generation)", "error": "\(error)",
-                ])
+                logger.warning(
+                    "changelog state unreadable; trying the previous generation",
+                    metadata: [
+                        "partition": "\(tp)", "generation": "\(manifest.generation)", "error": "\(error)",
+                    ])
                 if firstError == nil { firstError = error }
             }
         }

@@ -52,7 +52,8 @@ final class CloseLog: Sendable {
         do {
             return try JSONDecoder().decode(CloseRecord.self, from: Data(record.value))
         } catch {
-            logger.warning("skipping an unreadable close record", metadata: ["offset": "\(record.offset)", "error": "\(error)"])
+            logger.warning(
+                "skipping an unreadable close record", metadata: ["offset": "\(record.offset)", "error": "\(error)"])
             return nil
         }
     }
@@ -62,6 +63,8 @@ final class CloseLog: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let value = Array(try encoder.encode(record))
-        _ = try producer.produceAndWait([OutgoingRecord(topic: topic, partition: 0, key: Array(record.key.utf8), value: value)])
+        _ = try producer.produceAndWait([
+            OutgoingRecord(topic: topic, partition: 0, key: Array(record.key.utf8), value: value)
+        ])
     }
 }

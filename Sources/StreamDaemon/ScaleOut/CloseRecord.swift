@@ -20,7 +20,9 @@ struct CloseRecord: Codable, Sendable, Equatable {
     var offsets: [InvoiceInputs.OffsetRange]
 
     enum CodingKeys: String, CodingKey {
-        case kind, ob, period, closedAtMs = "closed_at_ms", forced, requester, offsets
+        case kind, ob, period
+        case closedAtMs = "closed_at_ms"
+        case forced, requester, offsets
     }
 
     var key: String { "\(ob)-\(period)" }

@@ -13,13 +13,16 @@ extension DistributedCloser {
         let log: CloseLog.Summary
 
         /// 2. Requests: append ours where none exists, then take the first one in the log.
-        func record(_ targets: [ClosePlan.Target], offsets: [InvoiceInputs.OffsetRange], closedAtMs: Int64) throws -> [CloseRecord] {
+        func record(_ targets: [ClosePlan.Target], offsets: [InvoiceInputs.OffsetRange], closedAtMs: Int64) throws
+            -> [CloseRecord]
+        {
             var appended = false
             for target in targets where log.requests["\(target.ob)-\(target.period)"] == nil {
-                try closer.closeLog.append(CloseRecord(
-                    kind: .request, ob: target.ob, period: target.period.description, closedAtMs: closedAtMs,
-                    forced: target.forced, requester: closer.requester, offsets: offsets
-                ))
+                try closer.closeLog.append(
+                    CloseRecord(
+                        kind: .request, ob: target.ob, period: target.period.description, closedAtMs: closedAtMs,
+                        forced: target.forced, requester: closer.requester, offsets: offsets
+                    ))
                 appended = true
             }
             let requests = appended ? try closer.closeLog.read().requests : log.requests
@@ -29,7 +32,9 @@ extension DistributedCloser {
         /// 3. Wait (bounded) until every partition's newest state has the periods frozen — each
         /// instance freezes them in the partitions it owns when it reads the requests; then
         /// invoice from those states merged.
-        func freeze(_ targets: [ClosePlan.Target], records: [CloseRecord], state: PartitionState) throws -> CloseExecutor.Freeze {
+        func freeze(_ targets: [ClosePlan.Target], records: [CloseRecord], state: PartitionState) throws
+            -> CloseExecutor.Freeze
+        {
             let deadline = Date().addingTimeInterval(closer.settings.waitSeconds)
             var frozen = try closer.readView(keys)
             var unfrozen = DistributedCloser.unfrozen(frozen, records)
@@ -40,7 +45,10 @@ extension DistributedCloser {
             }
             guard unfrozen.isEmpty else {
                 let partitions = unfrozen.map(\.description).joined(separator: ", ")
-                return .pending(records.map { "\($0.ob) \($0.period): pending — not yet frozen in \(partitions); the next close finishes it" })
+                return .pending(
+                    records.map {
+                        "\($0.ob) \($0.period): pending — not yet frozen in \(partitions); the next close finishes it"
+                    })
             }
             return .frozen(try frozen.merged(zones: closer.zones))
         }

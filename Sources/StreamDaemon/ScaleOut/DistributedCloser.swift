@@ -1,7 +1,7 @@
 import Aggregation
 import Foundation
-import KafkaBridge
 import Invoicing
+import KafkaBridge
 import Logging
 import Prometheus
 import Synchronization
@@ -47,8 +47,11 @@ final class DistributedCloser: Sendable {
     /// The last state read per partition, with the manifest record it came from.
     private let states = Mutex<[PartitionKey: (location: ChangelogManifest.Chunk?, state: PartitionState)]>([:])
 
-    init(settings: Settings, changelog: ChangelogStore, closeLog: CloseLog, zones: OBTimeZones, context: InvoicingContext,
-         delivery: InvoiceDelivery?, metrics: DaemonMetrics?, logger: Logger) {
+    init(
+        settings: Settings, changelog: ChangelogStore, closeLog: CloseLog, zones: OBTimeZones,
+        context: InvoicingContext,
+        delivery: InvoiceDelivery?, metrics: DaemonMetrics?, logger: Logger
+    ) {
         self.settings = settings
         self.changelog = changelog
         self.closeLog = closeLog
@@ -103,11 +106,14 @@ final class DistributedCloser: Sendable {
         /// the partitions whose state is missing, and the close topic's requests (recorded) and
         /// done notes (finished).
         func facts(merged: PartitionState, log: CloseLog.Summary, graceMs: Int64, nowMs: Int64) -> ClosePlan.Facts {
-            let partitions = keys.map { ClosePlan.Partition($0, in: merged, nextOffset: nextOffset($0), idle: idle($0)) }
+            let partitions = keys.map {
+                ClosePlan.Partition($0, in: merged, nextOffset: nextOffset($0), idle: idle($0))
+            }
             return ClosePlan.Facts(
                 periods: ClosePlan.Key.periods(in: merged),
                 zones: merged.zones, partitions: partitions, missingStates: missing,
-                recorded: Self.periodKeys(log.requests.values), finished: Self.periodKeys(log.done.values), graceMs: graceMs, nowMs: nowMs)
+                recorded: Self.periodKeys(log.requests.values), finished: Self.periodKeys(log.done.values),
+                graceMs: graceMs, nowMs: nowMs)
         }
 
         /// The (OB, period) pairs of close records.
@@ -147,12 +153,16 @@ final class DistributedCloser: Sendable {
         let view = try readView(keys)
         let merged = try view.merged(zones: zones)
         let log = try closeLog.read()
-        let plan = ClosePlan(scope: scope, facts: view.facts(merged: merged, log: log, graceMs: settings.graceMs, nowMs: nowMs))
+        let plan = ClosePlan(
+            scope: scope, facts: view.facts(merged: merged, log: log, graceMs: settings.graceMs, nowMs: nowMs))
         let executor = CloseExecutor(
-            issuer: InvoiceIssuer(context: context, invoicesDir: settings.invoicesDir, delivery: delivery, metrics: metrics, logger: logger),
+            issuer: InvoiceIssuer(
+                context: context, invoicesDir: settings.invoicesDir, delivery: delivery, metrics: metrics,
+                logger: logger),
             metrics: metrics, logger: logger)
-        return try executor.run(plan, steps: Steps(closer: self, keys: keys, log: log), state: merged,
-                                closedAtMs: settings.pinnedClosedAtMs ?? nowMs)
+        return try executor.run(
+            plan, steps: Steps(closer: self, keys: keys, log: log), state: merged,
+            closedAtMs: settings.pinnedClosedAtMs ?? nowMs)
     }
 
     /// Partitions whose newest state does not yet have every request's period closed (a

@@ -31,7 +31,8 @@ enum Fixtures {
         var position = 0
         while position < bytes.count {
             guard position + 4 <= bytes.count else { throw FixtureError("truncated length prefix") }
-            let length = Int(bytes[position]) << 24 | Int(bytes[position + 1]) << 16 | Int(bytes[position + 2]) << 8
+            let length =
+                Int(bytes[position]) << 24 | Int(bytes[position + 1]) << 16 | Int(bytes[position + 2]) << 8
                 | Int(bytes[position + 3])
             position += 4
             guard position + length <= bytes.count else { throw FixtureError("truncated frame") }

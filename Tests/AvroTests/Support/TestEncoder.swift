@@ -41,12 +41,13 @@ struct TestEncoder {
     }
 }
 
-
 /// `bytes` as a raw buffer for a typed-throwing body (Array's `withUnsafeBytes` is untyped).
 /// An Avro object container file: magic, metadata (`schema`, `codec`), `headerSync`, then each
 /// block as its record count, its (already encoded) bytes and `blockSync` (the header's if nil).
-func containerFile(schema: String, codec: String, blocks: [(count: Int64, data: [UInt8])],
-                   headerSync: [UInt8], blockSync: [UInt8]? = nil) -> [UInt8] {
+func containerFile(
+    schema: String, codec: String, blocks: [(count: Int64, data: [UInt8])],
+    headerSync: [UInt8], blockSync: [UInt8]? = nil
+) -> [UInt8] {
     var encoder = TestEncoder()
     encoder.raw([0x4F, 0x62, 0x6A, 0x01])
     encoder.long(2)

@@ -3,7 +3,8 @@ import Foundation
 /// Runs the system Python (Debian's, which has python3-openpyxl) on a script with arguments.
 enum Python {
     static var executable: String {
-        for candidate in ["/usr/bin/python3", "/bin/python3"] where FileManager.default.isExecutableFile(atPath: candidate) {
+        for candidate in ["/usr/bin/python3", "/bin/python3"]
+        where FileManager.default.isExecutableFile(atPath: candidate) {
             return candidate
         }
         return "/usr/bin/env"
@@ -17,7 +18,8 @@ enum Python {
     static func run(_ script: String, arguments: [String]) throws -> Data {
         let directory = try TestPaths.temporaryDirectory("py")
         let scriptPath = try TestPaths.write(script, to: directory, name: "script.py")
-        return try Subprocess.run(executable, (executable == "/usr/bin/env" ? ["python3"] : []) + [scriptPath] + arguments)
+        return try Subprocess.run(
+            executable, (executable == "/usr/bin/env" ? ["python3"] : []) + [scriptPath] + arguments)
     }
 
     /// Every cell of every sheet of an xlsx, read by openpyxl: sheet → rows → cell strings
@@ -33,25 +35,25 @@ enum Python {
 
     static func readWorkbook(_ path: String) throws -> Workbook {
         let script = #"""
-import json, sys
-from decimal import Decimal
-import openpyxl
-wb = openpyxl.load_workbook(sys.argv[1])
-def text(v):
-    if v is None: return ""
-    if isinstance(v, bool): return "TRUE" if v else "FALSE"
-    if isinstance(v, int): return str(v)
-    if isinstance(v, float): return format(Decimal(repr(v)).normalize(), "f")
-    return str(v)
-out = {"sheets": wb.sheetnames, "cells": {}, "freeze": {}, "formats": {}, "widths": {}}
-for ws in wb.worksheets:
-    out["cells"][ws.title] = [[text(c.value) for c in row] for row in ws.iter_rows()]
-    out["freeze"][ws.title] = ws.freeze_panes
-    out["formats"][ws.title] = {c.coordinate: c.number_format for row in ws.iter_rows() for c in row
-                                if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)}
-    out["widths"][ws.title] = {k: d.width for k, d in ws.column_dimensions.items()}
-print(json.dumps(out))
-"""#
+            import json, sys
+            from decimal import Decimal
+            import openpyxl
+            wb = openpyxl.load_workbook(sys.argv[1])
+            def text(v):
+                if v is None: return ""
+                if isinstance(v, bool): return "TRUE" if v else "FALSE"
+                if isinstance(v, int): return str(v)
+                if isinstance(v, float): return format(Decimal(repr(v)).normalize(), "f")
+                return str(v)
+            out = {"sheets": wb.sheetnames, "cells": {}, "freeze": {}, "formats": {}, "widths": {}}
+            for ws in wb.worksheets:
+                out["cells"][ws.title] = [[text(c.value) for c in row] for row in ws.iter_rows()]
+                out["freeze"][ws.title] = ws.freeze_panes
+                out["formats"][ws.title] = {c.coordinate: c.number_format for row in ws.iter_rows() for c in row
+                                            if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)}
+                out["widths"][ws.title] = {k: d.width for k, d in ws.column_dimensions.items()}
+            print(json.dumps(out))
+            """#
         let data = try run(script, arguments: [path])
         return try JSONDecoder().decode(Workbook.self, from: data)
     }

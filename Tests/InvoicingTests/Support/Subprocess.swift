@@ -28,7 +28,9 @@ enum Subprocess {
         let output = FileManager.default.contents(atPath: outPath) ?? Data()
         guard process.terminationStatus == 0 else {
             let errors = FileManager.default.contents(atPath: errPath) ?? Data()
-            throw Python.Failure(description: "\(executable) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+            throw Python.Failure(
+                description:
+                    "\(executable) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
         }
         return output
     }

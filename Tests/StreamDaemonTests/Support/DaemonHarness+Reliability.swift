@@ -2,9 +2,9 @@ import Aggregation
 import Foundation
 import Logging
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Observation and fault helpers the reliability scenarios share.
 extension DaemonHarness {
@@ -71,8 +71,10 @@ extension DaemonHarness {
     func startClose(period: String) throws -> Process {
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-sS", "--max-time", "120", "-X", "POST", "-H", "Authorization: Bearer \(adminToken)",
-                          "http://127.0.0.1:\(httpPort)/admin/close?period=\(period)&force=true"]
+        curl.arguments = [
+            "-sS", "--max-time", "120", "-X", "POST", "-H", "Authorization: Bearer \(adminToken)",
+            "http://127.0.0.1:\(httpPort)/admin/close?period=\(period)&force=true",
+        ]
         curl.standardOutput = FileHandle.nullDevice
         curl.standardError = FileHandle.nullDevice
         try curl.run()
@@ -99,7 +101,8 @@ extension DaemonHarness {
     /// modification times: what a later call compares against to see a new write.
     func checkpointTemporaries() -> [String: Date] {
         var found: [String: Date] = [:]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: stateDir)) ?? [] where name.hasSuffix(".tmp") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: stateDir)) ?? [] where name.hasSuffix(".tmp")
+        {
             let attributes = try? FileManager.default.attributesOfItem(atPath: stateDir + "/" + name)
             if let date = attributes?[.modificationDate] as? Date { found[name] = date }
         }
@@ -155,7 +158,8 @@ extension DaemonHarness {
             properties: ["bootstrap.servers": cluster.bootstrapServers, "group.id": "aura-test"],
             logger: Logger(label: "test.committed")
         )
-        let partitions = (0..<auditPartitions).map { PartitionKey(topic: Self.auditTopic, partition: Int32($0)) }
+        let partitions =
+            (0..<auditPartitions).map { PartitionKey(topic: Self.auditTopic, partition: Int32($0)) }
             + (0..<gatewayPartitions).map { PartitionKey(topic: Self.gatewayTopic, partition: Int32($0)) }
         return try reader.committed(partitions, timeoutMs: 10_000).values.reduce(0) { $0 + ($1 ?? 0) }
     }

@@ -2,9 +2,9 @@ import Aggregation
 import Foundation
 import Logging
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Runs the real `aura-billing run` executable against an embedded broker, as an operator would.
 final class DaemonHarness: @unchecked Sendable {
@@ -32,11 +32,14 @@ final class DaemonHarness: @unchecked Sendable {
         .deletingLastPathComponent().deletingLastPathComponent()
 
     static var executable: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("aura-billing")
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "aura-billing")
     }
 
-    init(auditPartitions: Int = 8, gatewayPartitions: Int = 4, brokers: Int = 1, stateDirectory: String? = nil,
-         tariffsPath: String? = nil, extraConfig: String = "") throws {
+    init(
+        auditPartitions: Int = 8, gatewayPartitions: Int = 4, brokers: Int = 1, stateDirectory: String? = nil,
+        tariffsPath: String? = nil, extraConfig: String = ""
+    ) throws {
         cluster = try EmbeddedKafkaCluster(brokers: brokers, logger: logger)
         try cluster.createTopic(Self.auditTopic, partitions: auditPartitions)
         try cluster.createTopic(Self.gatewayTopic, partitions: gatewayPartitions)
@@ -76,7 +79,10 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     deinit {
-        for p in [process, peer].compactMap({ $0 }) where p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        for p in [process, peer].compactMap({ $0 }) where p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -90,7 +96,9 @@ final class DaemonHarness: @unchecked Sendable {
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else { throw DaemonError(.usage, "no free port") }
         return Int(UInt16(bigEndian: address.sin_port))
@@ -113,7 +121,9 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Starts `aura-billing run`; `environment` adds to (or overrides) the inherited variables.
     func start(environment: [String: String] = [:]) throws {
-        process = try launch(log: "daemon.log", environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 })
+        process = try launch(
+            log: "daemon.log",
+            environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 })
     }
 
     /// Starts a second `aura-billing run` on the same configuration and state directory, its
@@ -136,7 +146,8 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     private func launch(log name: String, environment: [String: String]? = nil) throws -> Process {
-        try Self.launch(["run", "--config", configPath], environment: environment, log: directory.appendingPathComponent(name))
+        try Self.launch(
+            ["run", "--config", configPath], environment: environment, log: directory.appendingPathComponent(name))
     }
 
     /// Starts `aura-billing` with `arguments` (and `environment`, or this process's), appending
@@ -146,7 +157,9 @@ final class DaemonHarness: @unchecked Sendable {
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
-        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
         let handle = try FileHandle(forWritingTo: log)
         try handle.seekToEnd()
         process.standardOutput = handle
@@ -224,11 +237,12 @@ final class DaemonHarness: @unchecked Sendable {
     /// Every partition's newest checkpoint, merged: the aggregates the daemon holds.
     func mergedCheckpoints(zones: OBTimeZones) throws -> PartitionState {
         var merged = PartitionState(zones: zones)
-        let names = Set(try FileManager.default.contentsOfDirectory(atPath: stateDir).compactMap { file -> String? in
-            guard file.hasSuffix(".ckpt") else { return nil }
-            let stem = file.dropLast(5)
-            return stem.lastIndex(of: ".").map { String(stem[..<$0]) }
-        })
+        let names = Set(
+            try FileManager.default.contentsOfDirectory(atPath: stateDir).compactMap { file -> String? in
+                guard file.hasSuffix(".ckpt") else { return nil }
+                let stem = file.dropLast(5)
+                return stem.lastIndex(of: ".").map { String(stem[..<$0]) }
+            })
         for name in names.sorted() {
             let loaded = try CheckpointStore(directory: stateDir, name: name).load(zones: zones)
             try merged.merge(loaded.state)

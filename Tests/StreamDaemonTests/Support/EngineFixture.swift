@@ -44,7 +44,9 @@ final class EngineFixture {
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     /// An engine on `stateDir`; stop its writer thread with `shutdown()`.
-    func makeEngine(checkpointEveryEvents: Int = 1_000_000, checkpointInterval: Duration = .seconds(60)) throws -> BillingEngine {
+    func makeEngine(checkpointEveryEvents: Int = 1_000_000, checkpointInterval: Duration = .seconds(60)) throws
+        -> BillingEngine
+    {
         let schemas = LocalSchemaFiles(schemas: [
             DemoMonthGenerator.auditSchemaID: try AvroSchema.parse(json: DemoAssets.auditSchema, source: "audit"),
             DemoMonthGenerator.gatewaySchemaID: try AvroSchema.parse(json: DemoAssets.gatewaySchema, source: "gateway"),
@@ -61,7 +63,8 @@ final class EngineFixture {
     }
 
     static func zones() throws -> OBTimeZones {
-        try OBTimeZones(Dictionary(uniqueKeysWithValues: DemoCatalogue.operatingBusinesses.map { ($0.code, $0.timeZone) }))
+        try OBTimeZones(
+            Dictionary(uniqueKeysWithValues: DemoCatalogue.operatingBusinesses.map { ($0.code, $0.timeZone) }))
     }
 
     /// Demo messages, audit ones on `audit` and gateway ones on `gateway`, at offsets from 0.
@@ -79,10 +82,12 @@ final class EngineFixture {
 
     /// The consumer loop the daemon runs around `engine`, with a fake consumer made the way
     /// `ConsumerService` makes the real one.
-    func makeLoop(engine: BillingEngine, start: ContinuousClock.Instant) throws -> (ConsumerLoop, FakePartitionConsumer) {
+    func makeLoop(engine: BillingEngine, start: ContinuousClock.Instant) throws -> (ConsumerLoop, FakePartitionConsumer)
+    {
         let service = ConsumerService(
-            settings: .init(consumerProperties: [:], topics: [Self.audit.topic, Self.gateway.topic], graceMs: 0, autoClose: false,
-                            invoicesDir: directory + "/invoices"),
+            settings: .init(
+                consumerProperties: [:], topics: [Self.audit.topic, Self.gateway.topic], graceMs: 0, autoClose: false,
+                invoicesDir: directory + "/invoices"),
             control: control, status: status, notifier: SystemdNotifier(environment: [:]), metrics: metrics,
             context: try InvoicingContext(tariffsPath: nil, dimensionsDir: nil), delivery: nil, logger: logger,
             makeEngine: { throw CheckpointRefused() })
@@ -92,10 +97,12 @@ final class EngineFixture {
         try consumer.subscribe(service.settings.topics)
         let committer = OffsetCommitter(consumer: consumer, metrics: metrics, logger: logger) { engine.assigned }
         let closer = PeriodCloser(
-            engine: engine, context: service.context, invoicesDir: service.settings.invoicesDir, delivery: nil, graceMs: 0,
+            engine: engine, context: service.context, invoicesDir: service.settings.invoicesDir, delivery: nil,
+            graceMs: 0,
             metrics: metrics, logger: logger, commit: { committer.commit($0) },
             isIdle: { ConsumerService.lag(consumer: consumer, engine: engine, $0) == 0 })
-        let parts = ConsumerLoop.Parts(engine: engine, consumer: consumer, handover: handover, committer: committer, closer: closer)
+        let parts = ConsumerLoop.Parts(
+            engine: engine, consumer: consumer, handover: handover, committer: committer, closer: closer)
         return (ConsumerLoop(service: service, parts: parts, start: start), consumer)
     }
 

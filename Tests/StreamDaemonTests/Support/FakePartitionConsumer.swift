@@ -101,8 +101,9 @@ final class FakePartitionConsumer: PartitionConsumer {
         // The views point into `buffers`, which are freed only after `body` returned.
         defer { for buffer in buffers { buffer.deallocate() } }
         let views = zip(messages, buffers).map { message, buffer in
-            KafkaMessage(topic: message.key.topic, partition: message.key.partition, offset: message.offset, key: nil,
-                         value: UnsafeRawBufferPointer(rebasing: buffer[0..<message.value.count]))
+            KafkaMessage(
+                topic: message.key.topic, partition: message.key.partition, offset: message.offset, key: nil,
+                value: UnsafeRawBufferPointer(rebasing: buffer[0..<message.value.count]))
         }
         try body(views)
     }

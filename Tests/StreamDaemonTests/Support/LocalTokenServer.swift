@@ -26,82 +26,82 @@ final class LocalTokenServer: @unchecked Sendable {
     private let stopped = Mutex(false)
 
     static let script = #"""
-    import base64, json, os, signal, sys, threading, urllib.parse, uuid
-    from http.server import HTTPServer, BaseHTTPRequestHandler
+        import base64, json, os, signal, sys, threading, urllib.parse, uuid
+        from http.server import HTTPServer, BaseHTTPRequestHandler
 
-    state_dir, client_id, secret, scope = sys.argv[1:5]
-    # The test runner's thread may block signals, and the mask is inherited: unblock the ones
-    # that stop this server.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGALRM, signal.SIGINT])
-    signal.alarm(120)
-    lock = threading.Lock()
+        state_dir, client_id, secret, scope = sys.argv[1:5]
+        # The test runner's thread may block signals, and the mask is inherited: unblock the ones
+        # that stop this server.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGALRM, signal.SIGINT])
+        signal.alarm(120)
+        lock = threading.Lock()
 
-    def watch_stdin():
-        sys.stdin.buffer.read()
-        os._exit(0)
+        def watch_stdin():
+            sys.stdin.buffer.read()
+            os._exit(0)
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
 
-        def answer(self, status, body, content_type="application/json"):
-            data = body.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            def answer(self, status, body, content_type="application/json"):
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
-        def do_POST(self):
-            url = urllib.parse.urlsplit(self.path)
-            query = urllib.parse.parse_qs(url.query)
-            length = int(self.headers.get("Content-Length", "0"))
-            form = urllib.parse.parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
-            auth = self.headers.get("Authorization", "")
-            user, password = None, None
-            if auth.startswith("Basic "):
-                user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
-            entry = {
-                "path": url.path,
-                "user": user,
-                "password_ok": password == secret,
-                "content_type": self.headers.get("Content-Type"),
-                "grant_type": form.get("grant_type"),
-                "scope": form.get("scope"),
-            }
-            status, body = 200, None
-            if user != client_id or password != secret:
-                status = 401
-                body = json.dumps({"error": "invalid_client",
-                                   "error_description": "bad credentials %s:%s" % (user, password)})
-            elif form.get("grant_type") != ["client_credentials"] or form.get("scope") != [scope]:
-                status = 400
-                body = json.dumps({"error": "invalid_request"})
-            elif url.path.startswith("/fail/"):
-                status = int(url.path[6:])
-                body = json.dumps({"error": "server_error", "error_description": "told to fail"})
-            elif url.path == "/malformed":
-                body = "<html>not json"
-            elif url.path == "/no-token":
-                body = json.dumps({"token_type": "Bearer", "expires_in": 3600})
-            elif url.path == "/token":
-                token = "eyJhbGciOiJub25lIn0.%s.c2ln" % uuid.uuid4().hex
-                entry["issued"] = token
-                expires = int(query.get("expires_in", ["3600"])[0])
-                body = json.dumps({"access_token": token, "token_type": "Bearer", "expires_in": expires})
-            else:
-                status, body = 404, json.dumps({"error": "not_found"})
-            entry["status"] = status
-            with lock:
-                with open(os.path.join(state_dir, "requests.jsonl"), "a") as f:
-                    f.write(json.dumps(entry) + "\n")
-            self.answer(status, body)
+            def do_POST(self):
+                url = urllib.parse.urlsplit(self.path)
+                query = urllib.parse.parse_qs(url.query)
+                length = int(self.headers.get("Content-Length", "0"))
+                form = urllib.parse.parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
+                auth = self.headers.get("Authorization", "")
+                user, password = None, None
+                if auth.startswith("Basic "):
+                    user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+                entry = {
+                    "path": url.path,
+                    "user": user,
+                    "password_ok": password == secret,
+                    "content_type": self.headers.get("Content-Type"),
+                    "grant_type": form.get("grant_type"),
+                    "scope": form.get("scope"),
+                }
+                status, body = 200, None
+                if user != client_id or password != secret:
+                    status = 401
+                    body = json.dumps({"error": "invalid_client",
+                                       "error_description": "bad credentials %s:%s" % (user, password)})
+                elif form.get("grant_type") != ["client_credentials"] or form.get("scope") != [scope]:
+                    status = 400
+                    body = json.dumps({"error": "invalid_request"})
+                elif url.path.startswith("/fail/"):
+                    status = int(url.path[6:])
+                    body = json.dumps({"error": "server_error", "error_description": "told to fail"})
+                elif url.path == "/malformed":
+                    body = "<html>not json"
+                elif url.path == "/no-token":
+                    body = json.dumps({"token_type": "Bearer", "expires_in": 3600})
+                elif url.path == "/token":
+                    token = "eyJhbGciOiJub25lIn0.%s.c2ln" % uuid.uuid4().hex
+                    entry["issued"] = token
+                    expires = int(query.get("expires_in", ["3600"])[0])
+                    body = json.dumps({"access_token": token, "token_type": "Bearer", "expires_in": expires})
+                else:
+                    status, body = 404, json.dumps({"error": "not_found"})
+                entry["status"] = status
+                with lock:
+                    with open(os.path.join(state_dir, "requests.jsonl"), "a") as f:
+                        f.write(json.dumps(entry) + "\n")
+                self.answer(status, body)
 
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
-    """#
+        server = HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=watch_stdin, daemon=True).start()
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """#
 
     /// Starts the server; it accepts `clientID`/`secret` and expects `scope`. Blocking (briefly).
     init(clientID: String, secret: String, scope: String) throws {
@@ -126,10 +126,11 @@ final class LocalTokenServer: @unchecked Sendable {
             line.append(contentsOf: chunk)
         }
         guard let text = String(validating: line, as: UTF8.self),
-              let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
         else {
             process.terminate()
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "token server did not print its port"])
+            throw CocoaError(
+                .fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "token server did not print its port"])
         }
         self.port = port
     }

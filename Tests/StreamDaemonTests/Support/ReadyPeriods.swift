@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Which (OB, period) pairs of a generated month a daemon may close at `now`, computed with
 /// Foundation's calendar (independently of the daemon's own period tables): a period is ready
@@ -14,7 +14,9 @@ struct ReadyPeriods {
     var notReady: [String]
 
     init(_ expected: DemoExpectedTotals, graceHours: Int = 6, now: Date = Date()) throws {
-        let keys = Set(expected.auditGroups.map { "\($0.ob)/\($0.period)" } + expected.gatewayGroups.map { "\($0.ob)/\($0.period)" })
+        let keys = Set(
+            expected.auditGroups.map { "\($0.ob)/\($0.period)" }
+                + expected.gatewayGroups.map { "\($0.ob)/\($0.period)" })
         var ready: [String] = []
         var notReady: [String] = []
         for key in keys.sorted() {
@@ -24,9 +26,14 @@ struct ReadyPeriods {
             let zoneID = try #require(expected.timeZones[ob], "no time zone for \(ob)")
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = try #require(TimeZone(identifier: zoneID), "unknown zone \(zoneID)")
-            let start = try #require(calendar.date(from: DateComponents(year: Int(period[0]), month: Int(period[1]), day: 1)))
+            let start = try #require(
+                calendar.date(from: DateComponents(year: Int(period[0]), month: Int(period[1]), day: 1)))
             let end = try #require(calendar.date(byAdding: .month, value: 1, to: start))
-            if end.addingTimeInterval(Double(graceHours) * 3600) <= now { ready.append(key) } else { notReady.append(key) }
+            if end.addingTimeInterval(Double(graceHours) * 3600) <= now {
+                ready.append(key)
+            } else {
+                notReady.append(key)
+            }
         }
         self.ready = ready
         self.notReady = notReady

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Produces a generated month to the harness's broker a slice at a time, so a scenario can inject
 /// faults while the daemon is consuming. One producer for the whole feed (keyed like the harness).
@@ -15,7 +15,9 @@ final class ReliabilityFeed {
 
     init(harness: DaemonHarness, messages: [DemoMessage], properties: [String: String] = [:]) throws {
         self.messages = messages
-        var props = ["bootstrap.servers": harness.cluster.bootstrapServers, "compression.codec": "lz4", "linger.ms": "2"]
+        var props = [
+            "bootstrap.servers": harness.cluster.bootstrapServers, "compression.codec": "lz4", "linger.ms": "2",
+        ]
         for (k, v) in properties { props[k] = v }
         producer = try KafkaProducer(properties: props, logger: Logger(label: "test.feed"))
     }

@@ -1,9 +1,9 @@
 import Aggregation
 import Foundation
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// The generated month the reliability scenarios feed the daemon, with the generator's own
 /// totals, and the comparison of the daemon's merged checkpoints against them.
@@ -40,11 +40,13 @@ struct ReliabilityMonth: Sendable {
         var problems: [String] = []
         var audit: [String: Int64] = [:]
         for row in merged.allAuditUsage() {
-            audit["\(row.ob)|\(row.period)|\(row.component)|\(row.app ?? "-")|\(row.service)", default: 0] += row.queries
+            audit["\(row.ob)|\(row.period)|\(row.component)|\(row.app ?? "-")|\(row.service)", default: 0] +=
+                row.queries
         }
         var expectedAudit: [String: Int64] = [:]
         for g in expected.auditGroups {
-            expectedAudit["\(g.ob)|\(g.period)|\(g.component)|\(g.app ?? "-")|\(g.service)", default: 0] += Int64(g.queries)
+            expectedAudit["\(g.ob)|\(g.period)|\(g.component)|\(g.app ?? "-")|\(g.service)", default: 0] += Int64(
+                g.queries)
         }
         for key in Set(audit.keys).union(expectedAudit.keys).sorted() where audit[key] != expectedAudit[key] {
             problems.append("audit \(key): daemon \(audit[key] ?? 0), generator \(expectedAudit[key] ?? 0)")
@@ -63,9 +65,13 @@ struct ReliabilityMonth: Sendable {
             problems.append("gateway \(key): daemon \(gateway[key] ?? []), generator \(expectedGateway[key] ?? [])")
         }
         let duplicates = Int64(expected.audit.duplicates + expected.gateway.duplicates)
-        if merged.duplicates != duplicates { problems.append("duplicates: daemon \(merged.duplicates), generator \(duplicates)") }
+        if merged.duplicates != duplicates {
+            problems.append("duplicates: daemon \(merged.duplicates), generator \(duplicates)")
+        }
         let corrupt = Int64(expected.audit.corrupt + expected.gateway.corrupt + extraQuarantined)
-        if merged.quarantined != corrupt { problems.append("quarantined: daemon \(merged.quarantined), generator \(corrupt)") }
+        if merged.quarantined != corrupt {
+            problems.append("quarantined: daemon \(merged.quarantined), generator \(corrupt)")
+        }
         let valid = Int64(expected.audit.valid + expected.gateway.valid)
         if merged.records != valid { problems.append("decoded records: daemon \(merged.records), generator \(valid)") }
         return problems

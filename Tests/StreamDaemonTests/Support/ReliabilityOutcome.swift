@@ -24,11 +24,19 @@ struct ReliabilityOutcome {
     /// Appends the line to `$AURA_RELIABILITY_REPORT` (no-op without it).
     func record() {
         guard let path = ProcessInfo.processInfo.environment["AURA_RELIABILITY_REPORT"], !path.isEmpty else { return }
-        let line = [scenario, "\(runs)", "\(faults)", "\(eventsIn)", "\(billed)", "\(duplicates)", "\(quarantined)", "\(mismatches)", detail]
+        let line =
+            [
+                scenario, "\(runs)", "\(faults)", "\(eventsIn)", "\(billed)", "\(duplicates)", "\(quarantined)",
+                "\(mismatches)", detail,
+            ]
             .joined(separator: "\t") + "\n"
-        guard let handle = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil
-        }() else { return }
+        guard
+            let handle = FileHandle(forWritingAtPath: path)
+                ?? {
+                    FileManager.default.createFile(atPath: path, contents: nil)
+                        ? FileHandle(forWritingAtPath: path) : nil
+                }()
+        else { return }
         defer { try? handle.close() }
         _ = try? handle.seekToEnd()
         try? handle.write(contentsOf: Data(line.utf8))

@@ -2,9 +2,9 @@ import Aggregation
 import Foundation
 import Logging
 
-@testable import StreamDaemon
-@testable import KafkaBridge
 @testable import DevTools
+@testable import KafkaBridge
+@testable import StreamDaemon
 
 /// Several `aura-billing run` instances in one consumer group in scale-out mode: each with its
 /// own state directory (no shared disk), HTTP port and log, sharing only the embedded cluster.
@@ -57,7 +57,8 @@ final class ScaleOutGroup: @unchecked Sendable {
         environment["HTTP_ADDRESS"] = "127.0.0.1:\(port)"
         environment["STATE_DIR"] = stateDir
         let log = harness.directory.appendingPathComponent("daemon-\(name).log")
-        let process = try DaemonHarness.launch(["run", "--config", harness.configPath], environment: environment, log: log)
+        let process = try DaemonHarness.launch(
+            ["run", "--config", harness.configPath], environment: environment, log: log)
         instances[name] = Instance(process: process, port: port, stateDir: stateDir, log: log)
     }
 
@@ -77,7 +78,11 @@ final class ScaleOutGroup: @unchecked Sendable {
     /// process; returns it running, its output going to `close-<tag>.log`.
     func startCloser(period: String, tag: String) throws -> (Process, URL) {
         let log = harness.directory.appendingPathComponent("close-\(tag).log")
-        return (try DaemonHarness.launch(["close", "--config", harness.configPath, "--period", period], environment: Self.environment, log: log), log)
+        return (
+            try DaemonHarness.launch(
+                ["close", "--config", harness.configPath, "--period", period], environment: Self.environment, log: log),
+            log
+        )
     }
 
     /// `POST /admin/close?period=…` to instance `name` (its in-process closer), in a curl
@@ -87,8 +92,10 @@ final class ScaleOutGroup: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-sSf", "--max-time", "120", "-X", "POST", "-H", "Authorization: Bearer \(harness.adminToken)",
-                          "http://127.0.0.1:\(instances[name]?.port ?? 0)/admin/close?period=\(period)"]
+        curl.arguments = [
+            "-sSf", "--max-time", "120", "-X", "POST", "-H", "Authorization: Bearer \(harness.adminToken)",
+            "http://127.0.0.1:\(instances[name]?.port ?? 0)/admin/close?period=\(period)",
+        ]
         let handle = try FileHandle(forWritingTo: log)
         curl.standardOutput = handle
         curl.standardError = handle
@@ -131,7 +138,8 @@ final class ScaleOutGroup: @unchecked Sendable {
     /// Every record of the close topic, decoded.
     func closeRecords() throws -> [CloseRecord] {
         let logger = Logger(label: "test.closes")
-        let reader = try KafkaPartitionReader(properties: ["bootstrap.servers": harness.cluster.bootstrapServers], logger: logger)
+        let reader = try KafkaPartitionReader(
+            properties: ["bootstrap.servers": harness.cluster.bootstrapServers], logger: logger)
         let tp = PartitionKey(topic: Self.closeTopic, partition: 0)
         let (low, high) = try reader.watermarks(tp)
         var records: [CloseRecord] = []
@@ -145,10 +153,12 @@ final class ScaleOutGroup: @unchecked Sendable {
     func changelogMerged(partitions: Int, zones: OBTimeZones) throws -> PartitionState {
         let logger = Logger(label: "test.changelog")
         let properties = ["bootstrap.servers": harness.cluster.bootstrapServers]
-        let store = try ChangelogStore(topic: Self.changelogTopic, producer: KafkaProducer(properties: properties, logger: logger),
-                                       reader: KafkaPartitionReader(properties: properties, logger: logger), logger: logger)
+        let store = try ChangelogStore(
+            topic: Self.changelogTopic, producer: KafkaProducer(properties: properties, logger: logger),
+            reader: KafkaPartitionReader(properties: properties, logger: logger), logger: logger)
         let audit = try store.reader.partitionCount(DaemonHarness.auditTopic) ?? 0
-        let keys = (0..<audit).map { PartitionKey(topic: DaemonHarness.auditTopic, partition: Int32($0)) }
+        let keys =
+            (0..<audit).map { PartitionKey(topic: DaemonHarness.auditTopic, partition: Int32($0)) }
             + (0..<(partitions - audit)).map { PartitionKey(topic: DaemonHarness.gatewayTopic, partition: Int32($0)) }
         let manifests = try store.manifests(for: keys)
         var merged = PartitionState(zones: zones)
