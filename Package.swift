@@ -126,9 +126,7 @@ let package = Package(
             dependencies: [
                 "StreamDaemon",
                 "KafkaBridge",
-                "Avro",
                 "Aggregation",
-                "Invoicing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -143,11 +141,9 @@ let package = Package(
             dependencies: [
                 "StreamDaemon",
                 "DevTools",
-                "Aggregation",
                 "Invoicing",
                 "HTTPTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -180,11 +176,10 @@ let package = Package(
                 "Aggregation",
                 "Invoicing",
                 "HTTPTransport",
-                "AuraBilling",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
