@@ -11,13 +11,23 @@ SUDO=
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for pkg in librdkafka-dev zlib1g-dev libdeflate-dev libcurl4-openssl-dev pkg-config tzdata \
-           python3 python3-openpyxl kcat curl ${AURA_EXTRA_APT:-}; do
+           python3 python3-openpyxl kcat curl prometheus ${AURA_EXTRA_APT:-}; do
     have_pkg "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
     log "installing ${need[*]}"
     $SUDO apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+    # prometheus is installed for /usr/bin/promtool (the alerting-rule tests); Debian's package
+    # enables and starts a server on :9090, which a build or CI host must not run.
+    if [[ " ${need[*]} " == *" prometheus "* ]]; then
+        if [ -d /run/systemd/system ]; then
+            $SUDO systemctl disable --now prometheus.service >&2 || true
+        else
+            $SUDO invoke-rc.d prometheus stop >/dev/null 2>&1 || true
+            $SUDO update-rc.d prometheus disable >/dev/null 2>&1 || true
+        fi
+    fi
 fi
 
 if ! command -v swift >/dev/null 2>&1; then
