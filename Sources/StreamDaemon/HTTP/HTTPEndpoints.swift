@@ -84,6 +84,22 @@ struct HTTPEndpoints: Sendable {
         )
     }
 
+    /// The daemon's close handler: runs `closing` for the request and encodes its report
+    /// (sorted keys). A one-machine `closing` refuses while the daemon is not ready (503).
+    static func closeHandler(_ closing: any PeriodClosing) -> CloseHandler {
+        { request in
+            let report = try await closing.close(.period(request.period, ob: request.ob, force: request.force))
+            return try encode(report)
+        }
+    }
+
+    /// `report` as JSON with sorted keys and a final newline.
+    static func encode(_ report: CloseReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+    }
+
     static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
         Response(
             status: status, headers: [.contentType: "text/plain; charset=utf-8"],
@@ -94,9 +110,7 @@ struct HTTPEndpoints: Sendable {
     /// `daemon not ready: <reasons>`, so `aura-billing close` and scripts read one shape.
     static func notReady(_ error: DaemonError) -> Response {
         let report = CloseReport(notReady: ["daemon not ready: \(error.message)"])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let body = ((try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}") + "\n"
+        let body = (try? encode(report)) ?? "{}\n"
         return Response(
             status: .serviceUnavailable, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(string: body)))

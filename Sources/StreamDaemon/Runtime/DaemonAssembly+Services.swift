@@ -50,13 +50,9 @@ extension DaemonAssembly {
 
     /// `/metrics`, `/healthz`, `/readyz` and `POST /admin/close`, bound to `http.address`.
     func makeHTTP() -> any Service {
-        let closing = self.closing
-        let http = HTTPEndpoints(metrics: metrics, status: daemon.status, adminToken: admin.token) { request in
-            let report = try await closing.close(.period(request.period, ob: request.ob, force: request.force))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
-        }
+        let http = HTTPEndpoints(
+            metrics: metrics, status: daemon.status, adminToken: admin.token,
+            close: HTTPEndpoints.closeHandler(closing))
         return http.application(host: host, port: port, logger: logger, onBound: daemon.onHTTPBound)
     }
 
