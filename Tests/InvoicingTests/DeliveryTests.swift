@@ -122,4 +122,31 @@ struct DeliveryTests {
         try Data("changed".utf8).write(to: URL(fileURLWithPath: target + "/ESP/2026-10/manifest.json"))
         #expect(throws: InvoicingError.self) { try delivery.deliver(closed) }
     }
+
+    @Test("Azure delivery errors name the endpoint without user information or the SAS token")
+    func errorsRedactURLs() throws {
+        let sas = "sv=2021-08-06&sig=TOPSECRET"
+        let server = try FakeBlobServer(mode: "sas", sas: sas)
+        let withUser = "http://operator:hunter2@127.0.0.1:\(server.port)"
+        func failure(_ endpoint: String, _ credential: AzureCredential) throws -> InvoicingError {
+            let azure = AzureBlobDelivery(
+                endpoint: endpoint, container: "c", credential: credential,
+                maxAttempts: 2, initialBackoffMilliseconds: 1, timeoutMilliseconds: 10_000)
+            return try #require(throws: InvoicingError.self) {
+                try azure.put(name: "x.json", data: Data("x".utf8), contentType: "application/json")
+            }
+        }
+        // A refused SAS (HTTP 403): the blob's location, without the user's password.
+        let refused = try failure(withUser, .sas("sig=wrong"))
+        #expect(refused.source == "http://[redacted]@127.0.0.1:\(server.port)/c/x.json")
+        // Nothing listens on port 1: retried, then the endpoint, without the user's password.
+        let unreachable = try failure("http://operator:hunter2@127.0.0.1:1", .sas(sas))
+        #expect(unreachable.source == "http://[redacted]@127.0.0.1:1")
+        // TLS to a plain HTTP server fails without a retry: the URL without its SAS query.
+        let tls = try failure("https://127.0.0.1:\(server.port)", .sas(sas))
+        #expect(tls.source == "https://127.0.0.1:\(server.port)/c/x.json?[redacted]")
+        for error in [refused, unreachable, tls] {
+            #expect(!error.description.contains("TOPSECRET") && !error.description.contains("hunter2"), "\(error)")
+        }
+    }
 }

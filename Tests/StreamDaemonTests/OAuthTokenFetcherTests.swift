@@ -156,6 +156,29 @@ struct OAuthTokenFetcherTests {
         #expect(error.message.contains("token request failed"))
     }
 
+    @Test("token errors, and the fail-fast ones after them, name the endpoint without its query or user information")
+    func endpointRedacted() async throws {
+        let (server, fetcher) = try await Self.makeFetcher()
+        var credentials = fetcher.credentials
+        credentials.tokenEndpoint =
+            server.url("/fail/500").replacingOccurrences(of: "://", with: "://operator:hunter2@") + "?key=TOPSECRET"
+        let leaky = try OAuthTokenFetcher(credentials: credentials)
+        let failed = try await #require(throws: KafkaError.self) {
+            try await Blocking.run { try leaky.refreshToken() }
+        }
+        let fastFailed = try await #require(throws: KafkaError.self) {
+            try await Blocking.run { try leaky.refreshToken() }
+        }
+        try await Self.stop(server)
+        #expect(failed.description.contains("HTTP 500"))
+        #expect(fastFailed.code == .oauthBackoff)
+        let redacted = server.url("/fail/500").replacingOccurrences(of: "://", with: "://[redacted]@") + "?[redacted]"
+        for error in [failed, fastFailed] {
+            #expect(error.source == redacted)
+            #expect(!error.description.contains("TOPSECRET") && !error.description.contains("hunter2"), "\(error)")
+        }
+    }
+
     @Test("after a failure, refreshes fail fast without contacting the endpoint")
     func failFastAfterFailure() async throws {
         let (server, fetcher) = try await Self.makeFetcher(path: "/fail/503")

@@ -13,7 +13,8 @@ struct CloseCommand: AsyncParsableCommand {
         discussion: """
             Sends POST /admin/close?period=…[&ob=…][&force=true] with the bearer token from \
             admin.token_file, to http.address of --config (or --url). Prints the daemon's JSON \
-            report; exits non-zero when a period was not ready (use --force) or a close failed. \
+            report; exits non-zero when a period was not ready (use --force), a close failed, or \
+            the daemon itself is not ready (HTTP 503: no partitions assigned yet, lag unknown). \
             With a --config that has state.changelog_topic and no --url, closes through Kafka \
             itself: reads every partition's state from the changelog, posts a close request, \
             waits for the instances to freeze the period, writes and delivers the invoice.
@@ -61,7 +62,9 @@ struct CloseCommand: AsyncParsableCommand {
         let body = String(decoding: response.body, as: UTF8.self)
         print(body, terminator: body.hasSuffix("\n") ? "" : "\n")
         guard response.status == 200 else {
-            throw DaemonError(.close, "the daemon answered HTTP \(response.status)", source: target)
+            // 503: the daemon is not ready (its body is a report whose not_ready says why).
+            throw DaemonError(
+                .close, "the daemon answered HTTP \(response.status)", source: HTTPTransportError.redacting(target))
         }
         let report = try JSONDecoder().decode(CloseReport.self, from: Data(response.body))
         if !report.notReady.isEmpty || !report.errors.isEmpty { throw ExitCode.failure }

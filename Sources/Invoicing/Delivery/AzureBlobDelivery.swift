@@ -52,7 +52,8 @@ public struct AzureBlobDelivery: Sendable {
                     ("x-ms-blob-type", "BlockBlob"), ("x-ms-blob-content-md5", md5),
                 ])
         }
-        let location = endpoint + blobPath
+        // Errors and outcomes name the blob without credentials in the endpoint.
+        let location = HTTPTransportError.redacting(endpoint + blobPath)
         switch response.status {
         case 201, 200:
             return .delivered(location)
@@ -95,7 +96,8 @@ public struct AzureBlobDelivery: Sendable {
             }
         }
         throw InvoicingError(
-            .delivery, "\(what) failed after \(maxAttempts) attempts: \(lastFailure)", source: endpoint)
+            .delivery, "\(what) failed after \(maxAttempts) attempts: \(lastFailure)",
+            source: HTTPTransportError.redacting(endpoint))
     }
 
     private func send(_ method: HTTPMethod, blobPath: String, body: Data?, headers: [(String, String)])

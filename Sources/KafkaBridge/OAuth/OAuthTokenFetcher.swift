@@ -33,12 +33,14 @@ package final class OAuthTokenFetcher: Sendable {
 
     /// Checks the credentials' shape (the secret file is read only when a token is requested).
     package init(credentials: OAuthClientCredentials) throws(KafkaError) {
-        let endpoint = credentials.tokenEndpoint
-        guard endpoint.hasPrefix("https://") || endpoint.hasPrefix("http://") else {
+        let url = credentials.tokenEndpoint
+        // Errors name the endpoint without query string or user information.
+        let endpoint = HTTPTransportError.redacting(url)
+        guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
             throw KafkaError(.configuration, "the OAuth token endpoint must be an https URL", source: endpoint)
         }
         // The client secret travels in the request: cleartext HTTP only to this machine.
-        if endpoint.hasPrefix("http://") && !Self.isLoopback(endpoint) {
+        if url.hasPrefix("http://") && !Self.isLoopback(url) {
             throw KafkaError(
                 .configuration, "the OAuth token endpoint must use https (http only on loopback)", source: endpoint)
         }
@@ -67,6 +69,9 @@ package final class OAuthTokenFetcher: Sendable {
         return host.lowercased() == "localhost" || loopbackIPv4 || host == "::1"
     }
 
+    /// The token endpoint as errors name it: without query string or user information.
+    var redactedEndpoint: String { HTTPTransportError.redacting(credentials.tokenEndpoint) }
+
     /// A snapshot of the backoff state and counters.
     package var status: OAuthRefreshState {
         state.withLock { $0 }
@@ -81,7 +86,7 @@ package final class OAuthTokenFetcher: Sendable {
             throw KafkaError(
                 .oauthBackoff,
                 "not requesting a token for another \(seconds) s after a failure: \(lastError)",
-                source: credentials.tokenEndpoint
+                source: redactedEndpoint
             )
         }
         do {
@@ -107,7 +112,7 @@ package final class OAuthTokenFetcher: Sendable {
     /// Requests one token, ignoring the backoff window. Blocking.
     package func fetchToken() throws(KafkaError) -> OAuthToken {
         let secret = try readSecret()
-        let endpoint = credentials.tokenEndpoint
+        let endpoint = redactedEndpoint
         // Expiry counts from before the request, so it errs early.
         let startMs = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
         let (status, body) = try post(body: formBody(), secret: secret)
@@ -171,7 +176,7 @@ package final class OAuthTokenFetcher: Sendable {
         } catch {
             throw KafkaError(
                 .oauthToken, redact("token request failed: \(error.message)", secret: secret),
-                source: credentials.tokenEndpoint)
+                source: redactedEndpoint)
         }
     }
 

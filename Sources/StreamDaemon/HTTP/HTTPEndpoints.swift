@@ -5,12 +5,14 @@ import NIOCore
 
 /// `/metrics`, `/healthz`, `/readyz` and `POST /admin/close`, served by Hummingbird.
 struct HTTPEndpoints: Sendable {
-    /// Runs a close request; returns a JSON report. Called on the server's task.
+    /// Runs a close request; returns a JSON report. Called on the server's task. Throws
+    /// `DaemonError(.notReady)` when the daemon cannot close now (answered 503), anything else
+    /// when the close could not run (answered 409).
     typealias CloseHandler = @Sendable (AdminCloseRequest) async throws -> String
 
     let metrics: DaemonMetrics
     let status: DaemonStatus
-    /// The bearer token `/admin/close` requires; nil disables the endpoint (403).
+    /// The bearer token `/admin/close` requires; nil or empty disables the endpoint (403).
     let adminToken: String?
     let close: CloseHandler
 
@@ -44,8 +46,8 @@ struct HTTPEndpoints: Sendable {
                 ? Self.text(.ok, "ready\n") : Self.text(.serviceUnavailable, reasons.joined(separator: "\n") + "\n")
         }
         router.post("admin/close") { request, _ -> Response in
-            guard let adminToken else {
-                return Self.text(.forbidden, "admin endpoint disabled: set admin.token_file\n")
+            guard let adminToken, !adminToken.isEmpty else {
+                return Self.text(.forbidden, "admin endpoint disabled: set admin.token_file to a non-empty file\n")
             }
             guard let header = request.headers[.authorization], Self.bearerMatches(header, token: adminToken) else {
                 return Response(
@@ -68,6 +70,8 @@ struct HTTPEndpoints: Sendable {
                 return Response(
                     status: .ok, headers: [.contentType: "application/json"],
                     body: .init(byteBuffer: ByteBuffer(string: report)))
+            } catch let error as DaemonError where error.code == .notReady {
+                return Self.notReady(error)
             } catch {
                 return Self.text(.conflict, "\(error)\n")
             }
@@ -80,16 +84,43 @@ struct HTTPEndpoints: Sendable {
         )
     }
 
+    /// The daemon's close handler: runs `closing` for the request and encodes its report
+    /// (sorted keys). A one-machine `closing` refuses while the daemon is not ready (503).
+    static func closeHandler(_ closing: any PeriodClosing) -> CloseHandler {
+        { request in
+            let report = try await closing.close(.period(request.period, ob: request.ob, force: request.force))
+            return try encode(report)
+        }
+    }
+
+    /// `report` as JSON with sorted keys and a final newline.
+    static func encode(_ report: CloseReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+    }
+
     static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
         Response(
             status: status, headers: [.contentType: "text/plain; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
+    /// 503 with a `CloseReport` whose `not_ready` holds one daemon-level entry,
+    /// `daemon not ready: <reasons>`, so `aura-billing close` and scripts read one shape.
+    static func notReady(_ error: DaemonError) -> Response {
+        let report = CloseReport(notReady: ["daemon not ready: \(error.message)"])
+        let body = (try? encode(report)) ?? "{}\n"
+        return Response(
+            status: .serviceUnavailable, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
     /// Constant-time comparison of `Authorization: Bearer <token>` with the expected token.
+    /// An empty expected token matches nothing.
     static func bearerMatches(_ header: String, token: String) -> Bool {
         let prefix = "Bearer "
-        guard header.hasPrefix(prefix) else { return false }
+        guard !token.isEmpty, header.hasPrefix(prefix) else { return false }
         let given = Array(header.utf8.dropFirst(prefix.utf8.count))
         let expected = Array(token.utf8)
         var diff = UInt8(given.count == expected.count ? 0 : 1)

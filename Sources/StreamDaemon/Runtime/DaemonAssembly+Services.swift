@@ -50,13 +50,9 @@ extension DaemonAssembly {
 
     /// `/metrics`, `/healthz`, `/readyz` and `POST /admin/close`, bound to `http.address`.
     func makeHTTP() -> any Service {
-        let closing = self.closing
-        let http = HTTPEndpoints(metrics: metrics, status: daemon.status, adminToken: adminToken) { request in
-            let report = try await closing.close(.period(request.period, ob: request.ob, force: request.force))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
-        }
+        let http = HTTPEndpoints(
+            metrics: metrics, status: daemon.status, adminToken: admin.token,
+            close: HTTPEndpoints.closeHandler(closing))
         return http.application(host: host, port: port, logger: logger, onBound: daemon.onHTTPBound)
     }
 
@@ -82,6 +78,8 @@ extension DaemonAssembly {
                     logger.notice(
                         "SIGUSR1 close finished",
                         metadata: ["closed": "\(report.closed.count)", "errors": "\(report.errors.count)"])
+                } catch let error as DaemonError where error.code == .notReady {
+                    logger.warning("SIGUSR1 close not run: daemon not ready", metadata: ["reasons": "\(error.message)"])
                 } catch {
                     logger.error("SIGUSR1 close failed", metadata: ["error": "\(error)"])
                 }

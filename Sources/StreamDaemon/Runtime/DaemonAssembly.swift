@@ -17,7 +17,8 @@ struct DaemonAssembly {
     let zones: OBTimeZones
     let schemas: any WriterSchemaSource
     let delivery: InvoiceDelivery?
-    let adminToken: String?
+    /// `POST /admin/close`: enabled with a non-empty token, else disabled (logged at start).
+    let admin: AdminAccess
     let host: String
     let port: Int
     let quarantinePath: String
@@ -38,7 +39,7 @@ struct DaemonAssembly {
         zones = try daemon.timeZones()
         schemas = try daemon.schemaSource()
         delivery = try daemon.delivery()
-        adminToken = try configuration.adminTokenFile.flatMap { try Daemon.secret($0) }
+        admin = try AdminAccess(tokenFile: configuration.adminTokenFile)
         (host, port) = try Daemon.hostPort(configuration.httpAddress)
         try FileManager.default.createDirectory(atPath: configuration.stateDir, withIntermediateDirectories: true)
         quarantinePath = configuration.quarantineFile ?? configuration.stateDir + "/quarantine.jsonl"
@@ -80,6 +81,7 @@ struct DaemonAssembly {
                 "brokers": "\(configuration.kafka.brokers)", "group": "\(configuration.kafka.groupID)",
                 "state_dir": "\(configuration.stateDir)", "http": "\(configuration.httpAddress)",
             ])
+        if case .disabled(let reason) = admin { logger.warning("admin endpoint disabled: \(reason)") }
         return ServiceGroup(configuration: groupConfiguration)
     }
 
@@ -95,6 +97,6 @@ struct DaemonAssembly {
         let distributedCloser = try configuration.makeDistributedCloser(
             zones: zones, context: context, delivery: delivery, metrics: metrics, tokens: tokens, logger: logger)
         return distributedCloser.map { ScaleOutPeriodClosing(closer: $0) }
-            ?? LocalPeriodClosing(control: daemon.control)
+            ?? LocalPeriodClosing(control: daemon.control, status: daemon.status)
     }
 }

@@ -37,4 +37,20 @@ package final class DaemonStatus: Sendable {
         if s.stopping { reasons.append("stopping") }
         return reasons
     }
+
+    /// A close on one machine runs only when the daemon is ready by the rule of `/readyz`:
+    /// with no partitions assigned or the lag unknown, the consumer holds no state to close from,
+    /// and a close would succeed having closed nothing. `force` does not lift this.
+    /// - Throws: `DaemonError(.notReady)` naming the reasons (`; `-separated).
+    package func requireReadyToClose() throws(DaemonError) {
+        let reasons = notReadyReasons()
+        guard reasons.isEmpty else {
+            throw DaemonError(.notReady, reasons.joined(separator: "; "), source: "daemon")
+        }
+    }
+}
+
+extension DaemonError.Code {
+    /// The daemon is not ready (`DaemonStatus.notReadyReasons()`): a close was not run.
+    package static let notReady = DaemonError.Code("not-ready")
 }
