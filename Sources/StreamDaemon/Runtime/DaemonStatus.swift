@@ -49,8 +49,3 @@ package final class DaemonStatus: Sendable {
         }
     }
 }
-
-extension DaemonError.Code {
-    /// The daemon is not ready (`DaemonStatus.notReadyReasons()`): a close was not run.
-    package static let notReady = DaemonError.Code("not-ready")
-}
