@@ -1,12 +1,9 @@
 import Aggregation
-import Avro
-import Foundation
 import Invoicing
 import KafkaBridge
 import Logging
 import Prometheus
 import ServiceLifecycle
-import Synchronization
 
 /// The consumer: joins the group, and on its own thread polls, decodes, aggregates,
 /// checkpoints, commits, and runs closes. Stops on graceful shutdown with a final checkpoint
@@ -86,12 +83,11 @@ final class ConsumerService: Service, Sendable {
         try consumer.subscribe(settings.topics)
         let metrics = self.metrics
         let committer = OffsetCommitter(consumer: consumer, metrics: metrics, logger: logger) { engine.assigned }
-        let commit = committer.commit
         let closer = PeriodCloser(
             engine: engine, context: context, invoicesDir: settings.invoicesDir, delivery: delivery,
             graceMs: settings.graceMs,
             metrics: metrics, logger: logger, pinnedClosedAtMs: settings.pinnedClosedAtMs,
-            commit: { offsets in commit(offsets) },
+            commit: committer.commit,
             isIdle: { tp in Self.lag(consumer: consumer, engine: engine, tp) == 0 }
         )
         let parts = ConsumerLoop.Parts(

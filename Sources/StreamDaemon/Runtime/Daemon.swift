@@ -4,9 +4,7 @@ import Foundation
 import Invoicing
 import KafkaBridge
 import Logging
-import Prometheus
 package import ServiceLifecycle
-import UnixSignals
 
 /// The wired-up daemon: consumer, HTTP endpoints and signal handling in one `ServiceGroup`.
 package struct Daemon {

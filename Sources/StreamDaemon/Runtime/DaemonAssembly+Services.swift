@@ -18,14 +18,12 @@ extension DaemonAssembly {
             settings: .init(
                 consumerProperties: configuration.consumerProperties,
                 topics: [configuration.kafka.auditTopic, configuration.kafka.gatewayTopic],
-                graceMs: Int64(configuration.graceHours) * 3_600_000,
+                graceMs: configuration.graceMs,
                 // Scale-out: auto-close runs through the changelog (ScaleOutAutoCloseService).
                 autoClose: configuration.autoClose && !configuration.isScaledOut,
-                autoCloseCheckEvery: .seconds(configuration.autoCloseCheckSeconds),
+                autoCloseCheckEvery: configuration.autoCloseCheckInterval,
                 invoicesDir: configuration.invoicesDir,
-                pinnedClosedAtMs: configuration.pinnedClosedAt.map {
-                    Int64(($0.timeIntervalSince1970 * 1000).rounded())
-                },
+                pinnedClosedAtMs: configuration.pinnedClosedAtMs,
                 tokenProvider: tokens
             ),
             control: daemon.control, status: daemon.status, notifier: daemon.notifier, metrics: metrics,
@@ -95,7 +93,7 @@ extension DaemonAssembly {
         let (configuration, status, logger) = (self.configuration, daemon.status, self.logger)
         if configuration.autoClose, configuration.isScaledOut {
             return ScaleOutAutoCloseService(
-                interval: .seconds(configuration.autoCloseCheckSeconds), auditTopic: configuration.kafka.auditTopic,
+                interval: configuration.autoCloseCheckInterval, auditTopic: configuration.kafka.auditTopic,
                 status: status, closing: closing, logger: logger)
         }
         return nil

@@ -53,7 +53,7 @@ struct DaemonAssembly {
             auditTopic: configuration.kafka.auditTopic,
             gatewayTopic: configuration.kafka.gatewayTopic,
             checkpointEveryEvents: configuration.checkpointIntervalEvents,
-            checkpointInterval: .seconds(configuration.checkpointIntervalSeconds),
+            checkpointInterval: configuration.checkpointInterval,
             scaleOut: try configuration.makeScaleOutBinding(tokens: tokens, logger: logger)
         )
         closing = try Self.makeCloser(daemon: daemon, zones: zones, delivery: delivery, tokens: tokens)
