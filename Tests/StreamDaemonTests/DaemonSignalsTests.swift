@@ -1,3 +1,4 @@
+import Aggregation
 import Foundation
 import Testing
 
@@ -60,5 +61,74 @@ struct DaemonSignalsTests {
                 "invoices/\(parts[0])/\(parts[1])/aura-invoice-\(parts[0])-\(parts[1]).xlsx")
             #expect(FileManager.default.fileExists(atPath: workbook.path), "missing \(workbook.path)")
         }
+    }
+}
+
+extension DaemonSignalsTests {
+    /// The generated month's audit frames of ESP, rewritten to an OB no zone table knows (NZL):
+    /// the OB field `"ESP"` (Avro length 3 = 0x06, then the bytes) becomes `"NZL"`.
+    static func framesOfAnOnboardedOB() throws -> [DemoMessage] {
+        var generator = try DemoMonthGenerator(
+            seed: 11, month: ReadyPeriods.previousMonth(), auditEvents: 600, gatewayEvents: 0)
+        let esp: [UInt8] = [0x06] + Array("ESP".utf8)
+        let nzl: [UInt8] = [0x06] + Array("NZL".utf8)
+        var frames: [DemoMessage] = []
+        while var message = generator.next() {
+            guard message.topic == .audit, !message.isCorrupt, let at = message.value.firstRange(of: esp) else {
+                continue
+            }
+            message.value.replaceSubrange(at, with: nzl)
+            frames.append(message)
+        }
+        return frames
+    }
+
+    @Test("SIGHUP adopts the time zone of an OB onboarded in the catalog: its events count from then on")
+    func reloadAdoptsANewOBsTimeZone() throws {
+        let catalogDir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "aura-catalog-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: catalogDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: catalogDir) }
+        let catalog = catalogDir.appendingPathComponent("tariffs.yaml")
+        try FileManager.default.copyItem(
+            at: DaemonHarness.root.appendingPathComponent("deploy/tariffs.yaml"), to: catalog)
+        let harness = try DaemonHarness(tariffsPath: catalog.path)
+        let frames = try Self.framesOfAnOnboardedOB()
+        try #require(frames.count > 10)
+
+        // Before the reload: no zone for NZL, so its events are quarantined (not lost).
+        try harness.produce(frames)
+        try harness.start()
+        #expect(
+            harness.wait(seconds: 60) { harness.metric("aura_events_quarantined_total") == Double(frames.count) },
+            "\(harness.log)")
+        let pid = try #require(harness.process?.processIdentifier)
+
+        // Onboard NZL in the catalog, with its zone, and reload.
+        let text = try String(contentsOf: catalog, encoding: .utf8)
+        let onboarded = text.replacingOccurrences(
+            of: "\nobs:\n",
+            with: "\nobs:\n  NZL: { price_list: eur-standard, time_zone: Pacific/Auckland, model: \"pay-per-use\" }\n")
+        try #require(onboarded != text)
+        try onboarded.write(to: catalog, atomically: true, encoding: .utf8)
+        kill(pid, SIGHUP)
+        #expect(harness.wait(seconds: 20) { harness.metric("aura_reloads_total") == 1 }, "\(harness.log)")
+        #expect(harness.log.contains("NZL"), "the reload names the OB it adopted")
+
+        // The same events again (as `quarantine requeue` would send them): now counted.
+        try harness.produce(frames)
+        #expect(
+            harness.wait(seconds: 60) {
+                (harness.metric("aura_events_consumed_total") ?? -1) == Double(2 * frames.count)
+            }, "\(harness.log)")
+        #expect(harness.metric("aura_events_quarantined_total") == Double(frames.count))
+        #expect(harness.stop(signal: SIGTERM) == 0)
+        let zones = try OBTimeZones(OBTimeZones.datagenZones.merging(["NZL": "Pacific/Auckland"]) { $1 })
+        let state = try harness.mergedCheckpoints(zones: zones)
+        let counted = state.periods().filter { $0.ob == "NZL" }.compactMap {
+            state.summary(ob: $0.ob, period: $0.period)
+        }
+        #expect(!counted.isEmpty)
+        #expect(counted.reduce(0) { $0 + $1.events + $1.duplicates } == frames.count)
     }
 }

@@ -8,9 +8,9 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run the billing daemon: consume, aggregate, checkpoint, close, deliver.",
         discussion: """
             Signals: SIGTERM/SIGINT stop (final checkpoint and commit, within 30 s); SIGHUP reloads \
-            the tariff catalog and dimensions; SIGUSR1 closes every period that is ready. Every \
-            configuration key can be overridden by an environment variable (kafka.group_id → \
-            KAFKA_GROUP_ID); see deploy/config.yaml.
+            the tariff catalog, dimensions and new OBs' time zones; SIGUSR1 closes every period \
+            that is ready. Every configuration key can be overridden by an environment variable \
+            (kafka.group_id → KAFKA_GROUP_ID); see deploy/config.yaml.
             """
     )
 

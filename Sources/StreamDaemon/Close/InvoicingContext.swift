@@ -1,3 +1,4 @@
+package import Aggregation
 package import Foundation
 package import Invoicing
 import Logging
@@ -25,10 +26,16 @@ package final class InvoicingContext: Sendable {
 
     package var snapshot: Snapshot { current.withLock { $0 } }
 
-    /// Re-reads catalogs and dimensions; on any problem keeps the old ones and rethrows.
-    package func reload() throws {
+    /// Re-reads catalogs and dimensions and adds the OBs whose time zone they now name to
+    /// `zones` (the daemon's shared table; see `OBTimeZones.adopt`); returns the OBs added. All or
+    /// nothing: on any problem (an invalid file, an OB that would change zone) keeps the old
+    /// catalogs, dimensions and zones, and rethrows.
+    @discardableResult
+    package func reload(zones: OBTimeZones? = nil) throws -> [String] {
         let fresh = try Self.load(tariffsPath: tariffsPath, dimensionsDir: dimensionsDir)
+        let added = try zones.map { try $0.adopt(fresh.timeZones().identifiers) } ?? []
         current.withLock { $0 = fresh }
+        return added
     }
 
     package static func load(tariffsPath: String?, dimensionsDir: String?) throws -> Snapshot {

@@ -57,13 +57,15 @@ extension DaemonAssembly {
     /// SIGHUP reloads the catalog and dimensions; SIGUSR1 closes every ready period.
     func makeSignals() -> SignalService {
         let closing = self.closing
-        let (context, metrics, logger) = (daemon.context, self.metrics, self.logger)
+        let (context, zones, metrics, logger) = (daemon.context, self.zones, self.metrics, self.logger)
         let signals = SignalService(
             onReload: {
                 do {
-                    try context.reload()
+                    let added = try context.reload(zones: zones)
                     metrics.reloads.increment()
-                    logger.notice("reloaded tariff catalog and dimensions")
+                    logger.notice(
+                        "reloaded tariff catalog, dimensions and OB time zones",
+                        metadata: ["new_obs": "\(added.joined(separator: ","))"])
                 } catch {
                     metrics.reloadFailures.increment()
                     logger.error(

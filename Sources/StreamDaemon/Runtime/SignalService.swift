@@ -2,7 +2,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// Turns SIGHUP (reload catalog and dimensions) and SIGUSR1 (close every ready period) into calls.
+/// Turns SIGHUP (reload catalog, dimensions and new OBs' time zones) and SIGUSR1 (close every ready period) into calls.
 /// SIGTERM and SIGINT are the `ServiceGroup`'s graceful-shutdown signals, not handled here.
 struct SignalService: Service {
     var onReload: @Sendable () async -> Void
@@ -17,7 +17,7 @@ struct SignalService: Service {
         for await signal in signals.cancelOnGracefulShutdown() {
             switch signal {
             case .sighup:
-                logger.notice("SIGHUP: reloading tariff catalog and dimensions")
+                logger.notice("SIGHUP: reloading tariff catalog, dimensions and OB time zones")
                 await onReload()
             case .sigusr1:
                 logger.notice("SIGUSR1: closing every period that is ready")
