@@ -117,19 +117,27 @@ package final class CheckpointStore: Sendable {
         return Saved(generation: generation, path: final, bytes: bytes.count)
     }
 
+    /// Creates the state directory and its parents; the parent of each directory created is
+    /// fsynced, so the first checkpoint cannot vanish with its directory on power loss.
     private func makeDirectory() throws(AggregationError) {
         var current = directory.hasPrefix("/") ? "" : "."
         for part in directory.split(separator: "/") {
+            let parent = current.isEmpty ? "/" : current
             current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST { throw ioError("mkdir", current) }
+            if mkdir(current, 0o755) == 0 {
+                try syncDirectory(parent)
+            } else if errno != EEXIST {
+                throw ioError("mkdir", current)
+            }
         }
     }
 
-    private func syncDirectory() throws(AggregationError) {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw ioError("open", directory) }
+    private func syncDirectory(_ path: String? = nil) throws(AggregationError) {
+        let path = path ?? directory
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw ioError("open", path) }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw ioError("fsync", directory) }
+        guard fsync(fd) == 0 else { throw ioError("fsync", path) }
     }
 
     private func ioError(_ call: String, _ path: String) -> AggregationError {

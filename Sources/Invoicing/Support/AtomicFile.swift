@@ -27,7 +27,7 @@ package enum AtomicFile {
             }
         }
         if failure == nil, fsync(fd) != 0 { failure = error("cannot fsync", temporary) }
-        close(fd)
+        if close(fd) != 0, failure == nil { failure = error("cannot close", temporary) }
         if let failure {
             unlink(temporary)
             throw failure
@@ -37,11 +37,16 @@ package enum AtomicFile {
             unlink(temporary)
             throw failure
         }
-        let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 {
-            _ = fsync(dirFD)
-            close(dirFD)
-        }
+        // The rename is durable only once the directory is: a failure here is a failed write.
+        try syncDirectory(directory.isEmpty ? "." : directory)
+    }
+
+    /// fsyncs the directory `path` (its entries: a rename or a new file or subdirectory in it).
+    private static func syncDirectory(_ path: String) throws(InvoicingError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw error("cannot open directory", path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw error("cannot fsync directory", path) }
     }
 
     /// Deletes the temporaries (`<name>.tmp-<pid>`) a crash during `write` left in `directory`.
@@ -56,12 +61,18 @@ package enum AtomicFile {
         }
     }
 
-    /// Creates `path` and its parents.
+    /// Creates `path` and its parents, durably: the parent of each directory created is fsynced,
+    /// so a file later written inside cannot vanish with its directory on power loss.
     package static func makeDirectory(_ path: String) throws(InvoicingError) {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw InvoicingError(.io, "cannot create directory: \(error)", source: path)
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            let parent = current.isEmpty ? "/" : current
+            current += "/" + part
+            if mkdir(current, 0o755) == 0 {
+                try syncDirectory(parent)
+            } else if errno != EEXIST {
+                throw error("cannot create directory", current)
+            }
         }
     }
 
