@@ -47,15 +47,21 @@ final class CloseLog: Sendable {
         return summary
     }
 
-    /// Decodes a record of the topic; logs and skips what is not a close record.
+    /// Decodes a record of the topic; logs and skips what is not a well-formed close record (see
+    /// `CloseRecord.problem(kafkaKey:)`): a record every instance would act on is checked first.
     func decode(_ record: ReadRecord) -> CloseRecord? {
+        let problem: String
         do {
-            return try JSONDecoder().decode(CloseRecord.self, from: Data(record.value))
+            let parsed = try JSONDecoder().decode(CloseRecord.self, from: Data(record.value))
+            guard let found = parsed.problem(kafkaKey: record.key) else { return parsed }
+            problem = found
         } catch {
-            logger.warning(
-                "skipping an unreadable close record", metadata: ["offset": "\(record.offset)", "error": "\(error)"])
-            return nil
+            problem = "\(error)"
         }
+        logger.warning(
+            "skipping an unreadable close record",
+            metadata: ["topic": "\(topic)", "offset": "\(record.offset)", "error": "\(problem)"])
+        return nil
     }
 
     /// Appends `record` and waits for the broker's acknowledgement.

@@ -1,3 +1,4 @@
+import Aggregation
 import Foundation
 import Invoicing
 
@@ -27,4 +28,23 @@ struct CloseRecord: Codable, Sendable, Equatable {
 
     var key: String { "\(ob)-\(period)" }
     var closedAt: Date { Date(timeIntervalSince1970: Double(closedAtMs) / 1000) }
+}
+
+extension CloseRecord {
+    /// Why this record cannot be acted on, or nil: the OB must be three ASCII capital letters,
+    /// the period a `YYYY-MM` month, and the Kafka key the record's own `<OB>-<YYYY-MM>`. Every
+    /// instance freezes what a request names, so a malformed or mislabelled record is skipped
+    /// rather than interned or frozen (who may write the topic is the broker's ACLs' business:
+    /// docs/scale-out.md).
+    func problem(kafkaKey: [UInt8]) -> String? {
+        let letters = ob.utf8
+        guard letters.count == 3, letters.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else {
+            return "OB \"\(ob.prefix(16))\" is not three capital letters"
+        }
+        guard let parsed = Period(period), parsed.description == period else {
+            return "period \"\(period.prefix(16))\" is not a YYYY-MM month"
+        }
+        guard kafkaKey == Array(key.utf8) else { return "Kafka key does not match \(key)" }
+        return nil
+    }
 }
