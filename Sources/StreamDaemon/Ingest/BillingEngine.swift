@@ -205,14 +205,16 @@ final class BillingEngine {
     // MARK: State for close
 
     /// The merged state of every assigned partition plus, for partitions of our topics that are
-    /// not assigned here (another instance sharing the state directory), their newest checkpoint.
+    /// not assigned here (another instance sharing the state directory), their newest readable
+    /// checkpoint. A partition none of whose checkpoints loads fails the merge (naming the file):
+    /// a close must not silently leave its events out.
     func mergedState() throws -> PartitionState {
         var merged = PartitionState(zones: zones)
         for slot in slots { try merged.merge(slot.state) }
         let mine = Set(slots.map { PartitionSlot.checkpointName($0.key) })
         for name in otherCheckpointNames() where !mine.contains(name) {
             let store = CheckpointStore(directory: settings.stateDir, name: name, logger: logger)
-            if let loaded = try? store.load(zones: zones) { try merged.merge(loaded.state) }
+            try merged.merge(try store.load(zones: zones).state)
         }
         return merged
     }
