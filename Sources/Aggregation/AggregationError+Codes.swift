@@ -25,6 +25,8 @@ extension AggregationError.Code {
     public static let incompatibleStates = Self("incompatible-states")
     /// A state outgrew a hard limit (rows per state).
     public static let capacity = Self("capacity")
+    /// An event of a closed period past its late horizon: not billed automatically (quarantined).
+    public static let beyondLateHorizon = Self("beyond-late-horizon")
     /// A test hook stopped a replay abruptly (see `ReplayRunner.Options.crashAfterRecords`).
     public static let simulatedCrash = Self("simulated-crash")
     /// Avro decoding of an event failed (wraps the Avro error text).

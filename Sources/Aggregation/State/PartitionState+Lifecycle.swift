@@ -162,13 +162,14 @@ extension PartitionState {
         var expired: Set<PeriodKey> = []
         for row in stats {
             let key = PeriodKey(ob: row.ob, period: row.period)
-            guard isClosed(key), let end = calendar(obID: row.ob)?.end(of: Period(rawValue: row.period)) else {
-                continue
-            }
+            guard !retired.contains(key), isClosed(key),
+                let end = calendar(obID: row.ob)?.end(of: Period(rawValue: row.period))
+            else { continue }
             let (due, overflow) = end.addingReportingOverflow(retentionMs)
             if !overflow && due <= horizonMs { expired.insert(key) }
         }
         guard !expired.isEmpty else { return 0 }
+        retired.formUnion(expired)
         let before = dedup.count
         var table = dedup
         dedup = DedupTable()  // release the reference so the rebuild does not copy

@@ -53,6 +53,14 @@ package struct PartitionState: Sendable {
     /// Messages that could not be decoded or placed (see `recordQuarantined`).
     package internal(set) var quarantined: Int64 = 0
 
+    /// How long after its end a closed period still takes late events, judged by the event's
+    /// partition watermark (`PartitionState+Retention.swift`); nil: forever. Set by the owner, not
+    /// checkpointed.
+    package var lateHorizonMs: Int64? = nil
+    /// Closed periods whose dedup keys were dropped past the horizon (not checkpointed: after a
+    /// load, the first `expireBeyondHorizon` finds them again, dropping nothing more).
+    var retired: Set<PeriodKey> = []
+
     /// Calendar of each interned OB id (filled on first sight), with a period hint.
     var calendarByID: [PeriodCalendar?] = []
     /// The same calendars, unretained, for the hot path: `calendarByID` keeps each alive for as
@@ -155,6 +163,9 @@ package struct PartitionState: Sendable {
             statsRow = self.statsRow(key)
             billedIn = billingPeriod(key)
             periodCache.remember(key, statsRow: statsRow, billedIn: billedIn)
+        }
+        if billedIn != 0, let horizon = lateHorizonMs {
+            try refuseBeyondHorizon(key, horizonMs: horizon, watermarkMs: partitions[source].watermarkMs)
         }
         // The statistics row is updated in a copy and stored once on each way out (one array
         // mutation instead of up to four); nothing below touches `stats` before it is stored.

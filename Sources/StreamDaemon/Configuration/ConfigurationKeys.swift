@@ -54,6 +54,9 @@ package enum ConfigurationKeys {
     static let periodsAutoCloseCheckSeconds = ConfigurationKey(
         "periods.auto_close_check_seconds", .integer(minimum: 1), .defaulted("30"),
         "how often auto-close looks for ready periods")
+    static let periodsLateHorizonDays = ConfigurationKey(
+        "periods.late_horizon_days", .integer(minimum: 0), .defaulted("35"),
+        "days after a closed period's end it still takes late events; then its dedup keys are dropped (0: never)")
     static let periodsPinnedClosedAt = ConfigurationKey(
         "periods.pinned_closed_at", .instant, .optional,
         "tests and reruns only: the \"closed at\" instant of every new close")
@@ -100,7 +103,8 @@ package enum ConfigurationKeys {
         schemasRegistryURL, schemasFiles,
         stateDir, stateChangelogTopic, stateCloseTopic, stateChangelogPartitions,
         checkpointIntervalSeconds, checkpointIntervalEvents,
-        periodsGraceHours, periodsAutoClose, periodsAutoCloseCheckSeconds, periodsPinnedClosedAt,
+        periodsGraceHours, periodsAutoClose, periodsAutoCloseCheckSeconds, periodsLateHorizonDays,
+        periodsPinnedClosedAt,
         tariffsPath, dimensionsDir, invoicesDir,
         deliveryKind, deliveryAzureAccount, deliveryAzureContainer, deliveryAzureEndpoint,
         deliveryAzureSASTokenFile, deliveryAzureSharedKeyFile, deliveryRetries,

@@ -102,6 +102,7 @@ extension DaemonConfiguration {
         var graceHours: Int
         var autoClose: Bool
         var autoCloseCheckSeconds: Int
+        var lateHorizonDays: Int
         var pinnedClosedAt: Date?
 
         init(reader config: ConfigReader, source: String) throws {
@@ -109,6 +110,12 @@ extension DaemonConfiguration {
             graceHours = config.defaultedInt(Keys.periodsGraceHours)
             autoClose = config.defaultedBool(Keys.periodsAutoClose)
             autoCloseCheckSeconds = config.defaultedInt(Keys.periodsAutoCloseCheckSeconds)
+            lateHorizonDays = config.defaultedInt(Keys.periodsLateHorizonDays)
+            guard lateHorizonDays >= 0 else {
+                throw DaemonError(
+                    .configuration, "periods.late_horizon_days must be 0 or more, not \(lateHorizonDays)",
+                    source: source)
+            }
             guard autoCloseCheckSeconds >= 1 else {
                 throw DaemonError(
                     .configuration, "periods.auto_close_check_seconds must be at least 1, not \(autoCloseCheckSeconds)",
@@ -131,6 +138,9 @@ extension DaemonConfiguration {
 
     /// `periods.grace_hours` in milliseconds, the unit of the close code's watermarks.
     package var graceMs: Int64 { Int64(graceHours) * 3_600_000 }
+
+    /// `periods.late_horizon_days` in milliseconds; nil when 0 (closed periods keep their keys).
+    package var lateHorizonMs: Int64? { lateHorizonDays == 0 ? nil : Int64(lateHorizonDays) * 86_400_000 }
 
     /// `periods.pinned_closed_at` in milliseconds since the epoch, the unit of close records.
     package var pinnedClosedAtMs: Int64? { pinnedClosedAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } }

@@ -69,6 +69,8 @@ package struct DaemonConfiguration: Sendable {
     package var autoClose: Bool
     /// How often `auto_close` looks for ready periods.
     package var autoCloseCheckSeconds: Int
+    /// `periods.late_horizon_days`: how long after its end a closed period takes late events.
+    package var lateHorizonDays: Int
     /// `periods.pinned_closed_at` (ISO 8601 UTC): the "closed at" instant of every new close,
     /// instead of the wall clock. For reproducible reruns and tests (byte-identical invoices from
     /// separate state directories); unset in production.
@@ -122,6 +124,7 @@ package struct DaemonConfiguration: Sendable {
         graceHours = periods.graceHours
         autoClose = periods.autoClose
         autoCloseCheckSeconds = periods.autoCloseCheckSeconds
+        lateHorizonDays = periods.lateHorizonDays
         pinnedClosedAt = periods.pinnedClosedAt
         tariffsPath = config.string(Keys.tariffsPath)
         dimensionsDir = config.string(Keys.dimensionsDir)

@@ -16,6 +16,8 @@ final class BillingEngine {
         var gatewayTopic: String
         var checkpointEveryEvents: Int
         var checkpointInterval: Duration
+        /// `periods.late_horizon_days` in ms (nil: closed periods keep their dedup keys forever).
+        var lateHorizonMs: Int64? = nil
         /// Scale-out mode (`state.changelog_topic`): states also live in the changelog.
         var scaleOut: ScaleOutBinding? = nil
     }
@@ -105,6 +107,7 @@ final class BillingEngine {
         dirty: Bool = false, origin: String
     ) -> KafkaOffset {
         var state = state
+        state.lateHorizonMs = settings.lateHorizonMs
         let source = state.source(key)
         var slot = PartitionSlot(key: key, kind: kind, state: state, store: store, source: source)
         slot.dirty = dirty

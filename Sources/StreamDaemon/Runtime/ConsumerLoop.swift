@@ -92,10 +92,12 @@ final class ConsumerLoop {
         engine.flushMetrics()
     }
 
-    /// Every 2 s: systemd watchdog, lag gauges, broker probe while all are down, commit retry.
+    /// Every 2 s: systemd watchdog, late-horizon expiry, lag gauges, broker probe while all are
+    /// down, commit retry.
     func housekeepingIfDue(_ now: ContinuousClock.Instant) {
         guard housekeeping.fire(now) else { return }
         notifier.watchdog()
+        engine.expireBeyondHorizon()
         updateLag()
         if consumer.allBrokersDown { consumer.probeBrokers(timeoutMs: 500) }
         let reachable = !consumer.allBrokersDown

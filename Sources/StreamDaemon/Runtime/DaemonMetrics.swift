@@ -37,6 +37,7 @@ final class DaemonMetrics: Sendable {
     let commitFailures: Counter
     let openAggregateRows: Gauge
     let dedupKeys: Gauge
+    let dedupKeysExpired: Counter
     let periodsClosed: Counter
     let periodsReady: Gauge
     let closeFailures: Counter
@@ -85,6 +86,9 @@ final class DaemonMetrics: Sendable {
         openAggregateRows = registry.makeGauge(
             descriptor: .aura("aura_open_aggregate_rows", "Aggregate rows held for open periods"))
         dedupKeys = registry.makeGauge(descriptor: .aura("aura_dedup_keys", "Fingerprints held for deduplication"))
+        dedupKeysExpired = registry.makeCounter(
+            descriptor: .aura(
+                "aura_dedup_keys_expired_total", "Fingerprints dropped with closed periods past the late horizon"))
         periodsClosed = registry.makeCounter(
             descriptor: .aura("aura_periods_closed_total", "Invoices written (OB-periods closed)"))
         periodsReady = registry.makeGauge(

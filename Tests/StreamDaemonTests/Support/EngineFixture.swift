@@ -44,16 +44,17 @@ final class EngineFixture {
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     /// An engine on `stateDir`; stop its writer thread with `shutdown()`.
-    func makeEngine(checkpointEveryEvents: Int = 1_000_000, checkpointInterval: Duration = .seconds(60)) throws
-        -> BillingEngine
-    {
+    func makeEngine(
+        checkpointEveryEvents: Int = 1_000_000, checkpointInterval: Duration = .seconds(60), lateHorizonMs: Int64? = nil
+    ) throws -> BillingEngine {
         let schemas = LocalSchemaFiles(schemas: [
             DemoMonthGenerator.auditSchemaID: try AvroSchema.parse(json: DemoAssets.auditSchema, source: "audit"),
             DemoMonthGenerator.gatewaySchemaID: try AvroSchema.parse(json: DemoAssets.gatewaySchema, source: "gateway"),
         ])
         let settings = BillingEngine.Settings(
             stateDir: stateDir, auditTopic: Self.audit.topic, gatewayTopic: Self.gateway.topic,
-            checkpointEveryEvents: checkpointEveryEvents, checkpointInterval: checkpointInterval)
+            checkpointEveryEvents: checkpointEveryEvents, checkpointInterval: checkpointInterval,
+            lateHorizonMs: lateHorizonMs)
         let refuse = failCheckpoints
         return try BillingEngine(
             settings: settings, zones: try Self.zones(), schemas: schemas,
@@ -68,9 +69,12 @@ final class EngineFixture {
     }
 
     /// Demo messages, audit ones on `audit` and gateway ones on `gateway`, at offsets from 0.
-    static func messages(audit: Int, gateway: Int, seed: UInt64 = 16) throws -> [FakePartitionConsumer.Message] {
-        var generator = try DemoMonthGenerator(seed: seed, month: "2026-10", auditEvents: audit, gatewayEvents: gateway)
-        var next: [PartitionKey: Int64] = [:]
+    /// `from` gives the first offset of each partition (default 0).
+    static func messages(
+        audit: Int, gateway: Int, seed: UInt64 = 16, month: String = "2026-10", from: [PartitionKey: Int64] = [:]
+    ) throws -> [FakePartitionConsumer.Message] {
+        var generator = try DemoMonthGenerator(seed: seed, month: month, auditEvents: audit, gatewayEvents: gateway)
+        var next = from
         var messages: [FakePartitionConsumer.Message] = []
         while let demo = generator.next() {
             let key = demo.topic == .audit ? Self.audit : Self.gateway
