@@ -63,6 +63,11 @@ final class PartitionHandover: @unchecked Sendable {
             logger.error("checkpoint on revoke failed", metadata: ["error": "\(error)"])
             failure.withLock { $0 = error }
         }
+        // A paused partition's pause goes with it: whoever owns it next starts from its checkpoint.
+        let paused = partitions.filter { engine.pause(of: $0) != nil }
+        do { try consumer?.resume(paused) } catch {
+            logger.info("resuming revoked paused partitions failed", metadata: ["error": "\(error)"])
+        }
         engine.drop(partitions)
         status.update { [engine] in $0.assigned = engine.assigned }
     }

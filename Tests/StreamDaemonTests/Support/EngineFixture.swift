@@ -44,13 +44,11 @@ final class EngineFixture {
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     /// An engine on `stateDir`; stop its writer thread with `shutdown()`.
-    func makeEngine(checkpointEveryEvents: Int = 1_000_000, checkpointInterval: Duration = .seconds(60)) throws
-        -> BillingEngine
-    {
-        let schemas = LocalSchemaFiles(schemas: [
-            DemoMonthGenerator.auditSchemaID: try AvroSchema.parse(json: DemoAssets.auditSchema, source: "audit"),
-            DemoMonthGenerator.gatewaySchemaID: try AvroSchema.parse(json: DemoAssets.gatewaySchema, source: "gateway"),
-        ])
+    func makeEngine(
+        checkpointEveryEvents: Int = 1_000_000, checkpointInterval: Duration = .seconds(60),
+        schemas registry: (any WriterSchemaSource)? = nil
+    ) throws -> BillingEngine {
+        let schemas = try registry ?? Self.localSchemas()
         let settings = BillingEngine.Settings(
             stateDir: stateDir, auditTopic: Self.audit.topic, gatewayTopic: Self.gateway.topic,
             checkpointEveryEvents: checkpointEveryEvents, checkpointInterval: checkpointInterval)
@@ -60,6 +58,14 @@ final class EngineFixture {
             quarantine: try QuarantineWriter(path: directory + "/quarantine.jsonl", topic: nil, producer: nil),
             metrics: metrics, logger: logger,
             afterSave: { _, _, _, _ in if refuse.isOn { throw CheckpointRefused() } })
+    }
+
+    /// The demo's two writer schemas from memory.
+    static func localSchemas() throws -> LocalSchemaFiles {
+        LocalSchemaFiles(schemas: [
+            DemoMonthGenerator.auditSchemaID: try AvroSchema.parse(json: DemoAssets.auditSchema, source: "audit"),
+            DemoMonthGenerator.gatewaySchemaID: try AvroSchema.parse(json: DemoAssets.gatewaySchema, source: "gateway"),
+        ])
     }
 
     static func zones() throws -> OBTimeZones {
