@@ -159,6 +159,54 @@ struct PartitionPauseTests {
         #expect(lines.first?.contains(#""reason":"unknown-schema-id""#) == true)
     }
 
+    @Test(
+        "an unwritable quarantine never stops the loop: nothing is committed, /readyz says so, and a backlog over the bound pauses every partition",
+        .enabled(if: FileManager.default.isWritableFile(atPath: "/dev/full"), "needs /dev/full"))
+    func quarantineUnwritable() throws {
+        let fixture = try EngineFixture()
+        // Every write to /dev/full fails with ENOSPC: a full disk.
+        let engine = try fixture.makeEngine(checkpointEveryEvents: 100, quarantinePath: "/dev/full")
+        defer { engine.shutdown() }
+        let t0 = ContinuousClock.now
+        let (loop, consumer) = try fixture.makeLoop(engine: engine, start: t0, quarantineBacklogLimit: 1)
+        let (first, second) = try ConsumerLoopTests.batches()
+        let bad = first.map { m in
+            guard m.key == Self.audit, m.offset == 10 else { return m }
+            var broken = m
+            broken.value[0] = 7  // wrong magic: bad input, quarantined
+            return broken
+        }
+        consumer.events = [.assign([Self.audit, Self.gateway]), .messages(bad), .messages(second)]
+        try loop.step(now: t0)
+        try loop.step(now: t0)
+
+        let status = fixture.status.snapshot
+        #expect(!status.quarantineWritable)
+        #expect(engine.quarantine.pendingBytes > 1, "the records wait in memory")
+        #expect(consumer.commitAttempts.isEmpty)
+        #expect(loop.schedule.retryAt == t0 + .seconds(60))
+        #expect(
+            engine.paused.map(\.pause) == [
+                PartitionPause(offset: 300, reason: .quarantineUnwritable),
+                PartitionPause(offset: 200, reason: .quarantineUnwritable),
+            ])
+        #expect(consumer.paused == [Self.audit, Self.gateway])
+        let reasons = fixture.status.notReadyReasons()
+        #expect(reasons.contains("quarantine file not writable (offsets not committed)"), "\(reasons)")
+        #expect(
+            reasons.contains(
+                "partitions paused: aura.audit/0@300: quarantine-unwritable, aura.gateway/0@200: quarantine-unwritable"),
+            "\(reasons)")
+        #expect(
+            String(decoding: fixture.metrics.render(), as: UTF8.self).contains(
+                #"aura_partitions_paused{reason="quarantine-unwritable"} 2"#))
+
+        // Messages still arriving while paused are not handled; the loop goes on.
+        try loop.step(now: t0 + .seconds(1))
+        #expect(engine.progress.map(\.nextOffset) == [300, 200])
+        #expect(consumer.paused == [Self.audit, Self.gateway])
+    }
+
     @Test("unknown schema ids are remembered up to a bound, oldest out, and answered without a request meanwhile")
     func unknownIDsBounded() throws {
         let server = try TinyHTTPServer(routes: [String: String]())
