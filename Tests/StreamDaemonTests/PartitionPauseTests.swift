@@ -207,6 +207,34 @@ struct PartitionPauseTests {
         #expect(consumer.paused == [Self.audit, Self.gateway])
     }
 
+    @Test(
+        "a revoked paused partition loses its pause, and re-assigned it starts from its checkpoint at the pause offset")
+    func revokeDropsPause() throws {
+        let server = try Self.registry()
+        defer { server.stop() }
+        let fixture = try EngineFixture()
+        let (_, engine, loop, consumer) = try Self.setUp(fixture, server: server)
+        defer { engine.shutdown() }
+        let t0 = ContinuousClock.now
+        server.outage = 503
+        consumer.events = [
+            .assign([Self.audit, Self.gateway]), .messages(try Self.messages(auditFrom150: Self.newAuditID)),
+            .revoke([Self.audit]), .assign([Self.audit]),
+        ]
+        try loop.step(now: t0)
+        try loop.step(now: t0)
+        #expect(engine.pause(of: Self.audit)?.offset == 150)
+        try loop.step(now: t0 + .milliseconds(1))  // revoke
+        #expect(consumer.flowLog.last == "resume aura.audit/0")
+        #expect(engine.pause(of: Self.audit) == nil && engine.paused.isEmpty)
+        #expect(fixture.status.snapshot.paused.isEmpty)
+        #expect(loop.pauseChecks.isEmpty)
+        #expect(try fixture.checkpointedNextOffset(Self.audit) == 150)
+        try loop.step(now: t0 + .milliseconds(2))  // assigned again
+        #expect(consumer.starts.last?[Self.audit]?.rawValue == 150)
+        #expect(engine.pause(of: Self.audit) == nil)
+    }
+
     @Test("unknown schema ids are remembered up to a bound, oldest out, and answered without a request meanwhile")
     func unknownIDsBounded() throws {
         let server = try TinyHTTPServer(routes: [String: String]())

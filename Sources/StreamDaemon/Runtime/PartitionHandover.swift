@@ -59,6 +59,12 @@ final class PartitionHandover: @unchecked Sendable {
                 logger.info(
                     "commit on revoke failed; the checkpoint holds the offsets", metadata: ["error": "\(error)"])
             }
+        } catch let error as DaemonError where error.code == .quarantine {
+            // Transient (disk full): nothing of these partitions was committed past their last
+            // checkpoint, so their next owner reads them again; the records stay buffered here.
+            logger.error(
+                "quarantine unwritable on revoke; the partitions are handed over from their last checkpoint",
+                metadata: ["error": "\(error)"])
         } catch {
             logger.error("checkpoint on revoke failed", metadata: ["error": "\(error)"])
             failure.withLock { $0 = error }
