@@ -135,14 +135,16 @@ struct PartitionPauseTests {
         let (client, engine, loop, consumer) = try Self.setUp(fixture, server: server)
         defer { engine.shutdown() }
         let t0 = ContinuousClock.now
+        // Two unknown ids in one batch: both are asked for in the same round, one pause.
         let all = try EngineFixture.messages(audit: 300, gateway: 0).map { m in
-            m.offset == 150 ? Self.withSchemaID(m, Self.missingID) : m
+            m.offset == 150 ? Self.withSchemaID(m, Self.missingID) : m.offset == 160 ? Self.withSchemaID(m, 998) : m
         }
         consumer.events = [.assign([Self.audit, Self.gateway]), .messages(all)]
         try loop.step(now: t0)
         try loop.step(now: t0)
         #expect(engine.pause(of: Self.audit)?.offset == 150)
         #expect(try engine.mergedState().records + engine.mergedState().quarantined == 150)
+        #expect(client.pendingIDs == [998, Self.missingID])
 
         #expect(client.fetchPending() == nil, "a 404 with no registry failure before it is definitive")
         try loop.step(now: t0 + .seconds(1))
@@ -153,10 +155,15 @@ struct PartitionPauseTests {
         let merged = try engine.mergedState()
         #expect(merged.records + merged.quarantined == 300)
         try engine.checkpoint()
-        let lines = try String(contentsOfFile: fixture.directory + "/quarantine.jsonl", encoding: .utf8)
-            .split(separator: "\n").filter { $0.contains(#""offset":150,"#) }
-        #expect(lines.count == 1)
-        #expect(lines.first?.contains(#""reason":"unknown-schema-id""#) == true)
+        let file = try String(contentsOfFile: fixture.directory + "/quarantine.jsonl", encoding: .utf8)
+        for offset in [150, 160] {
+            let lines = file.split(separator: "\n").filter { $0.contains(#""offset":\#(offset),"#) }
+            #expect(lines.count == 1)
+            #expect(lines.first?.contains(#""reason":"unknown-schema-id""#) == true)
+        }
+        #expect(
+            String(decoding: fixture.metrics.render(), as: UTF8.self).contains(
+                #"aura_partition_pauses_total{reason="schema-registry"} 1"#))
     }
 
     @Test(

@@ -79,6 +79,7 @@ struct IngestState {
                 eventMessages.append(m)
             } catch let error as AvroError where error.code == .schemaPending {
                 pause(slot: i, at: message)
+                queueSchemas(of: messages[(m + 1)..<run.upperBound], kind: kind, decoders: decoders)
                 break
             } catch {
                 try quarantineMessage(message, error, slot: i, quarantine: quarantine)
@@ -113,6 +114,19 @@ struct IngestState {
         case .gateway:
             try decoders.gatewayFrames.decode(message.value, into: &gatewayValues)
             gatewayEvents.append(try decoders.gateway.event(gatewayValues, dates: &dates))
+        }
+    }
+
+    /// Asks the schema source for the writer schemas of the rest of a paused run, so that the
+    /// fetcher gets every new id of the batch in one round (a stream of new ids then costs one
+    /// pause per batch, not one per id). Cache lookups only; consecutive equal ids asked once.
+    private func queueSchemas(of rest: ArraySlice<KafkaMessage>, kind: PartitionSlot.Kind, decoders: MessageDecoders) {
+        let frames = kind == .audit ? decoders.auditFrames : decoders.gatewayFrames
+        var last: Int32?
+        for message in rest {
+            guard let id = try? ConfluentFrame.split(message.value).schemaID, id != last else { continue }
+            last = id
+            _ = try? frames.decoder(schemaID: id)
         }
     }
 
