@@ -212,6 +212,11 @@ struct PartitionPauseTests {
         try loop.step(now: t0 + .seconds(1))
         #expect(engine.progress.map(\.nextOffset) == [300, 200])
         #expect(consumer.paused == [Self.audit, Self.gateway])
+
+        // Stopping with the quarantine still unwritable: no error, nothing committed, group left.
+        try loop.checkpointCommitAndLeaveGroup()
+        #expect(consumer.closed)
+        #expect(consumer.groupOffsets.isEmpty)
     }
 
     @Test(

@@ -158,7 +158,15 @@ final class ConsumerLoop {
     /// Graceful stop: everything consumed becomes durable and committed, then leave the group.
     func checkpointCommitAndLeaveGroup() throws {
         status.update { $0.stopping = true }
-        let durable = try engine.checkpoint()
+        var durable: [PartitionKey: Int64] = [:]
+        do {
+            durable = try engine.checkpoint()
+        } catch let error as DaemonError where error.code == .quarantine {
+            // Disk full at stop: nothing past the last checkpoint is committed, so the next
+            // start reads (and quarantines) those messages again. Not a reason to fail the stop.
+            logger.error(
+                "quarantine unwritable at stop; the last checkpoint holds the offsets", metadata: ["error": "\(error)"])
+        }
         do { try consumer.commit(durable) } catch {
             logger.warning(
                 "final offset commit failed; the checkpoint holds the offsets", metadata: ["error": "\(error)"])
