@@ -33,6 +33,9 @@ extension AvroError.Code {
     public static let unresolvedUnionBranch = Self("unresolved-union-branch")
     /// The schema registry or a schema file could not be read.
     public static let schemaUnavailable = Self("schema-unavailable")
+    /// Transient: the writer schema is not cached yet and is being fetched from the registry in
+    /// the background. The message is not bad: its partition pauses and is retried.
+    public static let schemaPending = Self("schema-pending")
     /// A file could not be opened or read.
     public static let io = Self("io")
 }

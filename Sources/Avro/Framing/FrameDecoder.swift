@@ -10,7 +10,10 @@ package final class FrameDecoder {
     private var decoders: [Int32: AvroRecordDecoder] = [:]
     /// Ids whose writer schema the reader cannot resolve (or that does not parse): the error is
     /// permanent for that id, so it is kept instead of re-fetching and re-compiling per frame.
+    /// Bounded by `maxFailures`: when full it is emptied (an id seen again is then re-resolved once).
     private var failures: [Int32: AvroError] = [:]
+    /// The most ids kept in `failures` (random schema ids must not grow memory without bound).
+    package static let maxFailures = 4096
     /// The last id's decoder: consecutive frames usually share a schema.
     private var lastID: Int32 = -1
     private var lastDecoder: AvroRecordDecoder?
@@ -20,6 +23,9 @@ package final class FrameDecoder {
         self.fields = fields
         self.schemas = schemas
     }
+
+    /// Number of ids whose resolution failure is remembered (at most `maxFailures`).
+    package var failureCount: Int { failures.count }
 
     /// Number of projected fields (slots).
     package var fieldCount: Int { fields.count }
@@ -36,6 +42,7 @@ package final class FrameDecoder {
             do {
                 decoder = try AvroRecordDecoder(writer: writer, reader: reader, fields: fields)
             } catch {
+                if failures.count >= Self.maxFailures { failures.removeAll(keepingCapacity: true) }
                 failures[schemaID] = error
                 throw error
             }

@@ -12,7 +12,8 @@ import Synchronization
 /// `@unchecked Sendable`: `rd_kafka_t` is thread-safe; the Swift state (context, topic-name cache,
 /// batch array) is immutable after `init` or confined to the polling thread.
 package final class KafkaConsumer: @unchecked Sendable {
-    private let handle: OpaquePointer
+    /// The client; internal for the extensions of this type (`+Pause`).
+    let handle: OpaquePointer
     /// The consumer-group queue (`rd_kafka_queue_get_consumer`), read in batches by `poll`.
     private let queue: OpaquePointer
     private let context: Unmanaged<RDKafkaClientContext>

@@ -32,6 +32,9 @@ package enum ConfigurationKeys {
     static let schemasFiles = ConfigurationKey(
         "schemas.files", .map(entry: "id", integerKeys: true), .optional, environment: false,
         "local writer schema (.avsc) per schema id, when there is no registry")
+    static let schemasUnknownIDGraceSeconds = ConfigurationKey(
+        "schemas.unknown_id_grace_seconds", .integer(minimum: 0), .defaulted("60"),
+        "a registry 404 this soon after the registry failed is retried, not quarantined")
 
     // MARK: state, checkpoint, periods
     static let stateDir = ConfigurationKey("state.dir", .string, .required, "checkpoints")
@@ -88,6 +91,9 @@ package enum ConfigurationKeys {
     static let quarantineFile = ConfigurationKey(
         "quarantine.file", .string, .optional, "local quarantine file (JSON lines)")
     static let quarantineTopic = ConfigurationKey("quarantine.topic", .string, .optional, "dead-letter topic")
+    static let quarantineMaxBacklogMiB = ConfigurationKey(
+        "quarantine.max_backlog_mib", .integer(minimum: 1), .defaulted("64"),
+        "quarantine records held in memory while the file is unwritable before every partition pauses")
     static let httpAddress = ConfigurationKey(
         "http.address", .string, .defaulted("127.0.0.1:9464"),
         "host:port of /metrics, /healthz, /readyz and /admin/close")
@@ -100,7 +106,7 @@ package enum ConfigurationKeys {
     package static let all: [ConfigurationKey] = [
         kafkaBrokers, kafkaGroupID, kafkaAuditTopic, kafkaGatewayTopic, kafkaSecurityProtocol,
         kafkaOAuthTokenEndpoint, kafkaOAuthClientID, kafkaOAuthClientSecretFile, kafkaOAuthScope, kafkaProperties,
-        schemasRegistryURL, schemasFiles,
+        schemasRegistryURL, schemasFiles, schemasUnknownIDGraceSeconds,
         stateDir, stateChangelogTopic, stateCloseTopic, stateChangelogPartitions,
         checkpointIntervalSeconds, checkpointIntervalEvents,
         periodsGraceHours, periodsAutoClose, periodsAutoCloseCheckSeconds, periodsLateHorizonDays,
@@ -108,6 +114,6 @@ package enum ConfigurationKeys {
         tariffsPath, dimensionsDir, invoicesDir,
         deliveryKind, deliveryAzureAccount, deliveryAzureContainer, deliveryAzureEndpoint,
         deliveryAzureSASTokenFile, deliveryAzureSharedKeyFile, deliveryRetries,
-        quarantineFile, quarantineTopic, httpAddress, adminTokenFile, logLevel,
+        quarantineFile, quarantineTopic, quarantineMaxBacklogMiB, httpAddress, adminTokenFile, logLevel,
     ]
 }

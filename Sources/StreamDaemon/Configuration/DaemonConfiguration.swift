@@ -38,6 +38,8 @@ package struct DaemonConfiguration: Sendable {
     package struct Schemas: Sendable {
         package var registryURL: String?
         package var files: [Int32: String]
+        /// `schemas.unknown_id_grace_seconds`: a 404 this soon after a registry failure is transient.
+        package var unknownIDGraceSeconds = 60
     }
 
     package struct Delivery: Sendable {
@@ -81,6 +83,8 @@ package struct DaemonConfiguration: Sendable {
     package var delivery: Delivery
     package var quarantineFile: String?
     package var quarantineTopic: String?
+    /// `quarantine.max_backlog_mib`: unwritten quarantine records in memory before all partitions pause.
+    package var quarantineMaxBacklogMiB = 64
     /// `host:port` of the HTTP endpoints; loopback by default.
     package var httpAddress: String
     package var adminTokenFile: String?
@@ -112,7 +116,9 @@ package struct DaemonConfiguration: Sendable {
         let properties = try Self.kafkaProperties(maps.kafkaProperties, environment: environment)
         kafka = try Kafka(reader: config, properties: properties, source: source)
         let deliveryKind = try Delivery.Kind(reader: config, source: source)
-        schemas = Schemas(registryURL: config.string(Keys.schemasRegistryURL), files: maps.schemaFiles)
+        schemas = Schemas(
+            registryURL: config.string(Keys.schemasRegistryURL), files: maps.schemaFiles,
+            unknownIDGraceSeconds: config.defaultedInt(Keys.schemasUnknownIDGraceSeconds))
         let state = try StateSection(reader: config, source: source)
         stateDir = state.dir
         changelogTopic = state.changelogTopic
@@ -132,6 +138,7 @@ package struct DaemonConfiguration: Sendable {
         delivery = Delivery(reader: config, kind: deliveryKind)
         quarantineFile = config.string(Keys.quarantineFile)
         quarantineTopic = config.string(Keys.quarantineTopic)
+        quarantineMaxBacklogMiB = config.defaultedInt(Keys.quarantineMaxBacklogMiB)
         httpAddress = config.defaultedString(Keys.httpAddress)
         adminTokenFile = config.string(Keys.adminTokenFile)
         logLevel = config.defaultedString(Keys.logLevel)

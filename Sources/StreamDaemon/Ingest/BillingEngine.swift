@@ -30,6 +30,8 @@ final class BillingEngine {
     /// Writes checkpoints off this thread; stopped by `shutdown()`.
     let writer: CheckpointWriter
     private let decoders: MessageDecoders
+    /// Where writer schemas come from (asked again, from the cache, to see whether a pause cleared).
+    let schemas: any WriterSchemaSource
     /// Everything `handle` touches per message, in one value: one exclusivity check on this
     /// class per message instead of one per field.
     private var ingest: IngestState
@@ -62,6 +64,7 @@ final class BillingEngine {
         self.metrics = metrics
         self.logger = logger
         self.quarantine = quarantine
+        self.schemas = schemas
         decoders = try MessageDecoders(schemas: schemas)
         ingest = IngestState(decoders: decoders)
         writer = CheckpointWriter(afterSave: afterSave, metrics: metrics)
@@ -133,12 +136,19 @@ final class BillingEngine {
     // MARK: Ingest
 
     /// Decodes and counts a poll batch; an undecodable or uncountable message goes to quarantine
-    /// and is counted as such. Every message advances its partition's next offset. Messages of
+    /// and is counted as such. Every message advances its partition's next offset, except at a
+    /// transient fault, which pauses the partition there (`takeNewPauses`). Messages of
     /// partitions not assigned here, and offsets below the partition's next offset (fetched
     /// before a rebalance that reloaded the partition from its checkpoint), are ignored. See
     /// `IngestState.handle(batch:)`.
     func handle(batch messages: [KafkaMessage]) throws {
         try ingest.handle(batch: messages, decoders: decoders, quarantine: quarantine)
+    }
+
+    /// The partitions `handle` paused since the last call (see `BillingEngine+Pauses`).
+    func takeNewPauses() -> [PartitionKey] {
+        defer { ingest.newPauses.removeAll(keepingCapacity: true) }
+        return ingest.newPauses
     }
 
     /// Moves the per-batch counts into the metrics (once per poll, not per message).

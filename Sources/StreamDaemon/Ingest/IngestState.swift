@@ -21,6 +21,8 @@ struct IngestState {
     var gatewayEvents: [GatewayEvent] = []
     var eventMessages: [Int] = []
     var outcomes: [Result<PartitionState.Outcome, AggregationError>] = []
+    /// Partitions paused by `handle` since the loop last took them (`BillingEngine.takeNewPauses`).
+    var newPauses: [PartitionKey] = []
     /// The last event date seen, for the stamp parser (see `EventTime.DateCache`).
     var dates = EventTime.DateCache()
 
@@ -34,6 +36,11 @@ struct IngestState {
     /// first, then counted together
     /// (`PartitionState.ingest(_:source:outcomes:)` overlaps their cache misses). The messages'
     /// buffers must stay valid until this returns; no event view outlives the call.
+    ///
+    /// A transient fault (`schema-pending`) at offset X of partition P pauses P at X: P's
+    /// messages from X on are not handled (neither counted nor quarantined), its next offset
+    /// stays X, and P is listed in `newPauses` for the loop to pause and seek it in the consumer.
+    /// Messages of a paused partition are ignored until it is resumed.
     mutating func handle(batch messages: [KafkaMessage], decoders: MessageDecoders, quarantine: QuarantineWriter) throws
     {
         var start = 0
@@ -44,52 +51,90 @@ struct IngestState {
                 end += 1
             }
             defer { start = end }
-            let key = first.topicPartition
-            guard let i = slotIndex[key] else { continue }  // not ours (yet): fetched before revoke
-            let source = slots[i].source
-            let kind = slots[i].kind
-            let next = slots[i].nextOffset
-            var highest: Int64 = -1
-            eventMessages.removeAll(keepingCapacity: true)
-            defer {
-                auditEvents.removeAll(keepingCapacity: true)
-                gatewayEvents.removeAll(keepingCapacity: true)
-            }
-            for m in start..<end {
-                let message = messages[m]
-                guard message.offset >= next else { continue }  // already in this state
-                highest = max(highest, message.offset)
-                do {
-                    switch kind {
-                    case .audit:
-                        try decoders.auditFrames.decode(message.value, into: &auditValues)
-                        auditEvents.append(try decoders.audit.event(auditValues, dates: &dates))
-                    case .gateway:
-                        try decoders.gatewayFrames.decode(message.value, into: &gatewayValues)
-                        gatewayEvents.append(try decoders.gateway.event(gatewayValues, dates: &dates))
-                    }
-                    eventMessages.append(m)
-                } catch {
-                    try quarantineMessage(message, error, slot: i, quarantine: quarantine)
-                }
-                eventsSinceCheckpoint += 1
-                pending.consumed(kind)
-            }
-            guard highest >= 0 else { continue }
-            switch kind {
-            case .audit: slots[i].state.ingest(auditEvents, source: source, outcomes: &outcomes)
-            case .gateway: slots[i].state.ingest(gatewayEvents, source: source, outcomes: &outcomes)
-            }
-            for (k, outcome) in outcomes.enumerated() {
-                switch outcome {
-                case .success(let counted): pending.count(counted, kind: kind)
-                case .failure(let error):
-                    try quarantineMessage(messages[eventMessages[k]], error, slot: i, quarantine: quarantine)
-                }
-            }
-            slots[i].state.markConsumed(source: source, offset: highest)
-            slots[i].dirty = true
+            // Not ours (yet): fetched before revoke; or paused: fetched before the pause.
+            guard let i = slotIndex[first.topicPartition], slots[i].paused == nil else { continue }
+            try handleRun(messages, start..<end, slot: i, decoders: decoders, quarantine: quarantine)
         }
+    }
+
+    /// Decodes and counts consecutive messages of the partition of slot `i`.
+    private mutating func handleRun(
+        _ messages: [KafkaMessage], _ run: Range<Int>, slot i: Int, decoders: MessageDecoders,
+        quarantine: QuarantineWriter
+    ) throws {
+        let source = slots[i].source
+        let kind = slots[i].kind
+        let next = slots[i].nextOffset
+        var highest: Int64 = -1
+        eventMessages.removeAll(keepingCapacity: true)
+        defer {
+            auditEvents.removeAll(keepingCapacity: true)
+            gatewayEvents.removeAll(keepingCapacity: true)
+        }
+        for m in run {
+            let message = messages[m]
+            guard message.offset >= next else { continue }  // already in this state
+            do {
+                try decode(message, kind: kind, decoders: decoders)
+                eventMessages.append(m)
+            } catch let error as AvroError where error.code == .schemaPending {
+                pause(slot: i, at: message)
+                queueSchemas(of: messages[(m + 1)..<run.upperBound], kind: kind, decoders: decoders)
+                break
+            } catch {
+                try quarantineMessage(message, error, slot: i, quarantine: quarantine)
+            }
+            highest = max(highest, message.offset)
+            eventsSinceCheckpoint += 1
+            pending.consumed(kind)
+        }
+        guard highest >= 0 else { return }
+        switch kind {
+        case .audit: slots[i].state.ingest(auditEvents, source: source, outcomes: &outcomes)
+        case .gateway: slots[i].state.ingest(gatewayEvents, source: source, outcomes: &outcomes)
+        }
+        for (k, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .success(let counted): pending.count(counted, kind: kind)
+            case .failure(let error):
+                try quarantineMessage(messages[eventMessages[k]], error, slot: i, quarantine: quarantine)
+            }
+        }
+        slots[i].state.markConsumed(source: source, offset: highest)
+        slots[i].dirty = true
+    }
+
+    /// Decodes one message into the batch's events.
+    @inline(__always)
+    private mutating func decode(_ message: KafkaMessage, kind: PartitionSlot.Kind, decoders: MessageDecoders) throws {
+        switch kind {
+        case .audit:
+            try decoders.auditFrames.decode(message.value, into: &auditValues)
+            auditEvents.append(try decoders.audit.event(auditValues, dates: &dates))
+        case .gateway:
+            try decoders.gatewayFrames.decode(message.value, into: &gatewayValues)
+            gatewayEvents.append(try decoders.gateway.event(gatewayValues, dates: &dates))
+        }
+    }
+
+    /// Asks the schema source for the writer schemas of the rest of a paused run, so that the
+    /// fetcher gets every new id of the batch in one round (a stream of new ids then costs one
+    /// pause per batch, not one per id). Cache lookups only; consecutive equal ids asked once.
+    private func queueSchemas(of rest: ArraySlice<KafkaMessage>, kind: PartitionSlot.Kind, decoders: MessageDecoders) {
+        let frames = kind == .audit ? decoders.auditFrames : decoders.gatewayFrames
+        var last: Int32?
+        for message in rest {
+            guard let id = try? ConfluentFrame.split(message.value).schemaID, id != last else { continue }
+            last = id
+            _ = try? frames.decoder(schemaID: id)
+        }
+    }
+
+    /// Pauses slot `i` at `message` (a transient fault): recorded for the loop in `newPauses`.
+    private mutating func pause(slot i: Int, at message: KafkaMessage) {
+        let schemaID = try? ConfluentFrame.split(message.value).schemaID
+        slots[i].paused = PartitionPause(offset: message.offset, reason: .schemaRegistry, schemaID: schemaID)
+        newPauses.append(slots[i].key)
     }
 
     /// Quarantines an undecodable or uncountable message and counts it in its partition's state.

@@ -12,6 +12,8 @@ struct PartitionSlot {
     let source: Int
     /// Events since the last durable checkpoint.
     var dirty = false
+    /// Set while the partition is paused by a transient fault: its messages are ignored.
+    var paused: PartitionPause?
 
     var nextOffset: Int64 { state.partitions[source].nextOffset }
     var watermarkMs: Int64 { state.partitions[source].watermarkMs }

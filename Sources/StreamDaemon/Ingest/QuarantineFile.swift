@@ -25,6 +25,7 @@ final class QuarantineFile: Sendable {
 
     /// Appends `bytes` (to the page cache; `sync()` makes them durable).
     func append(_ bytes: [UInt8]) throws(DaemonError) {
+        let start = lseek(fd, 0, SEEK_END)
         let failure: DaemonError? = bytes.withUnsafeBytes { buffer in
             var written = 0
             while written < buffer.count {
@@ -38,7 +39,11 @@ final class QuarantineFile: Sendable {
             }
             return nil
         }
-        if let failure { throw failure }
+        if let failure {
+            // A write cut short (disk full) must not leave half a record for the retry to follow.
+            if start >= 0 { _ = ftruncate(fd, start) }
+            throw failure
+        }
     }
 
     /// Makes every append made before this call durable.

@@ -14,6 +14,8 @@ final class QuarantineWriter {
     private let producer: KafkaProducer?
     private let topic: String?
     private var pending: [UInt8] = []
+    /// Bytes of records buffered in memory, not yet handed to the file by `drain()`.
+    var pendingBytes: Int { pending.count }
     let path: String?
 
     /// Opens (creating) `path` for appending and/or sets up the dead-letter `topic`.

@@ -39,6 +39,8 @@ final class ConsumerLoop {
     var readySent = false
     /// Whether interrupted closes were resumed (`+Closes`).
     var resumed = false
+    /// When each paused partition is next checked (`+Pauses`).
+    var pauseChecks: [PartitionKey: PauseCheck] = [:]
 
     init(service: ConsumerService, parts: Parts, start: ContinuousClock.Instant = .now) {
         settings = service.settings
@@ -73,6 +75,7 @@ final class ConsumerLoop {
         try handover.rethrowFailure()
         try ingestNextBatch()
         let now = fixed ?? ContinuousClock.now
+        managePauses(now)
         housekeepingIfDue(now)
         collectCheckpoints(engine.writer.takeCompleted(), now: now)
         try startCheckpointIfDue(now)
@@ -130,14 +133,42 @@ final class ConsumerLoop {
             writerBusy: engine.writer.busy, now: now)
         {
             // Written on the checkpoint thread; consumption goes on meanwhile.
-            try engine.checkpointInBackground()
+            do {
+                try engine.checkpointInBackground()
+            } catch let error as DaemonError where error.code == .quarantine {
+                quarantineFailed(error, now: now)
+                return
+            }
+            if !status.snapshot.quarantineWritable {
+                status.update { $0.quarantineWritable = true }
+                logger.notice("quarantine file writable again")
+            }
         }
+    }
+
+    /// The quarantine could not be appended to (disk full): like a failed checkpoint, nothing
+    /// is committed, the partitions stay changed, and it is retried after one interval. The
+    /// records stay in memory (`managePauses` pauses everything while they exceed the bound).
+    func quarantineFailed(_ error: DaemonError, now: ContinuousClock.Instant) {
+        status.update { $0.quarantineWritable = false }
+        schedule.writeFailed(at: now)
+        logger.error(
+            "quarantine append failed; no checkpoint, offsets are not committed; retried",
+            metadata: ["error": "\(error)", "backlog_bytes": "\(engine.quarantine.pendingBytes)"])
     }
 
     /// Graceful stop: everything consumed becomes durable and committed, then leave the group.
     func checkpointCommitAndLeaveGroup() throws {
         status.update { $0.stopping = true }
-        let durable = try engine.checkpoint()
+        var durable: [PartitionKey: Int64] = [:]
+        do {
+            durable = try engine.checkpoint()
+        } catch let error as DaemonError where error.code == .quarantine {
+            // Disk full at stop: nothing past the last checkpoint is committed, so the next
+            // start reads (and quarantines) those messages again. Not a reason to fail the stop.
+            logger.error(
+                "quarantine unwritable at stop; the last checkpoint holds the offsets", metadata: ["error": "\(error)"])
+        }
         do { try consumer.commit(durable) } catch {
             logger.warning(
                 "final offset commit failed; the checkpoint holds the offsets", metadata: ["error": "\(error)"])

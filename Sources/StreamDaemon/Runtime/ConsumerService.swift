@@ -20,6 +20,9 @@ final class ConsumerService: Service, Sendable {
         var pinnedClosedAtMs: Int64? = nil
         /// Supplies OAUTHBEARER tokens when the brokers need SASL_SSL.
         var tokenProvider: OAuthTokenFetcher?
+        /// Quarantine records held in memory while the file cannot be written, above which every
+        /// partition pauses (`quarantine.max_backlog_mib`).
+        var quarantineBacklogLimit = 64 << 20
     }
 
     let settings: Settings

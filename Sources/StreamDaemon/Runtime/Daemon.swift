@@ -42,7 +42,9 @@ package struct Daemon {
     }
 
     func schemaSource() throws -> any WriterSchemaSource {
-        if let url = configuration.schemas.registryURL { return SchemaRegistryClient(url: url) }
+        if let url = configuration.schemas.registryURL {
+            return SchemaRegistryClient(url: url, unknownGrace: .seconds(configuration.schemas.unknownIDGraceSeconds))
+        }
         return try LocalSchemaFiles(paths: configuration.schemas.files)
     }
 

@@ -24,7 +24,8 @@ extension DaemonAssembly {
                 autoCloseCheckEvery: configuration.autoCloseCheckInterval,
                 invoicesDir: configuration.invoicesDir,
                 pinnedClosedAtMs: configuration.pinnedClosedAtMs,
-                tokenProvider: tokens
+                tokenProvider: tokens,
+                quarantineBacklogLimit: configuration.quarantineMaxBacklogMiB << 20
             ),
             control: daemon.control, status: daemon.status, notifier: daemon.notifier, metrics: metrics,
             context: daemon.context,

@@ -69,6 +69,10 @@ struct DaemonAssembly {
             .init(service: makeSignals()),
         ]
         if let autoClose = makeAutoClose() { services.append(.init(service: autoClose)) }
+        if let registry = schemas as? SchemaRegistryClient {
+            // Registry requests run here, never on the consumer thread.
+            services.append(.init(service: SchemaFetchService(client: registry, logger: logger)))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -43,6 +43,10 @@ final class DaemonMetrics: Sendable {
     let closeFailures: Counter
     let reloads: Counter
     let reloadFailures: Counter
+    /// `aura_partitions_paused{reason}`: assigned partitions paused by a transient fault now.
+    let partitionsPaused: [PartitionPause.Reason: Gauge]
+    /// `aura_partition_pauses_total{reason}`: pauses started.
+    let partitionPauses: [PartitionPause.Reason: Counter]
 
     init(auditTopic: String, gatewayTopic: String) {
         let registry = self.registry
@@ -99,6 +103,18 @@ final class DaemonMetrics: Sendable {
             descriptor: .aura("aura_reloads_total", "Successful reloads of catalog and dimensions (SIGHUP)"))
         reloadFailures = registry.makeCounter(
             descriptor: .aura("aura_reload_failures_total", "Reloads rejected (the previous catalog stays)"))
+        var paused: [PartitionPause.Reason: Gauge] = [:]
+        var pauses: [PartitionPause.Reason: Counter] = [:]
+        for reason in PartitionPause.Reason.allCases {
+            paused[reason] = registry.makeGauge(
+                descriptor: .aura("aura_partitions_paused", "Partitions paused by a transient fault"),
+                labels: [("reason", reason.rawValue)])
+            pauses[reason] = registry.makeCounter(
+                descriptor: .aura("aura_partition_pauses_total", "Partition pauses started by a transient fault"),
+                labels: [("reason", reason.rawValue)])
+        }
+        partitionsPaused = paused
+        partitionPauses = pauses
     }
 
     /// The counter of quarantined events for `topic` and `reason` (a decoder error code).

@@ -9,6 +9,10 @@ package final class DaemonStatus: Sendable {
         package var lagKnown = false
         package var brokerReachable = true
         package var checkpointWritable = true
+        /// Whether the last append to the quarantine file succeeded.
+        package var quarantineWritable = true
+        /// Partitions paused by a transient fault: `topic/partition@offset: reason`.
+        package var paused: [String] = []
         package var stopping = false
         /// Sum of the assigned partitions' next offsets (messages consumed, for offsets from 0).
         package var consumedOffsets: Int64 = 0
@@ -34,6 +38,8 @@ package final class DaemonStatus: Sendable {
         if !s.lagKnown { reasons.append("consumer lag not known yet") }
         if !s.brokerReachable { reasons.append("broker unreachable") }
         if !s.checkpointWritable { reasons.append("checkpoints failing (offsets not committed)") }
+        if !s.quarantineWritable { reasons.append("quarantine file not writable (offsets not committed)") }
+        if !s.paused.isEmpty { reasons.append("partitions paused: " + s.paused.joined(separator: ", ")) }
         if s.stopping { reasons.append("stopping") }
         return reasons
     }

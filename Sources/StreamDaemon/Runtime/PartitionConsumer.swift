@@ -33,6 +33,16 @@ protocol PartitionConsumer: AnyObject {
     @discardableResult
     func probeBrokers(timeoutMs: Int32) -> Bool
 
+    /// Stops fetching `partitions` (they stay assigned); already fetched messages may still come.
+    func pause(_ partitions: [PartitionKey]) throws
+
+    /// Fetches `partitions` again from their current position.
+    func resume(_ partitions: [PartitionKey]) throws
+
+    /// Moves the fetch position of assigned partitions to `offsets`, waiting up to `timeoutMs`
+    /// until no message from the old position can be handed out any more.
+    func seek(_ offsets: [PartitionKey: Int64], timeoutMs: Int32) throws
+
     /// Leaves the group (running the revoke callback) and stops fetching.
     func close() throws
 }

@@ -59,9 +59,20 @@ final class PartitionHandover: @unchecked Sendable {
                 logger.info(
                     "commit on revoke failed; the checkpoint holds the offsets", metadata: ["error": "\(error)"])
             }
+        } catch let error as DaemonError where error.code == .quarantine {
+            // Transient (disk full): nothing of these partitions was committed past their last
+            // checkpoint, so their next owner reads them again; the records stay buffered here.
+            logger.error(
+                "quarantine unwritable on revoke; the partitions are handed over from their last checkpoint",
+                metadata: ["error": "\(error)"])
         } catch {
             logger.error("checkpoint on revoke failed", metadata: ["error": "\(error)"])
             failure.withLock { $0 = error }
+        }
+        // A paused partition's pause goes with it: whoever owns it next starts from its checkpoint.
+        let paused = partitions.filter { engine.pause(of: $0) != nil }
+        do { try consumer?.resume(paused) } catch {
+            logger.info("resuming revoked paused partitions failed", metadata: ["error": "\(error)"])
         }
         engine.drop(partitions)
         status.update { [engine] in $0.assigned = engine.assigned }

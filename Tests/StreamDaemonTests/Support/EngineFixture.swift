@@ -45,12 +45,10 @@ final class EngineFixture {
 
     /// An engine on `stateDir`; stop its writer thread with `shutdown()`.
     func makeEngine(
-        checkpointEveryEvents: Int = 1_000_000, checkpointInterval: Duration = .seconds(60), lateHorizonMs: Int64? = nil
+        checkpointEveryEvents: Int = 1_000_000, checkpointInterval: Duration = .seconds(60),
+        schemas registry: (any WriterSchemaSource)? = nil, quarantinePath: String? = nil, lateHorizonMs: Int64? = nil
     ) throws -> BillingEngine {
-        let schemas = LocalSchemaFiles(schemas: [
-            DemoMonthGenerator.auditSchemaID: try AvroSchema.parse(json: DemoAssets.auditSchema, source: "audit"),
-            DemoMonthGenerator.gatewaySchemaID: try AvroSchema.parse(json: DemoAssets.gatewaySchema, source: "gateway"),
-        ])
+        let schemas = try registry ?? Self.localSchemas()
         let settings = BillingEngine.Settings(
             stateDir: stateDir, auditTopic: Self.audit.topic, gatewayTopic: Self.gateway.topic,
             checkpointEveryEvents: checkpointEveryEvents, checkpointInterval: checkpointInterval,
@@ -58,9 +56,18 @@ final class EngineFixture {
         let refuse = failCheckpoints
         return try BillingEngine(
             settings: settings, zones: try Self.zones(), schemas: schemas,
-            quarantine: try QuarantineWriter(path: directory + "/quarantine.jsonl", topic: nil, producer: nil),
+            quarantine: try QuarantineWriter(
+                path: quarantinePath ?? directory + "/quarantine.jsonl", topic: nil, producer: nil),
             metrics: metrics, logger: logger,
             afterSave: { _, _, _, _ in if refuse.isOn { throw CheckpointRefused() } })
+    }
+
+    /// The demo's two writer schemas from memory.
+    static func localSchemas() throws -> LocalSchemaFiles {
+        LocalSchemaFiles(schemas: [
+            DemoMonthGenerator.auditSchemaID: try AvroSchema.parse(json: DemoAssets.auditSchema, source: "audit"),
+            DemoMonthGenerator.gatewaySchemaID: try AvroSchema.parse(json: DemoAssets.gatewaySchema, source: "gateway"),
+        ])
     }
 
     static func zones() throws -> OBTimeZones {
@@ -86,12 +93,13 @@ final class EngineFixture {
 
     /// The consumer loop the daemon runs around `engine`, with a fake consumer made the way
     /// `ConsumerService` makes the real one.
-    func makeLoop(engine: BillingEngine, start: ContinuousClock.Instant) throws -> (ConsumerLoop, FakePartitionConsumer)
+    func makeLoop(engine: BillingEngine, start: ContinuousClock.Instant, quarantineBacklogLimit: Int = 64 << 20) throws
+        -> (ConsumerLoop, FakePartitionConsumer)
     {
         let service = ConsumerService(
             settings: .init(
                 consumerProperties: [:], topics: [Self.audit.topic, Self.gateway.topic], graceMs: 0, autoClose: false,
-                invoicesDir: directory + "/invoices"),
+                invoicesDir: directory + "/invoices", quarantineBacklogLimit: quarantineBacklogLimit),
             control: control, status: status, notifier: SystemdNotifier(environment: [:]), metrics: metrics,
             context: try InvoicingContext(tariffsPath: nil, dimensionsDir: nil), delivery: nil, logger: logger,
             makeEngine: { throw CheckpointRefused() })

@@ -40,6 +40,10 @@ final class FakePartitionConsumer: PartitionConsumer {
     private(set) var closed = false
     var watermarks: [PartitionKey: (low: Int64, high: Int64)] = [:]
     var allBrokersDown = false
+    /// Partitions paused now.
+    private(set) var paused: Set<PartitionKey> = []
+    /// Every pause, resume and seek, in order: `pause P`, `resume P`, `seek P@X`.
+    private(set) var flowLog: [String] = []
 
     init(rebalance: RebalanceHandler) {
         self.rebalance = rebalance
@@ -81,6 +85,24 @@ final class FakePartitionConsumer: PartitionConsumer {
     @discardableResult
     func probeBrokers(timeoutMs: Int32) -> Bool { !allBrokersDown }
 
+    func pause(_ partitions: [PartitionKey]) throws {
+        for key in partitions {
+            paused.insert(key)
+            flowLog.append("pause \(key)")
+        }
+    }
+
+    func resume(_ partitions: [PartitionKey]) throws {
+        for key in partitions {
+            paused.remove(key)
+            flowLog.append("resume \(key)")
+        }
+    }
+
+    func seek(_ offsets: [PartitionKey: Int64], timeoutMs: Int32) throws {
+        for (key, offset) in offsets.sorted(by: { $0.key < $1.key }) { flowLog.append("seek \(key)@\(offset)") }
+    }
+
     func close() throws {
         if !assignment.isEmpty { revoke(assignment) }
         closed = true
@@ -89,6 +111,7 @@ final class FakePartitionConsumer: PartitionConsumer {
     private func revoke(_ partitions: [PartitionKey]) {
         rebalance.onRevoke(partitions)
         assignment.removeAll { partitions.contains($0) }
+        paused.subtract(partitions)
     }
 
     /// Hands `messages` to `body` as `KafkaMessage` views of copies that live until it returns.

@@ -35,6 +35,7 @@ final class TinyHTTPServer: Sendable {
     private let socket: Int32
     private let routes: [String: Route]
     private let requests = Mutex<[Request]>([])
+    private let outageStatus = Mutex<Int?>(nil)
     /// Signalled by the serving thread when it has closed the socket and exited.
     private let finished = DispatchSemaphore(value: 0)
 
@@ -77,6 +78,12 @@ final class TinyHTTPServer: Sendable {
     /// Requests received so far.
     var received: [Request] { requests.withLock { $0 } }
 
+    /// While set, every request is answered with this status (e.g. 503: a registry outage).
+    var outage: Int? {
+        get { outageStatus.withLock { $0 } }
+        set { outageStatus.withLock { $0 = newValue } }
+    }
+
     /// Paths requested so far.
     var requestedPaths: [String] { received.map(\.path) }
 
@@ -97,7 +104,8 @@ final class TinyHTTPServer: Sendable {
             if client < 0 { return }
             let request = Self.readRequest(client)
             requests.withLock { $0.append(request) }
-            let route = routes[request.path] ?? Route(status: 404, body: Array(#"{"error_code":40403}"#.utf8))
+            var route = routes[request.path] ?? Route(status: 404, body: Array(#"{"error_code":40403}"#.utf8))
+            if let status = outage { route = Route(status: status, body: Array(#"{"error_code":50301}"#.utf8)) }
             var head = "HTTP/1.1 \(route.status) \(route.status == 200 ? "OK" : "Status")\r\n"
             for (name, value) in route.headers { head += "\(name): \(value)\r\n" }
             head += "Content-Length: \(route.body.count)\r\nConnection: close\r\n\r\n"
