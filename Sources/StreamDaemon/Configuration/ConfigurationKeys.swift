@@ -85,6 +85,15 @@ package enum ConfigurationKeys {
     static let quarantineFile = ConfigurationKey(
         "quarantine.file", .string, .optional, "local quarantine file (JSON lines)")
     static let quarantineTopic = ConfigurationKey("quarantine.topic", .string, .optional, "dead-letter topic")
+    static let quarantineMaxFileBytes = ConfigurationKey(
+        "quarantine.max_file_bytes", .integer(minimum: 4096), .defaulted("67108864"),
+        "rotate the quarantine file past this size (quarantine.jsonl → quarantine.jsonl.<n>)")
+    static let quarantineMaxFiles = ConfigurationKey(
+        "quarantine.max_files", .integer(minimum: 2), .defaulted("16"),
+        "quarantine segments kept; past it only fully requeued segments are deleted")
+    static let quarantineMaxValueBytes = ConfigurationKey(
+        "quarantine.max_value_bytes", .integer(minimum: 1024), .defaulted("1048576"),
+        "longer values are stored truncated, with their length and SHA-256")
     static let httpAddress = ConfigurationKey(
         "http.address", .string, .defaulted("127.0.0.1:9464"),
         "host:port of /metrics, /healthz, /readyz and /admin/close")
@@ -104,6 +113,7 @@ package enum ConfigurationKeys {
         tariffsPath, dimensionsDir, invoicesDir,
         deliveryKind, deliveryAzureAccount, deliveryAzureContainer, deliveryAzureEndpoint,
         deliveryAzureSASTokenFile, deliveryAzureSharedKeyFile, deliveryRetries,
-        quarantineFile, quarantineTopic, httpAddress, adminTokenFile, logLevel,
+        quarantineFile, quarantineTopic, quarantineMaxFileBytes, quarantineMaxFiles, quarantineMaxValueBytes,
+        httpAddress, adminTokenFile, logLevel,
     ]
 }

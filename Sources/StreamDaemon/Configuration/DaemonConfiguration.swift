@@ -79,6 +79,8 @@ package struct DaemonConfiguration: Sendable {
     package var delivery: Delivery
     package var quarantineFile: String?
     package var quarantineTopic: String?
+    /// `quarantine.max_file_bytes`, `max_files`, `max_value_bytes`.
+    package var quarantineLimits: QuarantineLimits
     /// `host:port` of the HTTP endpoints; loopback by default.
     package var httpAddress: String
     package var adminTokenFile: String?
@@ -129,6 +131,7 @@ package struct DaemonConfiguration: Sendable {
         delivery = Delivery(reader: config, kind: deliveryKind)
         quarantineFile = config.string(Keys.quarantineFile)
         quarantineTopic = config.string(Keys.quarantineTopic)
+        quarantineLimits = QuarantineLimits(reader: config)
         httpAddress = config.defaultedString(Keys.httpAddress)
         adminTokenFile = config.string(Keys.adminTokenFile)
         logLevel = config.defaultedString(Keys.logLevel)
