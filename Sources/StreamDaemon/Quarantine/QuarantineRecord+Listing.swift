@@ -41,7 +41,9 @@ extension QuarantineRecord {
     /// `list --format json`: one JSON array of `listingObject`s.
     package static func listingJSON(_ records: [QuarantineRecord], withValue: Bool) -> String {
         let objects = records.map { $0.listingObject(withValue: withValue) }
-        let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])) ?? Data("[]".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("[]".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

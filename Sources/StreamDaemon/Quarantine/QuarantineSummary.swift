@@ -86,7 +86,7 @@ package struct QuarantineSummary: Sendable, Equatable {
             total: total, byReason: byReason, byTopic: byTopic, byPartition: byPartition,
             duplicatesDropped: duplicates, skipped: problems, segments: files, bytes: bytes)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(document)) ?? Data("{}".utf8), as: UTF8.self) + "\n"
     }
 }
