@@ -108,14 +108,4 @@ final class QuarantineWriter {
         fileSize = try opened.size()
         file = opened
     }
-
-    /// One record, as the file stores it (see `QuarantineRecord`), values never truncated.
-    static func jsonLine(
-        topic: String, partition: Int32, offset: Int64, reason: String, detail: String, value: UnsafeRawBufferPointer
-    ) -> [UInt8] {
-        QuarantineRecord.line(
-            topic: topic, partition: partition, offset: offset, reason: reason, detail: detail,
-            atMs: Int64((Date().timeIntervalSince1970 * 1000).rounded()), key: nil, value: value,
-            maxValueBytes: .max)
-    }
 }

@@ -26,7 +26,7 @@ extension QuarantineRecord {
         var line = "\(id)  \(requeued ? "requeued" : "pending ")  \(reason)"
         line += "  at \(quarantinedAtMs.map(Self.instant) ?? "-")  \(location)"
         if valueTruncated { line += "  value truncated (\(valueBytes ?? 0) bytes)" }
-        line += "  \(detail)"
+        if !detail.isEmpty { line += "  \(detail)" }
         if withValue { line += "  key \(keyBase64 ?? "-")  value \(valueBase64 ?? "-")" }
         return line
     }
