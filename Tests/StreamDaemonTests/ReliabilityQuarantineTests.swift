@@ -11,7 +11,8 @@ import Testing
 /// the daemon restarted; `aura-billing quarantine requeue --reason unknown-schema-id` produces
 /// the parked messages back to their partitions while the daemon runs. The aggregates then equal
 /// the generator's, a second requeue skips everything, and a forced one (`--again`) only adds
-/// duplicates: nothing is counted twice.
+/// duplicates: nothing is counted twice; the invoices equal those of a run that never
+/// quarantined anything.
 @Suite("Reliability: quarantine requeue", .serialized)
 struct ReliabilityQuarantineTests {
     /// Runs `aura-billing` with `arguments` to completion: (exit status, stdout + stderr).
@@ -34,8 +35,36 @@ struct ReliabilityQuarantineTests {
         return Int(text[range.upperBound...].prefix { $0.isNumber })
     }
 
+    static let periods = ["2026-10", "2026-09"]
+
+    /// Closes `periods` (forced) and returns each invoice as `OB period currency total queries
+    /// requests`, sorted (the workbook paths differ between runs; the amounts must not).
+    static func invoices(_ harness: DaemonHarness) throws -> [String] {
+        var lines: [String] = []
+        for period in periods {
+            let report = try harness.closePeriod(period)
+            #expect(report.errors.isEmpty, "close \(period): \(report.errors)")
+            lines += report.closed.map {
+                "\($0.ob) \($0.period) \($0.currency) \($0.total) \($0.totalQueries) \($0.totalRequests)"
+            }
+        }
+        return lines.sorted()
+    }
+
+    /// The invoices of one uninterrupted run over `month` with every schema known.
+    static func referenceInvoices(_ month: ReliabilityMonth) throws -> [String] {
+        let reference = try DaemonHarness()
+        try reference.produce(month.messages)
+        try reference.start(environment: DaemonHarness.reliabilityEnvironment())
+        #expect(reference.waitCaughtUp(month.messages.count), "reference not caught up:\n\(reference.log)")
+        let invoices = try Self.invoices(reference)
+        #expect(reference.stop(signal: SIGTERM) == 0)
+        #expect(reference.mismatches(month).isEmpty, "the reference run has the generator's totals")
+        return invoices
+    }
+
     @Test(
-        "events quarantined for a missing schema, schema added, requeued into the live daemon: the generator's totals, duplicates not double-counted"
+        "events quarantined for a missing schema, schema added, requeued into the live daemon: the generator's totals and a clean run's invoices, duplicates not double-counted"
     )
     func quarantineRequeue() throws {
         let month = try ReliabilityMonth.make(seed: 71, audit: 6_000, gateway: 2_000)
@@ -91,6 +120,7 @@ struct ReliabilityQuarantineTests {
         #expect(
             ((document?["by_reason"] as? [String: Any])?["unknown-schema-id"] as? [String: Any])?["requeued"] as? Int
                 == selected.count, "\(summary)")
+        let invoices = try Self.invoices(harness)
         #expect(harness.stop(signal: SIGTERM) == 0, "graceful stop failed:\n\(harness.log)")
 
         // The generator's aggregates; the counters moved only by the requeues' known effects.
@@ -110,6 +140,12 @@ struct ReliabilityQuarantineTests {
         let quarantined = Int64(month.expected.audit.corrupt + gatewayCount + 2 * corruptSelected)
         if merged.quarantined != quarantined {
             problems.append("quarantined: daemon \(merged.quarantined), expected \(quarantined)")
+        }
+        // The invoices: those of a run that never quarantined anything.
+        let expectedInvoices = try Self.referenceInvoices(month)
+        #expect(!invoices.isEmpty && invoices.contains { $0.hasPrefix("ESP 2026-10") }, "\(invoices)")
+        for line in Set(invoices).symmetricDifference(expectedInvoices).sorted() {
+            problems.append("invoice only in \(invoices.contains(line) ? "requeue run" : "reference"): \(line)")
         }
         #expect(problems.isEmpty, "\(problems.prefix(20).joined(separator: "\n"))")
 
