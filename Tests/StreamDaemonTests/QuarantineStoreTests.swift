@@ -1,5 +1,6 @@
 import Foundation
 import Invoicing
+import Prometheus
 import Testing
 
 @testable import KafkaBridge
@@ -41,6 +42,16 @@ final class QuarantineStoreTests {
         _ = try writer.drain()
     }
 
+    /// The value of an unlabelled metric family in `metrics`' exposition.
+    static func metric(_ name: String, _ metrics: DaemonMetrics) -> Double? {
+        var exposition: [UInt8] = []
+        metrics.registry.emit(into: &exposition)
+        let line = String(decoding: exposition, as: UTF8.self).split(separator: "\n").first {
+            $0.hasPrefix(name + " ")
+        }
+        return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+    }
+
     static func size(_ path: String) -> Int {
         (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
     }
@@ -48,7 +59,8 @@ final class QuarantineStoreTests {
     @Test("the file rotates to .1, .2 … before an append would pass max_file_bytes; the reader reads every segment")
     func rotatesAtTheBound() throws {
         let limits = QuarantineLimits(maxFileBytes: 4096, maxFiles: 100, maxValueBytes: 1 << 20)
-        let writer = try QuarantineWriter(path: path, topic: nil, producer: nil, limits: limits)
+        let metrics = DaemonMetrics(auditTopic: "aura.audit", gatewayTopic: "aura.gateway")
+        let writer = try QuarantineWriter(path: path, topic: nil, producer: nil, limits: limits, metrics: metrics)
         for round in 0..<10 { try Self.park(writer, first: Int64(round * 10), count: 10) }
         let segments = QuarantineSegments(path: path)
         let rotated = segments.rotatedNumbers()
@@ -59,16 +71,18 @@ final class QuarantineStoreTests {
         #expect(contents.records.map(\.offset) == Array(0..<100), "every record once, in order")
         #expect(contents.problems.isEmpty && contents.duplicates == 0)
         #expect(contents.bytes == segments.totalBytes())
-        #expect(writer.totalBytes == segments.totalBytes(), "the gauge's value follows the files")
+        #expect(Self.metric("aura_quarantine_bytes", metrics) == Double(segments.totalBytes()))
     }
 
     @Test("past max_files only fully requeued segments are deleted; one with a pending record never is")
     func boundDeletesOnlyRequeuedSegments() throws {
         let limits = QuarantineLimits(maxFileBytes: 4096, maxFiles: 2, maxValueBytes: 1 << 20)
-        let writer = try QuarantineWriter(path: path, topic: nil, producer: nil, limits: limits)
+        let metrics = DaemonMetrics(auditTopic: "aura.audit", gatewayTopic: "aura.gateway")
+        let writer = try QuarantineWriter(path: path, topic: nil, producer: nil, limits: limits, metrics: metrics)
         for round in 0..<4 { try Self.park(writer, first: Int64(round * 25), count: 25) }
         let segments = QuarantineSegments(path: path)
         #expect(segments.rotatedNumbers() == [1, 2, 3], "nothing requeued: nothing deleted past the bound")
+        #expect(Self.metric("aura_quarantine_over_bound_total", metrics) == 2, "rotations 2 and 3 were over")
         #expect(QuarantineReader(path: path).read().records.count == 100)
 
         // Every record of segments 1 and 2 requeued, but one of segment 3.
@@ -79,7 +93,8 @@ final class QuarantineStoreTests {
         #expect(segments.rotatedNumbers() == [3, 4], "1 and 2 deleted, 3 kept for its pending record")
         let left = QuarantineReader(path: path).read()
         #expect(left.records.contains { $0.id == third.last && !$0.requeued })
-        #expect(writer.totalBytes == segments.totalBytes())
+        #expect(Self.metric("aura_quarantine_bytes", metrics) == Double(segments.totalBytes()))
+        #expect(Self.metric("aura_quarantine_over_bound_total", metrics) == 3, "still over: 3 segments + active")
     }
 
     @Test("the reader dedupes across segments and skips, with file:line, lines that are not records")
