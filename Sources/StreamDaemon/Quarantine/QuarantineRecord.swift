@@ -59,6 +59,7 @@ package struct QuarantineRecord: Sendable, Equatable {
         ]
         if let key, key.baseAddress != nil { record["key_base64"] = Data(key).base64EncodedString() }
         if value.count > maxValueBytes {
+            // A view of `value`'s first bytes, used within this call only.
             let kept = UnsafeRawBufferPointer(rebasing: value[0..<max(0, maxValueBytes)])
             record["value_base64"] = Data(kept).base64EncodedString()
             record["value_truncated"] = true
