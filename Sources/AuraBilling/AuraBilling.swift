@@ -15,6 +15,7 @@ struct AuraBilling: AsyncParsableCommand {
             CloseCommand.self,
             VerifyCommand.self,
             ValidateConfigCommand.self,
+            QuarantineCommand.self,
             BrokerCommand.self,
             ChangelogBenchCommand.self,
         ]

@@ -72,7 +72,7 @@ struct CheckpointWriterTests {
         writer.submit(
             .init(
                 jobs: [.init(key: Self.key, bytes: CheckpointCodec.encode(state), store: store, nextOffset: 2_000)],
-                quarantine: QuarantineDurability(file: nil, producer: nil)))
+                quarantine: QuarantineDurability(file: nil)))
         entered.wait()  // the checkpoint is durable on disk and the writer is inside the hook
         #expect(writer.busy)
         #expect(writer.takeCompleted().isEmpty, "offsets must not be committable before the hook returns")
@@ -107,7 +107,7 @@ struct CheckpointWriterTests {
         let writer = CheckpointWriter(metrics: DaemonMetrics(auditTopic: "aura.audit", gatewayTopic: "aura.gateway"))
         defer { writer.shutdown() }
         let store = CheckpointStore(directory: dir, name: "aura.audit-3")
-        let none = QuarantineDurability(file: nil, producer: nil)
+        let none = QuarantineDurability(file: nil)
 
         try Self.ingest(&state, source: source, 0..<500)
         writer.submit(
@@ -151,7 +151,7 @@ struct CheckpointWriterTests {
                     .init(
                         key: other, bytes: CheckpointCodec.encode(state),
                         store: CheckpointStore(directory: dir, name: "aura.audit-4"), nextOffset: 10),
-                ], quarantine: QuarantineDurability(file: nil, producer: nil)))
+                ], quarantine: QuarantineDurability(file: nil)))
         let done = writer.drain()
         #expect(done.count == 1)
         #expect(done.first?.error != nil)

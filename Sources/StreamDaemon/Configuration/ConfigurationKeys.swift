@@ -94,6 +94,15 @@ package enum ConfigurationKeys {
     static let quarantineMaxBacklogMiB = ConfigurationKey(
         "quarantine.max_backlog_mib", .integer(minimum: 1), .defaulted("64"),
         "quarantine records held in memory while the file is unwritable before every partition pauses")
+    static let quarantineMaxFileBytes = ConfigurationKey(
+        "quarantine.max_file_bytes", .integer(minimum: 4096), .defaulted("67108864"),
+        "rotate the quarantine file past this size (quarantine.jsonl → quarantine.jsonl.<n>)")
+    static let quarantineMaxFiles = ConfigurationKey(
+        "quarantine.max_files", .integer(minimum: 2), .defaulted("16"),
+        "quarantine segments kept; past it only fully requeued segments are deleted")
+    static let quarantineMaxValueBytes = ConfigurationKey(
+        "quarantine.max_value_bytes", .integer(minimum: 1024), .defaulted("1048576"),
+        "longer values are stored truncated, with their length and SHA-256")
     static let httpAddress = ConfigurationKey(
         "http.address", .string, .defaulted("127.0.0.1:9464"),
         "host:port of /metrics, /healthz, /readyz and /admin/close")
@@ -114,6 +123,7 @@ package enum ConfigurationKeys {
         tariffsPath, dimensionsDir, invoicesDir,
         deliveryKind, deliveryAzureAccount, deliveryAzureContainer, deliveryAzureEndpoint,
         deliveryAzureSASTokenFile, deliveryAzureSharedKeyFile, deliveryRetries,
-        quarantineFile, quarantineTopic, quarantineMaxBacklogMiB, httpAddress, adminTokenFile, logLevel,
+        quarantineFile, quarantineTopic, quarantineMaxBacklogMiB, quarantineMaxFileBytes, quarantineMaxFiles,
+        quarantineMaxValueBytes, httpAddress, adminTokenFile, logLevel,
     ]
 }

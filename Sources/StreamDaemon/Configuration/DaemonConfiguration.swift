@@ -85,6 +85,8 @@ package struct DaemonConfiguration: Sendable {
     package var quarantineTopic: String?
     /// `quarantine.max_backlog_mib`: unwritten quarantine records in memory before all partitions pause.
     package var quarantineMaxBacklogMiB = 64
+    /// `quarantine.max_file_bytes`, `max_files`, `max_value_bytes`.
+    package var quarantineLimits: QuarantineLimits
     /// `host:port` of the HTTP endpoints; loopback by default.
     package var httpAddress: String
     package var adminTokenFile: String?
@@ -139,6 +141,7 @@ package struct DaemonConfiguration: Sendable {
         quarantineFile = config.string(Keys.quarantineFile)
         quarantineTopic = config.string(Keys.quarantineTopic)
         quarantineMaxBacklogMiB = config.defaultedInt(Keys.quarantineMaxBacklogMiB)
+        quarantineLimits = QuarantineLimits(reader: config)
         httpAddress = config.defaultedString(Keys.httpAddress)
         adminTokenFile = config.string(Keys.adminTokenFile)
         logLevel = config.defaultedString(Keys.logLevel)

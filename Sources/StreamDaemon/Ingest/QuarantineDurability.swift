@@ -1,15 +1,19 @@
-import KafkaBridge
-
-/// Makes the quarantine records written so far durable: fsync of the quarantine file and a
-/// flush of the dead-letter producer. Runs on the checkpoint writer thread, before the
-/// checkpoint whose offsets cover those records.
+/// Makes the quarantine records written so far durable: fsync of the quarantine file and the
+/// dead-letter topic's delivery confirmations. Runs on the checkpoint writer thread, before the
+/// checkpoint whose offsets cover those records; when it throws, that checkpoint fails.
 struct QuarantineDurability: Sendable {
     let file: QuarantineFile?
-    let producer: KafkaProducer?
+    let outbox: DeadLetterOutbox?
 
-    /// Blocks until the records are durable (fsync; dead-letter flush up to 30 s).
+    init(file: QuarantineFile?, outbox: DeadLetterOutbox? = nil) {
+        self.file = file
+        self.outbox = outbox
+    }
+
+    /// Blocks until the records are durable: fsync, then every dead-letter record produced and
+    /// acknowledged (up to the outbox's timeout).
     func makeDurable() throws {
         try file?.sync()
-        try producer?.flush(timeoutMs: 30_000)
+        try outbox?.confirm()
     }
 }

@@ -23,9 +23,18 @@ final class QuarantineFile: Sendable {
 
     deinit { close(fd) }
 
-    /// Appends `bytes` (to the page cache; `sync()` makes them durable).
+    /// The file's size now (`fstat`).
+    func size() throws(DaemonError) -> Int {
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw Self.error("cannot stat the quarantine file", path) }
+        return Int(status.st_size)
+    }
+
+    /// Appends `bytes` (to the page cache; `sync()` makes them durable), all or nothing: when a
+    /// write fails midway (ENOSPC, EFBIG, EIO), the file is truncated back to its size before
+    /// the append, so no partial line stays, and the error is thrown.
     func append(_ bytes: [UInt8]) throws(DaemonError) {
-        let start = lseek(fd, 0, SEEK_END)
+        let before = try size()
         let failure: DaemonError? = bytes.withUnsafeBytes { buffer in
             var written = 0
             while written < buffer.count {
@@ -39,11 +48,11 @@ final class QuarantineFile: Sendable {
             }
             return nil
         }
-        if let failure {
-            // A write cut short (disk full) must not leave half a record for the retry to follow.
-            if start >= 0 { _ = ftruncate(fd, start) }
-            throw failure
+        guard var failure else { return }
+        if ftruncate(fd, off_t(before)) != 0 {
+            failure.message += "; truncating back to \(before) bytes failed too: \(String(cString: strerror(errno)))"
         }
+        throw failure
     }
 
     /// Makes every append made before this call durable.

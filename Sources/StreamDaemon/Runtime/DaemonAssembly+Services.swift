@@ -31,7 +31,9 @@ extension DaemonAssembly {
             context: daemon.context,
             delivery: delivery, logger: logger
         ) {
-            let quarantine = try QuarantineWriter(path: quarantinePath, topic: quarantineTopic, producer: dlqProducer)
+            let quarantine = try QuarantineWriter(
+                path: quarantinePath, topic: quarantineTopic, producer: dlqProducer,
+                limits: configuration.quarantineLimits, metrics: metrics, logger: logger)
             // Scale-out: a checkpoint counts (its offsets become committable) only once its
             // state is also acknowledged in the changelog.
             var afterSave: CheckpointWriter.AfterSave?

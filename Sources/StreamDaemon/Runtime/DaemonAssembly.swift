@@ -42,7 +42,7 @@ struct DaemonAssembly {
         admin = try AdminAccess(tokenFile: configuration.adminTokenFile)
         (host, port) = try Daemon.hostPort(configuration.httpAddress)
         try FileManager.default.createDirectory(atPath: configuration.stateDir, withIntermediateDirectories: true)
-        quarantinePath = configuration.quarantineFile ?? configuration.stateDir + "/quarantine.jsonl"
+        quarantinePath = configuration.quarantinePath
         let tokens = try configuration.makeTokenFetcher()
         self.tokens = tokens
         dlqProducer = try configuration.quarantineTopic.map { _ in

@@ -47,6 +47,12 @@ final class DaemonMetrics: Sendable {
     let partitionsPaused: [PartitionPause.Reason: Gauge]
     /// `aura_partition_pauses_total{reason}`: pauses started.
     let partitionPauses: [PartitionPause.Reason: Counter]
+    /// Bytes in every quarantine segment.
+    let quarantineBytes: Gauge
+    /// Dead-letter records whose delivery failed (each failure fails the checkpoint after it).
+    let deadLetterFailures: Counter
+    /// Rotations that left the quarantine over `quarantine.max_files` (nothing deletable).
+    let quarantineOverBound: Counter
 
     init(auditTopic: String, gatewayTopic: String) {
         let registry = self.registry
@@ -115,6 +121,16 @@ final class DaemonMetrics: Sendable {
         }
         partitionsPaused = paused
         partitionPauses = pauses
+        quarantineBytes = registry.makeGauge(
+            descriptor: .aura("aura_quarantine_bytes", "Bytes in every quarantine segment (quarantine.jsonl*)"))
+        deadLetterFailures = registry.makeCounter(
+            descriptor: .aura(
+                "aura_dead_letter_failures_total", "Dead-letter deliveries that failed (retried; the checkpoint waits)")
+        )
+        quarantineOverBound = registry.makeCounter(
+            descriptor: .aura(
+                "aura_quarantine_over_bound_total",
+                "Rotations that left the quarantine over quarantine.max_files (no fully requeued segment to delete)"))
     }
 
     /// The counter of quarantined events for `topic` and `reason` (a decoder error code).
