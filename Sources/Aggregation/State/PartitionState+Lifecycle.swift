@@ -17,18 +17,6 @@ extension PartitionState {
         closedThrough[id] = max(closedThrough[id] ?? .min, period.rawValue)
     }
 
-    /// Drops the dedup keys of (ob, period), counted on time or late (rebuilds the dedup
-    /// table). Call once the closed period is past its grace: a copy arriving afterwards counts
-    /// again, as a late event. Aggregate rows stay.
-    package mutating func expireKeys(ob: String, period: Period) {
-        guard let id = strings.lookup(ob) else { return }
-        let key = PeriodKey(ob: id, period: period.rawValue)
-        var table = dedup
-        dedup = DedupTable()  // release the reference so the rebuild does not copy
-        table.removeAll { raw in periodKey(of: DedupRef(rawValue: raw)) == key }
-        dedup = table
-    }
-
     /// UTC ms at which (ob, period) ends in the OB's zone; `nil` without a zone.
     package func periodEnd(ob: String, period: Period) -> Int64? {
         zones.calendar(forOB: ob)?.end(of: period)
