@@ -27,6 +27,8 @@ struct DaemonAssembly {
     let engineSettings: BillingEngine.Settings
     /// Closes periods: from the changelog when scaled out, else on the consumer thread.
     let closing: any PeriodClosing
+    /// One machine: the invoices frozen by closes, issued by `makeInvoiceIssuing()`'s service.
+    let invoices: InvoiceQueue
 
     var configuration: DaemonConfiguration { daemon.configuration }
     var logger: Logger { daemon.logger }
@@ -56,13 +58,17 @@ struct DaemonAssembly {
             checkpointInterval: configuration.checkpointInterval,
             scaleOut: try configuration.makeScaleOutBinding(tokens: tokens, logger: logger)
         )
+        invoices = InvoiceQueue(metrics: daemon.metrics, status: daemon.status, logger: logger)
         closing = try Self.makeCloser(daemon: daemon, zones: zones, delivery: delivery, tokens: tokens)
     }
 
     /// The consumer, HTTP server and signal handler (and the scale-out auto-close) in one
     /// group; SIGTERM/SIGINT shut it down.
     func makeServiceGroup() -> ServiceGroup {
+        // The issuing service comes first so that it stops after the consumer (the group stops
+        // services in reverse order).
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: makeInvoiceIssuing()),
             .init(service: makeConsumer()),
             .init(service: makeHTTP()),
             .init(service: makeSignals()),
