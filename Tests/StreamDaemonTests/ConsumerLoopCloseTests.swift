@@ -109,4 +109,34 @@ struct ConsumerLoopCloseTests {
         #expect(server.blobs.count == 2)
         #expect(try CloseJournal.load(stateDir: fixture.stateDir, ob: "ESP", period: "2026-10")?.done == true)
     }
+
+    @Test(
+        "closes frozen before a restart are queued again once partitions are assigned; a damaged journal is only logged"
+    )
+    func interruptedClosesResume() throws {
+        let fixture = try EngineFixture()
+        var frozenKeys: [String] = []
+        do {
+            // A close frozen whose invoices were never issued (as if killed right after the freeze).
+            let engine = try fixture.makeEngine()
+            defer { engine.shutdown() }
+            let (loop, consumer) = try fixture.makeLoop(engine: engine, start: .now)
+            consumer.events = [.assign([Self.audit, Self.gateway]), .messages(try ConsumerLoopTests.batches().first)]
+            try loop.step(now: nil)
+            try loop.step(now: nil)
+            frozenKeys = try loop.closer.close(.period("2026-10", ob: nil, force: true)).jobs.map(\.key).sorted()
+            #expect(!frozenKeys.isEmpty)
+        }
+        #expect(fixture.invoices.pendingKeys.isEmpty, "nothing was queued before the restart")
+        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: fixture.stateDir + "/closes/FRA-2026-09.json"))
+
+        // The restart: once partitions are assigned, every frozen invoice is queued again.
+        let engine = try fixture.makeEngine()
+        defer { engine.shutdown() }
+        let (loop, consumer) = try fixture.makeLoop(engine: engine, start: .now)
+        consumer.events = [.assign([Self.audit, Self.gateway])]
+        try loop.step(now: nil)
+        #expect(fixture.invoices.pendingKeys == frozenKeys)
+        #expect(fixture.status.snapshot.pendingDeliveries == frozenKeys)
+    }
 }

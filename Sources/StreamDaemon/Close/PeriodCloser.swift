@@ -117,9 +117,12 @@ final class PeriodCloser {
     }
 
     /// The invoices of closes a crash interrupted after their period was frozen (step 2 durable,
-    /// journal not done), built from the merged state; they are issued in the background.
+    /// journal not done), built from the merged state; they are issued in the background. A
+    /// journal that cannot be read is logged and left out (closing its period again rewrites it).
     func pendingJobs() throws -> [InvoiceJob] {
-        let pending = try CloseJournal.all(stateDir: stateDir).filter { !$0.done }
+        let pending = CloseJournal.readable(stateDir: stateDir) { error in
+            logger.error("cannot read a close journal; close its period again", metadata: ["error": "\(error)"])
+        }.filter { !$0.done }
         guard !pending.isEmpty else { return [] }
         let merged = try engine.mergedState()
         let names = context.snapshot.dimensions.names
