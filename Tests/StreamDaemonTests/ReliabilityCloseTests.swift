@@ -190,4 +190,42 @@ struct ReliabilityCloseTests {
             + "attempts; \(journals.count) invoices delivered after the fix"
         outcome.record()
     }
+
+    @Test(
+        "SIGTERM while a delivery is stalled: the daemon stops promptly, the waiting close gets an error, the next start delivers"
+    )
+    func stopDuringStall() throws {
+        let month = try ReliabilityMonth.make(seed: 63, audit: 2_000, gateway: 500)
+        let scratch = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let server = try BlobServer()
+        defer { server.stop() }
+        let harness = try DaemonHarness(extraConfig: try Self.azureConfig(server, directory: scratch))
+        try harness.produce(month.messages)
+        try harness.start(environment: DaemonHarness.reliabilityEnvironment())
+        #expect(harness.waitCaughtUp(month.messages.count), "not caught up:\n\(harness.log)")
+        server.mode = .stall
+        let output = scratch.appendingPathComponent("close.json")
+        let closing = try Self.startClose(harness, period: "2026-10", output: output)
+        #expect(harness.wait(seconds: 60) { server.held > 0 }, "no upload reached the store:\n\(harness.log)")
+
+        let stopAsked = Date()
+        #expect(harness.stop(signal: SIGTERM) == 0, "graceful stop failed:\n\(harness.log)")
+        #expect(Date().timeIntervalSince(stopAsked) < 20, "the stop waited for the stalled delivery")
+        closing.waitUntilExit()
+        let report = try JSONDecoder().decode(CloseReport.self, from: Data(contentsOf: output))
+        #expect(
+            !report.errors.isEmpty && report.errors.allSatisfy { $0.contains("stopped before the invoice was issued") })
+        #expect(try CloseJournal.all(stateDir: harness.stateDir).contains { !$0.done })
+
+        server.mode = .accept
+        try harness.start(environment: DaemonHarness.reliabilityEnvironment())
+        let obs = Self.octoberOBs(month)
+        #expect(harness.wait(seconds: 60) { Self.undelivered(obs, server).isEmpty }, "\(server.blobs)\n\(harness.log)")
+        #expect(
+            harness.wait(seconds: 30) { (try? CloseJournal.all(stateDir: harness.stateDir).allSatisfy(\.done)) == true }
+        )
+        #expect(harness.stop(signal: SIGTERM) == 0)
+        #expect(harness.mismatches(month).isEmpty)
+    }
 }

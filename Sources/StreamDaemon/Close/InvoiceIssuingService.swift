@@ -8,9 +8,10 @@ import ServiceLifecycle
 /// writes workbook and manifest, delivers them (`InvoiceIssuer`), then marks its close journal
 /// done. A failure stays queued and is retried with back-off (`InvoiceBacklog.Policy`).
 ///
-/// On graceful shutdown the queue stops (waiters are told) and the service waits up to
-/// `stopBound` for an attempt in flight; an unfinished one keeps its journal not done and is
-/// finished at the next start. Every write is atomic and idempotent, so leaving one behind is
+/// On graceful shutdown (it is the first service told) the queue stops — waiting close requests
+/// are answered with an error, closes frozen afterwards are not issued — and the service waits up
+/// to `stopBound` for an attempt in flight; whatever is unfinished keeps its journal not done and
+/// is finished at the next start. Every write is atomic and idempotent, so leaving one behind is
 /// harmless.
 struct InvoiceIssuingService: Service {
     let queue: InvoiceQueue

@@ -65,15 +65,16 @@ struct DaemonAssembly {
     /// The consumer, HTTP server and signal handler (and the scale-out auto-close) in one
     /// group; SIGTERM/SIGINT shut it down.
     func makeServiceGroup() -> ServiceGroup {
-        // The issuing service comes first so that it stops after the consumer (the group stops
-        // services in reverse order).
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: makeInvoiceIssuing()),
             .init(service: makeConsumer()),
             .init(service: makeHTTP()),
             .init(service: makeSignals()),
         ]
         if let autoClose = makeAutoClose() { services.append(.init(service: autoClose)) }
+        // Last, so it is the first told to stop (the group stops services in reverse order): close
+        // requests waiting for a stalled delivery are answered at once instead of holding up the
+        // HTTP server's shutdown; what is left is finished at the next start.
+        services.append(.init(service: makeInvoiceIssuing()))
         var groupConfiguration = ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
