@@ -72,10 +72,10 @@ struct OperatorAlertsTests {
     func checkerCatchesUnknownMetric() {
         let exported = Self.exportedMetrics()
         let used = Self.metricNames(
-            in: "increase(aura_invoices_pending_delivery[1h]) > 0 and aura_checkpoint_duration_seconds_count > 0",
+            in: "increase(aura_invoices_lost_total[1h]) > 0 and aura_checkpoint_duration_seconds_count > 0",
             histograms: exported.histograms)
-        #expect(used == ["aura_invoices_pending_delivery", "aura_checkpoint_duration_seconds"])
-        #expect(used.subtracting(exported.names) == ["aura_invoices_pending_delivery"])
+        #expect(used == ["aura_invoices_lost_total", "aura_checkpoint_duration_seconds"])
+        #expect(used.subtracting(exported.names) == ["aura_invoices_lost_total"])
     }
 
     // MARK: - Helpers

@@ -12,8 +12,9 @@ import Prometheus
 ///    idempotent: identical files are left as they are — deliver, count), then record it done.
 ///    A failure is counted, logged and reported for its (OB, period); the others go on.
 ///
-/// Blocking (fsync, Kafka round trips, xlsx, delivery): runs on the consumer thread or the
-/// blocking pool.
+/// On one machine steps 1 and 2 (`freeze`) run on the consumer thread and step 3 in the
+/// background (`InvoiceQueue`, with retries); scaled out, `run` does all three on the blocking
+/// pool (Kafka round trips, xlsx, delivery).
 struct CloseExecutor {
     /// The outcome of step 2.
     enum Freeze {
@@ -27,30 +28,49 @@ struct CloseExecutor {
     let metrics: DaemonMetrics?
     let logger: Logger
 
-    /// Runs `plan` with `steps`; `state` is the merged state it was planned from, `closedAtMs`
-    /// the instant new records get. Throws when step 1 or 2 fails (then nothing is issued).
-    func run<Steps: CloseSteps>(_ plan: ClosePlan, steps: Steps, state: PartitionState, closedAtMs: Int64) throws
+    /// What steps 1 and 2 leave: the report so far, the records, and the state to invoice from
+    /// (nil when nothing is to be issued: no target, or the freeze is not confirmed yet).
+    struct Frozen<Record> {
+        var report = CloseReport()
+        var records: [Record] = []
+        var state: PartitionState?
+    }
+
+    /// Steps 1 and 2 of `plan` with `steps`; `state` is the merged state it was planned from,
+    /// `closedAtMs` the instant new records get. Throws when step 1 or 2 fails.
+    static func freeze<Steps: CloseSteps>(_ plan: ClosePlan, steps: Steps, state: PartitionState, closedAtMs: Int64)
+        throws
+        -> Frozen<Steps.Record>
+    {
+        var frozen = Frozen<Steps.Record>()
+        frozen.report.notReady = plan.notReady.map(\.description)
+        frozen.report.errors = plan.errors
+        guard !plan.targets.isEmpty else { return frozen }
+        // 1. Record.
+        frozen.records = try steps.record(plan.targets, offsets: plan.offsets, closedAtMs: closedAtMs)
+        // 2. Freeze.
+        switch try steps.freeze(plan.targets, records: frozen.records, state: state) {
+        case .frozen(let state):
+            frozen.state = state
+        case .pending(let errors):
+            frozen.report.errors += errors
+        }
+        return frozen
+    }
+
+    /// Runs `plan` with `steps` to the end, step 3 included (scale-out; on one machine step 3
+    /// runs in the background, see `InvoiceIssuingService`). Throws when step 1 or 2 fails
+    /// (then nothing is issued).
+    func run<Steps: CloseFinishing>(_ plan: ClosePlan, steps: Steps, state: PartitionState, closedAtMs: Int64) throws
         -> CloseReport
     {
-        var report = CloseReport()
-        report.notReady = plan.notReady.map(\.description)
-        report.errors = plan.errors
-        guard !plan.targets.isEmpty else { return report }
-        // 1. Record.
-        let records = try steps.record(plan.targets, offsets: plan.offsets, closedAtMs: closedAtMs)
-        // 2. Freeze.
-        let frozen: PartitionState
-        switch try steps.freeze(plan.targets, records: records, state: state) {
-        case .frozen(let state):
-            frozen = state
-        case .pending(let errors):
-            report.errors += errors
-            return report
-        }
+        let frozen = try Self.freeze(plan, steps: steps, state: state, closedAtMs: closedAtMs)
+        var report = frozen.report
+        guard let state = frozen.state else { return report }
         // 3. Issue and record done.
-        for record in records {
+        for record in frozen.records {
             do {
-                report.closed.append(try issue(record, from: frozen, steps: steps))
+                report.closed.append(try steps.finish(record) { try issuer.issue(record, from: state) })
             } catch {
                 metrics?.closeFailures.increment()
                 logger.error(
@@ -59,12 +79,5 @@ struct CloseExecutor {
             }
         }
         return report
-    }
-
-    /// Step 3 for one record: issues its invoice from `state` and records it done.
-    func issue<Steps: CloseSteps>(_ record: Steps.Record, from state: PartitionState, steps: Steps) throws
-        -> CloseReport.Invoice
-    {
-        try steps.finish(record) { try issuer.issue(record, from: state) }
     }
 }

@@ -40,13 +40,29 @@ struct CloseJournal: Codable, Equatable {
 
     /// Every journal in the state directory.
     static func all(stateDir: String) throws -> [CloseJournal] {
+        try names(stateDir: stateDir).compactMap { try load(stateDir: stateDir, ob: $0.ob, period: $0.period) }
+    }
+
+    /// Every journal in the state directory that can be read; `damaged` gets the error of each
+    /// one that cannot (the others are not held up by it).
+    static func readable(stateDir: String, damaged: (any Error) -> Void) -> [CloseJournal] {
+        names(stateDir: stateDir).compactMap { name in
+            do { return try load(stateDir: stateDir, ob: name.ob, period: name.period) } catch {
+                damaged(error)
+                return nil
+            }
+        }
+    }
+
+    /// The (OB, period) of every journal file in the state directory, sorted.
+    private static func names(stateDir: String) -> [(ob: String, period: String)] {
         let dir = "\(stateDir)/closes"
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".json") }
             .sorted()
-        return try files.compactMap { file in
+        return files.compactMap { file in
             let stem = file.dropLast(5)
             guard stem.count == 11 else { return nil }  // ESP-2026-10
-            return try load(stateDir: stateDir, ob: String(stem.prefix(3)), period: String(stem.suffix(7)))
+            return (String(stem.prefix(3)), String(stem.suffix(7)))
         }
     }
 

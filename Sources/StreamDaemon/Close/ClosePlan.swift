@@ -151,3 +151,11 @@ extension ClosePlan.Key {
         state.periods().map { ClosePlan.Key(ob: $0.ob, period: $0.period) }
     }
 }
+
+extension ClosePlan {
+    /// The (OB, period) pairs of `facts` that are ready by the rule and not finished
+    /// (`aura_periods_ready_to_close`).
+    static func readyKeys(_ facts: Facts) -> Set<Key> {
+        Set(facts.periods.filter { !facts.finished.contains($0) && isReady($0, facts) })
+    }
+}

@@ -18,6 +18,10 @@ protocol CloseSteps {
     /// per record. `state` is the merged state the plan was made from.
     func freeze(_ targets: [ClosePlan.Target], records: [Record], state: PartitionState) throws -> CloseExecutor.Freeze
 
+}
+
+/// `CloseSteps` whose step 3 runs inline (`CloseExecutor.run`, scale-out).
+protocol CloseFinishing: CloseSteps {
     /// Step 3: runs `issue` (write and deliver the invoice of `record`) and records it done.
     func finish(_ record: Record, issue: () throws -> CloseReport.Invoice) throws -> CloseReport.Invoice
 }

@@ -7,6 +7,15 @@ struct InvoiceInputBuilder {
     let state: PartitionState
     let names: InvoiceInput.Names
 
+    /// The invoice input of the recorded `close` from the frozen aggregates in `state`.
+    static func input(of close: some RecordedClose, from state: PartitionState, names: InvoiceInput.Names) throws
+        -> InvoiceInput
+    {
+        guard let period = Period(close.period) else { throw DaemonError(.close, "bad period \(close.period)") }
+        return InvoiceInputBuilder(state: state, names: names)
+            .input(ob: close.ob, period: period, inputs: InvoiceInputs(offsets: close.offsets), forced: close.forced)
+    }
+
     /// The invoice input of (ob, period): its on-time usage and requests, the late events of
     /// earlier closed periods billed on it, provenance and counts.
     func input(ob: String, period: Period, inputs: InvoiceInputs, forced: Bool) -> InvoiceInput {

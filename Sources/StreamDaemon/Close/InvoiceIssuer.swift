@@ -9,7 +9,8 @@ import Prometheus
 /// Step 3 of `CloseExecutor`, for one machine and scale-out alike; each records "done" its own
 /// way afterwards (`CloseSteps.finish`).
 ///
-/// Blocking (xlsx, fsync, delivery): runs on the consumer thread or the blocking pool.
+/// Blocking (xlsx, fsync, delivery): runs on the issuing thread (`InvoiceIssuingService`) or,
+/// scaled out, the blocking pool. Only `issue(_:from:)` reads a partition state.
 struct InvoiceIssuer {
     let context: InvoicingContext
     let invoicesDir: String
@@ -20,14 +21,18 @@ struct InvoiceIssuer {
     /// Writes and delivers the invoice of `close` from `state` (idempotent: identical files are
     /// left as they are) and returns its report entry.
     func issue(_ close: some RecordedClose, from state: PartitionState) throws -> CloseReport.Invoice {
-        let snapshot = context.snapshot
-        guard let catalogs = snapshot.catalogs else {
+        try issue(
+            close,
+            input: InvoiceInputBuilder.input(of: close, from: state, names: context.snapshot.dimensions.names))
+    }
+
+    /// Prices `input`, writes workbook and manifest and delivers them (idempotent) and returns
+    /// the report entry of `close`. Blocking; no partition state is needed.
+    func issue(_ close: some RecordedClose, input: InvoiceInput) throws -> CloseReport.Invoice {
+        guard let catalogs = context.snapshot.catalogs else {
             throw DaemonError(.close, "no tariff catalog configured (tariffs.path)")
         }
         let (ob, text, forced) = (close.ob, close.period, close.forced)
-        guard let period = Period(text) else { throw DaemonError(.close, "bad period \(text)") }
-        let input = InvoiceInputBuilder(state: state, names: snapshot.dimensions.names)
-            .input(ob: ob, period: period, inputs: InvoiceInputs(offsets: close.offsets), forced: forced)
         let written = try InvoiceWriter(invoicesDirectory: invoicesDir, catalogs: catalogs).write(
             input, closedAt: close.closedAt)
         if let delivery { _ = try delivery.deliver(written) }

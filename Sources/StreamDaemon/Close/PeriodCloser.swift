@@ -4,23 +4,32 @@ import Invoicing
 import Logging
 import Prometheus
 
-/// Closes periods on one machine: plans from the consumer's partition states (`ClosePlan`) and
-/// runs the plan (`CloseExecutor`) with the steps below.
+/// Closes periods on one machine: plans from the consumer's partition states (`ClosePlan`),
+/// records and freezes with `CloseExecutor`, and hands each invoice to the background as an
+/// `InvoiceJob` (the input built from the frozen aggregates, a value).
 ///
-/// Runs on the consumer thread (it needs the partition states; xlsx and delivery block, which
-/// is fine there and never on the cooperative pool). The sequence makes a crash at any point
-/// harmless:
+/// Runs on the consumer thread (it needs the partition states) and is quick there: the only
+/// blocking steps are the journal writes and the checkpoint of the freeze (fsync). Pricing,
+/// workbook, manifest, delivery and the journal's done mark run in `InvoiceIssuingService`.
+/// The sequence makes a crash at any point harmless:
 /// 1. write the close journal (closed-at instant, offsets) unless one exists — reruns reuse it;
 /// 2. mark the period closed in every partition state and checkpoint them durably — from here
 ///    on its events are late and billed on the next invoice;
-/// 3. render, write and deliver the files from the frozen aggregates (idempotent: identical
-///    files are left as they are), then mark the journal done.
-/// On start, journals not done are finished by `resumePending`.
+/// 3. (background) render, write and deliver the files from the frozen aggregates (idempotent:
+///    identical files are left as they are), then mark the journal done.
+/// On start, journals not done become jobs again (`pendingJobs`).
 final class PeriodCloser {
+    /// A close frozen on the consumer thread: its report so far (not ready, errors) and the
+    /// invoices to issue in the background.
+    struct Frozen {
+        var report: CloseReport
+        var jobs: [InvoiceJob]
+    }
+
     let engine: BillingEngine
     let context: InvoicingContext
-    let invoicesDir: String
-    let delivery: InvoiceDelivery?
+    /// Where the invoices of a close go to be issued in the background.
+    let invoices: InvoiceQueue
     let graceMs: Int64
     /// When set, new journals record this instant instead of the wall clock (see
     /// `periods.pinned_closed_at`); readiness still uses the wall clock.
@@ -33,16 +42,14 @@ final class PeriodCloser {
     let isIdle: (PartitionKey) -> Bool
 
     init(
-        engine: BillingEngine, context: InvoicingContext, invoicesDir: String, delivery: InvoiceDelivery?,
-        graceMs: Int64,
-        metrics: DaemonMetrics, logger: Logger, pinnedClosedAtMs: Int64? = nil,
-        commit: @escaping ([PartitionKey: Int64]) -> Void,
+        engine: BillingEngine, context: InvoicingContext, invoices: InvoiceQueue, graceMs: Int64,
+        metrics: DaemonMetrics, logger: Logger,
+        pinnedClosedAtMs: Int64? = nil, commit: @escaping ([PartitionKey: Int64]) -> Void,
         isIdle: @escaping (PartitionKey) -> Bool
     ) {
         self.engine = engine
         self.context = context
-        self.invoicesDir = invoicesDir
-        self.delivery = delivery
+        self.invoices = invoices
         self.graceMs = graceMs
         self.pinnedClosedAtMs = pinnedClosedAtMs
         self.metrics = metrics
@@ -53,14 +60,42 @@ final class PeriodCloser {
 
     var stateDir: String { engine.settings.stateDir }
 
-    /// Closes what `scope` names; problems are reported per (OB, period), not thrown, except
-    /// a failed checkpoint (then nothing more is closed).
-    func close(_ scope: CloseScope, nowMs: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws -> CloseReport {
-        // Everything consumed so far is durable before anything is frozen.
+    static func wallClockMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Plans, records and freezes what `scope` names and builds the invoices to issue; problems
+    /// are reported per (OB, period), not thrown, except a failed journal write or checkpoint
+    /// (then nothing more is closed).
+    func close(_ scope: CloseScope, nowMs: Int64 = PeriodCloser.wallClockMs()) throws -> Frozen {
+        // Everything consumed so far is durable before anything is frozen. This checkpoint and
+        // the freeze's are the close's only fsyncs on the consumer thread.
         commit(try engine.checkpoint())
         let merged = try engine.mergedState()
-        let plan = ClosePlan(scope: scope, facts: facts(scope, merged: merged, nowMs: nowMs))
-        return try executor.run(plan, steps: self, state: merged, closedAtMs: pinnedClosedAtMs ?? nowMs)
+        let facts = facts(scope, merged: merged, nowMs: nowMs)
+        let plan = ClosePlan(scope: scope, facts: facts)
+        let taken = Set(plan.targets.map { ClosePlan.Key(ob: $0.ob, period: $0.period) })
+        metrics.periodsReady.set(to: Double(ClosePlan.readyKeys(facts).subtracting(taken).count))
+        let frozen = try CloseExecutor.freeze(
+            plan, steps: self, state: merged, closedAtMs: pinnedClosedAtMs ?? nowMs)
+        var result = Frozen(report: frozen.report, jobs: [])
+        guard let state = frozen.state else { return result }
+        let names = context.snapshot.dimensions.names
+        for journal in frozen.records {
+            do {
+                result.jobs.append(
+                    InvoiceJob(
+                        journal: journal, input: try InvoiceInputBuilder.input(of: journal, from: state, names: names)))
+            } catch {
+                result.report.errors.append("\(journal.ob) \(journal.period): \(error)")
+            }
+        }
+        return result
+    }
+
+    /// Sets `aura_periods_ready_to_close` without closing (auto-close off): the (OB, period)
+    /// pairs that are ready and not closed.
+    func updateReadyGauge(nowMs: Int64 = PeriodCloser.wallClockMs()) throws {
+        let merged = try engine.mergedState()
+        metrics.periodsReady.set(to: Double(ClosePlan.readyKeys(facts(.ready, merged: merged, nowMs: nowMs)).count))
     }
 
     /// The plan's facts on this machine: the assigned partitions' progress, the consumer's
@@ -81,24 +116,23 @@ final class PeriodCloser {
             graceMs: graceMs, nowMs: nowMs)
     }
 
-    var executor: CloseExecutor {
-        CloseExecutor(
-            issuer: InvoiceIssuer(
-                context: context, invoicesDir: invoicesDir, delivery: delivery, metrics: metrics, logger: logger),
-            metrics: metrics, logger: logger)
-    }
-
-    /// Finishes closes a crash interrupted after their period was frozen (step 2 durable).
-    func resumePending() throws -> [CloseReport.Invoice] {
-        let pending = try CloseJournal.all(stateDir: stateDir).filter { !$0.done }
+    /// The invoices of closes a crash interrupted after their period was frozen (step 2 durable,
+    /// journal not done), built from the merged state; they are issued in the background. A
+    /// journal that cannot be read is logged and left out (closing its period again rewrites it).
+    func pendingJobs() throws -> [InvoiceJob] {
+        let pending = CloseJournal.readable(stateDir: stateDir) { error in
+            logger.error("cannot read a close journal; close its period again", metadata: ["error": "\(error)"])
+        }.filter { !$0.done }
         guard !pending.isEmpty else { return [] }
         let merged = try engine.mergedState()
-        var done: [CloseReport.Invoice] = []
-        for journal in pending {
-            guard let period = Period(journal.period), merged.isClosed(ob: journal.ob, period: period) else { continue }
-            done.append(try executor.issue(journal, from: merged, steps: self))
+        let names = context.snapshot.dimensions.names
+        return try pending.compactMap { journal in
+            guard let period = Period(journal.period), merged.isClosed(ob: journal.ob, period: period) else {
+                return nil
+            }
+            return InvoiceJob(
+                journal: journal, input: try InvoiceInputBuilder.input(of: journal, from: merged, names: names))
         }
-        return done
     }
 }
 
@@ -127,16 +161,5 @@ extension PeriodCloser: CloseSteps {
         }
         commit(try engine.checkpoint())
         return .frozen(state)
-    }
-
-    /// 3. After the invoice is written and delivered, the journal is marked done.
-    func finish(_ journal: CloseJournal, issue: () throws -> CloseReport.Invoice) throws -> CloseReport.Invoice {
-        let invoice = try issue()
-        if !journal.done {
-            var done = journal
-            done.done = true
-            try done.save(stateDir: stateDir)
-        }
-        return invoice
     }
 }

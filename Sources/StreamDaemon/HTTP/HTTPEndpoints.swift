@@ -42,8 +42,10 @@ struct HTTPEndpoints: Sendable {
         }
         router.get("readyz") { _, _ -> Response in
             let reasons = status.notReadyReasons()
-            return reasons.isEmpty
-                ? Self.text(.ok, "ready\n") : Self.text(.serviceUnavailable, reasons.joined(separator: "\n") + "\n")
+            // Pending deliveries are listed but never make it 503 (a stalled blob store must
+            // not stop consumption or other closes).
+            let lines = (reasons.isEmpty ? ["ready"] : reasons) + status.readinessDetail()
+            return Self.text(reasons.isEmpty ? .ok : .serviceUnavailable, lines.joined(separator: "\n") + "\n")
         }
         router.post("admin/close") { request, _ -> Response in
             guard let adminToken, !adminToken.isEmpty else {

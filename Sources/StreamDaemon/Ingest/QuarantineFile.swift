@@ -25,7 +25,7 @@ final class QuarantineFile: Sendable {
 
     /// The file's size now (`fstat`).
     func size() throws(DaemonError) -> Int {
-        var status = stat()
+        var status = Glibc.stat()
         guard fstat(fd, &status) == 0 else { throw Self.error("cannot stat the quarantine file", path) }
         return Int(status.st_size)
     }

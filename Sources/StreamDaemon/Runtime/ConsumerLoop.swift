@@ -97,6 +97,12 @@ final class ConsumerLoop {
 
     /// Every 2 s: systemd watchdog, late-horizon expiry, lag gauges, broker probe while all are
     /// down, commit retry.
+    ///
+    /// The watchdog ping comes from here so that it proves the consumer is alive. No step of the
+    /// loop blocks for long: polls are bounded (100 ms), checkpoints are written on their own
+    /// thread, invoices are priced, written and delivered on theirs (`InvoiceIssuingService`).
+    /// The only fsyncs on this thread are the checkpoints of a close's freeze (and of a
+    /// scale-out close request), plus the close journals, and the final checkpoint at stop.
     func housekeepingIfDue(_ now: ContinuousClock.Instant) {
         guard housekeeping.fire(now) else { return }
         notifier.watchdog()

@@ -6,7 +6,8 @@ import Prometheus
 import ServiceLifecycle
 
 /// The consumer: joins the group, and on its own thread polls, decodes, aggregates,
-/// checkpoints, commits, and runs closes. Stops on graceful shutdown with a final checkpoint
+/// checkpoints, commits, and freezes closes (their invoices are issued by
+/// `InvoiceIssuingService` from `invoices`). Stops on graceful shutdown with a final checkpoint
 /// and commit.
 final class ConsumerService: Service, Sendable {
     struct Settings: Sendable {
@@ -15,7 +16,6 @@ final class ConsumerService: Service, Sendable {
         var graceMs: Int64
         var autoClose: Bool
         var autoCloseCheckEvery: Duration = .seconds(30)
-        var invoicesDir: String
         /// The "closed at" instant of new closes (ms since the epoch) instead of the wall clock.
         var pinnedClosedAtMs: Int64? = nil
         /// Supplies OAUTHBEARER tokens when the brokers need SASL_SSL.
@@ -34,7 +34,8 @@ final class ConsumerService: Service, Sendable {
     /// Builds the engine and closer on the consumer thread (they are confined to it).
     let makeEngine: @Sendable () throws -> BillingEngine
     let context: InvoicingContext
-    let delivery: InvoiceDelivery?
+    /// The invoices frozen by closes, issued in the background.
+    let invoices: InvoiceQueue
     /// Makes the group member with the given rebalance callbacks, on the consumer thread.
     let makeConsumer: @Sendable (RebalanceHandler) throws -> any PartitionConsumer
 
@@ -42,7 +43,7 @@ final class ConsumerService: Service, Sendable {
     init(
         settings: Settings, control: ConsumerControl, status: DaemonStatus, notifier: SystemdNotifier,
         metrics: DaemonMetrics,
-        context: InvoicingContext, delivery: InvoiceDelivery?, logger: Logger,
+        context: InvoicingContext, invoices: InvoiceQueue, logger: Logger,
         makeConsumer: (@Sendable (RebalanceHandler) throws -> any PartitionConsumer)? = nil,
         makeEngine: @escaping @Sendable () throws -> BillingEngine
     ) {
@@ -58,7 +59,7 @@ final class ConsumerService: Service, Sendable {
         self.notifier = notifier
         self.metrics = metrics
         self.context = context
-        self.delivery = delivery
+        self.invoices = invoices
         self.logger = logger
         self.makeEngine = makeEngine
     }
@@ -87,8 +88,7 @@ final class ConsumerService: Service, Sendable {
         let metrics = self.metrics
         let committer = OffsetCommitter(consumer: consumer, metrics: metrics, logger: logger) { engine.assigned }
         let closer = PeriodCloser(
-            engine: engine, context: context, invoicesDir: settings.invoicesDir, delivery: delivery,
-            graceMs: settings.graceMs,
+            engine: engine, context: context, invoices: invoices, graceMs: settings.graceMs,
             metrics: metrics, logger: logger, pinnedClosedAtMs: settings.pinnedClosedAtMs,
             commit: committer.commit,
             isIdle: { tp in Self.lag(consumer: consumer, engine: engine, tp) == 0 }

@@ -22,14 +22,12 @@ extension DaemonAssembly {
                 // Scale-out: auto-close runs through the changelog (ScaleOutAutoCloseService).
                 autoClose: configuration.autoClose && !configuration.isScaledOut,
                 autoCloseCheckEvery: configuration.autoCloseCheckInterval,
-                invoicesDir: configuration.invoicesDir,
                 pinnedClosedAtMs: configuration.pinnedClosedAtMs,
                 tokenProvider: tokens,
                 quarantineBacklogLimit: configuration.quarantineMaxBacklogMiB << 20
             ),
             control: daemon.control, status: daemon.status, notifier: daemon.notifier, metrics: metrics,
-            context: daemon.context,
-            delivery: delivery, logger: logger
+            context: daemon.context, invoices: invoices, logger: logger
         ) {
             let quarantine = try QuarantineWriter(
                 path: quarantinePath, topic: quarantineTopic, producer: dlqProducer,
@@ -47,6 +45,16 @@ extension DaemonAssembly {
                 logger: logger, afterSave: afterSave)
         }
         return consumer
+    }
+
+    /// Issues the invoices frozen by closes on one machine, in the background with retries.
+    func makeInvoiceIssuing() -> InvoiceIssuingService {
+        InvoiceIssuingService(
+            queue: invoices,
+            issuer: InvoiceIssuer(
+                context: daemon.context, invoicesDir: configuration.invoicesDir, delivery: delivery, metrics: metrics,
+                logger: logger),
+            stateDir: configuration.stateDir)
     }
 
     /// `/metrics`, `/healthz`, `/readyz` and `POST /admin/close`, bound to `http.address`.

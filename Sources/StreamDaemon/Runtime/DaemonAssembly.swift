@@ -27,6 +27,8 @@ struct DaemonAssembly {
     let engineSettings: BillingEngine.Settings
     /// Closes periods: from the changelog when scaled out, else on the consumer thread.
     let closing: any PeriodClosing
+    /// One machine: the invoices frozen by closes, issued by `makeInvoiceIssuing()`'s service.
+    let invoices: InvoiceQueue
 
     var configuration: DaemonConfiguration { daemon.configuration }
     var logger: Logger { daemon.logger }
@@ -57,6 +59,7 @@ struct DaemonAssembly {
             lateHorizonMs: configuration.lateHorizonMs,
             scaleOut: try configuration.makeScaleOutBinding(tokens: tokens, logger: logger)
         )
+        invoices = InvoiceQueue(metrics: daemon.metrics, status: daemon.status, logger: logger)
         closing = try Self.makeCloser(daemon: daemon, zones: zones, delivery: delivery, tokens: tokens)
     }
 
@@ -73,6 +76,10 @@ struct DaemonAssembly {
             // Registry requests run here, never on the consumer thread.
             services.append(.init(service: SchemaFetchService(client: registry, logger: logger)))
         }
+        // Last, so it is the first told to stop (the group stops services in reverse order): close
+        // requests waiting for a stalled delivery are answered at once instead of holding up the
+        // HTTP server's shutdown; what is left is finished at the next start.
+        services.append(.init(service: makeInvoiceIssuing()))
         var groupConfiguration = ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],

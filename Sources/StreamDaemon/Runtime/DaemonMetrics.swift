@@ -41,6 +41,10 @@ final class DaemonMetrics: Sendable {
     let periodsClosed: Counter
     let periodsReady: Gauge
     let closeFailures: Counter
+    /// (OB, period) invoices frozen but not yet issued and delivered (`InvoiceQueue`).
+    let invoicesPendingDelivery: Gauge
+    /// Failed attempts to issue or deliver an invoice (each is retried in the background).
+    let invoiceDeliveryFailures: Counter
     let reloads: Counter
     let reloadFailures: Counter
     /// `aura_partitions_paused{reason}`: assigned partitions paused by a transient fault now.
@@ -105,6 +109,12 @@ final class DaemonMetrics: Sendable {
             descriptor: .aura("aura_periods_ready_to_close", "OB-periods ready to close and not yet closed"))
         closeFailures = registry.makeCounter(
             descriptor: .aura("aura_close_failures_total", "Period closes that failed"))
+        invoicesPendingDelivery = registry.makeGauge(
+            descriptor: .aura(
+                "aura_invoices_pending_delivery", "OB-period invoices frozen but not yet issued and delivered"))
+        invoiceDeliveryFailures = registry.makeCounter(
+            descriptor: .aura(
+                "aura_invoice_delivery_failures_total", "Failed attempts to issue or deliver an invoice (retried)"))
         reloads = registry.makeCounter(
             descriptor: .aura("aura_reloads_total", "Successful reloads of catalog and dimensions (SIGHUP)"))
         reloadFailures = registry.makeCounter(

@@ -18,6 +18,9 @@ package final class DaemonStatus: Sendable {
         package var consumedOffsets: Int64 = 0
         /// Sum of the assigned partitions' lag, when known.
         package var lagTotal: Int64 = 0
+        /// `OB-YYYY-MM` of the invoices frozen but not yet issued and delivered (retried in the
+        /// background): `/readyz` detail, never a reason to be not ready.
+        package var pendingDeliveries: [String] = []
     }
 
     private let state = Mutex(State())
@@ -42,6 +45,12 @@ package final class DaemonStatus: Sendable {
         if !s.paused.isEmpty { reasons.append("partitions paused: " + s.paused.joined(separator: ", ")) }
         if s.stopping { reasons.append("stopping") }
         return reasons
+    }
+
+    /// Detail lines `/readyz` adds to its answer without changing its status: the invoices
+    /// waiting to be issued or delivered.
+    package func readinessDetail() -> [String] {
+        snapshot.pendingDeliveries.map { "invoice pending delivery: \($0)" }
     }
 
     /// A close on one machine runs only when the daemon is ready by the rule of `/readyz`:

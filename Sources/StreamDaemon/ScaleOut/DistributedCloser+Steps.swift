@@ -5,7 +5,7 @@ import Invoicing
 extension DistributedCloser {
     /// The scale-out side of `CloseExecutor`'s steps for one close: requests in the close topic,
     /// a freeze confirmed by every partition's newest changelog state, and done notes.
-    struct Steps: CloseSteps {
+    struct Steps: CloseFinishing {
         let closer: DistributedCloser
         /// Every source partition.
         let keys: [PartitionKey]

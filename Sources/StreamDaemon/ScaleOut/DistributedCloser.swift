@@ -153,8 +153,10 @@ final class DistributedCloser: Sendable {
         let view = try readView(keys)
         let merged = try view.merged(zones: zones)
         let log = try closeLog.read()
-        let plan = ClosePlan(
-            scope: scope, facts: view.facts(merged: merged, log: log, graceMs: settings.graceMs, nowMs: nowMs))
+        let facts = view.facts(merged: merged, log: log, graceMs: settings.graceMs, nowMs: nowMs)
+        let plan = ClosePlan(scope: scope, facts: facts)
+        let taken = Set(plan.targets.map { ClosePlan.Key(ob: $0.ob, period: $0.period) })
+        metrics?.periodsReady.set(to: Double(ClosePlan.readyKeys(facts).subtracting(taken).count))
         let executor = CloseExecutor(
             issuer: InvoiceIssuer(
                 context: context, invoicesDir: settings.invoicesDir, delivery: delivery, metrics: metrics,

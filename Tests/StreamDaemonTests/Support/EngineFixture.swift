@@ -1,6 +1,7 @@
 import Aggregation
 import Avro
 import Foundation
+import Invoicing
 import Logging
 import Synchronization
 
@@ -24,6 +25,11 @@ final class EngineFixture {
     let status = DaemonStatus()
     let control = ConsumerControl()
     let logger = Logger(label: "test.engine")
+    /// The invoices frozen by closes of the loop; nothing issues them unless the test runs an
+    /// `InvoiceIssuingService` on it (`issuing(delivery:)`).
+    let invoices: InvoiceQueue
+    /// The tariff catalog and names closes price with (the deploy catalog).
+    let context: InvoicingContext
     /// A switch the after-save hook reads on the writer thread.
     final class Switch: Sendable {
         private let state = Mutex(false)
@@ -39,6 +45,19 @@ final class EngineFixture {
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
+        invoices = InvoiceQueue(metrics: metrics, status: status, logger: logger)
+        context = try InvoicingContext(
+            tariffsPath: DaemonHarness.root.path + "/deploy/tariffs.yaml", dimensionsDir: nil)
+    }
+
+    /// The service that issues `invoices` into `<directory>/invoices`, delivering with `delivery`.
+    func issuing(delivery: InvoiceDelivery?) -> InvoiceIssuingService {
+        InvoiceIssuingService(
+            queue: invoices,
+            issuer: InvoiceIssuer(
+                context: context, invoicesDir: directory + "/invoices", delivery: delivery, metrics: metrics,
+                logger: logger),
+            stateDir: stateDir)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
@@ -99,9 +118,9 @@ final class EngineFixture {
         let service = ConsumerService(
             settings: .init(
                 consumerProperties: [:], topics: [Self.audit.topic, Self.gateway.topic], graceMs: 0, autoClose: false,
-                invoicesDir: directory + "/invoices", quarantineBacklogLimit: quarantineBacklogLimit),
+                quarantineBacklogLimit: quarantineBacklogLimit),
             control: control, status: status, notifier: SystemdNotifier(environment: [:]), metrics: metrics,
-            context: try InvoicingContext(tariffsPath: nil, dimensionsDir: nil), delivery: nil, logger: logger,
+            context: context, invoices: invoices, logger: logger,
             makeEngine: { throw CheckpointRefused() })
         let handover = PartitionHandover(engine: engine, status: status, logger: logger)
         let consumer = FakePartitionConsumer(rebalance: handover.handler)
@@ -109,9 +128,8 @@ final class EngineFixture {
         try consumer.subscribe(service.settings.topics)
         let committer = OffsetCommitter(consumer: consumer, metrics: metrics, logger: logger) { engine.assigned }
         let closer = PeriodCloser(
-            engine: engine, context: service.context, invoicesDir: service.settings.invoicesDir, delivery: nil,
-            graceMs: 0,
-            metrics: metrics, logger: logger, commit: { committer.commit($0) },
+            engine: engine, context: context, invoices: invoices, graceMs: 0, metrics: metrics, logger: logger,
+            commit: { committer.commit($0) },
             isIdle: { ConsumerService.lag(consumer: consumer, engine: engine, $0) == 0 })
         let parts = ConsumerLoop.Parts(
             engine: engine, consumer: consumer, handover: handover, committer: committer, closer: closer)

@@ -1,0 +1,55 @@
+import Dispatch
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Issues the invoices of closes in the background, on its own thread (never the consumer
+/// thread, never the cooperative pool): takes each due job from `InvoiceQueue`, prices it,
+/// writes workbook and manifest, delivers them (`InvoiceIssuer`), then marks its close journal
+/// done. A failure stays queued and is retried with back-off (`InvoiceBacklog.Policy`).
+///
+/// On graceful shutdown (it is the first service told) the queue stops — waiting close requests
+/// are answered with an error, closes frozen afterwards are not issued — and the service waits up
+/// to `stopBound` for an attempt in flight; whatever is unfinished keeps its journal not done and
+/// is finished at the next start. Every write is atomic and idempotent, so leaving one behind is
+/// harmless.
+struct InvoiceIssuingService: Service {
+    let queue: InvoiceQueue
+    let issuer: InvoiceIssuer
+    let stateDir: String
+    var stopBound: Duration = .seconds(5)
+
+    func run() async throws {
+        let exited = DispatchSemaphore(value: 0)
+        let thread = Thread { [self] in
+            work()
+            exited.signal()
+        }
+        thread.name = "aura-invoices"
+        thread.start()
+        try? await gracefulShutdown()
+        queue.stop()
+        let bound = stopBound
+        _ = try? await Blocking.run {
+            exited.wait(timeout: .now() + .milliseconds(Int(bound.components.seconds * 1000)))
+        }
+    }
+
+    /// The issuing thread: one job at a time until the queue stops.
+    func work() {
+        while let job = queue.next() {
+            queue.finished(job, Result { try issue(job) })
+        }
+    }
+
+    /// Issues `job` (idempotent: identical files are left as they are) and marks its journal done.
+    func issue(_ job: InvoiceJob) throws -> CloseReport.Invoice {
+        let invoice = try issuer.issue(job.journal, input: job.input)
+        if !job.journal.done {
+            var done = job.journal
+            done.done = true
+            try done.save(stateDir: stateDir)
+        }
+        return invoice
+    }
+}
