@@ -73,6 +73,9 @@ package struct DaemonConfiguration: Sendable {
     /// instead of the wall clock. For reproducible reruns and tests (byte-identical invoices from
     /// separate state directories); unset in production.
     package var pinnedClosedAt: Date?
+    /// `limits.max_rows_per_partition`: distinct aggregate rows (and interned strings) per
+    /// partition state before new ones are refused (docs/operations.md "Input limits").
+    package var maxRowsPerPartition: Int
     package var tariffsPath: String?
     package var dimensionsDir: String?
     package var invoicesDir: String
@@ -123,6 +126,7 @@ package struct DaemonConfiguration: Sendable {
         autoClose = periods.autoClose
         autoCloseCheckSeconds = periods.autoCloseCheckSeconds
         pinnedClosedAt = periods.pinnedClosedAt
+        maxRowsPerPartition = config.defaultedInt(Keys.limitsMaxRowsPerPartition)
         tariffsPath = config.string(Keys.tariffsPath)
         dimensionsDir = config.string(Keys.dimensionsDir)
         invoicesDir = config.string(forKey: ConfigKey(Keys.invoicesDir.path), default: stateDir + "/invoices")

@@ -16,6 +16,8 @@ final class BillingEngine {
         var gatewayTopic: String
         var checkpointEveryEvents: Int
         var checkpointInterval: Duration
+        /// Bounds on rows and strings per partition state (`limits.max_rows_per_partition`).
+        var limits = InputLimits()
         /// Scale-out mode (`state.changelog_topic`): states also live in the changelog.
         var scaleOut: ScaleOutBinding? = nil
     }
@@ -105,6 +107,7 @@ final class BillingEngine {
         dirty: Bool = false, origin: String
     ) -> KafkaOffset {
         var state = state
+        state.limits = settings.limits
         let source = state.source(key)
         var slot = PartitionSlot(key: key, kind: kind, state: state, store: store, source: source)
         slot.dirty = dirty

@@ -54,6 +54,7 @@ struct DaemonAssembly {
             gatewayTopic: configuration.kafka.gatewayTopic,
             checkpointEveryEvents: configuration.checkpointIntervalEvents,
             checkpointInterval: configuration.checkpointInterval,
+            limits: InputLimits(maxRows: configuration.maxRowsPerPartition),
             scaleOut: try configuration.makeScaleOutBinding(tokens: tokens, logger: logger)
         )
         closing = try Self.makeCloser(daemon: daemon, zones: zones, delivery: delivery, tokens: tokens)
