@@ -82,7 +82,8 @@ struct CheckpointLimitsTests {
     @Test("negative or implausibly large counters (which later sums could overflow) are refused as corrupt")
     func hostileCounters() throws {
         let bytes = CheckpointCodec.encode(try CheckpointTests.sampleState(count: 60))
-        for value in [Int64.max, Int64.min, -1, (1 << 53) + 1] {
+        let values: [Int64] = [.max, .min, -1, (1 << 53) + 1]
+        for value in values {
             for offset in [0, 8, 16, 24] {
                 let error = Self.decodeError(Self.patch(bytes, section: 1, at: offset, Self.le(value)))
                 #expect(error?.code == .corrupt)
