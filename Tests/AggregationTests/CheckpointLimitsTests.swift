@@ -95,4 +95,28 @@ struct CheckpointLimitsTests {
         // The largest allowed counter loads.
         #expect(Self.decodeError(Self.patch(bytes, section: 1, at: 0, Self.le(Int64(1) << 53))) == nil)
     }
+
+    @Test("a dedup reference whose day bits say day 32 is refused as corrupt (merging it would trap)")
+    func dedupDayOutOfRange() throws {
+        let state = try CheckpointTests.sampleState(count: 60)
+        let bytes = CheckpointCodec.encode(state)
+        func u64(_ at: Int) -> Int {
+            bytes[at..<(at + 8)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        }
+        var at = 24
+        while Int(bytes[at]) != 6 { at += 16 + u64(at + 8) }
+        let count = u64(at + 16 + 8)
+        let refAt = 16 + 16 * count  // the first reference, inside the section's data
+        let ref = bytes[(at + 16 + refAt)..<(at + 16 + refAt + 4)].enumerated().reduce(UInt32(0)) {
+            $0 | UInt32($1.element) << (8 * UInt32($1.offset))
+        }
+        let crafted = Self.patch(bytes, section: 6, at: refAt, Self.le(ref | 31 << 25))
+        let error = Self.decodeError(crafted)
+        #expect(error?.code == .corrupt)
+        #expect(error?.source == "crafted.ckpt")
+        // Merging the state it would have loaded must not be reachable: the unpatched one merges.
+        var merged = PartitionState(zones: testZones)
+        try merged.merge(try bytes.withUnsafeBytes { try CheckpointCodec.decode($0, zones: testZones, source: "ok") })
+        #expect(merged.dedup.count == state.dedup.count)
+    }
 }

@@ -316,14 +316,15 @@ package enum CheckpointCodec {
         return loaded
     }
 
-    /// Every dedup reference and closed period must point inside the loaded arrays.
+    /// Every dedup reference (row and day) and closed period must point inside the loaded arrays.
     private static func validateReferences(_ state: PartitionState, source: String) throws(AggregationError) {
         let audit = state.auditRows.count
         let gateway = state.gatewayRows.count
         var bad = false
         state.dedup.forEach { _, raw in
             let ref = DedupRef(rawValue: raw)
-            if ref.row >= (ref.isGateway ? gateway : audit) { bad = true }
+            // Day bits 31 (day 32) fit the reference but no day count: merging would trap.
+            if ref.row >= (ref.isGateway ? gateway : audit) || ref.day > 31 { bad = true }
         }
         let strings = UInt32(state.strings.count)
         if state.closed.contains(where: { $0.ob >= strings })
