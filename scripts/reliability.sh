@@ -5,8 +5,9 @@
 # totals, invoice bytes vs an uninterrupted run, quarantine reasons vs the corpus' kinds).
 #   scripts/reliability.sh [--long] [--skip-build]
 #     --long        100 kill points in crash-anywhere, bigger months (~100k events) elsewhere, and
-#                   1M libFuzzer runs over the frame decoder (scripts/fuzz-avro.sh, its own ASan
-#                   build in .build-fuzz; its line: runs = executions, faults = crashes)
+#                   1M libFuzzer runs over the frame decoder (scripts/fuzz-avro.sh) and over the
+#                   checkpoint and changelog decoders (scripts/fuzz-state.sh), each its own ASan
+#                   build in .build-fuzz; their lines: runs = executions, faults = crashes
 #     --skip-build  use the existing debug build (the fuzz harness is still built when needed)
 # Needs root (chattr +i, mount -t tmpfs); without it those scenarios are skipped.
 set -euo pipefail
@@ -39,24 +40,28 @@ AURA_RELIABILITY_REPORT="$report" AURA_RELIABILITY_LONG="$long" \
 grep -E "^(✔|✘|􁁛|􀢄|.*(passed|failed) after)" "$log" | tail -n 30 >&2 || true
 
 # Long run: one million libFuzzer executions over the frame decoder (and the body decoder, schema
-# parser and container reader the harness also targets). runs = executions, faults = crashes,
+# parser and container reader the harness also targets), and one million over the checkpoint and
+# changelog decoders. runs = executions, faults = crashes,
 # timeouts and OOMs (each leaves an artifact), mismatches = faults, or 1 if the fuzzer failed
 # without one.
-if [ "$long" = 1 ]; then
-    fuzz_runs=1000000
+fuzz() {  # name script description
+    local fuzz_runs=1000000 fuzz_log fuzz_status=0 done_runs faults mismatches
     fuzz_log=$(mktemp)
-    echo "== scripts/fuzz-avro.sh $fuzz_runs" >&2
-    fuzz_status=0
-    FUZZ_WORK="${FUZZ_WORK:-.build-fuzz}" scripts/fuzz-avro.sh "$fuzz_runs" >"$fuzz_log" 2>&1 || fuzz_status=$?
+    echo "== $2 $fuzz_runs" >&2
+    FUZZ_WORK="${FUZZ_WORK:-.build-fuzz}" "$2" "$fuzz_runs" >"$fuzz_log" 2>&1 || fuzz_status=$?
     done_runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$fuzz_log" | tail -n 1)
     [ -n "$done_runs" ] || done_runs=$(sed -n 's/^#\([0-9]*\)\t.*/\1/p' "$fuzz_log" | tail -n 1)
     faults=$(grep -c -E "Test unit written to" "$fuzz_log" || true)
     mismatches=$faults
     if [ "$fuzz_status" != 0 ] && [ "$faults" = 0 ]; then mismatches=1; fi
-    printf 'fuzz-frame-decoder\t%s\t%s\t%s\t-\t-\t-\t%s\tlibFuzzer+ASan executions over frames, bodies, schemas, containers (exit %s)\n' \
-        "${done_runs:-0}" "$faults" "${done_runs:-0}" "$mismatches" "$fuzz_status" >>"$report"
+    printf '%s\t%s\t%s\t%s\t-\t-\t-\t%s\t%s (exit %s)\n' \
+        "$1" "${done_runs:-0}" "$faults" "${done_runs:-0}" "$mismatches" "$3" "$fuzz_status" >>"$report"
     grep -E "^Done|ERROR|Test unit written|deadly signal" "$fuzz_log" | head -n 20 >&2 || true
     rm -f "$fuzz_log"
+}
+if [ "$long" = 1 ]; then
+    fuzz fuzz-frame-decoder scripts/fuzz-avro.sh "libFuzzer+ASan executions over frames, bodies, schemas, containers"
+    fuzz fuzz-state-decoders scripts/fuzz-state.sh "libFuzzer+ASan executions over checkpoints, changelog manifests and values"
 fi
 
 printf '%-28s %7s %7s %10s %10s %11s %12s %11s\n' scenario runs faults events_in billed duplicates quarantined mismatches

@@ -29,6 +29,14 @@ extension AggregationError.Code {
     public static let beyondLateHorizon = Self("beyond-late-horizon")
     /// A test hook stopped a replay abruptly (see `ReplayRunner.Options.crashAfterRecords`).
     public static let simulatedCrash = Self("simulated-crash")
+    /// An event's id or name field is longer than `InputLimits.maxIDBytes` (the source names the field).
+    public static let fieldTooLong = Self("field-too-long")
+    /// An event's OB code (`COUNTRY_3_ALPHA_CD`) is not three ASCII capital letters.
+    public static let badOBCode = Self("bad-ob-code")
+    /// A new aggregate row was refused: the state holds `InputLimits.maxRows` rows already.
+    public static let tooManyRows = Self("too-many-rows")
+    /// A new string (OB, component or app id) was refused: the state holds `InputLimits.maxStrings` already.
+    public static let tooManyStrings = Self("too-many-strings")
     /// Avro decoding of an event failed (wraps the Avro error text).
     public static let decode = Self("decode")
 }

@@ -50,9 +50,18 @@ struct ByteReader {
         return Int(n)
     }
 
+    /// A number that must be at most `limit` (a capacity or count checked later against the data):
+    /// never converted to `Int` unchecked, so a damaged value cannot trap.
+    mutating func bounded(_ limit: Int, _ what: String) throws(AggregationError) -> Int {
+        let n = try u64(what)
+        guard n <= UInt64(limit) else { throw fail("\(what) \(n) exceeds \(limit)") }
+        return Int(n)
+    }
+
     /// Copies `count` POD elements out (one memcpy).
     mutating func raw<T>(_ type: T.Type, count: Int, _ what: String) throws(AggregationError) -> [T] {
-        let bytes = count * MemoryLayout<T>.stride
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        guard !overflow else { throw fail("\(what) count \(count)") }
         try need(bytes, what)
         let start = offset
         offset += bytes

@@ -243,7 +243,7 @@ package enum CheckpointCodec {
                 state.dayCounts = try s.raw(Int64.self, count: n * 31, "day counts")
             case .dedup where version == 1:
                 let capacity = try s.count(20, "dedup capacity")
-                let count = Int(try s.u64("dedup count"))
+                let count = try s.bounded(Int(Int32.max), "dedup count")
                 let keys = try s.raw(UInt64.self, count: 2 * capacity, "dedup keys")
                 let refs = try s.raw(UInt32.self, count: capacity, "dedup refs")
                 guard let table = DedupTable(rawKeys: keys, rawRefs: refs, count: count) else {
@@ -251,7 +251,7 @@ package enum CheckpointCodec {
                 }
                 state.dedup = table
             case .dedup:
-                let capacity = Int(try s.u64("dedup capacity"))
+                let capacity = try s.bounded(Int(Int32.max), "dedup capacity")
                 let count = try s.count(20, "dedup count")
                 try s.need(20 * count, "dedup entries")
                 let start = s.offset
@@ -316,14 +316,15 @@ package enum CheckpointCodec {
         return loaded
     }
 
-    /// Every dedup reference and closed period must point inside the loaded arrays.
+    /// Every dedup reference (row and day) and closed period must point inside the loaded arrays.
     private static func validateReferences(_ state: PartitionState, source: String) throws(AggregationError) {
         let audit = state.auditRows.count
         let gateway = state.gatewayRows.count
         var bad = false
         state.dedup.forEach { _, raw in
             let ref = DedupRef(rawValue: raw)
-            if ref.row >= (ref.isGateway ? gateway : audit) { bad = true }
+            // Day bits 31 (day 32) fit the reference but no day count: merging would trap.
+            if ref.row >= (ref.isGateway ? gateway : audit) || ref.day > 31 { bad = true }
         }
         let strings = UInt32(state.strings.count)
         if state.closed.contains(where: { $0.ob >= strings })
@@ -333,6 +334,31 @@ package enum CheckpointCodec {
         }
         if bad {
             throw AggregationError(.corrupt, "checkpoint references rows or strings it does not hold", source: source)
+        }
+        try validateCounts(state, source: source)
+    }
+
+    /// Largest count a loaded checkpoint may hold anywhere (2^53): far above any real count, and
+    /// low enough that adding up the states of many partitions (`merge`) and counting on cannot
+    /// overflow `Int64`.
+    static let maxCount: Int64 = 1 << 53
+
+    /// Every counter must lie in 0...`maxCount` (a crafted file cannot make later sums trap).
+    private static func validateCounts(_ state: PartitionState, source: String) throws(AggregationError) {
+        let range: ClosedRange<Int64> = 0...maxCount
+        let ok =
+            range.contains(state.records) && range.contains(state.duplicates) && range.contains(state.late)
+            && range.contains(state.quarantined)
+            && state.auditRows.allSatisfy { range.contains($0.count) }
+            && state.gatewayRows.allSatisfy { range.contains($0.messages) && range.contains($0.nlpMessages) }
+            && state.stats.allSatisfy {
+                range.contains($0.events) && range.contains($0.duplicates) && range.contains($0.late)
+            }
+            && state.dayCounts.allSatisfy { range.contains($0) }
+        guard ok else {
+            throw AggregationError(
+                .corrupt, "checkpoint holds a count outside 0...\(maxCount) (negative or implausibly large)",
+                source: source)
         }
     }
 

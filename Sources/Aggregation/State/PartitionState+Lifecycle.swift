@@ -5,15 +5,18 @@ extension PartitionState {
         return isClosed(PeriodKey(ob: id, period: period.rawValue))
     }
 
-    /// Records that (ob, period) is closed: later events of it count as late.
+    /// Records that (ob, period) is closed: later events of it count as late. A name that is not
+    /// an OB code is ignored (no event of it can be counted, see `InputLimits.isOBCode`), so
+    /// close requests read from a topic or file cannot grow the strings without bound.
     package mutating func markClosed(ob: String, period: Period) {
-        closed.insert(PeriodKey(ob: strings.intern(ob), period: period.rawValue))
+        guard let id = internClosingOB(ob) else { return }
+        closed.insert(PeriodKey(ob: id, period: period.rawValue))
     }
 
     /// Records that every period of `ob` up to `period` is closed, including periods without
-    /// events (their events, should any come, are late).
+    /// events (their events, should any come, are late). Names that are not OB codes are ignored.
     package mutating func markClosedThrough(ob: String, period: Period) {
-        let id = strings.intern(ob)
+        guard let id = internClosingOB(ob) else { return }
         closedThrough[id] = max(closedThrough[id] ?? .min, period.rawValue)
     }
 
@@ -164,5 +167,15 @@ extension PartitionState {
         table.removeAll { raw in expired.contains(periodKey(of: DedupRef(rawValue: raw))) }
         dedup = table
         return before - dedup.count
+    }
+
+    /// The id of a closing OB, interned; `nil` when `ob` is not an OB code (three capital letters).
+    private mutating func internClosingOB(_ ob: String) -> UInt32? {
+        var ob = ob
+        // The pointer stays inside the closure; 3 bytes at most reach `intern`.
+        return ob.withUTF8 { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            return InputLimits.isOBCode(raw) ? strings.intern(raw) : nil
+        }
     }
 }

@@ -18,7 +18,9 @@ extension PartitionState {
         // Strings.
         var idMap = [UInt32](repeating: 0, count: other.strings.count)
         for id in 0..<other.strings.count {
-            idMap[id] = other.strings.withBytes(UInt32(id)) { strings.intern($0) }
+            guard let mine = other.strings.withBytes(UInt32(id), { strings.intern($0, limit: InternTable.maxCount) })
+            else { throw AggregationError(.capacity, "more than \(InternTable.maxCount) strings in one state") }
+            idMap[id] = mine
         }
         func map(_ id: UInt32) -> UInt32 { id == nullStringID ? nullStringID : idMap[Int(id)] }
 
@@ -29,7 +31,7 @@ extension PartitionState {
             key.ob = map(key.ob)
             key.component = map(key.component)
             key.app = map(key.app)
-            let mine = auditRow(key, hash: key.mixHash)
+            let mine = try auditRow(key, hash: key.mixHash)
             auditRows[mine].count += row.count
             auditMap[i] = mine
         }
@@ -38,7 +40,7 @@ extension PartitionState {
             var key = row.key
             key.ob = map(key.ob)
             key.app = map(key.app)
-            let mine = gatewayRow(key, hash: key.mixHash)
+            let mine = try gatewayRow(key, hash: key.mixHash)
             gatewayRows[mine].messages += row.messages
             gatewayRows[mine].nlpMessages += row.nlpMessages
             gatewayMap[i] = mine

@@ -17,6 +17,9 @@ package struct PartitionState: Sendable {
     package let zones: OBTimeZones
     /// Interned strings of this state.
     package internal(set) var strings = InternTable()
+    /// Bounds on rows and strings input can add (not part of the checkpoint: the daemon sets
+    /// them from its configuration on every state it takes over).
+    package var limits = InputLimits()
 
     package internal(set) var auditRows: [AuditRow] = []
     var auditIndex = RowIndex()
@@ -264,8 +267,10 @@ package struct PartitionState: Sendable {
     /// The row of `key`, created if new. `hash` is `key.mixHash`, which counting computed while
     /// preparing the event (the batched ingest prefetched its index slot); merging passes it.
     /// - Precondition: `hash == key.mixHash`.
-    mutating func auditRow(_ key: AuditRowKey, hash: UInt64) -> Int {
+    /// - Throws: `.tooManyRows` when `key` is new and `limited` and the state is at `limits.maxRows`.
+    mutating func auditRow(_ key: AuditRowKey, hash: UInt64, limited: Bool = false) throws(AggregationError) -> Int {
         if let row = auditIndex.find(key, hash: hash, keyOf: { auditRows[$0].key }) { return row }
+        guard !limited || hasRoomForRow else { throw tooManyRows() }
         auditRows.append(
             AuditRow(
                 count: 0, ob: key.ob, component: key.component, app: key.app,
@@ -277,8 +282,11 @@ package struct PartitionState: Sendable {
 
     /// `auditRow(_:hash:)` for gateway rows.
     /// - Precondition: `hash == key.mixHash`.
-    mutating func gatewayRow(_ key: GatewayRowKey, hash: UInt64) -> Int {
+    mutating func gatewayRow(_ key: GatewayRowKey, hash: UInt64, limited: Bool = false) throws(AggregationError)
+        -> Int
+    {
         if let row = gatewayIndex.find(key, hash: hash, keyOf: { gatewayRows[$0].key }) { return row }
+        guard !limited || hasRoomForRow else { throw tooManyRows() }
         gatewayRows.append(
             GatewayRow(
                 messages: 0, nlpMessages: 0, ob: key.ob, app: key.app,

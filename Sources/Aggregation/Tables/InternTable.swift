@@ -19,8 +19,10 @@ package struct InternTable: Sendable {
     }
 
     /// Rebuilds a table from its arena and end offsets (a checkpoint's strings section).
-    /// - Returns: `nil` when the offsets are not ascending or pass the arena's end.
+    /// - Returns: `nil` when the offsets are not ascending or pass the arena's end, or there are
+    ///   more than `maxCount` strings.
     package init?(arena: [UInt8], ends: [UInt32]) {
+        guard ends.count <= Self.maxCount else { return nil }
         var previous: UInt32 = 0
         for end in ends {
             guard end >= previous, Int(end) <= arena.count else { return nil }
@@ -43,23 +45,48 @@ package struct InternTable: Sendable {
     /// Number of distinct strings.
     package var count: Int { ends.count }
 
-    /// The id of `bytes`, adding them if new.
+    /// The id of `bytes`, adding them if new (trusted callers: setup, tests, the OB codes of a
+    /// close). Input paths use `intern(_:limit:)`, which refuses instead of trapping.
     @inline(__always)
     package mutating func intern(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        // Invariant: reached only with strings the process itself chose (configured OB codes,
+        // test data), a few hundred bytes at most, never with bytes from events or files; those
+        // go through `intern(_:limit:)`. So the arena cannot reach 4 GiB here.
+        guard let id = intern(bytes, limit: Self.maxCount) else { preconditionFailure("intern table is full") }
+        return id
+    }
+
+    /// Most strings a table holds: ids stay below `nullStringID` and `UInt32.max` (reserved).
+    package static let maxCount = Int(UInt32.max) - 2
+
+    /// The id of `bytes`, adding them if new and there is room: `nil` (nothing added) when they
+    /// are new and the table already holds `limit` strings, or its arena would reach 4 GiB.
+    @inline(__always)
+    package mutating func intern(_ bytes: UnsafeRawBufferPointer, limit: Int) -> UInt32? {
         let key = InternCache.key(bytes)
         if let key, let id = recent.lookup(key) { return id }
-        let id = internUncached(bytes)
+        guard let id = internUncached(bytes, limit: limit) else { return nil }
         if let key { recent.remember(key, id: id) }
         return id
     }
 
-    /// `intern` without the cache.
+    /// The id of `bytes` if already interned, through the cache (which it fills): nothing is added.
+    @inline(__always)
+    package mutating func existing(_ bytes: UnsafeRawBufferPointer) -> UInt32? {
+        let key = InternCache.key(bytes)
+        if let key, let id = recent.lookup(key) { return id }
+        guard let id = find(bytes, hash: ByteHash.hash64(bytes)) else { return nil }
+        if let key { recent.remember(key, id: id) }
+        return id
+    }
+
+    /// `intern(_:limit:)` without the cache.
     @inline(never)
-    private mutating func internUncached(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    private mutating func internUncached(_ bytes: UnsafeRawBufferPointer, limit: Int) -> UInt32? {
         let h = ByteHash.hash64(bytes)
         if let id = find(bytes, hash: h) { return id }
-        // Ids and offsets are UInt32.
-        precondition(arena.count + bytes.count < Int(UInt32.max), "intern arena exceeds 4 GiB")
+        // Ids and offsets are UInt32: refuse rather than overflow them.
+        guard ends.count < min(limit, Self.maxCount), bytes.count < Int(UInt32.max) - arena.count else { return nil }
         let id = UInt32(ends.count)
         arena.append(contentsOf: bytes)
         ends.append(UInt32(arena.count))

@@ -119,8 +119,10 @@ package final class AvroContainerReader {
     private func inflate(
         _ compressed: UnsafeRawBufferPointer, into slot: BlockSlot, blockOffset: Int
     ) throws(AvroError) -> UnsafeRawBufferPointer {
-        if slot.inflateBuffer.count < compressed.count * 4 {
-            BlockSlot.grow(&slot.inflateBuffer, to: compressed.count * 4)
+        // Start at 4× the compressed size, never above the cap (doubling below stops there too).
+        let initial = min(compressed.count * 4, Self.maxBlockSize)
+        if slot.inflateBuffer.count < initial {
+            BlockSlot.grow(&slot.inflateBuffer, to: initial)
         }
         while true {
             var produced = 0

@@ -28,6 +28,12 @@ struct XLSXReader {
         var lastRow: Int { rows.keys.max() ?? 0 }
     }
 
+    /// Largest workbook part read (64 MiB; the invoices this module writes have parts of a few KiB).
+    static let maxPartBytes = 64 << 20
+
+    /// Thrown from the extraction callback when a part passes `maxPartBytes`.
+    private struct PartTooLarge: Error {}
+
     private(set) var sheets: [String: Sheet] = [:]
     private(set) var sheetOrder: [String] = []
 
@@ -42,9 +48,23 @@ struct XLSXReader {
             guard let entry = archive[name] else {
                 throw InvoicingError(.workbook, "missing part \(name)", source: path)
             }
+            // Sizes are checked before reading: the declared one against the cap, then every
+            // chunk, since a crafted header may understate what the entry inflates to.
+            let limit = Self.maxPartBytes
+            guard let declared = Int64(exactly: entry.uncompressedSize), declared <= Int64(limit) else {
+                throw InvoicingError(
+                    .workbook, "part \(name) declares \(entry.uncompressedSize) bytes, more than \(limit)", source: path
+                )
+            }
             var data = Data()
+            data.reserveCapacity(Int(declared))
             do {
-                _ = try archive.extract(entry) { data.append($0) }
+                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                    guard data.count + chunk.count <= limit else { throw PartTooLarge() }
+                    data.append(chunk)
+                }
+            } catch is PartTooLarge {
+                throw InvoicingError(.workbook, "part \(name) inflates to more than \(limit) bytes", source: path)
             } catch {
                 throw InvoicingError(.workbook, "cannot extract \(name): \(error)", source: path)
             }

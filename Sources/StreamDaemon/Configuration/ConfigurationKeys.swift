@@ -64,6 +64,11 @@ package enum ConfigurationKeys {
         "periods.pinned_closed_at", .instant, .optional,
         "tests and reruns only: the \"closed at\" instant of every new close")
 
+    // MARK: limits
+    static let limitsMaxRowsPerPartition = ConfigurationKey(
+        "limits.max_rows_per_partition", .integer(minimum: 1), .defaulted("1000000"),
+        "distinct aggregate rows per partition state; events needing more are quarantined (too-many-rows)")
+
     // MARK: files
     static let tariffsPath = ConfigurationKey("tariffs.path", .string, .optional, "tariff catalog file or directory")
     static let dimensionsDir = ConfigurationKey(
@@ -119,7 +124,7 @@ package enum ConfigurationKeys {
         stateDir, stateChangelogTopic, stateCloseTopic, stateChangelogPartitions,
         checkpointIntervalSeconds, checkpointIntervalEvents,
         periodsGraceHours, periodsAutoClose, periodsAutoCloseCheckSeconds, periodsLateHorizonDays,
-        periodsPinnedClosedAt,
+        periodsPinnedClosedAt, limitsMaxRowsPerPartition,
         tariffsPath, dimensionsDir, invoicesDir,
         deliveryKind, deliveryAzureAccount, deliveryAzureContainer, deliveryAzureEndpoint,
         deliveryAzureSASTokenFile, deliveryAzureSharedKeyFile, deliveryRetries,

@@ -77,6 +77,9 @@ package struct DaemonConfiguration: Sendable {
     /// instead of the wall clock. For reproducible reruns and tests (byte-identical invoices from
     /// separate state directories); unset in production.
     package var pinnedClosedAt: Date?
+    /// `limits.max_rows_per_partition`: distinct aggregate rows (and interned strings) per
+    /// partition state before new ones are refused (docs/operations.md "Input limits").
+    package var maxRowsPerPartition: Int
     package var tariffsPath: String?
     package var dimensionsDir: String?
     package var invoicesDir: String
@@ -134,6 +137,7 @@ package struct DaemonConfiguration: Sendable {
         autoCloseCheckSeconds = periods.autoCloseCheckSeconds
         lateHorizonDays = periods.lateHorizonDays
         pinnedClosedAt = periods.pinnedClosedAt
+        maxRowsPerPartition = config.defaultedInt(Keys.limitsMaxRowsPerPartition)
         tariffsPath = config.string(Keys.tariffsPath)
         dimensionsDir = config.string(Keys.dimensionsDir)
         invoicesDir = config.string(forKey: ConfigKey(Keys.invoicesDir.path), default: stateDir + "/invoices")

@@ -18,6 +18,8 @@ final class BillingEngine {
         var checkpointInterval: Duration
         /// `periods.late_horizon_days` in ms (nil: closed periods keep their dedup keys forever).
         var lateHorizonMs: Int64? = nil
+        /// Bounds on rows and strings per partition state (`limits.max_rows_per_partition`).
+        var limits = InputLimits()
         /// Scale-out mode (`state.changelog_topic`): states also live in the changelog.
         var scaleOut: ScaleOutBinding? = nil
     }
@@ -111,6 +113,7 @@ final class BillingEngine {
     ) -> KafkaOffset {
         var state = state
         state.lateHorizonMs = settings.lateHorizonMs
+        state.limits = settings.limits
         let source = state.source(key)
         var slot = PartitionSlot(key: key, kind: kind, state: state, store: store, source: source)
         slot.dirty = dirty

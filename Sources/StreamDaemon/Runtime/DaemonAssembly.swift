@@ -57,6 +57,7 @@ struct DaemonAssembly {
             checkpointEveryEvents: configuration.checkpointIntervalEvents,
             checkpointInterval: configuration.checkpointInterval,
             lateHorizonMs: configuration.lateHorizonMs,
+            limits: InputLimits(maxRows: configuration.maxRowsPerPartition),
             scaleOut: try configuration.makeScaleOutBinding(tokens: tokens, logger: logger)
         )
         invoices = InvoiceQueue(metrics: daemon.metrics, status: daemon.status, logger: logger)

@@ -98,8 +98,14 @@ package final class ChangelogStore: Sendable {
         -> ChangelogManifest
     {
         let compressed = try ChangelogCompression.compress(encoded)
-        let generation = cache.withLock { c -> UInt64 in
-            let g = (c.generations[tp] ?? 0) + 1
+        let generation = try cache.withLock { c throws(DaemonError) -> UInt64 in
+            // Manifests read are validated (generation ≤ 2^63 − 1), so this cannot overflow
+            // unless this process published 2^63 times; checked anyway.
+            let (g, overflow) = (c.generations[tp] ?? 0).addingReportingOverflow(1)
+            guard !overflow else {
+                throw DaemonError(
+                    .checkpoint, "changelog generation of \(tp) cannot grow past \(UInt64.max)", source: topic)
+            }
             c.generations[tp] = g
             return g
         }
@@ -209,8 +215,10 @@ package final class ChangelogStore: Sendable {
             try reader.read(tp, from: from, until: high) { record in
                 guard !record.key.contains(UInt8(ascii: "/")) else { return }  // not a manifest
                 do {
-                    var manifest = try JSONDecoder().decode(ChangelogManifest.self, from: Data(record.value))
-                    guard manifest.version <= ChangelogManifest.formatVersion else { return }
+                    guard
+                        var manifest = try ChangelogManifest.decode(
+                            record.value, source: "\(topic)/\(p)@\(record.offset)")
+                    else { return }  // a newer format version
                     manifest.location = .init(partition: p, offset: record.offset)
                     found.append(manifest)
                 } catch {
@@ -297,7 +305,6 @@ package final class ChangelogStore: Sendable {
     private func assemble(_ manifest: ChangelogManifest, records: [Int32: [Int64: ReadRecord]]) throws -> [UInt8] {
         let tp = manifest.source
         var compressed: [UInt8] = []
-        compressed.reserveCapacity(manifest.compressedLength)
         var values = [[UInt8]?](repeating: nil, count: manifest.chunks.count)
         for (i, chunk) in manifest.chunks.enumerated() {
             guard let record = records[chunk.partition]?[chunk.offset] else { continue }
@@ -310,6 +317,8 @@ package final class ChangelogStore: Sendable {
             }
             values[i] = record.value
         }
+        // Sized by the bytes that arrived, not by the manifest's word.
+        compressed.reserveCapacity(values.reduce(0) { $0 + ($1?.count ?? 0) })
         for (i, value) in values.enumerated() {
             guard let value else {
                 let chunk = manifest.chunks[i]

@@ -1,0 +1,1 @@
+../../../Sources/StreamDaemon/ScaleOut/ChangelogManifest.swift

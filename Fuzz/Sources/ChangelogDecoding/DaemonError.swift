@@ -1,0 +1,1 @@
+../../../Sources/StreamDaemon/Support/DaemonError.swift
