@@ -52,7 +52,9 @@ struct SoakMonthLine {
                 problems.append("\(line.month): \(line.stateBytes) state bytes vs \(base.stateBytes) in \(base.month)")
             }
         }
-        return problems.isEmpty ? nil : problems.joined(separator: "; ")
+        guard !problems.isEmpty else { return nil }
+        let more = problems.count > 3 ? "; … (\(problems.count) in all)" : ""
+        return problems.prefix(3).joined(separator: "; ") + more
     }
 
     static func within(_ value: Double, _ base: Double, _ tolerance: Double) -> Bool {
