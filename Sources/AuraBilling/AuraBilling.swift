@@ -11,6 +11,7 @@ struct AuraBilling: AsyncParsableCommand {
         subcommands: [
             RunCommand.self,
             DemoCommand.self,
+            SoakCommand.self,
             ReplayCommand.self,
             CloseCommand.self,
             VerifyCommand.self,

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+/// `aura-billing soak`: the real binary through a year of small months.
+@Suite("Soak command", .serialized)
+struct SoakCommandTests {
+    @Test("a 12-month soak bills every month exactly and holds dedup keys flat past the horizon (bytes: known issue)")
+    func twelveMonthsStayFlat() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("aura-soak-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let process = Process()
+        process.executableURL = DaemonHarness.executable
+        process.arguments = ["soak", "12", "2000", "--out", out.path]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        let stderr = out.appendingPathExtension("stderr")
+        defer { try? FileManager.default.removeItem(at: stderr) }
+        _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: stderr)
+        try process.run()
+        let text = String(decoding: try stdout.fileHandleForReading.readToEnd() ?? Data(), as: UTF8.self)
+        process.waitUntilExit()
+        let log = (try? String(contentsOf: out.appendingPathComponent("daemon.log"), encoding: .utf8)) ?? ""
+        let diagnostics = "\(text)\n\((try? String(contentsOf: stderr, encoding: .utf8)) ?? "")\n\(log.suffix(4000))"
+        let verdict = text.split(separator: "\n").last { $0.hasPrefix("invoices equal every month:") } ?? ""
+
+        // One line per month: month events dedup_keys rows state_bytes written/event rss ckpt_p99 equal.
+        let rows: [[String]] = text.split(separator: "\n").map { line in
+            line.split(separator: " ").map { String($0) }
+        }.filter { $0.count == 9 && $0[0].count == 7 && $0[0].dropFirst(4).first == "-" }
+        try #require(rows.count == 12, "\(diagnostics)")
+        for row in rows {
+            #expect(row[8] == "yes", "totals of \(row[0]) differ from the generator's: \(diagnostics)")
+            #expect(Int(row[1]) ?? 0 >= 2000, "\(row)")
+            #expect(Double(row[6]) ?? 0 > 0, "the daemon's RSS was not read: \(row)")
+        }
+        #expect(verdict.hasPrefix("invoices equal every month: yes;"), "\(diagnostics)")
+
+        // Dedup keys flat from month 3 on, within 10 %: each month's keys leave the state once its
+        // horizon has passed (without retention a year would hold about six times month 2's keys).
+        let keys = rows.map { Double($0[2]) ?? -1 }
+        for i in 3..<12 {
+            #expect(abs(keys[i] - keys[2]) <= 0.1 * keys[2], "dedup keys of \(rows[i][0]): \(keys)")
+        }
+        #expect(keys[11] < 1.5 * keys[1], "\(keys)")
+
+        // State bytes on disk: not flat yet. The aggregate rows and statistics of closed periods
+        // stay in every checkpoint after their keys expire (issue 17 item 1 keeps them), so at this
+        // size, where rows outweigh keys, the bytes grow by about one month's rows per month and
+        // the soak exits non-zero. When the engine compacts them this known issue stops
+        // reproducing and this block must become plain expectations.
+        let bytes = rows.map { Double($0[4]) ?? -1 }
+        withKnownIssue("state bytes on disk grow with the rows of closed periods (a staircase, not flat)") {
+            for i in 3..<12 {
+                #expect(abs(bytes[i] - bytes[2]) <= 0.1 * bytes[2], "state bytes of \(rows[i][0]): \(bytes)")
+            }
+            #expect(process.terminationStatus == 0, "\(verdict)")
+        }
+        #expect(process.terminationStatus == 0 || verdict.contains("state bytes"), "\(diagnostics)")
+    }
+}
