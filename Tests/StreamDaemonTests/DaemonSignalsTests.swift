@@ -13,13 +13,8 @@ struct DaemonSignalsTests {
         "SIGHUP reloads the catalog, an invalid catalog is rejected and the old one kept, SIGUSR1 closes the ready periods"
     )
     func reloadAndCloseReady() throws {
-        let catalogDir = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "aura-catalog-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: catalogDir, withIntermediateDirectories: true)
+        let (catalogDir, catalog) = try Self.catalogCopy()
         defer { try? FileManager.default.removeItem(at: catalogDir) }
-        let catalog = catalogDir.appendingPathComponent("tariffs.yaml")
-        try FileManager.default.copyItem(
-            at: DaemonHarness.root.appendingPathComponent("deploy/tariffs.yaml"), to: catalog)
         let harness = try DaemonHarness(tariffsPath: catalog.path)
 
         var generator = try DemoMonthGenerator(
@@ -65,6 +60,17 @@ struct DaemonSignalsTests {
 }
 
 extension DaemonSignalsTests {
+    /// A copy of deploy/tariffs.yaml in a directory of its own (the test edits it): (directory, file).
+    static func catalogCopy() throws -> (URL, URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "aura-catalog-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let catalog = directory.appendingPathComponent("tariffs.yaml")
+        try FileManager.default.copyItem(
+            at: DaemonHarness.root.appendingPathComponent("deploy/tariffs.yaml"), to: catalog)
+        return (directory, catalog)
+    }
+
     /// The generated month's audit frames of ESP, rewritten to an OB no zone table knows (NZL):
     /// the OB field `"ESP"` (Avro length 3 = 0x06, then the bytes) becomes `"NZL"`.
     static func framesOfAnOnboardedOB() throws -> [DemoMessage] {
@@ -85,13 +91,8 @@ extension DaemonSignalsTests {
 
     @Test("SIGHUP adopts the time zone of an OB onboarded in the catalog: its events count from then on")
     func reloadAdoptsANewOBsTimeZone() throws {
-        let catalogDir = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "aura-catalog-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: catalogDir, withIntermediateDirectories: true)
+        let (catalogDir, catalog) = try Self.catalogCopy()
         defer { try? FileManager.default.removeItem(at: catalogDir) }
-        let catalog = catalogDir.appendingPathComponent("tariffs.yaml")
-        try FileManager.default.copyItem(
-            at: DaemonHarness.root.appendingPathComponent("deploy/tariffs.yaml"), to: catalog)
         let harness = try DaemonHarness(tariffsPath: catalog.path)
         let frames = try Self.framesOfAnOnboardedOB()
         try #require(frames.count > 10)

@@ -86,22 +86,9 @@ final class DaemonHarness: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// A port nothing listens on now (bound then released).
+    /// A port nothing listens on now (bound then released; the soak's helper).
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw DaemonError(.usage, "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        try SoakDaemon.freePort()
     }
 
     /// Produces messages (Kafka key = the event's id) with lz4 batches.
