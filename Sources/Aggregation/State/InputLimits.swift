@@ -34,6 +34,13 @@ package struct InputLimits: Sendable, Equatable {
             && (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(bytes[2])
     }
 
+    /// Whether `text` is an OB code (see the bytes overload; for strings off the hot path).
+    package static func isOBCode(_ text: String) -> Bool {
+        var text = text
+        // The UTF-8 view is read within the closure only.
+        return text.withUTF8 { isOBCode(UnsafeRawBufferPointer($0)) }
+    }
+
     /// Throws `.badOBCode` unless `bytes` is an OB code (`field` names it in the error).
     @inline(__always)
     package static func checkOB(_ bytes: UnsafeRawBufferPointer, field: StaticString) throws(AggregationError) {

@@ -37,8 +37,7 @@ extension CloseRecord {
     /// rather than interned or frozen (who may write the topic is the broker's ACLs' business:
     /// docs/scale-out.md).
     func problem(kafkaKey: [UInt8]) -> String? {
-        let letters = ob.utf8
-        guard letters.count == 3, letters.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else {
+        guard InputLimits.isOBCode(ob) else {
             return "OB \"\(ob.prefix(16))\" is not three capital letters"
         }
         guard let parsed = Period(period), parsed.description == period else {
