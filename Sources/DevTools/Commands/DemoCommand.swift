@@ -48,11 +48,7 @@ package struct DemoCommand: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: out + "/state") {
             throw ValidationError("\(out) holds a previous demo run; remove it or choose another --out")
         }
-        try FileManager.default.createDirectory(atPath: out + "/schemas", withIntermediateDirectories: true)
-        try DemoAssets.tariffsYAML.write(toFile: out + "/tariffs.yaml", atomically: true, encoding: .utf8)
-        try DemoAssets.auditSchema.write(toFile: out + "/schemas/Aura_Audit.avsc", atomically: true, encoding: .utf8)
-        try DemoAssets.gatewaySchema.write(
-            toFile: out + "/schemas/Aura_Gateway_Message.avsc", atomically: true, encoding: .utf8)
+        try DemoAssets.write(into: out)
 
         // 1. The cluster: enough partitions to stay under the mock's 5 MiB per partition.
         let auditPartitions = min(256, max(8, events / 20_000))

@@ -1,8 +1,18 @@
+import Foundation
 import StreamDaemon
 
 /// Files the demo writes into its output directory, so it needs nothing beside the binary.
 /// A test keeps each equal to its file under `deploy/`.
 enum DemoAssets {
+    /// Writes the catalog (`tariffs.yaml`) and the two writer schemas (`schemas/*.avsc`) the
+    /// generated configurations name, under `out`.
+    static func write(into out: String) throws {
+        try FileManager.default.createDirectory(atPath: out + "/schemas", withIntermediateDirectories: true)
+        try tariffsYAML.write(toFile: out + "/tariffs.yaml", atomically: true, encoding: .utf8)
+        try auditSchema.write(toFile: out + "/schemas/Aura_Audit.avsc", atomically: true, encoding: .utf8)
+        try gatewaySchema.write(toFile: out + "/schemas/Aura_Gateway_Message.avsc", atomically: true, encoding: .utf8)
+    }
+
     /// `deploy/tariffs.yaml`, verbatim.
     static let tariffsYAML = #"""
         # aura-billing tariff catalog (docs/spec.md §5) — documented example used by `demo` and the tests.

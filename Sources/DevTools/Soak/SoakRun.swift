@@ -157,11 +157,7 @@ struct SoakRun {
 
     func writeAssets() throws {
         let out = settings.out
-        try FileManager.default.createDirectory(atPath: out + "/schemas", withIntermediateDirectories: true)
-        try DemoAssets.tariffsYAML.write(toFile: out + "/tariffs.yaml", atomically: true, encoding: .utf8)
-        try DemoAssets.auditSchema.write(toFile: out + "/schemas/Aura_Audit.avsc", atomically: true, encoding: .utf8)
-        try DemoAssets.gatewaySchema.write(
-            toFile: out + "/schemas/Aura_Gateway_Message.avsc", atomically: true, encoding: .utf8)
+        try DemoAssets.write(into: out)
         try UUID().uuidString.write(toFile: out + "/admin-token", atomically: true, encoding: .utf8)
     }
 
