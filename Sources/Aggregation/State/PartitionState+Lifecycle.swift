@@ -161,6 +161,7 @@ extension PartitionState {
         }
         guard !expired.isEmpty else { return 0 }
         retired.formUnion(expired)
+        layoutEpoch &+= 1
         let before = dedup.count
         var table = dedup
         dedup = DedupTable()  // release the reference so the rebuild does not copy

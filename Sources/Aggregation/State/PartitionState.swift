@@ -63,6 +63,11 @@ package struct PartitionState: Sendable {
     /// Closed periods whose dedup keys were dropped past the horizon (not checkpointed: after a
     /// load, the first `expireBeyondHorizon` finds them again, dropping nothing more).
     var retired: Set<PeriodKey> = []
+    /// Bumped by every operation that removes or renumbers entries (dedup keys, rows,
+    /// statistics, strings) instead of adding or updating them: an incremental checkpoint
+    /// cannot express such a change, so the next checkpoint after a bump is a full one. Not
+    /// checkpointed.
+    package internal(set) var layoutEpoch: UInt64 = 0
 
     /// Calendar of each interned OB id (filled on first sight), with a period hint.
     var calendarByID: [PeriodCalendar?] = []
