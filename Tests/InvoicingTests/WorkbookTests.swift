@@ -15,11 +15,13 @@ struct WorkbookTests {
             String(invoice.totalRequests), String(invoice.totalQueries), number(t.components), number(t.requests),
             number(t.monthlyFee), number(t.adjustments), number(t.minimumTopUp), number(t.total),
             invoice.catalogVersion, manifest.closedAt, manifest.forced ? "TRUE" : "FALSE", manifest.inputsDigest,
+            manifest.invoiceNumber ?? "not assigned (closed before invoice numbering existed)",
+            manifest.issueDate ?? "", manifest.dueDate ?? "not set (the catalog has no payment_terms_days)",
         ]
         let labels = [
             "OB", "Country", "Period", "Currency", "Invoicing model", "Total requests", "Total queries",
             "Components", "Requests", "Monthly fee", "Adjustments", "Minimum top-up", "Total",
-            "Catalog version", "Closed at (UTC)", "Forced", "Inputs digest",
+            "Catalog version", "Closed at (UTC)", "Forced", "Inputs digest", "Invoice number", "Issue date", "Due date",
         ]
         var cells: [String: [[String]]] = [:]
         cells["Summary"] = zip(labels, summaryValues).map { [$0, $1] }
@@ -34,12 +36,17 @@ struct WorkbookTests {
         cells["Usage"] =
             [["Component ID", "Component", "App ID", "App", "Service", "Queries"]]
             + invoice.usage.map {
-                [$0.componentID, $0.componentName, $0.appID, $0.appName, $0.service, String($0.queries)]
+                [
+                    $0.componentID, $0.componentName, $0.appID, $0.appID.isEmpty ? "(no app)" : $0.appName, $0.service,
+                    String($0.queries),
+                ]
             }
         let nlp = invoice.requests.reduce(Int64(0)) { $0 + $1.nlpMessages }
         cells["Requests"] =
             [["App ID", "App", "Messages", "NLP messages"]]
-            + invoice.requests.map { [$0.appID, $0.appName, String($0.messages), String($0.nlpMessages)] }
+            + invoice.requests.map {
+                [$0.appID, $0.appID.isEmpty ? "(no app)" : $0.appName, String($0.messages), String($0.nlpMessages)]
+            }
             + [
                 [], ["Requests", "", String(invoice.totalRequests), String(nlp)],
                 ["Unit price", "", number(invoice.requestUnitPrice)], ["Amount", "", number(t.requests)],
@@ -72,9 +79,9 @@ struct WorkbookTests {
         #expect(closed.manifestPath == root + "/ESP/2026-10/manifest.json")
 
         let book = try Python.readWorkbook(closed.workbookPath)
-        #expect(book.sheets == ["Summary", "Components", "Usage", "Requests", "Adjustments"])
+        #expect(book.sheets == ["Invoice", "Summary", "Components", "Usage", "Requests", "Adjustments"])
         let expected = expectedCells(closed.invoice, manifest: closed.manifest)
-        for sheet in book.sheets {
+        for sheet in book.sheets where sheet != "Invoice" {
             #expect(trimmed(book.cells[sheet] ?? []) == expected[sheet], "sheet \(sheet)")
         }
         // Spot checks of the content itself, independent of the layout above.
@@ -85,6 +92,19 @@ struct WorkbookTests {
         #expect(book.cells["Components"]?.contains { $0.first == "mystery" && $0[1] == "mystery" } == true)
 
         #expect(book.freeze["Summary"] == .some(nil))
+        #expect(book.freeze["Invoice"] == .some(nil))
+        // Print setup on every sheet: A4, one page wide, header row repeated, "Page N of M".
+        for sheet in book.sheets {
+            let setup = book.print[sheet] ?? [:]
+            #expect(setup["paperSize"] == "9", "\(sheet)")
+            #expect(setup["fitToWidth"] == "1" && setup["fitToHeight"] == "0", "\(sheet)")
+            #expect(setup["fitToPage"] == "True", "\(sheet)")
+            #expect(setup["footer"] == "Page &P of &N", "\(sheet)")
+            let titled = !["Invoice", "Summary"].contains(sheet)
+            #expect(setup["printTitleRows"] == (titled ? "1:1" : "None"), "\(sheet)")
+        }
+        #expect(book.print["Invoice"]?["orientation"] == "portrait")
+        #expect(book.print["Usage"]?["orientation"] == "portrait")
         for sheet in ["Components", "Usage", "Requests", "Adjustments"] {
             #expect(book.freeze[sheet] == .some("A2"), "\(sheet)")
         }

@@ -49,6 +49,7 @@ package struct DemoCommand: AsyncParsableCommand {
             throw ValidationError("\(out) holds a previous demo run; remove it or choose another --out")
         }
         try DemoAssets.write(into: out)
+        try DemoDimensions.write(into: out + "/dimensions")
 
         // 1. The cluster: enough partitions to stay under the mock's 5 MiB per partition.
         let auditPartitions = min(256, max(8, events / 20_000))
@@ -183,6 +184,7 @@ package struct DemoCommand: AsyncParsableCommand {
         checkpoint: { interval_seconds: 5, interval_events: 500000 }
         periods: { grace_hours: 6, auto_close: false }
         tariffs: { path: "\(out)/tariffs.yaml" }
+        dimensions: { dir: "\(out)/dimensions" }
         invoices: { dir: "\(out)/invoices" }
         quarantine: { file: "\(out)/quarantine.jsonl" }
         http: { address: "127.0.0.1:0" }

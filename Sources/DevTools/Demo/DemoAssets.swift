@@ -42,8 +42,21 @@ enum DemoAssets {
         # - `obs` maps ISO 3166 alpha-3 OB codes to a price list plus optional `time_zone` (IANA; overrides
         #   D_Gbl_Country.TIME_ZONE_ID for the billing month), `model` (label printed on the invoice),
         #   `minimum` and `monthly_fee` overrides. `default_ob` serves every OB not listed.
+        # - Invoice parties and numbering (optional; when missing the invoice says so plainly):
+        #   `issuer` {legal_name, tax_id?, address: [lines]} prints as the Invoice sheet's issuer block;
+        #   an OB's `bill_to` (same fields, under obs) as its bill-to block; `payment_terms_days` (0–365)
+        #   gives the due date (issue date + days); `invoice_prefix` (1–12 of A-Z 0-9 -, a letter first;
+        #   default AURA) starts the invoice numbers <prefix>-<YYYY>-<NNNNNN>, one sequence per prefix
+        #   and year, assigned when a close is first recorded (docs/README-invoice.md).
         catalog_version: "2026.10"
         effective_from: "2026-01"
+
+        issuer:
+          legal_name: "Aura Global Team (example) S.L."
+          tax_id: "ESB00000000"
+          address: ["Calle Ejemplo 2", "28002 Madrid", "Spain"]
+        payment_terms_days: 30
+        invoice_prefix: "AURA"
 
         price_lists:
           # Euro area: all three pricing models.
@@ -142,9 +155,13 @@ enum DemoAssets {
                   - { unit_price: "0.000900" }
 
         obs:
-          ESP: { price_list: eur-standard, time_zone: Europe/Madrid, model: "pay-per-use + commitment", minimum: "5000.00" }
+          ESP:
+            { price_list: eur-standard, time_zone: Europe/Madrid, model: "pay-per-use + commitment", minimum: "5000.00",
+              bill_to: { legal_name: "OB Spain (example) S.A.", tax_id: "ESA00000001", address: ["Calle Ejemplo 1", "28001 Madrid", "Spain"] } }
           DEU: { price_list: eur-standard, time_zone: Europe/Berlin, model: "flat fee + usage", monthly_fee: "1200.00" }
-          BRA: { price_list: brl-standard, time_zone: America/Sao_Paulo, model: "pay-per-use + commitment" }
+          BRA:
+            { price_list: brl-standard, time_zone: America/Sao_Paulo, model: "pay-per-use + commitment",
+              bill_to: { legal_name: "OB Brazil (example) Ltda.", tax_id: "00.000.000/0001-00", address: ["Rua Exemplo 100", "01000-000 São Paulo SP", "Brazil"] } }
           GBR: { price_list: gbp-standard, time_zone: Europe/London, model: "pay-per-use" }
           MEX: { price_list: mxn-standard, time_zone: America/Mexico_City, model: "pay-per-use + commitment" }
           CHL: { price_list: clp-standard, time_zone: America/Santiago, model: "flat fee + usage" }

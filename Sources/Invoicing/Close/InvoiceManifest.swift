@@ -54,6 +54,13 @@ public struct InvoiceManifest: Codable, Sendable, Hashable {
     public var forced: Bool
     /// UTC instant the close was first recorded (`2026-11-01T00:05:00Z`).
     public var closedAt: String
+    /// The number printed on this revision (`AURA-2026-000042`, `AURA-2026-000042-r2`); absent
+    /// for closes recorded before invoice numbering.
+    public var invoiceNumber: String?
+    /// The invoice's issue date (`YYYY-MM-DD`, the UTC date of `closedAt`).
+    public var issueDate: String?
+    /// Issue date + the catalog's payment terms; absent when the catalog sets none.
+    public var dueDate: String?
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version"
@@ -63,6 +70,9 @@ public struct InvoiceManifest: Codable, Sendable, Hashable {
         case inputsDigest = "inputs_digest"
         case counts, totals, forced
         case closedAt = "closed_at"
+        case invoiceNumber = "invoice_number"
+        case issueDate = "issue_date"
+        case dueDate = "due_date"
     }
 
     /// Pretty, key-sorted JSON (deterministic) with a trailing newline.

@@ -40,10 +40,9 @@ public struct InvoiceWriter: Sendable {
                 version: invoice.catalogVersion, sha256: invoice.catalogSHA256,
                 file: (invoice.catalogFile as NSString).lastPathComponent))
         let digest = try InvoiceManifest.digest(of: inputs)
-        let workbook = try InvoiceWorkbook(
-            invoice: invoice, closedAt: closedAt, forced: input.forced,
-            inputsDigest: digest
-        ).data()
+        let layout = InvoiceWorkbook(
+            invoice: invoice, closedAt: closedAt, forced: input.forced, inputsDigest: digest, revision: revision)
+        let workbook = try layout.data()
         let currency = invoice.currency
         let t = invoice.totals
         let manifest = InvoiceManifest(
@@ -56,7 +55,9 @@ public struct InvoiceWriter: Sendable {
                 adjustments: currency.format(t.adjustments), minimum: currency.format(t.minimum),
                 minimumTopUp: currency.format(t.minimumTopUp), total: currency.format(t.total),
                 totalQueries: invoice.totalQueries, totalRequests: invoice.totalRequests),
-            forced: input.forced, closedAt: InvoiceWorkbook.utcString(closedAt))
+            forced: input.forced, closedAt: InvoiceWorkbook.utcString(closedAt),
+            invoiceNumber: invoice.invoiceNumber?.display(revision: revision), issueDate: layout.issueDate,
+            dueDate: invoice.paymentTermsDays == nil ? nil : layout.dueDateText)
         return RenderedInvoice(
             invoice: invoice, manifest: manifest, workbook: workbook,
             manifestData: try manifest.encoded())

@@ -84,12 +84,19 @@ public struct InvoiceInput: Sendable, Hashable {
     public var names: Names
     /// Closed before the period was ready (`--force`).
     public var forced: Bool
+    /// IANA time zone the period was cut in (printed with the period); nil: the catalog's, if any.
+    public var timeZone: String?
+    /// The number recorded with the close; nil for closes recorded before numbering existed.
+    public var invoiceNumber: InvoiceNumber?
 
     public init(
         ob: String, period: String, usage: [UsageRow] = [], requests: [RequestRow] = [],
         lateAdjustments: [LateRow] = [], inputs: InvoiceInputs = InvoiceInputs(),
-        counts: Counts = Counts(), names: Names = Names(), forced: Bool = false
+        counts: Counts = Counts(), names: Names = Names(), forced: Bool = false, timeZone: String? = nil,
+        invoiceNumber: InvoiceNumber? = nil
     ) {
+        self.timeZone = timeZone
+        self.invoiceNumber = invoiceNumber
         self.ob = ob
         self.period = period
         self.usage = usage

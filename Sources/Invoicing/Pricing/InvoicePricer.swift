@@ -131,7 +131,8 @@ public struct InvoicePricer: Sendable {
             totals: .init(
                 components: componentsTotal, requests: requestsAmount, monthlyFee: fee,
                 adjustments: adjustmentsTotal, minimum: minimum, minimumTopUp: topUp, total: total),
-            adjustments: adjustmentLines)
+            adjustments: adjustmentLines, timeZone: input.timeZone ?? tariff.timeZone, issuer: tariff.issuer,
+            billTo: tariff.billTo, paymentTermsDays: tariff.paymentTermsDays, invoiceNumber: input.invoiceNumber)
     }
 
     static func add(_ a: Int64, _ b: Int64) throws(InvoicingError) -> Int64 {

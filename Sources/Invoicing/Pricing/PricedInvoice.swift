@@ -67,4 +67,10 @@ public struct PricedInvoice: Sendable, Hashable {
     public var requestUnitPrice: Money
     public var totals: Totals
     public var adjustments: [AdjustmentLine]
+    /// The OB's IANA time zone for the period, when known.
+    public var timeZone: String?
+    public var issuer: InvoiceParty?
+    public var billTo: InvoiceParty?
+    public var paymentTermsDays: Int?
+    public var invoiceNumber: InvoiceNumber?
 }

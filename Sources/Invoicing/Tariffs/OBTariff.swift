@@ -10,4 +10,6 @@ public struct OBTariff: Sendable, Hashable {
     public var minimum: Money?
     /// Overrides the price list's monthly fee.
     public var monthlyFee: Money?
+    /// Whom the invoice is addressed to (`bill_to`); nil when the catalog has none.
+    public var billTo: InvoiceParty?
 }

@@ -8,5 +8,8 @@ public struct ResolvedTariff: Sendable, Hashable {
     public var timeZone: String?
     public var monthlyFee: Money
     public var minimum: Money
+    public var issuer: InvoiceParty?
+    public var billTo: InvoiceParty?
+    public var paymentTermsDays: Int?
     public var currency: Currency { priceList.currency }
 }

@@ -6,6 +6,12 @@ public struct TariffCatalog: Sendable, Hashable {
     public var priceLists: [String: PriceList]
     public var obs: [String: OBTariff]
     public var defaultOB: OBTariff
+    /// Who issues the invoices (`issuer`); nil when the catalog has none.
+    public var issuer: InvoiceParty?
+    /// Days from the issue date to the due date (`payment_terms_days`); nil when not set.
+    public var paymentTermsDays: Int?
+    /// Prefix of invoice numbers (`invoice_prefix`); nil when not set.
+    public var invoicePrefix: String?
     /// Path of the file it was read from.
     public var file: String
     /// Lower-case hex SHA-256 of the file's bytes.
@@ -20,6 +26,7 @@ public struct TariffCatalog: Sendable, Hashable {
         return ResolvedTariff(
             catalogVersion: version, catalogSHA256: sha256, catalogFile: file, priceList: list,
             model: entry.model ?? "", timeZone: entry.timeZone,
-            monthlyFee: entry.monthlyFee ?? list.monthlyFee, minimum: entry.minimum ?? list.minimum)
+            monthlyFee: entry.monthlyFee ?? list.monthlyFee, minimum: entry.minimum ?? list.minimum,
+            issuer: issuer, billTo: entry.billTo, paymentTermsDays: paymentTermsDays)
     }
 }

@@ -31,7 +31,10 @@ struct TariffCatalogParser {
             problem(root, "expected a mapping with catalog_version, effective_from, price_lists, obs, default_ob")
             return nil
         }
-        let keys: Set = ["catalog_version", "effective_from", "price_lists", "obs", "default_ob"]
+        let keys: Set = [
+            "catalog_version", "effective_from", "price_lists", "obs", "default_ob", "issuer", "payment_terms_days",
+            "invoice_prefix",
+        ]
         checkKeys(mapping, allowed: keys, context: "catalog")
 
         let version = requiredString(root, "catalog_version", context: "catalog")
@@ -88,10 +91,15 @@ struct TariffCatalogParser {
             problem(root, "missing default_ob (the tariff of OBs not listed under obs)")
         }
 
+        let issuer = root["issuer"].flatMap { parseParty($0, context: "issuer") }
+        let terms = root["payment_terms_days"].flatMap { paymentTerms($0) }
+        let prefix = root["invoice_prefix"].flatMap { invoicePrefix($0) }
+
         guard problems.isEmpty, let version, let effective, let defaultOB else { return nil }
         return TariffCatalog(
             version: version, effectiveFrom: effective, priceLists: priceLists, obs: obs,
-            defaultOB: defaultOB, file: file, sha256: sha256)
+            defaultOB: defaultOB, file: file, sha256: sha256, issuer: issuer, paymentTermsDays: terms,
+            invoicePrefix: prefix)
     }
 
     // MARK: Sections
@@ -223,7 +231,8 @@ struct TariffCatalogParser {
             problem(node, "\(context): expected {price_list: NAME, time_zone?, model?, minimum?, monthly_fee?}")
             return nil
         }
-        checkKeys(mapping, allowed: ["price_list", "time_zone", "model", "minimum", "monthly_fee"], context: context)
+        checkKeys(
+            mapping, allowed: ["price_list", "time_zone", "model", "minimum", "monthly_fee", "bill_to"], context: context)
         guard let listName = requiredString(node, "price_list", context: context) else { return nil }
         if !declared.contains(listName) {
             let known = declared.sorted().joined(separator: ", ")
@@ -239,7 +248,56 @@ struct TariffCatalogParser {
             priceList: listName, timeZone: timeZone,
             model: optionalString(node, "model", context: context),
             minimum: amount(node, "minimum", context: context, currency: currency),
-            monthlyFee: amount(node, "monthly_fee", context: context, currency: currency))
+            monthlyFee: amount(node, "monthly_fee", context: context, currency: currency),
+            billTo: node["bill_to"].flatMap { parseParty($0, context: "\(context) bill_to") })
+    }
+
+    /// `{legal_name, tax_id?, address: [line, ...]}` (`issuer`, `bill_to`).
+    private mutating func parseParty(_ node: Node, context: String) -> InvoiceParty? {
+        guard let mapping = node.mapping else {
+            problem(node, "\(context): expected {legal_name: \"...\", tax_id: \"...\", address: [\"line\", ...]}")
+            return nil
+        }
+        checkKeys(mapping, allowed: ["legal_name", "tax_id", "address"], context: context)
+        let name = requiredString(node, "legal_name", context: context)
+        let taxID = optionalString(node, "tax_id", context: context)
+        var lines: [String] = []
+        if let addressNode = node["address"] {
+            if let sequence = addressNode.sequence {
+                for line in sequence {
+                    if let text = line.scalar?.string, !text.isEmpty {
+                        lines.append(text)
+                    } else {
+                        problem(line, "\(context): each address line must be a non-empty string")
+                    }
+                }
+            } else {
+                problem(addressNode, "\(context): address must be a list of lines, e.g. [\"Calle Mayor 1\", \"Madrid\"]")
+            }
+        }
+        guard let name else { return nil }
+        return InvoiceParty(legalName: name, taxID: taxID, addressLines: lines)
+    }
+
+    /// `payment_terms_days`: a whole number of days, 0...365.
+    private mutating func paymentTerms(_ node: Node) -> Int? {
+        guard let scalar = node.scalar, scalar.style == .plain, let days = Int(scalar.string), (0...365).contains(days)
+        else {
+            problem(node, "payment_terms_days must be a whole number of days from 0 to 365 (e.g. 30)")
+            return nil
+        }
+        return days
+    }
+
+    /// `invoice_prefix`: 1 to 12 capital letters, digits or `-`, starting with a letter.
+    private mutating func invoicePrefix(_ node: Node) -> String? {
+        guard let text = node.scalar?.string, Self.isInvoicePrefix(text) else {
+            problem(
+                node,
+                "invoice_prefix must be 1 to 12 capital letters, digits or '-', starting with a letter (e.g. AURA)")
+            return nil
+        }
+        return text
     }
 
     // MARK: Scalars
@@ -336,6 +394,18 @@ struct TariffCatalogParser {
         }
         let month = Int(text.suffix(2)) ?? 0
         return (1...12).contains(month)
+    }
+
+    /// 1 to 12 of `A-Z`, `0-9`, `-`, the first a letter.
+    package static func isInvoicePrefix(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard (1...12).contains(bytes.count), (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(bytes[0]) else {
+            return false
+        }
+        return bytes.allSatisfy {
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || $0 == UInt8(ascii: "-")
+        }
     }
 
     static func isOBCode(_ text: String) -> Bool {

@@ -267,6 +267,60 @@ public struct InvoiceVerifier: Sendable {
         } else {
             problems.append("Summary Forced \(summary["Forced"]?.description ?? "blank") ≠ manifest \(manifest.forced)")
         }
+        if manifest.issueDate != nil {
+            problems += checkInvoiceSheet(reader, summary: summary, manifest: manifest, total: total, currency: currency)
+        }
+        return problems
+    }
+
+    /// The rows added with the Invoice sheet (manifests with `issue_date`): Summary's invoice
+    /// number and dates against the manifest, and the Invoice sheet's against Summary's.
+    private func checkInvoiceSheet(
+        _ reader: XLSXReader, summary: [String: XLSXReader.Value], manifest: InvoiceManifest, total: Money?,
+        currency: Currency
+    ) -> [String] {
+        var problems: [String] = []
+        let expected: [(String, String?)] = [
+            ("Invoice number", manifest.invoiceNumber), ("Issue date", manifest.issueDate),
+            ("Due date", manifest.dueDate),
+        ]
+        for (label, value) in expected {
+            guard let value else { continue }
+            if case .text(let actual)? = summary[label], actual == value { continue }
+            problems.append("Summary \(label) \(summary[label]?.description ?? "blank") ≠ manifest \(value)")
+        }
+        if let issue = manifest.issueDate, issue != String(manifest.closedAt.prefix(10)) {
+            problems.append("manifest issue_date \(issue) is not the date of closed_at \(manifest.closedAt)")
+        }
+        guard let sheet = reader.sheets["Invoice"] else { return problems + ["sheet Invoice is missing"] }
+        var labelled: [String: (row: Int, value: XLSXReader.Value?)] = [:]
+        for row in 1...max(1, sheet.lastRow) {
+            if case .text(let label)? = sheet.value("A", row), labelled[label] == nil {
+                labelled[label] = (row, label == InvoiceWorkbook.invoiceTotalLabel ? sheet.value("D", row) : sheet.value("B", row))
+            }
+        }
+        for label in InvoiceWorkbook.invoiceHeaderLabels where label != "Period" {
+            guard let found = labelled[label] else {
+                problems.append("Invoice sheet has no \(label) row")
+                continue
+            }
+            if found.value != summary[label] {
+                problems.append(
+                    "Invoice!B\(found.row) \(found.value?.description ?? "blank") ≠ Summary \(label) \(summary[label]?.description ?? "blank")"
+                )
+            }
+        }
+        guard let found = labelled[InvoiceWorkbook.invoiceTotalLabel] else {
+            return problems + ["Invoice sheet has no Total row"]
+        }
+        if case .number(let text)? = found.value, let amount = try? Money(parsing: text) {
+            if let total, amount != total {
+                problems.append(
+                    "Invoice!D\(found.row) total \(currency.format(amount)) ≠ Summary Total \(currency.format(total))")
+            }
+        } else {
+            problems.append("Invoice!D\(found.row) total is not a decimal number (\(found.value?.description ?? "blank"))")
+        }
         return problems
     }
 }

@@ -1,13 +1,15 @@
 public import Foundation
 
-/// Lays a ``PricedInvoice`` out as the workbook of docs/spec.md §7 (sheets Summary, Components, Usage,
-/// Requests, Adjustments) and serializes it to deterministic `.xlsx` bytes.
+/// Lays a ``PricedInvoice`` out as the workbook of docs/spec.md §7 — a printable `Invoice` sheet
+/// first (see `InvoiceWorkbook+InvoiceSheet.swift`), then Summary, Components, Usage, Requests,
+/// Adjustments — and serializes it to deterministic `.xlsx` bytes. Every sheet prints on A4, one
+/// page wide, with its header row repeated and "Page N of M" in the footer.
 public struct InvoiceWorkbook: Sendable {
     /// Column A labels of the Summary sheet, in order.
     public static let summaryLabels = [
         "OB", "Country", "Period", "Currency", "Invoicing model", "Total requests", "Total queries",
         "Components", "Requests", "Monthly fee", "Adjustments", "Minimum top-up", "Total",
-        "Catalog version", "Closed at (UTC)", "Forced", "Inputs digest",
+        "Catalog version", "Closed at (UTC)", "Forced", "Inputs digest", "Invoice number", "Issue date", "Due date",
     ]
     public static let componentsHeader = ["Component ID", "Component", "Queries", "Pricing", "Unit price", "Amount"]
     public static let usageHeader = ["Component ID", "Component", "App ID", "App", "Service", "Queries"]
@@ -20,12 +22,15 @@ public struct InvoiceWorkbook: Sendable {
     public let closedAt: Date
     public let forced: Bool
     public let inputsDigest: String
+    /// 1, or N for `-rN` (printed after the invoice number).
+    public let revision: Int
 
-    public init(invoice: PricedInvoice, closedAt: Date, forced: Bool, inputsDigest: String) {
+    public init(invoice: PricedInvoice, closedAt: Date, forced: Bool, inputsDigest: String, revision: Int = 1) {
         self.invoice = invoice
         self.closedAt = closedAt
         self.forced = forced
         self.inputsDigest = inputsDigest
+        self.revision = revision
     }
 
     /// The workbook's bytes; the same invoice, instant and digest always give the same bytes.
@@ -37,11 +42,12 @@ public struct InvoiceWorkbook: Sendable {
             createdW3CDTF: closed, entryDate: Date(timeIntervalSince1970: closedAt.timeIntervalSince1970.rounded(.down))
         )
         package.sheets = [
+            .init(name: "Invoice", xml: invoiceSheet().render()),
             .init(name: "Summary", xml: summary(closed: closed).render()),
-            .init(name: "Components", xml: components().render()),
-            .init(name: "Usage", xml: usage().render()),
-            .init(name: "Requests", xml: requests().render()),
-            .init(name: "Adjustments", xml: adjustments().render()),
+            .init(name: "Components", xml: components().render(), printTitleRows: 1),
+            .init(name: "Usage", xml: usage().render(), printTitleRows: 1),
+            .init(name: "Requests", xml: requests().render(), printTitleRows: 1),
+            .init(name: "Adjustments", xml: adjustments().render(), printTitleRows: 1),
         ]
         return try package.data()
     }
@@ -53,7 +59,7 @@ public struct InvoiceWorkbook: Sendable {
             .text(invoice.model), .integer(invoice.totalRequests), .integer(invoice.totalQueries),
             .amount(t.components), .amount(t.requests), .amount(t.monthlyFee), .amount(t.adjustments),
             .amount(t.minimumTopUp), .amount(t.total), .text(invoice.catalogVersion), .text(closed),
-            .boolean(forced), .text(inputsDigest),
+            .boolean(forced), .text(inputsDigest), .text(invoiceNumberText), .text(issueDate), .text(dueDateText),
         ]
         var sheet = WorksheetXML(freezeHeader: false)
         for (label, value) in zip(Self.summaryLabels, values) {
@@ -81,7 +87,7 @@ public struct InvoiceWorkbook: Sendable {
         for line in invoice.usage {
             sheet.append([
                 .text(line.componentID), .text(line.componentName), line.appID.isEmpty ? .empty : .text(line.appID),
-                line.appName.isEmpty ? .empty : .text(line.appName), .text(line.service), .integer(line.queries),
+                .text(line.appID.isEmpty ? Self.noApp : line.appName), .text(line.service), .integer(line.queries),
             ])
         }
         return sheet
@@ -92,7 +98,7 @@ public struct InvoiceWorkbook: Sendable {
         sheet.append(Self.requestsHeader.map(SheetCell.label))
         for line in invoice.requests {
             sheet.append([
-                line.appID.isEmpty ? .empty : .text(line.appID), line.appName.isEmpty ? .empty : .text(line.appName),
+                line.appID.isEmpty ? .empty : .text(line.appID), .text(line.appID.isEmpty ? Self.noApp : line.appName),
                 .integer(line.messages), .integer(line.nlpMessages),
             ])
         }
@@ -117,6 +123,9 @@ public struct InvoiceWorkbook: Sendable {
         }
         return sheet
     }
+
+    /// The App column of usage and requests without an app (gateway messages sent outside an app).
+    public static let noApp = "(no app)"
 
     /// `2026-11-01T00:05:00Z` (whole seconds, UTC).
     public static func utcString(_ date: Date) -> String {

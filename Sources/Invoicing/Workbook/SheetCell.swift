@@ -12,6 +12,10 @@ enum SheetCell: Sendable, Hashable {
     /// Unit price with six decimals.
     case price(Money)
     case boolean(Bool)
+    /// Large bold inline string (the Invoice sheet's title).
+    case title(String)
+    /// Bold amount (the Invoice sheet's total).
+    case totalAmount(Money)
 
     /// Index into `cellXfs` of styles.xml (see ``XLSXStyles``).
     var styleIndex: Int {
@@ -22,6 +26,8 @@ enum SheetCell: Sendable, Hashable {
         case .amount: 3
         case .price: 4
         case .boolean: 0
+        case .title: 5
+        case .totalAmount: 6
         }
     }
 
@@ -30,8 +36,9 @@ enum SheetCell: Sendable, Hashable {
         switch self {
         case .empty: 0
         case .text(let s), .label(let s): s.count
+        case .title(let s): s.count * 3 / 2
         case .integer(let v): String(v).count + String(v).count / 3
-        case .amount(let m): m.formatted(decimals: 0).count * 4 / 3 + 4
+        case .amount(let m), .totalAmount(let m): m.formatted(decimals: 0).count * 4 / 3 + 4
         case .price: 10
         case .boolean: 5
         }

@@ -5,6 +5,24 @@ struct WorksheetXML {
     var freezeHeader: Bool
     var minimumWidth = 10
     var maximumWidth = 70
+    /// Column widths to use instead of ones computed from the cells (text then overflows into
+    /// empty neighbours, as on the Invoice sheet).
+    var fixedWidths: [Int]?
+    /// Print setup: A4, fit to one page wide (as many pages high as needed), footer
+    /// "Page N of M"; landscape when the columns are too wide for portrait.
+    var landscape: Bool { printedWidth > 100 }
+
+    /// Sum of the column widths (characters).
+    var printedWidth: Int { columnWidths.reduce(0, +) }
+
+    var columnWidths: [Int] {
+        if let fixedWidths { return fixedWidths }
+        let columnCount = rows.map(\.count).max() ?? 0
+        return (0..<columnCount).map { column in
+            let widest = rows.map { column < $0.count ? $0[column].displayWidth : 0 }.max() ?? 0
+            return min(maximumWidth, max(minimumWidth, widest + 2))
+        }
+    }
 
     init(freezeHeader: Bool) { self.freezeHeader = freezeHeader }
 
@@ -16,6 +34,7 @@ struct WorksheetXML {
         var xml = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
         xml +=
             #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"#
+        xml += #"<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>"#
         if !rows.isEmpty && columnCount > 0 {
             xml += #"<dimension ref="A1:\#(Self.columnName(columnCount - 1))\#(rows.count)"/>"#
         }
@@ -26,11 +45,10 @@ struct WorksheetXML {
         }
         xml += "</sheetView></sheetViews>"
         xml += #"<sheetFormatPr defaultRowHeight="15"/>"#
-        if columnCount > 0 {
+        let widths = columnWidths
+        if !widths.isEmpty {
             xml += "<cols>"
-            for column in 0..<columnCount {
-                let widest = rows.map { column < $0.count ? $0[column].displayWidth : 0 }.max() ?? 0
-                let width = min(maximumWidth, max(minimumWidth, widest + 2))
+            for (column, width) in widths.enumerated() {
                 xml += #"<col min="\#(column + 1)" max="\#(column + 1)" width="\#(width)" customWidth="1"/>"#
             }
             xml += "</cols>"
@@ -47,6 +65,10 @@ struct WorksheetXML {
         }
         xml += "</sheetData>"
         xml += #"<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>"#
+        // paperSize 9 = A4; fitToHeight 0 = as many pages high as the rows need.
+        xml +=
+            #"<pageSetup paperSize="9" orientation="\#(landscape ? "landscape" : "portrait")" fitToWidth="1" fitToHeight="0"/>"#
+        xml += "<headerFooter><oddFooter>&amp;CPage &amp;P of &amp;N</oddFooter></headerFooter>"
         xml += "</worksheet>"
         return xml
     }
@@ -56,13 +78,13 @@ struct WorksheetXML {
         switch cell {
         case .empty:
             return ""
-        case .text(let text), .label(let text):
+        case .text(let text), .label(let text), .title(let text):
             let space =
                 text.first?.isWhitespace == true || text.last?.isWhitespace == true ? #" xml:space="preserve""# : ""
             return #"<c r="\#(ref)"\#(style) t="inlineStr"><is><t\#(space)>\#(XMLEscaping.escape(text))</t></is></c>"#
         case .integer(let value):
             return #"<c r="\#(ref)"\#(style)><v>\#(value)</v></c>"#
-        case .amount(let value), .price(let value):
+        case .amount(let value), .price(let value), .totalAmount(let value):
             return #"<c r="\#(ref)"\#(style)><v>\#(value.formatted(decimals: value.significantDecimals))</v></c>"#
         case .boolean(let value):
             return #"<c r="\#(ref)" t="b"><v>\#(value ? 1 : 0)</v></c>"#

@@ -7,6 +7,8 @@ struct XLSXPackage {
     struct Sheet {
         var name: String
         var xml: String
+        /// Rows printed at the top of every page (`1` for a header row), or 0.
+        var printTitleRows = 0
     }
 
     var sheets: [Sheet] = []
@@ -121,7 +123,18 @@ struct XLSXPackage {
             xml +=
                 #"<sheet name="\#(XMLEscaping.escape(sheet.name))" sheetId="\#(index + 1)" r:id="rId\#(index + 1)"/>"#
         }
-        xml += "</sheets></workbook>"
+        xml += "</sheets>"
+        let titled = sheets.enumerated().filter { $0.element.printTitleRows > 0 }
+        if !titled.isEmpty {
+            xml += "<definedNames>"
+            for (index, sheet) in titled {
+                let name = "'" + sheet.name.replacingOccurrences(of: "'", with: "''") + "'"
+                xml +=
+                    #"<definedName name="_xlnm.Print_Titles" localSheetId="\#(index)">\#(XMLEscaping.escape(name))!$1:$\#(sheet.printTitleRows)</definedName>"#
+            }
+            xml += "</definedNames>"
+        }
+        xml += "</workbook>"
         return xml
     }
 

@@ -14,11 +14,15 @@ struct CloseJournal: Codable, Equatable {
     var offsets: [InvoiceInputs.OffsetRange]
     /// Set once the invoice files are written and delivered.
     var done: Bool
+    /// The invoice number assigned when the journal was written (`InvoiceNumbering`); nil in
+    /// journals written before invoice numbering.
+    var invoiceNumber: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case ob, period
         case closedAtMs = "closed_at_ms"
         case forced, offsets, done
+        case invoiceNumber = "invoice_number"
     }
 
     var closedAt: Date { Date(timeIntervalSince1970: Double(closedAtMs) / 1000) }

@@ -12,8 +12,10 @@ struct InvoiceInputBuilder {
         -> InvoiceInput
     {
         guard let period = Period(close.period) else { throw DaemonError(.close, "bad period \(close.period)") }
-        return InvoiceInputBuilder(state: state, names: names)
+        var input = InvoiceInputBuilder(state: state, names: names)
             .input(ob: close.ob, period: period, inputs: InvoiceInputs(offsets: close.offsets), forced: close.forced)
+        input.invoiceNumber = close.invoiceNumber.flatMap(InvoiceNumber.init)
+        return input
     }
 
     /// The invoice input of (ob, period): its on-time usage and requests, the late events of
@@ -42,7 +44,8 @@ struct InvoiceInputBuilder {
             inputs: inputs,
             counts: counts(ob: ob, period: period),
             names: names,
-            forced: forced
+            forced: forced,
+            timeZone: state.zones.identifiers[ob]
         )
     }
 

@@ -118,7 +118,8 @@ final class PeriodCloser {
 
     /// The invoices of closes a crash interrupted after their period was frozen (step 2 durable,
     /// journal not done), built from the merged state; they are issued in the background. A
-    /// journal that cannot be read is logged and left out (closing its period again rewrites it).
+    /// journal that cannot be read is logged and left out (new closes refuse to number invoices
+    /// until it is restored or removed: `InvoiceNumbering.journalNumbers`).
     func pendingJobs() throws -> [InvoiceJob] {
         let pending = CloseJournal.readable(stateDir: stateDir) { error in
             logger.error("cannot read a close journal; close its period again", metadata: ["error": "\(error)"])
@@ -137,18 +138,18 @@ final class PeriodCloser {
 }
 
 extension PeriodCloser: CloseSteps {
-    /// 1. Journals (first recorded instant wins).
+    /// 1. Journals (first recorded instant and invoice number win). A new journal gets the next
+    /// invoice number after every journal's (`InvoiceNumbering`), in target order; it is durable
+    /// before the period is frozen, so a crash before the write hands the same number out again
+    /// and a crash after it keeps it.
     func record(_ targets: [ClosePlan.Target], offsets: [InvoiceInputs.OffsetRange], closedAtMs: Int64) throws
         -> [CloseJournal]
     {
-        try targets.map { target in
-            let name = target.period.description
-            if let existing = try CloseJournal.load(stateDir: stateDir, ob: target.ob, period: name) { return existing }
-            let journal = CloseJournal(
-                ob: target.ob, period: name, closedAtMs: closedAtMs, forced: target.forced, offsets: offsets,
-                done: false)
-            try journal.save(stateDir: stateDir)
-            return journal
+        var numbers: [InvoiceNumber]?
+        return try targets.map { target in
+            try CloseJournal.recordOnce(
+                ob: target.ob, period: target.period.description, forced: target.forced, offsets: offsets,
+                closedAtMs: closedAtMs, catalogs: context.snapshot.catalogs, stateDir: stateDir, numbers: &numbers)
         }
     }
 

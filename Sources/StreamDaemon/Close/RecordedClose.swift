@@ -13,6 +13,9 @@ protocol RecordedClose {
     var forced: Bool { get }
     /// The source partitions' offset ranges the invoice covers (the manifest's inputs).
     var offsets: [InvoiceInputs.OffsetRange] { get }
+    /// The invoice number recorded with the close (`InvoiceNumbering`); nil when recorded before
+    /// invoice numbering.
+    var invoiceNumber: String? { get }
 }
 
 extension CloseJournal: RecordedClose {}

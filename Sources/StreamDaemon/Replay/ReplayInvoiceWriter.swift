@@ -57,10 +57,14 @@ package struct ReplayInvoiceWriter {
         let writer = InvoiceWriter(invoicesDirectory: invoicesDirectory, catalogs: catalogs)
         var lines: [Line] = []
         var errors: [String] = []
+        // Invoice numbers: after the journals' with a state directory, else in this run's order.
+        var numbers = try stateDirectory.map { try InvoiceNumbering.journalNumbers(stateDir: $0) } ?? []
         for (ob, period) in Self.targets(state) {
             do {
-                let closedAt = try closedAt(ob: ob, period: period, state: state)
-                let input = builder.input(ob: ob, period: period, inputs: inputs, forced: false)
+                let close = try recordedClose(ob: ob, period: period, state: state, numbers: &numbers)
+                let closedAt = close.closedAt
+                var input = builder.input(ob: ob, period: period, inputs: inputs, forced: false)
+                input.invoiceNumber = close.number
                 let written = try writer.write(input, closedAt: closedAt)
                 let invoice = written.invoice
                 lines.append(
@@ -90,9 +94,19 @@ package struct ReplayInvoiceWriter {
     /// The close instant of (ob, period) by the rules in the type's comment; records it in the
     /// state directory when it was not recorded yet.
     package func closedAt(ob: String, period: Period, state: PartitionState) throws -> Date {
+        var numbers: [InvoiceNumber] = []
+        return try recordedClose(ob: ob, period: period, state: state, numbers: &numbers).closedAt
+    }
+
+    /// The close instant (see `closedAt`) and invoice number of (ob, period): the journal's when
+    /// one is recorded, else new ones (the number after `numbers`, appended to it), recorded in
+    /// the state directory when there is one.
+    func recordedClose(ob: String, period: Period, state: PartitionState, numbers: inout [InvoiceNumber]) throws
+        -> (closedAt: Date, number: InvoiceNumber?)
+    {
         let name = period.description
         if let stateDirectory, let journal = try CloseJournal.load(stateDir: stateDirectory, ob: ob, period: name) {
-            return journal.closedAt
+            return (journal.closedAt, journal.invoiceNumber.flatMap(InvoiceNumber.init))
         }
         let ms: Int64
         if let closedAtOverride {
@@ -106,11 +120,15 @@ package struct ReplayInvoiceWriter {
         }
         // Whole seconds: the workbook and manifest print the instant to the second.
         let seconds = ms >= 0 ? ms / 1000 * 1000 : (ms - 999) / 1000 * 1000
+        let number = InvoiceNumbering.next(catalogs: catalogs, period: name, closedAtMs: seconds, after: numbers)
         if let stateDirectory {
-            try CloseJournal(ob: ob, period: name, closedAtMs: seconds, forced: false, offsets: [], done: true)
-                .save(stateDir: stateDirectory)
+            try CloseJournal(
+                ob: ob, period: name, closedAtMs: seconds, forced: false, offsets: [], done: true,
+                invoiceNumber: number.description
+            ).save(stateDir: stateDirectory)
         }
-        return Date(timeIntervalSince1970: Double(seconds) / 1000)
+        numbers.append(number)
+        return (Date(timeIntervalSince1970: Double(seconds) / 1000), number)
     }
 
     /// `path` made absolute against the working directory and standardized, so reruns from

@@ -1,5 +1,6 @@
 import Aggregation
 import Foundation
+import Invoicing
 import KafkaBridge
 import Logging
 
@@ -27,12 +28,27 @@ final class CloseLog: Sendable {
         /// Keys with a done note.
         var done: [String: CloseRecord] = [:]
         var records = 0
+        /// The key holding each invoice number (of a counted request or a done note).
+        var numberHolders: [String: String] = [:]
 
+        /// Every invoice number held so far (`InvoiceNumbering`).
+        var invoiceNumbers: [InvoiceNumber] { numberHolders.keys.compactMap(InvoiceNumber.init) }
+
+        /// Folds `record` in, in log order. A request whose invoice number an earlier counted
+        /// record of another key holds (closers racing on different keys) does not count: its
+        /// requester asks again with the next number. Every reader folds the one log the same way.
         mutating func add(_ record: CloseRecord) {
             records += 1
+            let number = record.invoiceNumber
             switch record.kind {
-            case .request: if requests[record.key] == nil { requests[record.key] = record }
-            case .done: if done[record.key] == nil { done[record.key] = record }
+            case .request:
+                guard requests[record.key] == nil else { return }
+                if let number, let holder = numberHolders[number], holder != record.key { return }
+                requests[record.key] = record
+                if let number { numberHolders[number] = record.key }
+            case .done:
+                if done[record.key] == nil { done[record.key] = record }
+                if let number, numberHolders[number] == nil { numberHolders[number] = record.key }
             }
         }
     }

@@ -19,11 +19,16 @@ struct CloseRecord: Codable, Sendable, Equatable {
     var requester: String
     /// Source partitions' offset ranges the invoice covers (the manifest's inputs).
     var offsets: [InvoiceInputs.OffsetRange]
+    /// The invoice number the requester assigned (`InvoiceNumbering`); a request whose number an
+    /// earlier winning request of another key holds does not count (`CloseLog.Summary`). Nil in
+    /// records written before invoice numbering.
+    var invoiceNumber: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case kind, ob, period
         case closedAtMs = "closed_at_ms"
         case forced, requester, offsets
+        case invoiceNumber = "invoice_number"
     }
 
     var key: String { "\(ob)-\(period)" }

@@ -12,21 +12,32 @@ extension DistributedCloser {
         /// The close topic as read when the close was planned.
         let log: CloseLog.Summary
 
-        /// 2. Requests: append ours where none exists, then take the first one in the log.
+        /// 2. Requests: append ours where none counts yet, each with the next invoice number after
+        /// the log's, then take the first counted one in the log. A request that lost its number
+        /// to a racing closer's does not count (`CloseLog.Summary.add`) and is asked again.
         func record(_ targets: [ClosePlan.Target], offsets: [InvoiceInputs.OffsetRange], closedAtMs: Int64) throws
             -> [CloseRecord]
         {
-            var appended = false
-            for target in targets where log.requests["\(target.ob)-\(target.period)"] == nil {
-                try closer.closeLog.append(
-                    CloseRecord(
-                        kind: .request, ob: target.ob, period: target.period.description, closedAtMs: closedAtMs,
-                        forced: target.forced, requester: closer.requester, offsets: offsets
-                    ))
-                appended = true
+            var summary = log
+            for _ in 0..<8 {
+                let missing = targets.filter { summary.requests["\($0.ob)-\($0.period)"] == nil }
+                guard !missing.isEmpty else { break }
+                var taken = summary.invoiceNumbers
+                for target in missing {
+                    let number = InvoiceNumbering.next(
+                        catalogs: closer.context.snapshot.catalogs, period: target.period.description,
+                        closedAtMs: closedAtMs, after: taken)
+                    taken.append(number)
+                    try closer.closeLog.append(
+                        CloseRecord(
+                            kind: .request, ob: target.ob, period: target.period.description, closedAtMs: closedAtMs,
+                            forced: target.forced, requester: closer.requester, offsets: offsets,
+                            invoiceNumber: number.description
+                        ))
+                }
+                summary = try closer.closeLog.read()
             }
-            let requests = appended ? try closer.closeLog.read().requests : log.requests
-            return targets.compactMap { requests["\($0.ob)-\($0.period)"] }
+            return targets.compactMap { summary.requests["\($0.ob)-\($0.period)"] }
         }
 
         /// 3. Wait (bounded) until every partition's newest state has the periods frozen — each

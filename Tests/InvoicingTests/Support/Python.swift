@@ -31,6 +31,9 @@ enum Python {
         var freeze: [String: String?]
         var formats: [String: [String: String]]
         var widths: [String: [String: Double]]
+        /// Print setup per sheet: orientation, paperSize, fitToWidth, fitToHeight, fitToPage,
+        /// printTitleRows, footer (openpyxl's view of it).
+        var print: [String: [String: String]]
     }
 
     static func readWorkbook(_ path: String) throws -> Workbook {
@@ -45,13 +48,19 @@ enum Python {
                 if isinstance(v, int): return str(v)
                 if isinstance(v, float): return format(Decimal(repr(v)).normalize(), "f")
                 return str(v)
-            out = {"sheets": wb.sheetnames, "cells": {}, "freeze": {}, "formats": {}, "widths": {}}
+            out = {"sheets": wb.sheetnames, "cells": {}, "freeze": {}, "formats": {}, "widths": {}, "print": {}}
             for ws in wb.worksheets:
                 out["cells"][ws.title] = [[text(c.value) for c in row] for row in ws.iter_rows()]
                 out["freeze"][ws.title] = ws.freeze_panes
                 out["formats"][ws.title] = {c.coordinate: c.number_format for row in ws.iter_rows() for c in row
                                             if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)}
                 out["widths"][ws.title] = {k: d.width for k, d in ws.column_dimensions.items()}
+                ps = ws.page_setup
+                out["print"][ws.title] = {
+                    "orientation": str(ps.orientation), "paperSize": str(ps.paperSize),
+                    "fitToWidth": str(ps.fitToWidth), "fitToHeight": str(ps.fitToHeight),
+                    "fitToPage": str(ws.sheet_properties.pageSetUpPr.fitToPage),
+                    "printTitleRows": str(ws.print_title_rows), "footer": str(ws.oddFooter.center.text)}
             print(json.dumps(out))
             """#
         let data = try run(script, arguments: [path])
