@@ -101,7 +101,7 @@ struct WorkbookTests {
             #expect(setup["fitToPage"] == "True", "\(sheet)")
             #expect(setup["footer"] == "Page &P of &N", "\(sheet)")
             let titled = !["Invoice", "Summary"].contains(sheet)
-            #expect(setup["printTitleRows"] == (titled ? "1:1" : "None"), "\(sheet)")
+            #expect(setup["printTitleRows"] == (titled ? "$1:$1" : "None"), "\(sheet)")
         }
         #expect(book.print["Invoice"]?["orientation"] == "portrait")
         #expect(book.print["Usage"]?["orientation"] == "portrait")

@@ -98,8 +98,8 @@ struct TariffCatalogParser {
         guard problems.isEmpty, let version, let effective, let defaultOB else { return nil }
         return TariffCatalog(
             version: version, effectiveFrom: effective, priceLists: priceLists, obs: obs,
-            defaultOB: defaultOB, file: file, sha256: sha256, issuer: issuer, paymentTermsDays: terms,
-            invoicePrefix: prefix)
+            defaultOB: defaultOB, issuer: issuer, paymentTermsDays: terms, invoicePrefix: prefix, file: file,
+            sha256: sha256)
     }
 
     // MARK: Sections
