@@ -23,7 +23,8 @@ struct InvoiceRenderTests {
     /// Text of page `page` of `pdf` (pdftotext, layout kept).
     static func pageText(_ pdf: String, _ page: Int) throws -> String {
         String(
-            decoding: try Subprocess.run("/usr/bin/pdftotext", ["-layout", "-f", "\(page)", "-l", "\(page)", pdf, "-"]),
+            decoding: try Subprocess.run(
+                "/usr/bin/pdftotext", ["-layout", "-f", "\(page)", "-l", "\(page)", pdf, "-"]),
             as: UTF8.self)
     }
 
@@ -34,12 +35,16 @@ struct InvoiceRenderTests {
             .write(Self.longInput(), closedAt: SampleInvoice.closedAt)
         let output = try Subprocess.run(
             "/bin/bash",
-            [TestPaths.repositoryRoot + "/scripts/render-invoice.sh", "--png", "--out", root + "/pdf", closed.workbookPath])
+            [
+                TestPaths.repositoryRoot + "/scripts/render-invoice.sh", "--png", "--out", root + "/pdf",
+                closed.workbookPath,
+            ])
         let lines = String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
         let pdf = try #require(lines.first { $0.hasSuffix(".pdf") })
         #expect(lines.contains { $0.hasSuffix("-1.png") || $0.hasSuffix("-01.png") }, "PNG pages: \(lines)")
 
-        let info = String(decoding: try Subprocess.run("/usr/bin/pdfinfo", ["-f", "1", "-l", "999", pdf]), as: UTF8.self)
+        let info = String(
+            decoding: try Subprocess.run("/usr/bin/pdfinfo", ["-f", "1", "-l", "999", pdf]), as: UTF8.self)
         let pageCount = try #require(
             info.split(separator: "\n").first { $0.hasPrefix("Pages:") }.flatMap {
                 Int($0.dropFirst("Pages:".count).trimmingCharacters(in: .whitespaces))
@@ -64,7 +69,9 @@ struct InvoiceRenderTests {
         var pagesOf: [String: Int] = [:]
         for page in 1...pageCount {
             let text = try Self.pageText(pdf, page)
-            #expect(text.contains("Page \(page) of \(pageCount)") || text.range(of: #"Page \d+ of \d+"#, options: .regularExpression) != nil,
+            #expect(
+                text.contains("Page \(page) of \(pageCount)")
+                    || text.range(of: #"Page \d+ of \d+"#, options: .regularExpression) != nil,
                 "page \(page) has no \"Page N of M\" footer")
             for header in headers where text.contains(header.key) {
                 let missing = header.labels.filter { !text.contains($0) }

@@ -86,7 +86,9 @@ struct InvoiceSheetTests {
         let book = try Python.readWorkbook(closed.workbookPath)
         #expect(book.sheets.first == "Invoice")
         let rows = Self.rows(book)
-        func value(_ label: String) -> String? { rows.first { $0.first == label }.flatMap { $0.count > 1 ? $0[1] : nil } }
+        func value(_ label: String) -> String? {
+            rows.first { $0.first == label }.flatMap { $0.count > 1 ? $0[1] : nil }
+        }
         #expect(rows.first?.first == "INVOICE")
         #expect(value("Invoice number") == "AGT-2026-000007")
         #expect(value("Issue date") == "2026-11-01")
@@ -104,7 +106,9 @@ struct InvoiceSheetTests {
         #expect(text.contains { $0.hasPrefix("Catalog version party-2026.01") })
         #expect(text.contains("Natural language (nlu)"))
         let total = rows.first { $0.first == "Total" }
-        #expect(total?.last == closed.invoice.totals.total.formatted(decimals: closed.invoice.totals.total.significantDecimals))
+        #expect(
+            total?.last
+                == closed.invoice.totals.total.formatted(decimals: closed.invoice.totals.total.significantDecimals))
         #expect(closed.manifest.invoiceNumber == "AGT-2026-000007")
         #expect(closed.manifest.issueDate == "2026-11-01" && closed.manifest.dueDate == "2026-12-01")
         // The new Summary rows follow the spec's, which stay where they were.

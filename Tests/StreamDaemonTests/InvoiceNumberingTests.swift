@@ -37,7 +37,8 @@ struct InvoiceNumberingTests {
             default:  // killed after the rename: the rerun must reuse the journal
                 var fresh: [InvoiceNumber]?
                 _ = try CloseJournal.recordOnce(
-                    ob: close.ob, period: close.period, forced: false, offsets: [], closedAtMs: closedAtMs + Int64(index),
+                    ob: close.ob, period: close.period, forced: false, offsets: [],
+                    closedAtMs: closedAtMs + Int64(index),
                     catalogs: nil, stateDir: stateDir, numbers: &fresh)
             }
             // The restart: a new process knows nothing but the state directory.
@@ -126,7 +127,9 @@ struct InvoiceNumberingTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let fixtures = ReplayCommandTests.fixtures
-        let files = ["audit-2k.deflate.avro", "gateway-2k.deflate.avro"].map { fixtures.appendingPathComponent($0).path }
+        let files = ["audit-2k.deflate.avro", "gateway-2k.deflate.avro"].map {
+            fixtures.appendingPathComponent($0).path
+        }
         let catalog = ReplayKillTests.root.appendingPathComponent("deploy/tariffs.yaml").path
         func arguments(_ name: String) -> [String] {
             [

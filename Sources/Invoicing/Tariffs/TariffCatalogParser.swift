@@ -232,7 +232,8 @@ struct TariffCatalogParser {
             return nil
         }
         checkKeys(
-            mapping, allowed: ["price_list", "time_zone", "model", "minimum", "monthly_fee", "bill_to"], context: context)
+            mapping, allowed: ["price_list", "time_zone", "model", "minimum", "monthly_fee", "bill_to"],
+            context: context)
         guard let listName = requiredString(node, "price_list", context: context) else { return nil }
         if !declared.contains(listName) {
             let known = declared.sorted().joined(separator: ", ")
@@ -272,7 +273,8 @@ struct TariffCatalogParser {
                     }
                 }
             } else {
-                problem(addressNode, "\(context): address must be a list of lines, e.g. [\"Calle Mayor 1\", \"Madrid\"]")
+                problem(
+                    addressNode, "\(context): address must be a list of lines, e.g. [\"Calle Mayor 1\", \"Madrid\"]")
             }
         }
         guard let name else { return nil }

@@ -268,7 +268,8 @@ public struct InvoiceVerifier: Sendable {
             problems.append("Summary Forced \(summary["Forced"]?.description ?? "blank") ≠ manifest \(manifest.forced)")
         }
         if manifest.issueDate != nil {
-            problems += checkInvoiceSheet(reader, summary: summary, manifest: manifest, total: total, currency: currency)
+            problems += checkInvoiceSheet(
+                reader, summary: summary, manifest: manifest, total: total, currency: currency)
         }
         return problems
     }
@@ -296,7 +297,9 @@ public struct InvoiceVerifier: Sendable {
         var labelled: [String: (row: Int, value: XLSXReader.Value?)] = [:]
         for row in 1...max(1, sheet.lastRow) {
             if case .text(let label)? = sheet.value("A", row), labelled[label] == nil {
-                labelled[label] = (row, label == InvoiceWorkbook.invoiceTotalLabel ? sheet.value("D", row) : sheet.value("B", row))
+                labelled[label] = (
+                    row, label == InvoiceWorkbook.invoiceTotalLabel ? sheet.value("D", row) : sheet.value("B", row)
+                )
             }
         }
         for label in InvoiceWorkbook.invoiceHeaderLabels where label != "Period" {
@@ -319,7 +322,8 @@ public struct InvoiceVerifier: Sendable {
                     "Invoice!D\(found.row) total \(currency.format(amount)) ≠ Summary Total \(currency.format(total))")
             }
         } else {
-            problems.append("Invoice!D\(found.row) total is not a decimal number (\(found.value?.description ?? "blank"))")
+            problems.append(
+                "Invoice!D\(found.row) total is not a decimal number (\(found.value?.description ?? "blank"))")
         }
         return problems
     }
