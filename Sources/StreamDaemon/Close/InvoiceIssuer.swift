@@ -47,6 +47,7 @@ struct InvoiceIssuer {
             metadata: [
                 "ob": "\(ob)", "period": "\(text)", "total": "\(total) \(invoice.currency.code)",
                 "workbook": "\(written.workbookPath)", "written": "\(written.written)",
+                "number": "\(written.manifest.invoiceNumber ?? "-")",
             ])
         return CloseReport.Invoice(
             ob: ob, period: text, currency: invoice.currency.code, total: total,
