@@ -28,6 +28,10 @@ final class CloseLog: Sendable {
         var done: [String: CloseRecord] = [:]
         var records = 0
 
+        /// Keys requested without a done note, sorted: closes recorded but not finished
+        /// (`aura_invoices_pending_delivery` when scaled out).
+        var pendingKeys: [String] { requests.keys.filter { done[$0] == nil }.sorted() }
+
         mutating func add(_ record: CloseRecord) {
             records += 1
             switch record.kind {
