@@ -8,14 +8,17 @@ import Testing
 
 /// Issue 18 scaled out: a close whose delivery fails stays recorded without a done note, and
 /// the leader (owner of audit partition 0) finishes it with back-off, with no new trigger and
-/// with `periods.auto_close` off, while reporting it like a single machine does.
-@Suite("Scale out: failed invoice deliveries retried with back-off", .serialized)
-struct ScaleOutDeliveryRetryTests {
+/// with `periods.auto_close` off, while reporting it like a single machine does. The
+/// reliability suite's `scale-out-delivery` line (`scripts/reliability.sh`).
+@Suite("Reliability: scale-out invoice deliveries retried with back-off", .serialized)
+struct ReliabilityScaleOutDeliveryTests {
     @Test(
         "auto_close off: a close whose uploads are refused is pending (gauge, /readyz, log, failures counted), then delivered by the leader's retry alone once the store accepts"
     )
     func refusedDeliveryRetried() throws {
         let month = try ReliabilityMonth.make(seed: 36, audit: 2_000, gateway: 500)
+        var outcome = ReliabilityOutcome("scale-out-delivery")
+        outcome.eventsIn = month.messages.count
         let scratch = try ReliabilityCloseTests.scratch()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let server = try BlobServer()
@@ -36,6 +39,8 @@ struct ScaleOutDeliveryRetryTests {
         server.mode = .refuse
         let (close, _) = try group.startAdminClose("a", period: ScaleOutTests.period, tag: "refused")
         close.waitUntilExit()
+        outcome.runs += 1
+        outcome.faults += 1
         let obs = ReliabilityCloseTests.octoberOBs(month)
         let keys = obs.map { "\($0)-\(ScaleOutTests.period)" }
         let requested = try group.closeRecords().filter { $0.kind == .request }.map(\.key)
@@ -75,6 +80,20 @@ struct ScaleOutDeliveryRetryTests {
         let records = try group.closeRecords()
         #expect(records.filter { $0.kind == .done }.count == keys.count, "\(records.map(\.key))")
         #expect(records.filter { $0.kind == .request }.count == keys.count)
+        let failures = Int(harness.metric("aura_invoice_delivery_failures_total", port: port) ?? 0)
         #expect(group.stop("a", signal: SIGTERM) == 0, "\(group.log("a"))")
+
+        // The changelog's states equal the generator's totals; every invoice delivered.
+        let merged = try group.changelogMerged(partitions: 6, zones: month.zones)
+        let problems =
+            month.mismatches(merged)
+            + ReliabilityCloseTests.undelivered(obs, server).map { "\($0) 2026-10 not delivered" }
+        #expect(problems.isEmpty, "\(problems.prefix(20))")
+        harness.fill(&outcome, merged: merged)
+        outcome.mismatches = problems.count
+        outcome.detail =
+            "1 instance, auto_close off; \(failures) refused attempts (close + back-off retries); "
+            + "\(keys.count) invoices delivered by the retry alone"
+        outcome.record()
     }
 }
