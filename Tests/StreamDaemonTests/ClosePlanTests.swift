@@ -107,6 +107,23 @@ struct ClosePlanTests {
         Case(
             name: "a partition without changelog state blocks ready scope too",
             scope: .ready, missing: [PartitionKey(topic: "audit", partition: 2)], targets: []),
+        Case(
+            name: "recorded scope takes a recorded close without a done note, ready or not",
+            scope: .recorded, watermarks: [-1, -1], recorded: ["ESP 2026-10"], targets: ["ESP 2026-10"]),
+        Case(
+            name: "recorded scope skips a finished close (on one machine every recorded close is finished)",
+            scope: .recorded, recorded: ["ESP 2026-10"], finished: ["ESP 2026-10"], targets: []),
+        Case(
+            name: "recorded scope never starts a close: a ready period without a record is left alone",
+            scope: .recorded, targets: []),
+        Case(
+            name: "recorded scope takes a recorded close with no events (another instance's request), in OB order",
+            scope: .recorded, recorded: ["JPN 2026-08", "ESP 2026-10", "ESP 2026-09"], finished: ["ESP 2026-09"],
+            targets: ["ESP 2026-10", "JPN 2026-08"]),
+        Case(
+            name: "recorded scope is not held back by a missing partition state nor reports it not ready",
+            scope: .recorded, recorded: ["ESP 2026-10"], missing: [PartitionKey(topic: "audit", partition: 2)],
+            targets: ["ESP 2026-10"]),
     ]
 
     @Test("plans the targets, not-ready pairs and errors of a scope", arguments: cases)

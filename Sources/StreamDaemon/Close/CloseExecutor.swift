@@ -73,6 +73,7 @@ struct CloseExecutor {
                 report.closed.append(try steps.finish(record) { try issuer.issue(record, from: state) })
             } catch {
                 metrics?.closeFailures.increment()
+                metrics?.invoiceDeliveryFailures.increment()
                 logger.error(
                     "close failed", metadata: ["ob": "\(record.ob)", "period": "\(record.period)", "error": "\(error)"])
                 report.errors.append("\(record.ob) \(record.period): \(error)")

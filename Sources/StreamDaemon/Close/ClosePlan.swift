@@ -11,7 +11,10 @@ import Invoicing
 /// - `.period(p, ob:, force:)`: the named OB, or every OB with events in `p` or a recorded close
 ///   of `p`, in OB order. A recorded close is taken again, unforced (a re-close is idempotent);
 ///   otherwise a ready pair is taken unforced, an unready one forced when `force`, else reported
-///   not ready. A malformed `p` is an error and plans nothing.
+///   not ready. A malformed `p` is an error and plans nothing;
+/// - `.recorded`: every recorded pair that is not finished, with events or not, ready or not,
+///   unforced (its record fixes closed-at, forced and offsets); never a new close, never a
+///   not-ready line.
 /// Ready (docs/spec.md §3): no partition's state is missing, the OB has a time zone, and every
 /// partition's watermark — or `now` for an idle partition — is at or past the period's end in
 /// the OB's zone plus the grace. A busy partition without a watermark blocks readiness.
@@ -91,6 +94,10 @@ struct ClosePlan: Equatable, Sendable {
                 if facts.recorded.contains(key) || Self.isReady(key, facts) {
                     targets.append(Target(ob: key.ob, period: key.period, forced: false))
                 }
+            }
+        case .recorded:
+            for key in facts.recorded.subtracting(facts.finished).sorted() {
+                targets.append(Target(ob: key.ob, period: key.period, forced: false))
             }
         case .period(let text, let only, let force):
             guard let period = Period(text) else {

@@ -19,7 +19,7 @@ extension DaemonAssembly {
                 consumerProperties: configuration.consumerProperties,
                 topics: [configuration.kafka.auditTopic, configuration.kafka.gatewayTopic],
                 graceMs: configuration.graceMs,
-                // Scale-out: auto-close runs through the changelog (ScaleOutAutoCloseService).
+                // Scale-out: auto-close runs through the changelog (ScaleOutCloseService).
                 autoClose: configuration.autoClose && !configuration.isScaledOut,
                 autoCloseCheckEvery: configuration.autoCloseCheckInterval,
                 pinnedClosedAtMs: configuration.pinnedClosedAtMs,
@@ -100,15 +100,14 @@ extension DaemonAssembly {
         return signals
     }
 
-    /// Scale-out with `periods.auto_close`: the distributed auto-close (on one machine the
-    /// consumer loop auto-closes).
-    func makeAutoClose() -> ScaleOutAutoCloseService? {
-        let (configuration, status, logger) = (self.configuration, daemon.status, self.logger)
-        if configuration.autoClose, configuration.isScaledOut {
-            return ScaleOutAutoCloseService(
-                interval: configuration.autoCloseCheckInterval, auditTopic: configuration.kafka.auditTopic,
-                status: status, closing: closing, logger: logger)
-        }
-        return nil
+    /// Scale-out: the leader's retry of closes recorded but not finished, and with
+    /// `periods.auto_close` the distributed auto-close (on one machine the consumer loop
+    /// auto-closes and `InvoiceIssuingService` retries). Nil on one machine.
+    func makeScaleOutClose() -> ScaleOutCloseService? {
+        guard let closer = (closing as? ScaleOutPeriodClosing)?.closer else { return nil }
+        return ScaleOutCloseService(
+            autoCloseEvery: configuration.autoClose ? configuration.autoCloseCheckInterval : nil,
+            auditTopic: configuration.kafka.auditTopic, status: daemon.status, closer: closer, metrics: metrics,
+            logger: logger)
     }
 }

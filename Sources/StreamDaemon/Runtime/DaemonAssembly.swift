@@ -10,8 +10,8 @@ import UnixSignals
 
 /// Wires a `Daemon`'s services from its configuration: the consumer (with the engine it makes
 /// on its thread), the HTTP endpoints, the signal handler, and, scaled out, the distributed
-/// closer and its auto-close. `init` resolves everything that can fail, in the order the daemon
-/// reports configuration errors; the `make…` steps only assemble.
+/// closer with its retry and auto-close. `init` resolves everything that can fail, in the order
+/// the daemon reports configuration errors; the `make…` steps only assemble.
 struct DaemonAssembly {
     let daemon: Daemon
     let zones: OBTimeZones
@@ -64,15 +64,15 @@ struct DaemonAssembly {
         closing = try Self.makeCloser(daemon: daemon, zones: zones, delivery: delivery, tokens: tokens)
     }
 
-    /// The consumer, HTTP server and signal handler (and the scale-out auto-close) in one
-    /// group; SIGTERM/SIGINT shut it down.
+    /// The consumer, HTTP server and signal handler (and, scaled out, the closes' retry and
+    /// auto-close) in one group; SIGTERM/SIGINT shut it down.
     func makeServiceGroup() -> ServiceGroup {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: makeConsumer()),
             .init(service: makeHTTP()),
             .init(service: makeSignals()),
         ]
-        if let autoClose = makeAutoClose() { services.append(.init(service: autoClose)) }
+        if let scaleOutClose = makeScaleOutClose() { services.append(.init(service: scaleOutClose)) }
         if let registry = schemas as? SchemaRegistryClient {
             // Registry requests run here, never on the consumer thread.
             services.append(.init(service: SchemaFetchService(client: registry, logger: logger)))

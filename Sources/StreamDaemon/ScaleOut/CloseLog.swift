@@ -31,6 +31,10 @@ final class CloseLog: Sendable {
         /// The key holding each invoice number (of a counted request or a done note).
         var numberHolders: [String: String] = [:]
 
+        /// Keys requested without a done note, sorted: closes recorded but not finished
+        /// (`aura_invoices_pending_delivery` when scaled out).
+        var pendingKeys: [String] { requests.keys.filter { done[$0] == nil }.sorted() }
+
         /// Every invoice number held so far (`InvoiceNumbering`).
         var invoiceNumbers: [InvoiceNumber] { numberHolders.keys.compactMap(InvoiceNumber.init) }
 

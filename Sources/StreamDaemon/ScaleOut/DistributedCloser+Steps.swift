@@ -66,16 +66,19 @@ extension DistributedCloser {
 
         /// 4. Write and deliver, then note done. The winning requester writes first; another
         /// closer waits (bounded) for its done note, then renders the same files (left alone when
-        /// identical).
+        /// identical). A key whose done note was awaited in vain once (its requester stopped, or
+        /// its delivery failed) is not waited for again: the retries of a failed delivery do not
+        /// each sit out the bound.
         func finish(_ request: CloseRecord, issue: () throws -> CloseReport.Invoice) throws -> CloseReport.Invoice {
             let closeLog = closer.closeLog
             var alreadyDone = try closeLog.read().done[request.key] != nil
-            if !alreadyDone && request.requester != closer.requester {
+            if !alreadyDone && request.requester != closer.requester && !closer.isAbandoned(request.key) {
                 let deadline = Date().addingTimeInterval(closer.settings.waitSeconds)
                 while !alreadyDone, Date() < deadline {
                     Thread.sleep(forTimeInterval: 0.2)
                     alreadyDone = try closeLog.read().done[request.key] != nil
                 }
+                if !alreadyDone { closer.abandon(request.key) }
             }
             let invoice = try issue()
             if !alreadyDone, try closeLog.read().done[request.key] == nil {

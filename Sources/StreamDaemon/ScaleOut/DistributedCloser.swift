@@ -17,8 +17,10 @@ import Synchronization
 ///    each instance freezes it in the partitions it owns when it reads the request;
 /// 4. merge those states, write workbook and manifest (idempotent), deliver, and append a
 ///    done note. Only the winning requester writes first; another closer waits for the done note
-///    and then finds identical files in place. A close that times out reports "pending" and is
-///    finished by the next trigger.
+///    and then finds identical files in place. A close that times out reports "pending", and
+///    one whose delivery fails reports the error; either stays recorded without a done note and
+///    is finished by the next trigger or, without one, by `ScaleOutCloseService`'s retry
+///    (`CloseScope.recorded`, with back-off).
 /// Steps 2–4 are `CloseExecutor`'s steps, done the scale-out way by `DistributedCloser.Steps`.
 ///
 /// Blocking throughout (Kafka round trips, xlsx, delivery): run it on a daemon thread or with
@@ -46,6 +48,9 @@ final class DistributedCloser: Sendable {
     private let serial = Mutex(())
     /// The last state read per partition, with the manifest record it came from.
     private let states = Mutex<[PartitionKey: (location: ChangelogManifest.Chunk?, state: PartitionState)]>([:])
+    /// Keys whose requester's done note was awaited the full `waitSeconds` in vain (that
+    /// requester stopped or failed): later attempts on them do not wait again.
+    private let abandoned = Mutex<Set<String>>([])
 
     init(
         settings: Settings, changelog: ChangelogStore, closeLog: CloseLog, zones: OBTimeZones,
@@ -147,12 +152,24 @@ final class DistributedCloser: Sendable {
         try serial.withLock { _ throws in try closeOnce(scope, nowMs: nowMs) }
     }
 
+    /// The keys of closes requested in the close topic without a done note (`CloseLog.Summary.pendingKeys`);
+    /// nil while a close runs on this closer (its readers are busy: ask again later). Never waits.
+    func pendingKeys() throws -> [String]? {
+        try serial.withLockIfAvailable { _ throws in try closeLog.read().pendingKeys }
+    }
+
+    /// Whether the done note of `key` was awaited in vain before; `abandon` marks it so.
+    func isAbandoned(_ key: String) -> Bool { abandoned.withLock { $0.contains(key) } }
+    func abandon(_ key: String) { abandoned.withLock { _ = $0.insert(key) } }
+
     private func closeOnce(_ scope: CloseScope, nowMs: Int64) throws -> CloseReport {
-        // 1. Read the newest states and plan.
+        // 1. Read the close topic, the newest states, and plan. A `.recorded` close with nothing
+        //    recorded and not finished stops here (the retry's cheap check).
+        let log = try closeLog.read()
+        if scope == .recorded, log.pendingKeys.isEmpty { return CloseReport() }
         let keys = try sourcePartitions()
         let view = try readView(keys)
         let merged = try view.merged(zones: zones)
-        let log = try closeLog.read()
         let facts = view.facts(merged: merged, log: log, graceMs: settings.graceMs, nowMs: nowMs)
         let plan = ClosePlan(scope: scope, facts: facts)
         let taken = Set(plan.targets.map { ClosePlan.Key(ob: $0.ob, period: $0.period) })
