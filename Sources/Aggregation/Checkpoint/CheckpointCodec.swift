@@ -16,7 +16,14 @@ internal import CLibdeflate
 /// rows, 5 period statistics + per-day counts, 6 dedup table, 7 closed
 /// periods, 8 partitions (topic, partition, watermark, next offset), 9 closed-through marks
 /// (OB, period). Row arrays are copied with one memcpy each; unknown section tags are skipped
-/// (forward compatible within a version).
+/// (forward compatible within a version). Tag 10 is reserved (summaries of retired periods);
+/// tags 11–16 belong to delta records.
+///
+/// This is the *base* of a checkpoint generation. Incremental checkpoints append delta records
+/// (`CheckpointCodec+Delta.swift`, magic `AURADLTA`, version 3) to the base's log file
+/// (`CheckpointStore`); a base needs no log, so a directory written before deltas existed (or by
+/// a scale-out instance) loads unchanged, and an older build that ignores logs resumes from the
+/// base's offsets.
 ///
 /// The dedup section is `capacity u64 | count u64` then, in version 2, only the occupied
 /// entries in slot order: `count` fingerprints (lo u64, hi u64) and their `count` references
