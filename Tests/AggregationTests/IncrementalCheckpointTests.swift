@@ -93,7 +93,8 @@ struct IncrementalCheckpointTests {
             offset += n
             switch Int.random(in: 0..<10, using: &rng) {
             case 0:
-                state.markClosed(ob: MergePropertyTests.obs.randomElement(using: &rng)!, period: Period(year: 2026, month: 10))
+                state.markClosed(
+                    ob: MergePropertyTests.obs.randomElement(using: &rng)!, period: Period(year: 2026, month: 10))
             case 1:
                 state.markClosedThrough(ob: "GBR", period: Period(year: 2026, month: 9))
             case 2:
@@ -225,7 +226,8 @@ struct IncrementalCheckpointTests {
         #expect(kinds.first == 0 && kinds.last == 0 && kinds.dropFirst().dropLast().allSatisfy { $0 > 0 })
         // Generation 1 with its log is still there beside the new base.
         let fm = FileManager.default
-        #expect(fm.fileExists(atPath: store.path(generation: 1)) && fm.fileExists(atPath: store.deltaPath(generation: 1)))
+        #expect(
+            fm.fileExists(atPath: store.path(generation: 1)) && fm.fileExists(atPath: store.deltaPath(generation: 1)))
         let older = try store.load(generation: 1, zones: testZones)
         #expect(Self.full(older) == before)
 
@@ -251,7 +253,8 @@ struct IncrementalCheckpointTests {
         #expect(Self.full(try store.load(zones: testZones).state) == Self.full(state))
     }
 
-    @Test("a layout change (expiry) or a write failure makes the next checkpoint a base; a delta out of turn is refused")
+    @Test(
+        "a layout change (expiry) or a write failure makes the next checkpoint a base; a delta out of turn is refused")
     func forcedBases() throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -384,7 +384,8 @@ extension CheckpointCodec {
 
     /// Changed rows keep their key; added rows come in order right after the existing ones.
     private static func checkRows<Row, Key: Equatable>(
-        _ indexes: [UInt32], _ rows: [Row], _ existing: [Row], key: (Row) -> Key, _ error: @autoclosure () -> AggregationError
+        _ indexes: [UInt32], _ rows: [Row], _ existing: [Row], key: (Row) -> Key,
+        _ error: @autoclosure () -> AggregationError
     ) throws(AggregationError) {
         guard indexes.count == rows.count else { throw error() }
         var next = existing.count

@@ -281,7 +281,8 @@ package enum CheckpointCodec {
     /// Builds the strings, validates every reference and count, and rebuilds the indexes.
     static func finish(_ parts: inout Parts, source: String) throws(AggregationError) -> PartitionState {
         guard let table = InternTable(arena: parts.arena, ends: parts.ends) else {
-            throw AggregationError(.corrupt, "checkpoint string offsets are not ascending within the arena", source: source)
+            throw AggregationError(
+                .corrupt, "checkpoint string offsets are not ascending within the arena", source: source)
         }
         parts.arena = []
         parts.ends = []

@@ -158,7 +158,8 @@ extension CheckpointStore {
         #else
             let synced = { fsync(fd) == 0 }
         #endif
-        if let failure = writeAll(fd, encoded.bytes, at: at, path: log) ?? (synced() ? nil : ioError("fdatasync", log)) {
+        if let failure = writeAll(fd, encoded.bytes, at: at, path: log) ?? (synced() ? nil : ioError("fdatasync", log))
+        {
             _ = ftruncate(fd, off_t(at))  // best effort: a load stops at the torn record anyway
             close(fd)
             throw failure

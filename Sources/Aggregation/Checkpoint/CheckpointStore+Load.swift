@@ -16,8 +16,10 @@ extension CheckpointStore {
         let log: [UInt8]
         do {
             log = try Self.readFile(logPath)
-        } catch where error.code == .missing {
-            log = []  // a base written before incremental checkpoints, or by a crash before its log
+        } catch {
+            // No log: a base written before incremental checkpoints, or by a crash before its log.
+            guard error.code == .missing else { throw error }
+            log = []
         }
         var (deltas, discarded) = log.withUnsafeBytes { Self.scan($0, generation: generation, source: logPath) }
         let reserve = deltas.reduce(0) { $0 + $1.references.count }
