@@ -369,7 +369,15 @@ extension CheckpointCodec {
             }
         }
         parts.state.dedup.reserve(additional: d.references.count)
-        for i in 0..<d.references.count {
+        // Keys come in arrival order, so each insert is a cache miss in a large table: prefetch
+        // the home bucket a few keys ahead so the misses overlap (as the batched ingest does).
+        let ahead = PartitionState.prefetchDistance
+        let n = d.references.count
+        for i in 0..<n {
+            if i + ahead < n {
+                parts.state.dedup.prefetch(
+                    Fingerprint(lo: d.fingerprints[2 * (i + ahead)], hi: d.fingerprints[2 * (i + ahead) + 1]))
+            }
             let fp = Fingerprint(lo: d.fingerprints[2 * i], hi: d.fingerprints[2 * i + 1])
             guard parts.state.dedup.insert(fp, ref: d.references[i]) == nil else { throw corrupt("repeated dedup key") }
         }

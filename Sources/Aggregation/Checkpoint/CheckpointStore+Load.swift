@@ -23,12 +23,14 @@ extension CheckpointStore {
         }
         var (deltas, discarded) = log.withUnsafeBytes { Self.scan($0, generation: generation, source: logPath) }
         let reserve = deltas.reduce(0) { $0 + $1.references.count }
-        let decoded: Result<CheckpointCodec.Parts, AggregationError> = base.withUnsafeBytes { buffer in
+        var decoded: Result<CheckpointCodec.Parts, AggregationError>? = base.withUnsafeBytes { buffer in
             Result { () throws(AggregationError) in
                 try CheckpointCodec.decodeParts(buffer, zones: zones, source: file, reserveKeys: reserve)
             }
         }
-        var parts = try decoded.get()
+        var parts = try decoded.unsafelyUnwrapped.get()
+        // Release the result's reference to the tables: the deltas' inserts would copy them.
+        decoded = nil
         var applied = 0
         for delta in deltas {
             let counts = CheckpointCodec.counts(parts)
