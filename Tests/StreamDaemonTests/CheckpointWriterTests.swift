@@ -71,7 +71,7 @@ struct CheckpointWriterTests {
         let store = CheckpointStore(directory: dir, name: "aura.audit-3")
         writer.submit(
             .init(
-                jobs: [.init(key: Self.key, bytes: CheckpointCodec.encode(state), store: store, nextOffset: 2_000)],
+                jobs: [.init(key: Self.key, checkpoint: store.encode(&state), store: store, nextOffset: 2_000)],
                 quarantine: QuarantineDurability(file: nil)))
         entered.wait()  // the checkpoint is durable on disk and the writer is inside the hook
         #expect(writer.busy)
@@ -112,20 +112,22 @@ struct CheckpointWriterTests {
         try Self.ingest(&state, source: source, 0..<500)
         writer.submit(
             .init(
-                jobs: [.init(key: Self.key, bytes: CheckpointCodec.encode(state), store: store, nextOffset: 500)],
+                jobs: [.init(key: Self.key, checkpoint: store.encode(&state), store: store, nextOffset: 500)],
                 quarantine: none))
         try Self.ingest(&state, source: source, 500..<900)
         let earlier = writer.drain()
         let last = writer.write(
             .init(
-                jobs: [.init(key: Self.key, bytes: CheckpointCodec.encode(state), store: store, nextOffset: 900)],
+                jobs: [.init(key: Self.key, checkpoint: store.encode(&state), store: store, nextOffset: 900)],
                 quarantine: none))
 
         #expect(earlier.map(\.durable) == [[Self.key: 500]])
         #expect(last.error == nil && last.durable == [Self.key: 900])
         let loaded = try store.load(zones: zones)
         #expect(loaded.state.snapshot() == state.snapshot())
-        #expect(store.generations().count == 2)
+        // The second checkpoint is a delta appended to the first one's log, after it.
+        #expect(store.generations().count == 1)
+        #expect(loaded.deltas == 1)
     }
 
     @Test("a checkpoint that cannot be written reports the partitions to write again and no offsets")
@@ -142,15 +144,14 @@ struct CheckpointWriterTests {
         let writer = CheckpointWriter(metrics: DaemonMetrics(auditTopic: "aura.audit", gatewayTopic: "aura.gateway"))
         defer { writer.shutdown() }
         let other = PartitionKey(topic: "aura.audit", partition: 4)
+        let blockedStore = CheckpointStore(directory: blocked + "/state", name: "aura.audit-3")
+        let otherStore = CheckpointStore(directory: dir, name: "aura.audit-4")
+        var copy = state
         writer.submit(
             .init(
                 jobs: [
-                    .init(
-                        key: Self.key, bytes: CheckpointCodec.encode(state),
-                        store: CheckpointStore(directory: blocked + "/state", name: "aura.audit-3"), nextOffset: 10),
-                    .init(
-                        key: other, bytes: CheckpointCodec.encode(state),
-                        store: CheckpointStore(directory: dir, name: "aura.audit-4"), nextOffset: 10),
+                    .init(key: Self.key, checkpoint: blockedStore.encode(&state), store: blockedStore, nextOffset: 10),
+                    .init(key: other, checkpoint: otherStore.encode(&copy), store: otherStore, nextOffset: 10),
                 ], quarantine: QuarantineDurability(file: nil)))
         let done = writer.drain()
         #expect(done.count == 1)

@@ -11,6 +11,12 @@
 //                                       encode + CheckpointStore.save(encoded:) (write + fsync +
 //                                       rename) in DIR, and loading it back
 //   AggregationBench load DIR [NAME]    time loading the newest checkpoint NAME in DIR
+//   AggregationBench incremental DIR FILE KEYS ROWS EVENTS CHECKPOINTS
+//                                       incremental checkpoints of a KEYS-key state every EVENTS
+//                                       records of FILE (IncrementalBench.swift)
+//   AggregationBench aggregate-tracked FILE
+//                                       `aggregate` with change tracking on (the dedup key log an
+//                                       incremental checkpoint reads), reset every 100,000 records
 //
 // All three record modes share one block loop (decode every record of a block, then hand it on),
 // so the only difference between them is what is done with the records.
@@ -65,7 +71,7 @@ func decodePass(_ path: String) throws -> Pass {
 
 /// Decode + aggregate, as the daemon does per message: a record that cannot be placed is
 /// quarantined, not fatal.
-func aggregatePass(_ path: String, batched: Bool) throws -> Pass {
+func aggregatePass(_ path: String, batched: Bool, tracked: Bool = false) throws -> Pass {
     let extractor = try AuditEventExtractor()
     var state = PartitionState(zones: try OBTimeZones(OBTimeZones.datagenZones))
     let source = state.source(PartitionKey(topic: path, partition: 0))
@@ -73,6 +79,8 @@ func aggregatePass(_ path: String, batched: Bool) throws -> Pass {
     var events: [AuditEvent] = []
     var outcomes: [Result<PartitionState.Outcome, AggregationError>] = []
     var dates = EventTime.DateCache()
+    if tracked { state.markCheckpointed(chain: 1, sequence: 0) }
+    var tracedSince = 0
     try forEachBlockOfRecords(path, record: { values in
         do {
             let event = try extractor.event(values, dates: &dates)
@@ -91,6 +99,11 @@ func aggregatePass(_ path: String, batched: Bool) throws -> Pass {
         state.ingest(events, source: source, outcomes: &outcomes)
         for case .failure in outcomes { state.recordQuarantined(source: source) }
         state.markConsumed(source: source, offset: Int64(records - 1))
+        tracedSince += events.count
+        if tracked && tracedSince >= 100_000 {
+            state.markCheckpointed(chain: 1, sequence: 0)  // what a checkpoint does to the log
+            tracedSince = 0
+        }
         events.removeAll(keepingCapacity: true)
     })
     return Pass(records: records, check: state.auditRows.count, duplicates: state.duplicates, quarantined: state.quarantined)
@@ -160,11 +173,11 @@ func main() -> Int32 {
     let mode = arguments[1]
     do {
         switch mode {
-        case "decode", "aggregate", "aggregate-single":
+        case "decode", "aggregate", "aggregate-single", "aggregate-tracked":
             let start = BenchClock.now()
             let cpuStart = BenchClock.cpuTime()
             let threadStart = BenchClock.threadCPUTime()
-            let pass = mode == "decode" ? try decodePass(arguments[2]) : try aggregatePass(arguments[2], batched: mode == "aggregate")
+            let pass = mode == "decode" ? try decodePass(arguments[2]) : try aggregatePass(arguments[2], batched: mode != "aggregate-single", tracked: mode == "aggregate-tracked")
             let seconds = BenchClock.now() - start
             let cpu = BenchClock.cpuTime() - cpuStart
             // This thread decodes (and aggregates); the reader's thread reads and inflates blocks.
@@ -175,6 +188,16 @@ func main() -> Int32 {
             let keys = arguments.count > 3 ? Int(arguments[3]) ?? 10_000_000 : 10_000_000
             let rows = arguments.count > 4 ? Int(arguments[4]) ?? 100_000 : 100_000
             try checkpointRun(directory: arguments[2], keys: keys, rows: rows)
+        case "incremental":
+            guard arguments.count >= 8, let keys = Int(arguments[4]), let rows = Int(arguments[5]),
+                let events = Int(arguments[6]), let checkpoints = Int(arguments[7])
+            else {
+                print("usage: AggregationBench incremental DIR FILE KEYS ROWS EVENTS CHECKPOINTS")
+                return 2
+            }
+            try incrementalRun(
+                directory: arguments[2], file: arguments[3], keys: keys, rows: rows, events: events,
+                checkpoints: checkpoints)
         case "load":
             // Times loading the newest checkpoint named NAME (default "bench") in DIR, whatever
             // its format version (e.g. one written by an older build).

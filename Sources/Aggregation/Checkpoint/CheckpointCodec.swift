@@ -16,7 +16,14 @@ internal import CLibdeflate
 /// rows, 5 period statistics + per-day counts, 6 dedup table, 7 closed
 /// periods, 8 partitions (topic, partition, watermark, next offset), 9 closed-through marks
 /// (OB, period). Row arrays are copied with one memcpy each; unknown section tags are skipped
-/// (forward compatible within a version).
+/// (forward compatible within a version). Tag 10 is reserved (summaries of retired periods);
+/// tags 11–16 belong to delta records.
+///
+/// This is the *base* of a checkpoint generation. Incremental checkpoints append delta records
+/// (`CheckpointCodec+Delta.swift`, magic `AURADLTA`, version 3) to the base's log file
+/// (`CheckpointStore`); a base needs no log, so a directory written before deltas existed (or by
+/// a scale-out instance) loads unchanged, and an older build that ignores logs resumes from the
+/// base's offsets.
 ///
 /// The dedup section is `capacity u64 | count u64` then, in version 2, only the occupied
 /// entries in slot order: `count` fingerprints (lo u64, hi u64) and their `count` references
@@ -39,6 +46,14 @@ package enum CheckpointCodec {
         case closed
         case partitions
         case closedThrough
+        // 10 is reserved (compact summaries of retired periods); 11... are the sections of a
+        // delta record (`CheckpointCodec+Delta.swift`).
+        case deltaHeader = 11
+        case stringsAdded
+        case auditChanged
+        case gatewayChanged
+        case statsChanged
+        case dedupAdded
     }
 
     /// Checks that the POD rows have the layout the format copies.
@@ -67,22 +82,10 @@ package enum CheckpointCodec {
         w.u64(0)  // payload length, patched below
 
         func section(_ tag: Tag, _ body: (inout ByteWriter) -> Void) {
-            w.u32(tag.rawValue)
-            w.u32(0)
-            let lengthAt = w.bytes.count
-            w.u64(0)
-            let start = w.bytes.count
-            body(&w)
-            w.align8()
-            w.patchU64(UInt64(w.bytes.count - start), at: lengthAt)
+            Self.section(tag, into: &w, body)
         }
 
-        section(.counters) { w in
-            w.i64(state.records)
-            w.i64(state.duplicates)
-            w.i64(state.late)
-            w.i64(state.quarantined)
-        }
+        section(.counters) { writeCounters(state, into: &$0) }
         section(.strings) { w in
             w.u64(UInt64(state.strings.count))
             w.raw(state.strings.ends)
@@ -117,34 +120,9 @@ package enum CheckpointCodec {
                     references: out.baseAddress! + references)
             }
         }
-        section(.closed) { w in
-            let closed = state.closed.sorted { ($0.ob, $0.period) < ($1.ob, $1.period) }
-            w.u64(UInt64(closed.count))
-            for key in closed {
-                w.u32(key.ob)
-                w.u32(UInt32(bitPattern: key.period))
-            }
-        }
-        section(.partitions) { w in
-            w.u64(UInt64(state.partitions.count))
-            for p in state.partitions {
-                let topic = Array(p.key.topic.utf8)
-                w.u32(UInt32(topic.count))
-                w.u32(UInt32(bitPattern: p.key.partition))
-                w.i64(p.watermarkMs)
-                w.i64(p.nextOffset)
-                w.raw(topic)
-                w.align8()
-            }
-        }
-        section(.closedThrough) { w in
-            let marks = state.closedThrough.sorted { $0.key < $1.key }
-            w.u64(UInt64(marks.count))
-            for (ob, period) in marks {
-                w.u32(ob)
-                w.u32(UInt32(bitPattern: period))
-            }
-        }
+        section(.closed) { writeClosed(state, into: &$0) }
+        section(.partitions) { writePartitions(state, into: &$0) }
+        section(.closedThrough) { writeClosedThrough(state, into: &$0) }
         w.patchU64(UInt64(w.bytes.count - headerSize), at: 16)
         let crc = w.bytes.withUnsafeBytes { crc32(of: $0) }
         w.u32(crc)
@@ -166,6 +144,23 @@ package enum CheckpointCodec {
     package static func decode(_ bytes: UnsafeRawBufferPointer, zones: OBTimeZones, source: String)
         throws(AggregationError) -> PartitionState
     {
+        var parts = try decodeParts(bytes, zones: zones, source: source)
+        return try finish(&parts, source: source)
+    }
+
+    /// A decoded base not yet validated, with its strings still raw, so deltas can be applied
+    /// (`CheckpointCodec+Delta.swift`) before the one validation and index rebuild of `finish`.
+    struct Parts {
+        var state: PartitionState
+        var arena: [UInt8] = []
+        var ends: [UInt32] = []
+    }
+
+    /// Checks and decodes a full checkpoint without validating its references. `reserveKeys`
+    /// more dedup keys fit in the table without a resize (the keys of the deltas to apply).
+    static func decodeParts(
+        _ bytes: UnsafeRawBufferPointer, zones: OBTimeZones, source: String, reserveKeys: Int = 0
+    ) throws(AggregationError) -> Parts {
         checkLayouts()
         guard bytes.count > 0 else { throw AggregationError(.emptyFile, "checkpoint file is empty", source: source) }
         guard bytes.count >= headerSize else {
@@ -207,6 +202,8 @@ package enum CheckpointCodec {
         }
 
         var state = PartitionState(zones: zones)
+        var arena: [UInt8] = []
+        var ends: [UInt32] = []
         var reader = ByteReader(bytes, from: headerSize, end: bodyEnd, source: source)
         var seen: Set<UInt32> = []
         for _ in 0..<sectionCount {
@@ -219,18 +216,13 @@ package enum CheckpointCodec {
             seen.insert(tag)
             switch Tag(rawValue: tag) {
             case .counters:
-                state.records = try s.i64("records")
-                state.duplicates = try s.i64("duplicates")
-                state.late = try s.i64("late")
-                state.quarantined = try s.i64("quarantined")
+                try readCounters(&s, into: &state)
             case .strings:
                 let n = try s.count(4, "strings")
-                let ends = try s.raw(UInt32.self, count: n, "string ends")
+                ends = try s.raw(UInt32.self, count: n, "string ends")
                 try s.skipTo8()
                 let arenaCount = try s.count(1, "arena")
-                let arena = try s.raw(UInt8.self, count: arenaCount, "arena")
-                guard let table = InternTable(arena: arena, ends: ends) else { throw s.fail("string offsets") }
-                state.strings = table
+                arena = try s.raw(UInt8.self, count: arenaCount, "arena")
             case .audit:
                 let n = try s.count(32, "audit rows")
                 state.auditRows = try s.raw(AuditRow.self, count: n, "audit rows")
@@ -259,7 +251,7 @@ package enum CheckpointCodec {
                 // grow by doubling at load 0.9 and `reserve` for merges, far below 8 slots per key.
                 guard capacity <= max(1 << 16, 8 * count),
                     let table = DedupTable(
-                        capacity: capacity,
+                        capacity: reservedCapacity(capacity, count: count, adding: reserveKeys),
                         fingerprints: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + 16 * count)]),
                         references: UnsafeRawBufferPointer(rebasing: bytes[(start + 16 * count)..<(start + 20 * count)])
                     )
@@ -269,38 +261,13 @@ package enum CheckpointCodec {
                 s.offset += 20 * count
                 state.dedup = table
             case .closed:
-                let n = try s.count(8, "closed periods")
-                for _ in 0..<n {
-                    let ob = try s.u32("closed ob")
-                    let period = Int32(bitPattern: try s.u32("closed period"))
-                    state.closed.insert(PeriodKey(ob: ob, period: period))
-                }
+                state.closed = try readClosed(&s)
             case .partitions:
-                let n = try s.count(24, "partitions")
-                for _ in 0..<n {
-                    let topicLength = Int(try s.u32("topic length"))
-                    let partition = Int32(bitPattern: try s.u32("partition"))
-                    let watermark = try s.i64("watermark")
-                    let next = try s.i64("next offset")
-                    try s.need(topicLength, "topic")
-                    let topic = String(
-                        decoding: UnsafeRawBufferPointer(rebasing: bytes[s.offset..<(s.offset + topicLength)]),
-                        as: UTF8.self)
-                    s.offset += topicLength
-                    try s.skipTo8()
-                    state.partitions.append(
-                        PartitionProgress(
-                            key: PartitionKey(topic: topic, partition: partition),
-                            watermarkMs: watermark, nextOffset: next))
-                }
+                state.partitions = try readPartitions(&s)
             case .closedThrough:
-                let n = try s.count(8, "closed-through marks")
-                for _ in 0..<n {
-                    let ob = try s.u32("closed-through ob")
-                    state.closedThrough[ob] = Int32(bitPattern: try s.u32("closed-through period"))
-                }
-            case nil:
-                continue  // unknown section of a compatible writer
+                state.closedThrough = try readClosedThrough(&s)
+            case nil, .deltaHeader, .stringsAdded, .auditChanged, .gatewayChanged, .statsChanged, .dedupAdded:
+                continue  // unknown section of a compatible writer (delta sections do not belong here)
             }
         }
         let required: Set<UInt32> = Set((1...9).map { UInt32($0) })
@@ -308,12 +275,33 @@ package enum CheckpointCodec {
             throw AggregationError(
                 .corrupt, "checkpoint lacks sections \(required.subtracting(seen).sorted())", source: source)
         }
+        return Parts(state: state, arena: arena, ends: ends)
+    }
+
+    /// Builds the strings, validates every reference and count, and rebuilds the indexes.
+    static func finish(_ parts: inout Parts, source: String) throws(AggregationError) -> PartitionState {
+        guard let table = InternTable(arena: parts.arena, ends: parts.ends) else {
+            throw AggregationError(
+                .corrupt, "checkpoint string offsets are not ascending within the arena", source: source)
+        }
+        parts.arena = []
+        parts.ends = []
+        var state = parts.state
+        parts.state = PartitionState(zones: state.zones)  // release the references: no copy below
+        state.strings = table
         try validateReferences(state, source: source)
-        var loaded = state
-        guard loaded.rebuildIndexes() else {
+        guard state.rebuildIndexes() else {
             throw AggregationError(.corrupt, "checkpoint rows repeat a key or name an unknown string", source: source)
         }
-        return loaded
+        return state
+    }
+
+    /// The capacity a table of `count` keys loaded at `capacity` needs to take `adding` more
+    /// without a resize: doubled, as the live table grows, until they fit.
+    static func reservedCapacity(_ capacity: Int, count: Int, adding: Int) -> Int {
+        var buckets = (capacity + 2) / 3
+        while DedupTable.maxCount(capacity: 3 * buckets) < count + adding { buckets *= 2 }
+        return 3 * buckets
     }
 
     /// Every dedup reference (row and day) and closed period must point inside the loaded arrays.
@@ -362,7 +350,7 @@ package enum CheckpointCodec {
         }
     }
 
-    private static func hex(_ v: UInt32) -> String {
+    static func hex(_ v: UInt32) -> String {
         let s = String(v, radix: 16)
         return String(repeating: "0", count: 8 - s.count) + s
     }

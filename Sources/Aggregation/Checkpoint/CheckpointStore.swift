@@ -1,4 +1,5 @@
 package import Logging
+internal import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -6,13 +7,31 @@ package import Logging
     import Darwin
 #endif
 
-/// Durable generations of one state's checkpoint in a directory.
+/// Durable generations of one state's checkpoint in a directory, each a full base plus a log
+/// of incremental deltas.
 ///
-/// Files are `<name>.<generation>.ckpt` (generation = 20 decimal digits, increasing). `save`
-/// writes `<name>.tmp`, fsyncs it, renames it to the next generation, fsyncs the directory,
-/// then deletes all but the two newest generations: a crash at any instant leaves at least one
-/// complete generation. `load` takes the newest valid generation and falls back to the older
-/// one with a warning.
+/// Files are `<name>.<generation>.ckpt` (generation = 20 decimal digits, increasing), the full
+/// base, and `<name>.<generation>.delta`, the records appended to it (`CheckpointCodec+Delta`).
+/// A base is written as `<name>.tmp`, fsynced, renamed to its generation, with an empty delta log
+/// beside it, then the directory is fsynced and all but the two newest generations (bases with
+/// their logs) are deleted: a crash at any instant leaves at least one complete generation. A
+/// delta is appended to the log of the newest base at the end of its last good record and
+/// fdatasynced before `save` returns (the caller commits the offsets it holds only then).
+///
+/// `encode(_:)` (on the thread that owns the state) decides base or delta: a delta when the state
+/// tracked its changes since the previous checkpoint of this store (`StateChanges`), nothing was
+/// removed or renumbered since (`layoutEpoch`), the previous write succeeded, and the deltas of
+/// the current base add up to at most `deltaLimitPercent` % of its size; otherwise a base. With
+/// the default 50 %, a base of `B` bytes is rewritten once `B / 2` bytes of deltas were
+/// appended, so each delta byte costs 2 bytes of base on average: about 3 × 20 = 60 bytes
+/// written per new dedup key (plus the rows and statistics each checkpoint touched), whatever
+/// the size of the state; a restore reads at most 1.5 × the base. The first checkpoint after a
+/// load (and any after a failed write) is a base.
+///
+/// `load` takes the newest generation whose base is valid and applies its delta records in
+/// order; a torn or damaged record ends the log (a warning): the state is then that of the
+/// record before, whose offsets are re-read, so nothing is counted twice. A damaged base falls
+/// back to the older generation with a warning.
 ///
 /// Synchronous and blocking (file IO, fsync): call it from the daemon's own threads or through
 /// `NIOThreadPool`, never on the cooperative pool.
@@ -20,14 +39,26 @@ package final class CheckpointStore: Sendable {
     package let directory: String
     package let name: String
     let logger: Logger
+    /// Whether `encode` may write deltas (scale-out publishes every checkpoint whole: `false`).
+    package let incremental: Bool
+    /// Deltas of one base may add up to this percentage of its size before the next base.
+    package let deltaLimitPercent: Int
+    let chain = Mutex(Chain())
 
     /// - Parameters:
     ///   - directory: the state directory (created by `save` if missing).
     ///   - name: file-name stem, e.g. `aura.audit-3`.
-    package init(directory: String, name: String, logger: Logger = Logger(label: "aura.checkpoint")) {
+    ///   - incremental: whether `encode` writes deltas between bases.
+    ///   - deltaLimitPercent: see the type's comment.
+    package init(
+        directory: String, name: String, logger: Logger = Logger(label: "aura.checkpoint"), incremental: Bool = true,
+        deltaLimitPercent: Int = 50
+    ) {
         self.directory = directory
         self.name = name
         self.logger = logger
+        self.incremental = incremental
+        self.deltaLimitPercent = deltaLimitPercent
     }
 
     /// A loaded checkpoint.
@@ -37,6 +68,10 @@ package final class CheckpointStore: Sendable {
         package var path: String
         /// Newer generations that were skipped, with why.
         package var skipped: [AggregationError]
+        /// Delta records applied on top of the base.
+        package var deltas: Int = 0
+        /// Why the rest of the delta log was discarded (a torn or damaged record), if it was.
+        package var discarded: AggregationError?
     }
 
     /// What `save` wrote.
@@ -44,6 +79,8 @@ package final class CheckpointStore: Sendable {
         package var generation: UInt64
         package var path: String
         package var bytes: Int
+        /// Sequence of the delta record appended to the log of `generation`; 0 for a base.
+        package var sequence: UInt64 = 0
     }
 
     // MARK: Paths
@@ -51,6 +88,12 @@ package final class CheckpointStore: Sendable {
     package func path(generation: UInt64) -> String {
         let digits = String(generation)
         return "\(directory)/\(name).\(String(repeating: "0", count: max(0, 20 - digits.count)))\(digits).ckpt"
+    }
+
+    /// The delta log of base `generation`.
+    package func deltaPath(generation: UInt64) -> String {
+        let digits = String(generation)
+        return "\(directory)/\(name).\(String(repeating: "0", count: max(0, 20 - digits.count)))\(digits).delta"
     }
 
     var temporaryPath: String { "\(directory)/\(name).tmp" }
@@ -75,51 +118,32 @@ package final class CheckpointStore: Sendable {
 
     // MARK: Save
 
-    /// Writes `state` as the next generation, durably, and prunes to two generations.
+    /// Writes `state` as a new base generation, durably, and prunes to two generations. The
+    /// state's change tracking is not touched: a later `encode` of it writes a base too.
     @discardableResult
     package func save(_ state: PartitionState) throws(AggregationError) -> Saved {
-        let bytes = CheckpointCodec.encode(state)
-        return try save(encoded: bytes)
+        try save(encoded: CheckpointCodec.encode(state))
     }
 
-    /// Writes already-encoded checkpoint bytes as the next generation (see `save(_:)`).
+    /// Writes already-encoded full checkpoint bytes as a new base generation (see `save(_:)`).
     @discardableResult
     package func save(encoded bytes: [UInt8]) throws(AggregationError) -> Saved {
-        try makeDirectory()
-        let existing = generations()
-        let generation = (existing.first ?? 0) + 1
-        let tmp = temporaryPath
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ioError("open", tmp) }
-        let failure: AggregationError? = bytes.withUnsafeBytes { buffer in
-            var written = 0
-            while written < buffer.count {
-                // Writes stay within `buffer`; the pointer does not escape this closure.
-                let n = write(fd, buffer.baseAddress! + written, buffer.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return ioError("write", tmp)
-                }
-                written += n
-            }
-            return fsync(fd) == 0 ? nil : ioError("fsync", tmp)
+        let generation = chain.withLock { c in
+            c.encodedBase = nil  // whatever a tracked state was encoded against is superseded
+            return nextGeneration(&c)
         }
-        if let failure {
-            close(fd)
-            unlink(tmp)
-            throw failure
-        }
-        guard close(fd) == 0 else { throw ioError("close", tmp) }
-        let final = path(generation: generation)
-        guard rename(tmp, final) == 0 else { throw ioError("rename", final) }
-        try syncDirectory()
-        for old in existing.dropFirst() { unlink(path(generation: old)) }
-        return Saved(generation: generation, path: final, bytes: bytes.count)
+        return try save(Encoded(bytes: bytes, generation: generation, sequence: 0))
+    }
+
+    /// Encodes `state` (`encode`) and writes it (`save(_: Encoded)`) on the calling thread.
+    @discardableResult
+    package func save(_ state: inout PartitionState) throws(AggregationError) -> Saved {
+        try save(encode(&state))
     }
 
     /// Creates the state directory and its parents; the parent of each directory created is
     /// fsynced, so the first checkpoint cannot vanish with its directory on power loss.
-    private func makeDirectory() throws(AggregationError) {
+    func makeDirectory() throws(AggregationError) {
         var current = directory.hasPrefix("/") ? "" : "."
         for part in directory.split(separator: "/") {
             let parent = current.isEmpty ? "/" : current
@@ -132,7 +156,7 @@ package final class CheckpointStore: Sendable {
         }
     }
 
-    private func syncDirectory(_ path: String? = nil) throws(AggregationError) {
+    func syncDirectory(_ path: String? = nil) throws(AggregationError) {
         let path = path ?? directory
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw ioError("open", path) }
@@ -140,21 +164,16 @@ package final class CheckpointStore: Sendable {
         guard fsync(fd) == 0 else { throw ioError("fsync", path) }
     }
 
-    private func ioError(_ call: String, _ path: String) -> AggregationError {
+    func ioError(_ call: String, _ path: String) -> AggregationError {
         let code = errno
         return AggregationError(.io, "\(call) failed: \(String(cString: strerror(code))) (errno \(code))", source: path)
     }
 
     // MARK: Load
 
-    /// Reads and decodes one generation.
+    /// Reads and decodes one generation: its base and the delta records of its log.
     package func load(generation: UInt64, zones: OBTimeZones) throws(AggregationError) -> PartitionState {
-        let file = path(generation: generation)
-        let bytes = try Self.readFile(file)
-        let result: Result<PartitionState, AggregationError> = bytes.withUnsafeBytes { buffer in
-            Result { () throws(AggregationError) in try CheckpointCodec.decode(buffer, zones: zones, source: file) }
-        }
-        return try result.get()
+        try loadChain(generation: generation, zones: zones).state
     }
 
     /// The newest valid generation; each newer damaged one is logged as a warning and listed
@@ -169,9 +188,10 @@ package final class CheckpointStore: Sendable {
         var skipped: [AggregationError] = []
         for generation in all {
             do {
-                let state = try load(generation: generation, zones: zones)
+                let loaded = try loadChain(generation: generation, zones: zones)
                 return Loaded(
-                    state: state, generation: generation, path: path(generation: generation), skipped: skipped)
+                    state: loaded.state, generation: generation, path: path(generation: generation), skipped: skipped,
+                    deltas: loaded.deltas, discarded: loaded.discarded)
             } catch {
                 logger.warning(
                     "checkpoint generation is damaged; falling back to the previous one",

@@ -145,7 +145,7 @@ package struct ReplayRunner {
                                 .simulatedCrash, "stopped after \(processedThisRun) records", source: path)
                         }
                         if let store, sinceCheckpoint >= options.checkpointEveryRecords {
-                            try store.save(state)
+                            try store.save(&state)
                             sinceCheckpoint = 0
                         }
                         if processedThisRun % options.progressEveryRecords == 0 {
@@ -161,7 +161,7 @@ package struct ReplayRunner {
             }
             if let failure { throw failure }
             if let store, sinceCheckpoint > 0 {
-                try store.save(state)
+                try store.save(&state)
                 sinceCheckpoint = 0
             }
             progress("\(path): \(index) records done")

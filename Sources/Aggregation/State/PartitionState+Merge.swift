@@ -15,6 +15,8 @@ extension PartitionState {
         guard zones === other.zones || zones.identifiers == other.zones.identifiers else {
             throw AggregationError(.incompatibleStates, "cannot merge states built with different OB time zones")
         }
+        // The dedup keys added below are not logged: the next checkpoint is a full base.
+        changes.isTracking = false
         // Strings.
         var idMap = [UInt32](repeating: 0, count: other.strings.count)
         for id in 0..<other.strings.count {

@@ -68,6 +68,8 @@ package struct PartitionState: Sendable {
     /// cannot express such a change, so the next checkpoint after a bump is a full one. Not
     /// checkpointed.
     package internal(set) var layoutEpoch: UInt64 = 0
+    /// What changed since the last checkpoint (`StateChanges`; not checkpointed).
+    package internal(set) var changes = StateChanges()
 
     /// Calendar of each interned OB id (filled on first sight), with a period hint.
     var calendarByID: [PeriodCalendar?] = []
@@ -203,6 +205,7 @@ package struct PartitionState: Sendable {
             throw error
         }
         dedup.fill(slot, fp, ref: ref.rawValue)  // addToRow does not touch `dedup`
+        if changes.isTracking { changes.log(fp, ref: ref.rawValue) }
         row.events += 1
         dayCounts[statsRow * 31 + day - 1] += 1
         if billedIn != 0 {

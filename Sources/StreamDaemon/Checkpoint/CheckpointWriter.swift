@@ -7,9 +7,10 @@ import Synchronization
 /// Writes checkpoints on its own thread so that consumption goes on while they are encoded,
 /// written and fsynced.
 ///
-/// The consumer thread encodes the changed partitions' states (`CheckpointCodec.encode`, about
-/// 15 ns per dedup key: 0.15 s for 10M keys) and hands the bytes over with `submit`, and keeps
-/// consuming. The writer thread makes the quarantine durable, saves each checkpoint (temporary
+/// The consumer thread encodes the changed partitions' states (`CheckpointStore.encode`: a delta
+/// of what changed since the previous checkpoint — microseconds for thousands of events — or,
+/// when the deltas outgrow half the base, a full base at about 15 ns per dedup key: 0.15 s for
+/// 10M keys) and hands the bytes over with `submit`, and keeps consuming. The writer thread makes the quarantine durable, saves each checkpoint (temporary
 /// file, fsync, rename, fsync of the directory), runs the after-save hook, and posts a
 /// `Completion` that the consumer thread collects with `takeCompleted()` and only then commits
 /// the offsets. (Handing over copy-on-write snapshots of the states instead, to encode on the
@@ -24,8 +25,8 @@ final class CheckpointWriter: Sendable {
     /// One partition's checkpoint to write.
     struct Job: Sendable {
         let key: PartitionKey
-        /// The encoded state (`CheckpointCodec.encode`), taken on the consumer thread.
-        let bytes: [UInt8]
+        /// The encoded base or delta (`CheckpointStore.encode`), taken on the consumer thread.
+        let checkpoint: CheckpointStore.Encoded
         let store: CheckpointStore
         /// The next offset the encoded state holds (negative: nothing consumed yet).
         let nextOffset: Int64
@@ -50,8 +51,8 @@ final class CheckpointWriter: Sendable {
 
     /// Runs after a partition's checkpoint is durable locally and before its offsets become
     /// committable (the changelog publish of a scaled-out deployment goes here); throwing
-    /// fails that partition's checkpoint. Arguments: partition, encoded checkpoint, generation
-    /// written, next offset. Called on the writer thread, or the thread calling `flush`.
+    /// fails that partition's checkpoint. Arguments: partition, encoded checkpoint (always a
+    /// full base: scale-out stores are not incremental), generation written, next offset. Called on the writer thread, or the thread calling `flush`.
     typealias AfterSave = @Sendable (PartitionKey, [UInt8], UInt64, Int64) throws -> Void
 
     private struct State {
@@ -169,8 +170,8 @@ final class CheckpointWriter: Sendable {
             try batch.quarantine.makeDurable()
             while next < batch.jobs.count {
                 let job = batch.jobs[next]
-                let saved = try job.store.save(encoded: job.bytes)
-                try afterSave?(job.key, job.bytes, saved.generation, job.nextOffset)
+                let saved = try job.store.save(job.checkpoint)
+                try afterSave?(job.key, job.checkpoint.bytes, saved.generation, job.nextOffset)
                 done.bytes += saved.bytes
                 if job.nextOffset >= 0 { done.durable[job.key] = job.nextOffset }
                 next += 1

@@ -171,7 +171,7 @@ final class BillingEngine {
         for i in slots.indices where (force || slots[i].dirty) && (wanted?.contains(slots[i].key) ?? true) {
             jobs.append(
                 CheckpointWriter.Job(
-                    key: slots[i].key, bytes: CheckpointCodec.encode(slots[i].state), store: slots[i].store,
+                    key: slots[i].key, checkpoint: slots[i].store.encode(&slots[i].state), store: slots[i].store,
                     nextOffset: slots[i].nextOffset))
             slots[i].dirty = false
         }

@@ -21,8 +21,10 @@ extension BillingEngine {
         let closes = ScaleOutBinding.periods(Array(scaleOut.requests.values))
         var starts: [PartitionKey: KafkaOffset] = [:]
         for (key, kind) in wanted {
+            // Not incremental: the changelog publishes every checkpoint whole (`afterSave`).
             let store = CheckpointStore(
-                directory: settings.stateDir, name: PartitionSlot.checkpointName(key), logger: logger)
+                directory: settings.stateDir, name: PartitionSlot.checkpointName(key), logger: logger,
+                incremental: false)
             let local = try store.loadForStart(zones: zones, expectingOffsets: false)
             let localNext = local?.state.partitions.first(where: { $0.key == key })?.nextOffset ?? -1
             let list = manifests[key] ?? []

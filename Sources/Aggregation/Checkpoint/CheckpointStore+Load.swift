@@ -1,0 +1,86 @@
+internal import Logging
+
+/// Loading a generation: its base, then its delta records in order.
+extension CheckpointStore {
+    /// Base `generation` plus every delta record of its log up to the first torn, damaged or
+    /// foreign one (that one and the rest are discarded with a warning: the state is then the one
+    /// the record before left, with its offsets).
+    /// - Throws: the base's error; `.corrupt` when a checksummed record does not fit the state
+    ///   (a writer fault, not a torn write: the generation is refused, naming the log).
+    func loadChain(generation: UInt64, zones: OBTimeZones) throws(AggregationError) -> (
+        state: PartitionState, deltas: Int, discarded: AggregationError?
+    ) {
+        let file = path(generation: generation)
+        let logPath = deltaPath(generation: generation)
+        let base = try Self.readFile(file)
+        let log: [UInt8]
+        do {
+            log = try Self.readFile(logPath)
+        } catch {
+            // No log: a base written before incremental checkpoints, or by a crash before its log.
+            guard error.code == .missing else { throw error }
+            log = []
+        }
+        var (deltas, discarded) = log.withUnsafeBytes { Self.scan($0, generation: generation, source: logPath) }
+        let reserve = deltas.reduce(0) { $0 + $1.references.count }
+        var decoded: Result<CheckpointCodec.Parts, AggregationError>? = base.withUnsafeBytes { buffer in
+            Result { () throws(AggregationError) in
+                try CheckpointCodec.decodeParts(buffer, zones: zones, source: file, reserveKeys: reserve)
+            }
+        }
+        var parts = try decoded.unsafelyUnwrapped.get()
+        // Release the result's reference to the tables: the deltas' inserts would copy them.
+        decoded = nil
+        var applied = 0
+        for delta in deltas {
+            let counts = CheckpointCodec.counts(parts)
+            guard delta.before == counts else {
+                discarded = AggregationError(
+                    .corrupt,
+                    "delta record \(delta.sequence) applies to \(delta.before), not to the state before it (\(counts))",
+                    source: logPath)
+                break
+            }
+            try CheckpointCodec.apply(delta, to: &parts, source: logPath)
+            applied += 1
+        }
+        deltas = []
+        let state = try CheckpointCodec.finish(&parts, source: applied > 0 ? logPath : file)
+        if let discarded {
+            logger.warning(
+                "delta log has a torn or damaged record; discarding it and the rest, resuming from the record before",
+                metadata: ["path": "\(logPath)", "records_applied": "\(applied)", "error": "\(discarded)"])
+        }
+        return (state, applied, discarded)
+    }
+
+    /// The records of a delta log that are whole, checksummed and in sequence for `generation`;
+    /// and why the scan stopped early, if it did.
+    static func scan(_ log: UnsafeRawBufferPointer, generation: UInt64, source: String) -> (
+        [CheckpointCodec.Delta], AggregationError?
+    ) {
+        var deltas: [CheckpointCodec.Delta] = []
+        var offset = 0
+        while offset < log.count {
+            do throws(AggregationError) {
+                let length = try CheckpointCodec.deltaRecordLength(log, at: offset, source: source)
+                let delta = try CheckpointCodec.parseDelta(log, at: offset, length: length, source: source)
+                let expected = UInt64(deltas.count + 1)
+                guard delta.baseGeneration == generation, delta.sequence == expected else {
+                    return (
+                        deltas,
+                        AggregationError(
+                            .corrupt,
+                            "delta record at byte \(offset) is number \(delta.sequence) of generation \(delta.baseGeneration), expected number \(expected) of generation \(generation)",
+                            source: source)
+                    )
+                }
+                deltas.append(delta)
+                offset += length
+            } catch {
+                return (deltas, error)
+            }
+        }
+        return (deltas, nil)
+    }
+}
