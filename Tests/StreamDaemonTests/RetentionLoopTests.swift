@@ -40,13 +40,19 @@ struct RetentionLoopTests {
         consumer.events = [.messages(december)]
         try loop.step(now: t0 + .milliseconds(1))
         let before = engine.slots.map(\.state.dedup.count)
-        let rowsBefore = engine.slots.map(\.state.auditRows)
+        let rowsBefore = engine.slots.map { $0.state.allAuditUsage() }
 
         try loop.step(now: t0 + .seconds(3))  // the 2 s housekeeping tick runs the expiry
         let after = engine.slots.map(\.state.dedup.count)
         #expect(zip(before, after).allSatisfy { $0 > $1 }, "\(before) → \(after)")
         #expect(zip(zip(before, after), octoberKeys).allSatisfy { $0.0 - $0.1 <= $1 })
-        #expect(engine.slots.map(\.state.auditRows) == rowsBefore, "the aggregates stay")
+        // October's rows are compacted away, the later ones stay as they were.
+        let octoberPeriod = Period(year: 2026, month: 10)
+        #expect(
+            engine.slots.map { $0.state.allAuditUsage() }
+                == rowsBefore.map { rows in rows.filter { $0.period != octoberPeriod } })
+        #expect(engine.slots.allSatisfy { $0.state.stats.allSatisfy { $0.period != octoberPeriod.rawValue } })
+        let rowsAfter = engine.slots.map { $0.state.allAuditUsage() }
         let rendered = String(decoding: fixture.metrics.render(), as: UTF8.self)
         let dropped = zip(before, after).map { $0 - $1 }.reduce(0, +)
         #expect(rendered.contains("aura_dedup_keys_expired_total \(dropped)\n"))
@@ -63,7 +69,7 @@ struct RetentionLoopTests {
             audit: 500, gateway: 300, from: next(october + december).mapValues { $0 })
         consumer.events = [.messages(replayed)]
         try loop.step(now: t0 + .seconds(4))
-        #expect(engine.slots.map(\.state.auditRows) == rowsBefore)
+        #expect(engine.slots.map { $0.state.allAuditUsage() } == rowsAfter)
         try engine.checkpoint()
         let lines = try String(contentsOfFile: fixture.directory + "/quarantine.jsonl", encoding: .utf8)
             .split(separator: "\n")
