@@ -42,7 +42,19 @@ struct RetentionLoopTests {
         let before = engine.slots.map(\.state.dedup.count)
         let rowsBefore = engine.slots.map { $0.state.allAuditUsage() }
 
+        // Close journals of October: a done one has no use once October retires, an unfinished
+        // one is left for the operator.
+        let codes = DemoCatalogue.operatingBusinesses.map(\.code)
+        for (i, code) in codes.prefix(2).enumerated() {
+            try CloseJournal(ob: code, period: "2026-10", closedAtMs: 1, forced: false, offsets: [], done: i == 0)
+                .save(stateDir: fixture.stateDir)
+        }
+        try CloseJournal(ob: codes[0], period: "2026-12", closedAtMs: 1, forced: false, offsets: [], done: true)
+            .save(stateDir: fixture.stateDir)
+
         try loop.step(now: t0 + .seconds(3))  // the 2 s housekeeping tick runs the expiry
+        let journals = try CloseJournal.all(stateDir: fixture.stateDir).map { "\($0.ob) \($0.period)" }
+        #expect(journals == ["\(codes[1]) 2026-10", "\(codes[0]) 2026-12"].sorted())
         let after = engine.slots.map(\.state.dedup.count)
         #expect(zip(before, after).allSatisfy { $0 > $1 }, "\(before) → \(after)")
         #expect(zip(zip(before, after), octoberKeys).allSatisfy { $0.0 - $0.1 <= $1 })

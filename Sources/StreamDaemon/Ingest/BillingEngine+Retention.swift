@@ -5,8 +5,9 @@ import Prometheus
 extension BillingEngine {
     /// Retires the closed periods past `periods.late_horizon_days` in every assigned partition:
     /// drops their dedup keys and compacts their rows (see `PartitionState+Retention.swift` and
-    /// `+Compaction.swift`); a partition that changed is checkpointed next, and the memory freed
-    /// is handed back to the system (`malloc_trim`). Returns how many keys were dropped. Cheap
+    /// `+Compaction.swift`); a partition that changed is checkpointed next, the memory freed is
+    /// handed back to the system (`malloc_trim`) and the done close journals of retired periods
+    /// are deleted (`CloseJournal.removeRetired`). Returns how many keys were dropped. Cheap
     /// when nothing is due: one pass over the (OB, period) statistics rows of each state.
     @discardableResult
     func expireBeyondHorizon() -> Int {
@@ -31,6 +32,12 @@ extension BillingEngine {
             // glibc keeps freed heap pages (arrays of the retired rows, old hash tables) in its
             // arenas; once per retirement, give them back so that the RSS follows the state.
             HeapTrim.returnFreedMemory()
+            if let horizon = settings.lateHorizonMs {
+                let states = slots.map(\.state)
+                CloseJournal.removeRetired(stateDir: settings.stateDir) { ob, period in
+                    states.contains { $0.isBeyondLateHorizon(ob: ob, period: period, horizonMs: horizon) }
+                }
+            }
         }
         return dropped
     }
