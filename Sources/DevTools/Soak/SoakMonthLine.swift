@@ -11,7 +11,7 @@ struct SoakMonthLine {
     var dedupKeys: Int
     /// `aura_open_aggregate_rows`: audit and gateway rows held, closed periods' included.
     var rows: Int
-    /// Bytes of every file under the state directory.
+    /// Bytes under the state directory: each partition's newest checkpoint, close journals (`SoakStateOnDisk.bytes`).
     var stateBytes: Int64
     /// The daemon's `/proc/<pid>/io` write_bytes since the previous line, per message published.
     var writtenPerEvent: Double
