@@ -43,7 +43,8 @@ struct CompactionCloseTests {
         var state = PartitionState(zones: try OBTimeZones(["ESP": "Europe/Madrid"]))
         state.lateHorizonMs = horizonMs
         for i in 0..<30 {
-            try ingest(&state, "oct-\(i)", "2026-10-\(10 + i % 20)T10:00:00Z", component: i % 3 == 0 ? "C2" : "C1",
+            try ingest(
+                &state, "oct-\(i)", "2026-10-\(10 + i % 20)T10:00:00Z", component: i % 3 == 0 ? "C2" : "C1",
                 app: "app-\(i % 4)")
         }
         state.markClosed(ob: "ESP", period: october)

@@ -50,7 +50,8 @@ extension PartitionState {
         }
         var gatewayMap = [Int32](repeating: -1, count: gatewayRows.count)
         var keptGateway: [GatewayRow] = []
-        for (i, row) in gatewayRows.enumerated() where !dropped(ob: row.ob, period: row.period, billedIn: row.billedIn) {
+        for (i, row) in gatewayRows.enumerated() where !dropped(ob: row.ob, period: row.period, billedIn: row.billedIn)
+        {
             gatewayMap[i] = Int32(keptGateway.count)
             keptGateway.append(row)
         }

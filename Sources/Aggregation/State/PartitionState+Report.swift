@@ -70,7 +70,8 @@ extension PartitionState {
         return retained.compactMap { key, queries -> RetainedUsage? in
             guard id == nil || key.ob == id else { return nil }
             return RetainedUsage(
-                ob: strings.string(key.ob), period: Period(rawValue: key.period), component: strings.string(key.component),
+                ob: strings.string(key.ob), period: Period(rawValue: key.period),
+                component: strings.string(key.component),
                 billedIn: key.billedIn == 0 ? nil : Period(rawValue: key.billedIn), queries: queries)
         }.sorted(by: RetainedUsage.ordered)
     }

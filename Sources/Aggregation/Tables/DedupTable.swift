@@ -9,7 +9,7 @@ internal import CAuraPrefetch
 /// new key) reads one cache line in the common case. 21.3 bytes per slot at a maximum load
 /// factor of 0.9: at most 23.7 bytes per key. Slot `s` is entry `s % 3` of bucket `s / 3`.
 /// The reference also tells which period the key belongs to (through its row), which is what
-/// expiry needs. Removal is a rebuild (`removeAll(where:)`), done when a closed period expires,
+/// expiry needs. Removal is a rebuild (`compact`, `removeAll(where:)`), done when a closed period expires,
 /// so there are no tombstones. Growth doubles the buckets; from 4 MiB the storage is an
 /// address-space reservation that grows in place and the keys are rehashed within it
 /// (`rehashInPlace`), so a doubling neither allocates nor zeroes a second table.

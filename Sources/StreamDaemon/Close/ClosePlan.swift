@@ -171,8 +171,9 @@ extension ClosePlan.Key {
 extension ClosePlan {
     /// The pairs among `candidates` — plus, for `.period(p, …)`, every OB closed in `p` — that
     /// `merged` has closed and past `horizonMs` (none without a horizon): `Facts.retired`.
-    static func retired(_ scope: CloseScope, candidates: Set<Key>, merged: PartitionState, horizonMs: Int64?) -> Set<Key>
-    {
+    static func retired(_ scope: CloseScope, candidates: Set<Key>, merged: PartitionState, horizonMs: Int64?) -> Set<
+        Key
+    > {
         guard let horizonMs else { return [] }
         var keys = candidates
         if case .period(let text, let only, _) = scope, let period = Period(text) {

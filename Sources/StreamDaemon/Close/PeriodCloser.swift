@@ -114,7 +114,8 @@ final class PeriodCloser {
         return ClosePlan.Facts(
             periods: periods, zones: merged.zones, partitions: partitions, recorded: closed, finished: closed,
             graceMs: graceMs, nowMs: nowMs,
-            retired: ClosePlan.retired(scope, candidates: closed, merged: merged, horizonMs: engine.settings.lateHorizonMs))
+            retired: ClosePlan.retired(
+                scope, candidates: closed, merged: merged, horizonMs: engine.settings.lateHorizonMs))
     }
 
     /// The invoices of closes a crash interrupted after their period was frozen (step 2 durable,
