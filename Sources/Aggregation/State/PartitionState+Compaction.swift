@@ -14,8 +14,9 @@
 ///
 /// Rows, statistics and strings are renumbered, so the dedup references of the keys kept are
 /// remapped in the same pass, once per retirement (never per event), and `layoutEpoch` is
-/// bumped. Every table is rebuilt at its new size: arrays and hash tables do not keep the
-/// capacity of the periods that left.
+/// bumped. Arrays, row indexes and strings are rebuilt at their new size, so they do not keep
+/// the capacity of the periods that left; the dedup table keeps room for the keys it held (see
+/// `compact`), the size it grows back to by the next retirement.
 extension PartitionState {
     /// Compacts every period `isPast` says is retired (closed and past its horizon; called at
     /// most once per (OB, period) and pass) and returns how many dedup keys were dropped:
@@ -62,7 +63,9 @@ extension PartitionState {
         let before = dedup.count
         var table = dedup
         dedup = DedupTable()  // release the reference so the rebuild does not copy
-        table.compact { raw in
+        // Sized for the keys held before: in a steady flow the keys grow back to that by the next
+        // retirement, and a table rebuilt smaller would double (and rehash) on the way every time.
+        table.compact(minimumCount: before) { raw in
             let ref = DedupRef(rawValue: raw)
             guard !isPast(periodKey(of: ref)) else { return nil }
             let mapped = ref.isGateway ? gatewayMap[ref.row] : auditMap[ref.row]

@@ -299,13 +299,13 @@ package struct DedupTable: Sendable {
     }
 
     /// Drops every key for which `transform` returns nil and gives the others the reference it
-    /// returns, in one rebuild into a table sized for the keys kept (a removal shrinks the
-    /// memory too). `transform` is called twice per key (once to count, once to copy), so it
-    /// must be a pure function of the reference.
-    package mutating func compact(_ transform: (UInt32) -> UInt32?) {
+    /// returns, in one rebuild into a table sized for the keys kept, or for `minimumCount` if
+    /// more (a removal shrinks the memory too). `transform` is called twice per key (once to
+    /// count, once to copy), so it must be a pure function of the reference.
+    package mutating func compact(minimumCount: Int = 0, _ transform: (UInt32) -> UInt32?) {
         var kept = 0
         forEach { _, ref in if transform(ref) != nil { kept += 1 } }
-        var table = DedupTable(minimumCount: kept)
+        var table = DedupTable(minimumCount: max(kept, minimumCount))
         forEach { fp, ref in
             if let mapped = transform(ref) { table.insert(fp, ref: mapped) }
         }
