@@ -45,7 +45,8 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
-        // Header-only __builtin_prefetch for the dedup table's batched probes (Aggregation only).
+        // Header-only __builtin_prefetch for the dedup table's batched probes, and glibc's malloc_trim
+        // after a compaction (Aggregation only).
         .target(name: "CAuraPrefetch"),
 
         // MARK: The HTTP client: the only importer of libcurl

@@ -10,7 +10,7 @@
 #       the output goes to a fresh directory under /tmp unless --out DIR is given.
 #
 # Exit status: non-zero when a month's totals differ from the generator's or when, from the
-# third month on, dedup keys or state bytes on disk move more than 10 % from the third month's.
+# third month on, dedup keys, state bytes on disk or the RSS move more than 10 % from the third month's.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

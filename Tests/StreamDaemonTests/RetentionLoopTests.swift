@@ -40,13 +40,31 @@ struct RetentionLoopTests {
         consumer.events = [.messages(december)]
         try loop.step(now: t0 + .milliseconds(1))
         let before = engine.slots.map(\.state.dedup.count)
-        let rowsBefore = engine.slots.map(\.state.auditRows)
+        let rowsBefore = engine.slots.map { $0.state.allAuditUsage() }
+
+        // Close journals of October: a done one has no use once October retires, an unfinished
+        // one is left for the operator.
+        let codes = DemoCatalogue.operatingBusinesses.map(\.code)
+        for (i, code) in codes.prefix(2).enumerated() {
+            try CloseJournal(ob: code, period: "2026-10", closedAtMs: 1, forced: false, offsets: [], done: i == 0)
+                .save(stateDir: fixture.stateDir)
+        }
+        try CloseJournal(ob: codes[0], period: "2026-12", closedAtMs: 1, forced: false, offsets: [], done: true)
+            .save(stateDir: fixture.stateDir)
 
         try loop.step(now: t0 + .seconds(3))  // the 2 s housekeeping tick runs the expiry
+        let journals = try CloseJournal.all(stateDir: fixture.stateDir).map { "\($0.ob) \($0.period)" }
+        #expect(journals == ["\(codes[1]) 2026-10", "\(codes[0]) 2026-12"].sorted())
         let after = engine.slots.map(\.state.dedup.count)
         #expect(zip(before, after).allSatisfy { $0 > $1 }, "\(before) → \(after)")
         #expect(zip(zip(before, after), octoberKeys).allSatisfy { $0.0 - $0.1 <= $1 })
-        #expect(engine.slots.map(\.state.auditRows) == rowsBefore, "the aggregates stay")
+        // October's rows are compacted away, the later ones stay as they were.
+        let octoberPeriod = Period(year: 2026, month: 10)
+        #expect(
+            engine.slots.map { $0.state.allAuditUsage() }
+                == rowsBefore.map { rows in rows.filter { $0.period != octoberPeriod } })
+        #expect(engine.slots.allSatisfy { $0.state.stats.allSatisfy { $0.period != octoberPeriod.rawValue } })
+        let rowsAfter = engine.slots.map { $0.state.allAuditUsage() }
         let rendered = String(decoding: fixture.metrics.render(), as: UTF8.self)
         let dropped = zip(before, after).map { $0 - $1 }.reduce(0, +)
         #expect(rendered.contains("aura_dedup_keys_expired_total \(dropped)\n"))
@@ -63,7 +81,7 @@ struct RetentionLoopTests {
             audit: 500, gateway: 300, from: next(october + december).mapValues { $0 })
         consumer.events = [.messages(replayed)]
         try loop.step(now: t0 + .seconds(4))
-        #expect(engine.slots.map(\.state.auditRows) == rowsBefore)
+        #expect(engine.slots.map { $0.state.allAuditUsage() } == rowsAfter)
         try engine.checkpoint()
         let lines = try String(contentsOfFile: fixture.directory + "/quarantine.jsonl", encoding: .utf8)
             .split(separator: "\n")

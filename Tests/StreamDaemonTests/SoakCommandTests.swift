@@ -4,7 +4,7 @@ import Testing
 /// `aura-billing soak`: the real binary through a year of small months.
 @Suite("Soak command", .serialized)
 struct SoakCommandTests {
-    @Test("a 12-month soak bills every month exactly and holds dedup keys flat past the horizon (bytes: known issue)")
+    @Test("a 12-month soak bills every month exactly and holds dedup keys, state bytes and RSS flat past the horizon")
     func twelveMonthsStayFlat() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("aura-soak-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -44,18 +44,14 @@ struct SoakCommandTests {
         }
         #expect(keys[11] < 1.5 * keys[1], "\(keys)")
 
-        // State bytes on disk: not flat yet. The aggregate rows and statistics of closed periods
-        // stay in every checkpoint after their keys expire (issue 17 item 1 keeps them), so at this
-        // size, where rows outweigh keys, the bytes grow by about one month's rows per month and
-        // the soak exits non-zero. When the engine compacts them this known issue stops
-        // reproducing and this block must become plain expectations.
+        // State bytes on disk and RSS flat too: a retired month's rows, statistics and strings are
+        // compacted away with its keys, and the freed heap goes back to the system.
         let bytes = rows.map { Double($0[4]) ?? -1 }
-        withKnownIssue("state bytes on disk grow with the rows of closed periods (a staircase, not flat)") {
-            for i in 3..<12 {
-                #expect(abs(bytes[i] - bytes[2]) <= 0.1 * bytes[2], "state bytes of \(rows[i][0]): \(bytes)")
-            }
-            #expect(process.terminationStatus == 0, "\(verdict)")
+        let rss = rows.map { Double($0[6]) ?? -1 }
+        for i in 3..<12 {
+            #expect(abs(bytes[i] - bytes[2]) <= 0.1 * bytes[2], "state bytes of \(rows[i][0]): \(bytes)")
+            #expect(abs(rss[i] - rss[2]) <= 0.1 * rss[2], "RSS of \(rows[i][0]): \(rss)")
         }
-        #expect(process.terminationStatus == 0 || verdict.contains("state bytes"), "\(diagnostics)")
+        #expect(process.terminationStatus == 0, "\(verdict)\n\(diagnostics)")
     }
 }

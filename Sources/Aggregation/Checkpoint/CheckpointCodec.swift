@@ -15,9 +15,9 @@ internal import CLibdeflate
 /// Sections: 1 counters, 2 interned strings (ends u32[], arena), 3 audit rows, 4 gateway
 /// rows, 5 period statistics + per-day counts, 6 dedup table, 7 closed
 /// periods, 8 partitions (topic, partition, watermark, next offset), 9 closed-through marks
-/// (OB, period). Row arrays are copied with one memcpy each; unknown section tags are skipped
-/// (forward compatible within a version). Tag 10 is reserved (summaries of retired periods);
-/// tags 11–16 belong to delta records.
+/// (OB, period), 10 compacted quantities (OB, component, period, billedIn u32 each, queries
+/// i64; `PartitionState.retained`). Row arrays are copied with one memcpy each; unknown section
+/// tags are skipped (forward compatible within a version). Tags 11–16 belong to delta records.
 ///
 /// This is the *base* of a checkpoint generation. Incremental checkpoints append delta records
 /// (`CheckpointCodec+Delta.swift`, magic `AURADLTA`, version 3) to the base's log file
@@ -46,8 +46,8 @@ package enum CheckpointCodec {
         case closed
         case partitions
         case closedThrough
-        // 10 is reserved (compact summaries of retired periods); 11... are the sections of a
-        // delta record (`CheckpointCodec+Delta.swift`).
+        case retained
+        // 11... are the sections of a delta record (`CheckpointCodec+Delta.swift`).
         case deltaHeader = 11
         case stringsAdded
         case auditChanged
@@ -78,7 +78,7 @@ package enum CheckpointCodec {
         w.raw(magic.withUnsafeBytes { Array($0) })
         w.u16(version)
         w.u16(0)
-        w.u32(9)
+        w.u32(10)
         w.u64(0)  // payload length, patched below
 
         func section(_ tag: Tag, _ body: (inout ByteWriter) -> Void) {
@@ -123,6 +123,20 @@ package enum CheckpointCodec {
         section(.closed) { writeClosed(state, into: &$0) }
         section(.partitions) { writePartitions(state, into: &$0) }
         section(.closedThrough) { writeClosedThrough(state, into: &$0) }
+        section(.retained) { w in
+            let entries = state.retained.sorted {
+                ($0.key.ob, $0.key.component, $0.key.period, $0.key.billedIn)
+                    < ($1.key.ob, $1.key.component, $1.key.period, $1.key.billedIn)
+            }
+            w.u64(UInt64(entries.count))
+            for (key, queries) in entries {
+                w.u32(key.ob)
+                w.u32(key.component)
+                w.u32(UInt32(bitPattern: key.period))
+                w.u32(UInt32(bitPattern: key.billedIn))
+                w.i64(queries)
+            }
+        }
         w.patchU64(UInt64(w.bytes.count - headerSize), at: 16)
         let crc = w.bytes.withUnsafeBytes { crc32(of: $0) }
         w.u32(crc)
@@ -266,6 +280,18 @@ package enum CheckpointCodec {
                 state.partitions = try readPartitions(&s)
             case .closedThrough:
                 state.closedThrough = try readClosedThrough(&s)
+            case .retained:
+                let n = try s.count(24, "compacted quantities")
+                for _ in 0..<n {
+                    let key = RetainedUsageKey(
+                        ob: try s.u32("compacted ob"), component: try s.u32("compacted component"),
+                        period: Int32(bitPattern: try s.u32("compacted period")),
+                        billedIn: Int32(bitPattern: try s.u32("compacted billedIn")))
+                    let queries = try s.i64("compacted queries")
+                    guard state.retained.updateValue(queries, forKey: key) == nil else {
+                        throw s.fail("repeated compacted quantity")
+                    }
+                }
             case nil, .deltaHeader, .stringsAdded, .auditChanged, .gatewayChanged, .statsChanged, .dedupAdded:
                 continue  // unknown section of a compatible writer (delta sections do not belong here)
             }
@@ -317,6 +343,7 @@ package enum CheckpointCodec {
         let strings = UInt32(state.strings.count)
         if state.closed.contains(where: { $0.ob >= strings })
             || state.closedThrough.keys.contains(where: { $0 >= strings })
+            || state.retained.keys.contains(where: { $0.ob >= strings || $0.component >= strings })
         {
             bad = true
         }
@@ -343,6 +370,7 @@ package enum CheckpointCodec {
                 range.contains($0.events) && range.contains($0.duplicates) && range.contains($0.late)
             }
             && state.dayCounts.allSatisfy { range.contains($0) }
+            && state.retained.values.allSatisfy { range.contains($0) }
         guard ok else {
             throw AggregationError(
                 .corrupt, "checkpoint holds a count outside 0...\(maxCount) (negative or implausibly large)",

@@ -145,29 +145,33 @@ extension PartitionState {
 }
 
 extension PartitionState {
-    /// Drops, in one rebuild of the dedup table, the keys of every closed (OB, period) whose end
-    /// plus `retentionMs` is at or before `horizonMs` (e.g. the lowest partition watermark).
-    /// Keys of open periods always stay. Returns how many keys were dropped.
+    /// Retires every closed (OB, period) whose end plus `retentionMs` is at or before
+    /// `horizonMs` (e.g. the lowest partition watermark): drops its dedup keys and compacts its
+    /// rows and statistics away (`compact(pastHorizon:)`). Keys of open periods always stay.
+    /// Returns how many keys were dropped; nothing happens when no period with statistics is due.
     @discardableResult
     package mutating func expireClosedKeys(retentionMs: Int64, horizonMs: Int64) -> Int {
-        var expired: Set<PeriodKey> = []
-        for row in stats {
-            let key = PeriodKey(ob: row.ob, period: row.period)
-            guard !retired.contains(key), isClosed(key),
-                let end = calendar(obID: row.ob)?.end(of: Period(rawValue: row.period))
-            else { continue }
+        var ends: [UInt32: PeriodCalendar?] = [:]
+        func past(_ key: PeriodKey) -> Bool {
+            guard isClosed(key) else { return false }
+            if ends[key.ob] == nil { ends[key.ob] = calendar(obID: key.ob) }
+            guard let end = ends[key.ob]??.end(of: Period(rawValue: key.period)) else { return false }
             let (due, overflow) = end.addingReportingOverflow(retentionMs)
-            if !overflow && due <= horizonMs { expired.insert(key) }
+            return !overflow && due <= horizonMs
         }
-        guard !expired.isEmpty else { return 0 }
-        retired.formUnion(expired)
-        layoutEpoch &+= 1
-        let before = dedup.count
-        var table = dedup
-        dedup = DedupTable()  // release the reference so the rebuild does not copy
-        table.removeAll { raw in expired.contains(periodKey(of: DedupRef(rawValue: raw))) }
-        dedup = table
-        return before - dedup.count
+        guard stats.contains(where: { past(PeriodKey(ob: $0.ob, period: $0.period)) }) else { return 0 }
+        // Every (OB, period) a row or statistic names, judged once.
+        var keys = Set(stats.map { PeriodKey(ob: $0.ob, period: $0.period) })
+        for row in auditRows where row.billedIn != 0 {
+            keys.insert(PeriodKey(ob: row.ob, period: row.period))
+            keys.insert(PeriodKey(ob: row.ob, period: row.billedIn))
+        }
+        for row in gatewayRows where row.billedIn != 0 {
+            keys.insert(PeriodKey(ob: row.ob, period: row.period))
+            keys.insert(PeriodKey(ob: row.ob, period: row.billedIn))
+        }
+        let retired = keys.filter(past)
+        return compact(isPast: { retired.contains($0) })
     }
 
     /// The id of a closing OB, interned; `nil` when `ob` is not an OB code (three capital letters).

@@ -1,7 +1,7 @@
 extension PartitionState {
     /// Adds `other` into this state so that the result equals one state fed with both inputs.
     ///
-    /// Rows, statistics and counters add up; watermarks and offsets take the maximum per
+    /// Rows, statistics, compacted quantities and counters add up; watermarks and offsets take the maximum per
     /// partition; closed periods unite. The dedup sets unite too, and a key present in both is
     /// one event counted twice: `other`'s count of it is taken back (from the row and the day
     /// its reference names) and it becomes one more duplicate. When the two copies point at
@@ -60,6 +60,11 @@ extension PartitionState {
             stats[mine].duplicates += row.duplicates
             stats[mine].late += row.late
             for d in 0..<31 { dayCounts[mine * 31 + d] += other.dayCounts[i * 31 + d] }
+        }
+        for (key, queries) in other.retained {
+            let mine = RetainedUsageKey(
+                ob: map(key.ob), component: map(key.component), period: key.period, billedIn: key.billedIn)
+            retained[mine, default: 0] += queries
         }
         for key in other.closed { closed.insert(PeriodKey(ob: map(key.ob), period: key.period)) }
         for (ob, period) in other.closedThrough {

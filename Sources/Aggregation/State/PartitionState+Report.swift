@@ -59,6 +59,23 @@ extension PartitionState {
         gatewayRows.filter { $0.messages != 0 }.map(usage).sorted(by: GatewayUsage.ordered)
     }
 
+    /// Audit queries kept of the compacted periods of `ob` (every OB when nil), sorted: the
+    /// original quantities late rows still held are priced against.
+    package func retainedUsage(ob: String? = nil) -> [RetainedUsage] {
+        var id: UInt32?
+        if let ob {
+            guard let found = strings.lookup(ob) else { return [] }
+            id = found
+        }
+        return retained.compactMap { key, queries -> RetainedUsage? in
+            guard id == nil || key.ob == id else { return nil }
+            return RetainedUsage(
+                ob: strings.string(key.ob), period: Period(rawValue: key.period),
+                component: strings.string(key.component),
+                billedIn: key.billedIn == 0 ? nil : Period(rawValue: key.billedIn), queries: queries)
+        }.sorted(by: RetainedUsage.ordered)
+    }
+
     /// Statistics of (ob, period), if the state has events for it.
     package func summary(ob: String, period: Period) -> PeriodSummary? {
         guard let id = strings.lookup(ob), let row = findStats(PeriodKey(ob: id, period: period.rawValue)) else {
@@ -100,7 +117,7 @@ extension PartitionState {
             summaries: stats.indices.map { summary(row: $0) }.sorted { ($0.ob, $0.period) < ($1.ob, $1.period) },
             closed: (closed.map { "\(strings.string($0.ob)) \(Period(rawValue: $0.period))" }
                 + closedThrough.map { "\(strings.string($0.key)) ≤\(Period(rawValue: $0.value))" }).sorted(),
-            partitions: partitions.sorted { $0.key < $1.key },
+            partitions: partitions.sorted { $0.key < $1.key }, retained: retainedUsage(),
             records: records, duplicates: duplicates, late: late, quarantined: quarantined, dedupKeys: keys)
     }
 }
@@ -112,6 +129,8 @@ package struct StateSnapshot: Equatable, Sendable {
     package var summaries: [PeriodSummary]
     package var closed: [String]
     package var partitions: [PartitionProgress]
+    /// Queries kept of compacted periods.
+    package var retained: [RetainedUsage]
     package var records: Int64
     package var duplicates: Int64
     package var late: Int64

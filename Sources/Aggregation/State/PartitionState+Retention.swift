@@ -2,7 +2,8 @@
 /// horizon, judged by the partition's watermark (event time, never the wall clock). Past it, its
 /// dedup keys are dropped (`expireBeyondHorizon`) and its events are refused with
 /// `beyond-late-horizon` (the daemon quarantines them): a copy of an event whose key is gone would
-/// otherwise be counted again. Rows and statistics stay — the invoice and its revisions need them.
+/// otherwise be counted again. Its rows and statistics are compacted away in the same pass
+/// (`PartitionState+Compaction.swift`): its invoice is issued and is not rendered again.
 ///
 /// The two rules agree because watermarks only grow: `expireBeyondHorizon` uses the lowest
 /// watermark of the state's partitions, ingest the event's own partition's, so a period whose keys
@@ -23,8 +24,28 @@ extension PartitionState {
             source: "\(ob) \(period)")
     }
 
-    /// Drops the dedup keys of every closed period past the horizon (once per period) and returns
-    /// how many were dropped; nothing without a horizon or before the first event.
+    /// Whether (ob, period) is closed and past its end plus `horizonMs` by the *highest*
+    /// watermark of this state's partitions: some partition may have compacted it, so an invoice
+    /// built from this (merged) state would miss its detail. Closers refuse such a period.
+    package func isBeyondLateHorizon(ob: String, period: Period, horizonMs: Int64) -> Bool {
+        guard let id = strings.lookup(ob), isClosed(PeriodKey(ob: id, period: period.rawValue)),
+            let end = periodEnd(ob: ob, period: period),
+            let highest = partitions.map(\.watermarkMs).max(), highest != .min
+        else { return false }
+        let (due, overflow) = end.addingReportingOverflow(horizonMs)
+        return !overflow && due <= highest
+    }
+
+    /// Every closed (OB, period) of `period` (marked one by one, or through a later period).
+    package func closedOBs(in period: Period) -> [String] {
+        var obs = Set(closed.filter { $0.period == period.rawValue }.map(\.ob))
+        for (ob, through) in closedThrough where period.rawValue <= through { obs.insert(ob) }
+        return obs.map { strings.string($0) }.sorted()
+    }
+
+    /// Retires every closed period past the horizon (once per period): drops its dedup keys and
+    /// compacts its rows; returns how many keys were dropped; nothing without a horizon or
+    /// before the first event.
     @discardableResult
     package mutating func expireBeyondHorizon() -> Int {
         guard let horizon = lateHorizonMs, let lowest = partitions.map(\.watermarkMs).min(), lowest != .min else {

@@ -60,9 +60,9 @@ package struct PartitionState: Sendable {
     /// partition watermark (`PartitionState+Retention.swift`); nil: forever. Set by the owner, not
     /// checkpointed.
     package var lateHorizonMs: Int64? = nil
-    /// Closed periods whose dedup keys were dropped past the horizon (not checkpointed: after a
-    /// load, the first `expireBeyondHorizon` finds them again, dropping nothing more).
-    var retired: Set<PeriodKey> = []
+    /// Audit queries of compacted (retired) periods that late rows still held need as their
+    /// original quantity (`PartitionState+Compaction.swift`).
+    package internal(set) var retained: [RetainedUsageKey: Int64] = [:]
     /// Bumped by every operation that removes or renumbers entries (dedup keys, rows,
     /// statistics, strings) instead of adding or updating them: an incremental checkpoint
     /// cannot express such a change, so the next checkpoint after a bump is a full one. Not
@@ -169,13 +169,18 @@ package struct PartitionState: Sendable {
         let billedIn: Int32
         if let cached = periodCache.lookup(key) {
             (statsRow, billedIn) = cached
+            if billedIn != 0, let horizon = lateHorizonMs {
+                try refuseBeyondHorizon(key, horizonMs: horizon, watermarkMs: partitions[source].watermarkMs)
+            }
         } else {
-            statsRow = self.statsRow(key)
             billedIn = billingPeriod(key)
+            // Refused before its statistics row exists: an event past the horizon must not bring
+            // back a row of a compacted period.
+            if billedIn != 0, let horizon = lateHorizonMs {
+                try refuseBeyondHorizon(key, horizonMs: horizon, watermarkMs: partitions[source].watermarkMs)
+            }
+            statsRow = self.statsRow(key)
             periodCache.remember(key, statsRow: statsRow, billedIn: billedIn)
-        }
-        if billedIn != 0, let horizon = lateHorizonMs {
-            try refuseBeyondHorizon(key, horizonMs: horizon, watermarkMs: partitions[source].watermarkMs)
         }
         // The statistics row is updated in a copy and stored once on each way out (one array
         // mutation instead of up to four); nothing below touches `stats` before it is stored.

@@ -9,7 +9,7 @@ internal import CAuraPrefetch
 /// new key) reads one cache line in the common case. 21.3 bytes per slot at a maximum load
 /// factor of 0.9: at most 23.7 bytes per key. Slot `s` is entry `s % 3` of bucket `s / 3`.
 /// The reference also tells which period the key belongs to (through its row), which is what
-/// expiry needs. Removal is a rebuild (`removeAll(where:)`), done when a closed period expires,
+/// expiry needs. Removal is a rebuild (`compact`, `removeAll(where:)`), done when a closed period expires,
 /// so there are no tombstones. Growth doubles the buckets; from 4 MiB the storage is an
 /// address-space reservation that grows in place and the keys are rehashed within it
 /// (`rehashInPlace`), so a doubling neither allocates nor zeroes a second table.
@@ -296,6 +296,20 @@ package struct DedupTable: Sendable {
             if !predicate(ref) { kept.insert(fp, ref: ref) }
         }
         self = kept
+    }
+
+    /// Drops every key for which `transform` returns nil and gives the others the reference it
+    /// returns, in one rebuild into a table sized for the keys kept, or for `minimumCount` if
+    /// more (a removal shrinks the memory too). `transform` is called twice per key (once to
+    /// count, once to copy), so it must be a pure function of the reference.
+    package mutating func compact(minimumCount: Int = 0, _ transform: (UInt32) -> UInt32?) {
+        var kept = 0
+        forEach { _, ref in if transform(ref) != nil { kept += 1 } }
+        var table = DedupTable(minimumCount: max(kept, minimumCount))
+        forEach { fp, ref in
+            if let mapped = transform(ref) { table.insert(fp, ref: mapped) }
+        }
+        self = table
     }
 
     /// Grows so that `additional` more keys fit without a resize.

@@ -23,7 +23,7 @@ package struct SoakCommand: AsyncParsableCommand {
             durations, and whether the state's totals per (OB, period) equal the generator's. \
             Months are in the future (from January of next year) so that readiness to close \
             depends only on the events' time, never on the wall clock. Exits non-zero when a month \
-            is not equal, or when from the third month on the dedup keys or the state bytes move \
+            is not equal, or when from the third month on the dedup keys, the state bytes or the RSS move \
             more than --tolerance from the third month's values.
             """
     )
@@ -46,7 +46,7 @@ package struct SoakCommand: AsyncParsableCommand {
     @Option(help: "periods.late_horizon_days of the daemon.")
     var horizonDays: Int = 35
 
-    @Option(help: "Largest relative change of dedup keys and state bytes that still counts as flat.")
+    @Option(help: "Largest relative change of dedup keys, state bytes and RSS that still counts as flat.")
     var tolerance: Double = 0.10
 
     @Option(help: "The aura-billing executable that runs the daemon (default: this one).")

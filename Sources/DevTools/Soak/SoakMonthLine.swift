@@ -11,7 +11,7 @@ struct SoakMonthLine {
     var dedupKeys: Int
     /// `aura_open_aggregate_rows`: audit and gateway rows held, closed periods' included.
     var rows: Int
-    /// Bytes of every file under the state directory.
+    /// Bytes under the state directory: each partition's newest checkpoint, close journals (`SoakStateOnDisk.bytes`).
     var stateBytes: Int64
     /// The daemon's `/proc/<pid>/io` write_bytes since the previous line, per message published.
     var writtenPerEvent: Double
@@ -37,8 +37,8 @@ struct SoakMonthLine {
     }
 
     /// The flatness rule: from the third month on (the first whose line comes after a closed
-    /// month's keys passed the late horizon), dedup keys and state bytes on disk stay within
-    /// `tolerance` of the third month's values. Returns nil when flat, else why not; with fewer
+    /// month passed the late horizon and was compacted), dedup keys, state bytes on disk and the
+    /// daemon's RSS stay within `tolerance` of the third month's values. Returns nil when flat, else why not; with fewer
     /// than four months there is nothing to compare and the result is nil.
     static func flatness(_ lines: [SoakMonthLine], tolerance: Double) -> String? {
         guard lines.count >= 4 else { return nil }
@@ -50,6 +50,10 @@ struct SoakMonthLine {
             }
             if !within(Double(line.stateBytes), Double(base.stateBytes), tolerance) {
                 problems.append("\(line.month): \(line.stateBytes) state bytes vs \(base.stateBytes) in \(base.month)")
+            }
+            if !within(Double(line.residentBytes), Double(base.residentBytes), tolerance) {
+                problems.append(
+                    "\(line.month): \(line.residentBytes) bytes of RSS vs \(base.residentBytes) in \(base.month)")
             }
         }
         guard !problems.isEmpty else { return nil }

@@ -70,7 +70,7 @@ struct SoakRun {
             ledger.add(generator.expected)
             let invoices = previous.map { Self.invoices(of: $0.month, in: $0.expected, out: out) } ?? []
             let (metrics, disk) = try settle(month, daemon, produced: produced, invoices: invoices, zones: generator)
-            let problems = ledger.mismatches(disk.merged)
+            let problems = ledger.mismatches(disk.merged, horizonMs: Int64(settings.horizonDays) * 86_400_000)
             for problem in problems.prefix(10) { DemoCommand.say("  \(month): \(problem)") }
             allEqual = allEqual && problems.isEmpty
             let nowWritten = daemon.writtenBytes

@@ -13,7 +13,8 @@ struct SoakStateOnDisk {
     /// Whether some checkpoint still holds keys of a closed period past the late horizon (the
     /// daemon's housekeeping has not dropped them yet, or not checkpointed since).
     var expiryPending: Bool
-    /// Bytes of every regular file under the state directory.
+    /// Bytes of the files under the state directory, without the previous checkpoint generation
+    /// of each partition (see `bytes(under:)`).
     var bytes: Int64
 
     /// Reads `directory`; throws while a checkpoint cannot be read (e.g. replaced under us).
@@ -43,15 +44,30 @@ struct SoakStateOnDisk {
         bytes = Self.bytes(under: directory)
     }
 
-    /// Bytes of the regular files under `directory`, recursively.
+    /// Bytes of the regular files under `directory`, recursively, except checkpoint generations
+    /// older than their partition's newest (`<name>.<generation>.ckpt`). The previous generation
+    /// is the fallback a damaged newest one falls back to: in a steady flow it is one checkpoint
+    /// interval older and the same size, but a soak idles between months, so right after a
+    /// retirement it would stay the state from before the compaction until the next month's
+    /// events, and the line would measure when the last checkpoint happened to fall rather than
+    /// the state.
     static func bytes(under directory: String) -> Int64 {
         guard let walker = FileManager.default.enumerator(atPath: directory) else { return 0 }
         var total: Int64 = 0
+        var newest: [String: (generation: String, bytes: Int64)] = [:]
         while let relative = walker.nextObject() as? String {
             let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + relative)
             guard attributes?[.type] as? FileAttributeType == .typeRegular else { continue }
-            total += (attributes?[.size] as? NSNumber)?.int64Value ?? 0
+            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
+            let stem = relative.hasSuffix(".ckpt") ? relative.dropLast(5) : ""
+            if let dot = stem.lastIndex(of: ".") {
+                let name = String(stem[..<dot])
+                let generation = String(stem[stem.index(after: dot)...])
+                if newest[name].map({ $0.generation < generation }) ?? true { newest[name] = (generation, size) }
+            } else {
+                total += size
+            }
         }
-        return total
+        return total + newest.values.reduce(0) { $0 + $1.bytes }
     }
 }

@@ -1,3 +1,4 @@
+import Aggregation
 import Foundation
 import Invoicing
 
@@ -56,6 +57,26 @@ struct CloseJournal: Codable, Equatable {
                 return nil
             }
         }
+    }
+
+    /// Deletes the journals that are done and whose (OB, period) `retired` says is past its late
+    /// horizon: such a period is never closed again (`ClosePlan` refuses it) and its invoice's
+    /// manifest records the same closed-at and offsets, so the journal has no use left and would
+    /// only grow the state directory by one file per OB and month. Returns how many went.
+    @discardableResult
+    static func removeRetired(stateDir: String, retired: (_ ob: String, _ period: Period) -> Bool) -> Int {
+        var removed = 0
+        for name in names(stateDir: stateDir) {
+            guard let period = Period(name.period), retired(name.ob, period),
+                let journal = try? load(stateDir: stateDir, ob: name.ob, period: name.period), journal.done
+            else { continue }
+            if (try? FileManager.default.removeItem(atPath: path(stateDir: stateDir, ob: name.ob, period: name.period)))
+                != nil
+            {
+                removed += 1
+            }
+        }
+        return removed
     }
 
     /// The (OB, period) of every journal file in the state directory, sorted.

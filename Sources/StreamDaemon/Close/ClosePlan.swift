@@ -8,6 +8,9 @@ import Invoicing
 /// The rules:
 /// - `.ready`: every (OB, period) with events that is not finished, and whose close is recorded
 ///   (one started earlier, finished now) or that is ready;
+/// - never a pair past its late horizon (`Facts.retired`): its rows are compacted, an invoice
+///   rendered now would bill nothing; the one issued stands. Named (or recorded and unfinished),
+///   it is reported as an error;
 /// - `.period(p, ob:, force:)`: the named OB, or every OB with events in `p` or a recorded close
 ///   of `p`, in OB order. A recorded close is taken again, unforced (a re-close is idempotent);
 ///   otherwise a ready pair is taken unforced, an unready one forced when `force`, else reported
@@ -76,6 +79,9 @@ struct ClosePlan: Equatable, Sendable {
         var finished: Set<Key>
         var graceMs: Int64
         var nowMs: Int64
+        /// Closed pairs past their late horizon (`periods.late_horizon_days`): their per-event
+        /// detail is compacted, so they are never taken (see `retiredMessage`).
+        var retired: Set<Key> = []
     }
 
     var targets: [Target] = []
@@ -91,7 +97,9 @@ struct ClosePlan: Equatable, Sendable {
         switch scope {
         case .ready:
             for key in facts.periods.sorted() where !facts.finished.contains(key) {
-                if facts.recorded.contains(key) || Self.isReady(key, facts) {
+                if facts.retired.contains(key) {
+                    if facts.recorded.contains(key) { errors.append(Self.retiredMessage(key)) }
+                } else if facts.recorded.contains(key) || Self.isReady(key, facts) {
                     targets.append(Target(ob: key.ob, period: key.period, forced: false))
                 }
             }
@@ -106,7 +114,9 @@ struct ClosePlan: Equatable, Sendable {
             }
             for ob in Self.obs(in: period, only: only, facts) {
                 let key = Key(ob: ob, period: period)
-                if facts.recorded.contains(key) {
+                if facts.retired.contains(key) {
+                    errors.append(Self.retiredMessage(key))
+                } else if facts.recorded.contains(key) {
                     targets.append(Target(ob: ob, period: period, forced: false))
                 } else if Self.isReady(key, facts) || force {
                     targets.append(Target(ob: ob, period: period, forced: !Self.isReady(key, facts)))
@@ -117,10 +127,16 @@ struct ClosePlan: Equatable, Sendable {
         }
     }
 
-    /// `only`, or every OB with events or a recorded close in `period`, sorted.
+    /// The report line of a pair that is past its late horizon.
+    static func retiredMessage(_ key: Key) -> String {
+        "\(key.ob) \(key.period): past its late horizon, its per-event detail is compacted; "
+            + "the invoice already issued stands and is not rewritten"
+    }
+
+    /// `only`, or every OB with events or a recorded or retired close in `period`, sorted.
     static func obs(in period: Period, only: String?, _ facts: Facts) -> [String] {
         if let only { return [only] }
-        let candidates = facts.periods + facts.recorded
+        let candidates = facts.periods + facts.recorded + facts.retired
         return Set(candidates.filter { $0.period == period }.map(\.ob)).sorted()
     }
 
@@ -160,9 +176,24 @@ extension ClosePlan.Key {
 }
 
 extension ClosePlan {
+    /// The pairs among `candidates` — plus, for `.period(p, …)`, every OB closed in `p` — that
+    /// `merged` has closed and past `horizonMs` (none without a horizon): `Facts.retired`.
+    static func retired(_ scope: CloseScope, candidates: Set<Key>, merged: PartitionState, horizonMs: Int64?) -> Set<
+        Key
+    > {
+        guard let horizonMs else { return [] }
+        var keys = candidates
+        if case .period(let text, let only, _) = scope, let period = Period(text) {
+            for ob in merged.closedOBs(in: period) where only == nil || only == ob {
+                keys.insert(Key(ob: ob, period: period))
+            }
+        }
+        return keys.filter { merged.isBeyondLateHorizon(ob: $0.ob, period: $0.period, horizonMs: horizonMs) }
+    }
+
     /// The (OB, period) pairs of `facts` that are ready by the rule and not finished
     /// (`aura_periods_ready_to_close`).
     static func readyKeys(_ facts: Facts) -> Set<Key> {
-        Set(facts.periods.filter { !facts.finished.contains($0) && isReady($0, facts) })
+        Set(facts.periods.filter { !facts.finished.contains($0) && !facts.retired.contains($0) && isReady($0, facts) })
     }
 }

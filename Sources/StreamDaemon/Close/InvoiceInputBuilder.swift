@@ -51,7 +51,8 @@ struct InvoiceInputBuilder {
 
     /// Adjustments per (original period, component): the late queries billed now, and the
     /// queries of that component already invoiced for the original period (on time, plus late
-    /// queries billed on invoices before this one), so pricing can bill the delta.
+    /// queries billed on invoices before this one; for a compacted period, from the quantities
+    /// its compaction kept), so pricing can bill the delta.
     func lateRows(ob: String, billedIn: Period) -> [InvoiceInput.LateRow] {
         var late: [Key: Int64] = [:]
         for row in state.lateAuditUsage(ob: ob, billedIn: billedIn) {
@@ -60,6 +61,12 @@ struct InvoiceInputBuilder {
         guard !late.isEmpty else { return [] }
         var original: [Key: Int64] = [:]
         for row in state.allAuditUsage() where row.ob == ob {
+            let key = Key(period: row.period, component: row.component)
+            guard late[key] != nil else { continue }
+            if row.billedIn == nil || row.billedIn! < billedIn { original[key, default: 0] += row.queries }
+        }
+        // A period past its late horizon keeps only these sums of its compacted rows.
+        for row in state.retainedUsage(ob: ob) {
             let key = Key(period: row.period, component: row.component)
             guard late[key] != nil else { continue }
             if row.billedIn == nil || row.billedIn! < billedIn { original[key, default: 0] += row.queries }

@@ -113,7 +113,9 @@ final class PeriodCloser {
         }
         return ClosePlan.Facts(
             periods: periods, zones: merged.zones, partitions: partitions, recorded: closed, finished: closed,
-            graceMs: graceMs, nowMs: nowMs)
+            graceMs: graceMs, nowMs: nowMs,
+            retired: ClosePlan.retired(
+                scope, candidates: closed, merged: merged, horizonMs: engine.settings.lateHorizonMs))
     }
 
     /// The invoices of closes a crash interrupted after their period was frozen (step 2 durable,
@@ -129,6 +131,14 @@ final class PeriodCloser {
         let names = context.snapshot.dimensions.names
         return try pending.compactMap { journal in
             guard let period = Period(journal.period), merged.isClosed(ob: journal.ob, period: period) else {
+                return nil
+            }
+            if let horizon = engine.settings.lateHorizonMs,
+                merged.isBeyondLateHorizon(ob: journal.ob, period: period, horizonMs: horizon)
+            {
+                logger.error(
+                    "an unfinished close is past its late horizon: its detail is compacted, no invoice is rendered",
+                    metadata: ["ob": "\(journal.ob)", "period": "\(journal.period)"])
                 return nil
             }
             return InvoiceJob(

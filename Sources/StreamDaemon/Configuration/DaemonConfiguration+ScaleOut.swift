@@ -45,7 +45,8 @@ extension DaemonConfiguration {
                 sourceTopics: [kafka.auditTopic, kafka.gatewayTopic],
                 graceMs: graceMs,
                 invoicesDir: invoicesDir,
-                pinnedClosedAtMs: pinnedClosedAtMs
+                pinnedClosedAtMs: pinnedClosedAtMs,
+                lateHorizonMs: lateHorizonMs
             ),
             changelog: changelog, closeLog: closeLog, zones: zones, context: context, delivery: delivery,
             metrics: metrics, logger: logger

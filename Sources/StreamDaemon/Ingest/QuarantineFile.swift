@@ -1,5 +1,8 @@
 #if canImport(Glibc)
     import Glibc
+    // The release build (whole module) finds `stat` first in CoreFoundation's clang module, and
+    // MemberImportVisibility then wants that module imported for its members.
+    internal import CoreFoundation
 #elseif canImport(Darwin)
     import Darwin
 #endif

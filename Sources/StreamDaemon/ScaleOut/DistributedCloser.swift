@@ -31,6 +31,9 @@ final class DistributedCloser: Sendable {
         var graceMs: Int64
         var invoicesDir: String
         var pinnedClosedAtMs: Int64?
+        /// `periods.late_horizon_days` in ms: closed periods past it are compacted and never
+        /// closed again (nil: no horizon).
+        var lateHorizonMs: Int64? = nil
         /// Bound on waiting for the instances to freeze a period, and for another closer's done note.
         var waitSeconds: Double = 60
     }
@@ -110,15 +113,20 @@ final class DistributedCloser: Sendable {
         /// The plan's facts from the changelog: every source partition's progress and idleness,
         /// the partitions whose state is missing, and the close topic's requests (recorded) and
         /// done notes (finished).
-        func facts(merged: PartitionState, log: CloseLog.Summary, graceMs: Int64, nowMs: Int64) -> ClosePlan.Facts {
+        func facts(
+            _ scope: CloseScope, merged: PartitionState, log: CloseLog.Summary, graceMs: Int64, nowMs: Int64,
+            horizonMs: Int64?
+        ) -> ClosePlan.Facts {
             let partitions = keys.map {
                 ClosePlan.Partition($0, in: merged, nextOffset: nextOffset($0), idle: idle($0))
             }
+            let recorded = Self.periodKeys(log.requests.values)
             return ClosePlan.Facts(
                 periods: ClosePlan.Key.periods(in: merged),
                 zones: merged.zones, partitions: partitions, missingStates: missing,
-                recorded: Self.periodKeys(log.requests.values), finished: Self.periodKeys(log.done.values),
-                graceMs: graceMs, nowMs: nowMs)
+                recorded: recorded, finished: Self.periodKeys(log.done.values),
+                graceMs: graceMs, nowMs: nowMs,
+                retired: ClosePlan.retired(scope, candidates: recorded, merged: merged, horizonMs: horizonMs))
         }
 
         /// The (OB, period) pairs of close records.
@@ -170,7 +178,9 @@ final class DistributedCloser: Sendable {
         let keys = try sourcePartitions()
         let view = try readView(keys)
         let merged = try view.merged(zones: zones)
-        let facts = view.facts(merged: merged, log: log, graceMs: settings.graceMs, nowMs: nowMs)
+        let facts = view.facts(
+            scope, merged: merged, log: log, graceMs: settings.graceMs, nowMs: nowMs,
+            horizonMs: settings.lateHorizonMs)
         let plan = ClosePlan(scope: scope, facts: facts)
         let taken = Set(plan.targets.map { ClosePlan.Key(ob: $0.ob, period: $0.period) })
         metrics?.periodsReady.set(to: Double(ClosePlan.readyKeys(facts).subtracting(taken).count))
