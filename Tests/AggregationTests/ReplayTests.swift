@@ -231,7 +231,9 @@ struct ReplayTests {
                 var options = ReplayRunner.Options(graceMs: graceMs, stateDirectory: dir)
                 options.checkpointEveryRecords = 1  // at every block end
                 options.crashAfterRecords = crash
-                #expect(throws: AggregationError.self) { try ReplayRunner(zones: zones, options: options).run(files: files) }
+                #expect(throws: AggregationError.self) {
+                    try ReplayRunner(zones: zones, options: options).run(files: files)
+                }
                 // The block the crash fell in (or ended) is not in the checkpoint; all before it are.
                 let expected = blocks.last { $0 < crash } ?? 0
                 #expect(try Self.covered(dir, zones: zones) == expected, "crash after \(crash) records")
@@ -253,7 +255,8 @@ struct ReplayTests {
             [Self.fixture("audit-2k.null.avro")], [Self.fixture("audit-2k.deflate.avro")],
             [Self.fixture("audit-2k.v2.deflate.avro"), Self.fixture("gateway-2k.deflate.avro")],
         ] {
-            let batched = ReplayReport(try ReplayRunner(zones: zones, options: .init(graceMs: graceMs)).run(files: files))
+            let batched = ReplayReport(
+                try ReplayRunner(zones: zones, options: .init(graceMs: graceMs)).run(files: files))
             let single = ReplayReport(try RecordByRecordReplay.run(files: files, zones: zones, graceMs: graceMs))
             #expect(batched == single, "\(files)")
             #expect(batched.json() == single.json())

@@ -1,4 +1,5 @@
 import Aggregation
+import Avro
 import Foundation
 import Testing
 
@@ -11,10 +12,10 @@ struct ReplayKillTests {
         .deletingLastPathComponent()
     static let killPoints = 24
     /// The replay counts a container block at a time: progress lines and checkpoints come at
-    /// block ends. Blocks of 400 records; a progress line at every block end (every 50 records
-    /// this run, rounded up to the block); checkpoints at the first block end 1,700 records
-    /// after the last one (every 2,000). The kills land anywhere, inside blocks too, at every
-    /// distance from the last checkpoint.
+    /// block ends. Blocks of up to 400 records; a progress line at the first block end 50
+    /// records or more into the run and after it at each block end; checkpoints at the first
+    /// block end 1,700 records after the last one. The kills land anywhere, inside blocks too,
+    /// at every distance from the last checkpoint.
     static let blockRecords = 400
     static let progressEvery = 50
     static let checkpointEvery = 1_700
@@ -127,6 +128,16 @@ struct ReplayKillTests {
         let fileSizes = [audit: sizes["audit"]!, gateway: sizes["gateway"]!]
         let total = sizes.values.reduce(0, +)
         let zones = try OBTimeZones(OBTimeZones.datagenZones)
+        // Record positions (over both files) past each block.
+        var blockEnds: [Int] = []
+        for path in files {
+            let base = blockEnds.last ?? 0
+            var position = base
+            try AvroContainerReader(path: path).forEachBlock { count, _, _ in
+                position += count
+                blockEnds.append(position)
+            }
+        }
 
         // The uninterrupted run.
         let reference = try Run(["--format", "json"] + files, directory: dir, name: "reference")
@@ -172,11 +183,12 @@ struct ReplayKillTests {
             // The run resumed from the checkpoint (a block end): its first progress line is at
             // the first block end one progress step past the records the checkpoint covered.
             if resumeFrom > 0 { resumedRuns += 1 }
-            #expect(resumeFrom % Self.blockRecords == 0, "checkpoint at \(resumeFrom), not at a block end")
+            #expect(
+                resumeFrom == 0 || blockEnds.contains(resumeFrom), "checkpoint at \(resumeFrom), not at a block end")
             run.progress(fileSizes: fileSizes, order: files)
-            let step = (Self.progressEvery + Self.blockRecords - 1) / Self.blockRecords * Self.blockRecords
+            let expectedFirst = blockEnds.first { $0 - resumeFrom >= Self.progressEvery }
             if let first = run.positions.first {
-                #expect(first == resumeFrom + step, "run \(i) did not resume from its checkpoint at \(resumeFrom)")
+                #expect(first == expectedFirst, "run \(i) did not resume from its checkpoint at \(resumeFrom)")
             }
         }
         print(

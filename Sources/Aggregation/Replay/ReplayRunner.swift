@@ -78,7 +78,8 @@ package struct ReplayRunner {
     package func runCounting(files: [String]) throws(AggregationError) -> (state: PartitionState, processed: Int) {
         let store = options.stateDirectory.map { CheckpointStore(directory: $0, name: "replay", logger: logger) }
         var run = ReplayRun(
-            state: try store?.loadForStart(zones: zones, expectingOffsets: false)?.state ?? PartitionState(zones: zones),
+            state: try store?.loadForStart(zones: zones, expectingOffsets: false)?.state
+                ?? PartitionState(zones: zones),
             options: options, store: store, files: files)
         for path in files {
             try replay(path, into: &run)
