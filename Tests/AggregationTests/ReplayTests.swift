@@ -132,32 +132,54 @@ struct ReplayTests {
         #expect(keys == keys.sorted { $0.lexicographicallyPrecedes($1) })
     }
 
-    /// Where the newest checkpoint is after a run that starts at record `start` and stops
-    /// abruptly after `crash` records: the runner saves every `every` records of the run and at
-    /// the end of each file, and the crash comes before the save of its record.
-    static func checkpointed(start: Int, crash: Int, every: Int, fileEnds: Set<Int>) -> Int {
+    /// The record index past each block of each file, over all files in order (the second
+    /// file's first block end is the first file's record count plus its block's count).
+    static func blockEnds(_ paths: [String]) throws -> (blocks: [Int], files: Set<Int>) {
+        var blocks: [Int] = []
+        var files: Set<Int> = []
+        var position = 0
+        for path in paths {
+            try AvroContainerReader(path: path).forEachBlock { count, _, _ in
+                position += count
+                blocks.append(position)
+            }
+            files.insert(position)
+        }
+        return (blocks, files)
+    }
+
+    /// Where the newest checkpoint is after a run that starts at record `start` (a block end)
+    /// and stops abruptly once `crash` records of the run are counted: the runner checkpoints
+    /// at the first block end `every` records or more after its last checkpoint and at the end
+    /// of each file, and the crash comes before the checkpoint of the block it falls in
+    /// (inside the block or at its end).
+    static func checkpointed(start: Int, crash: Int, every: Int, blockEnds: [Int], fileEnds: Set<Int>) -> Int {
         var position = start
         var since = 0
         var saved = start
-        for count in 1... {
-            position += 1
-            since += 1
-            if count >= crash { break }
-            if since >= every {
-                saved = position
-                since = 0
-            }
-            if fileEnds.contains(position) && since > 0 {
-                saved = position
+        for end in blockEnds where end > start {
+            if end - start >= crash { break }
+            since += end - position
+            position = end
+            if since >= every || fileEnds.contains(end) {
+                saved = end
                 since = 0
             }
         }
         return saved
     }
 
+    /// Records the newest checkpoint in `directory` covers (sum of next offsets).
+    static func covered(_ directory: String, zones: OBTimeZones) throws -> Int {
+        let saved = try CheckpointStore(directory: directory, name: "replay").load(zones: zones).state
+        return saved.partitions.reduce(0) { $0 + max(0, Int($1.nextOffset)) }
+    }
+
     @Test("a replay killed at any of 20 points and resumed from its checkpoints prints the same result")
     func killAndResume() throws {
         let files = [Self.fixture("audit-2k.v2.deflate.avro"), Self.fixture("gateway-2k.deflate.avro")]
+        let (blocks, fileEnds) = try Self.blockEnds(files)
+        #expect(blocks.count > 10, "the fixtures have small blocks, so crashes fall inside and between them")
         let zones = try Self.truthZones()
         let reference = ReplayReport(try ReplayRunner(zones: zones, options: .init(graceMs: 0)).run(files: files))
         var rng = SplitMix64(seed: 20)
@@ -165,7 +187,8 @@ struct ReplayTests {
             let dir = NSTemporaryDirectory() + "aura-replay-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: dir) }
             var options = ReplayRunner.Options(graceMs: 0, stateDirectory: dir)
-            options.checkpointEveryRecords = Int.random(in: 50...400, using: &rng)
+            let every = Int.random(in: 50...400, using: &rng)
+            options.checkpointEveryRecords = every
             // Crash once or twice, then finish.
             var done = 0  // records covered by the newest checkpoint
             var crashes: [Int] = []
@@ -179,17 +202,65 @@ struct ReplayTests {
                 } catch {
                     #expect(error.code == .simulatedCrash, "\(error)")
                 }
-                done = Self.checkpointed(
-                    start: done, crash: crash, every: options.checkpointEveryRecords, fileEnds: [2000, 4000])
-                if done > 0 {
-                    let saved = try CheckpointStore(directory: dir, name: "replay").load(zones: zones).state
-                    #expect(saved.partitions.reduce(0) { $0 + max(0, Int($1.nextOffset)) } == done)
-                }
+                done = Self.checkpointed(start: done, crash: crash, every: every, blockEnds: blocks, fileEnds: fileEnds)
+                if done > 0 { #expect(try Self.covered(dir, zones: zones) == done) }
             }
             options.crashAfterRecords = nil
             let (state, processed) = try ReplayRunner(zones: zones, options: options).runCounting(files: files)
             #expect(processed == 4000 - done, "resumed from the checkpoint, not from scratch")
             #expect(ReplayReport(state) == reference, "kill point \(point) (crashes \(crashes))")
+        }
+    }
+
+    @Test(
+        "crashes between two blocks, inside a block and one record into a block resume from the last checkpointed block end with the same totals",
+        arguments: [0, 3_600_000] as [Int64])
+    func crashAtBlockBoundaries(graceMs: Int64) throws {
+        let files = [Self.fixture("audit-2k.v2.deflate.avro"), Self.fixture("gateway-2k.deflate.avro")]
+        let (blocks, fileEnds) = try Self.blockEnds(files)
+        let zones = try Self.truthZones()
+        let reference = ReplayReport(
+            try ReplayRunner(zones: zones, options: .init(graceMs: graceMs)).run(files: files))
+        // Around the 3rd, the 7th and the middle block end of the first file, and around the
+        // first file's end.
+        let ends = [blocks[2], blocks[6], blocks[blocks.count / 4], blocks.first { fileEnds.contains($0) }!]
+        for end in ends {
+            for crash in [end - 1, end, end + 1] {
+                let dir = NSTemporaryDirectory() + "aura-replay-\(UUID().uuidString)"
+                defer { try? FileManager.default.removeItem(atPath: dir) }
+                var options = ReplayRunner.Options(graceMs: graceMs, stateDirectory: dir)
+                options.checkpointEveryRecords = 1  // at every block end
+                options.crashAfterRecords = crash
+                #expect(throws: AggregationError.self) {
+                    try ReplayRunner(zones: zones, options: options).run(files: files)
+                }
+                // The block the crash fell in (or ended) is not in the checkpoint; all before it are.
+                let expected = blocks.last { $0 < crash } ?? 0
+                #expect(try Self.covered(dir, zones: zones) == expected, "crash after \(crash) records")
+                options.crashAfterRecords = nil
+                let (state, processed) = try ReplayRunner(zones: zones, options: options).runCounting(files: files)
+                #expect(processed == 4000 - expected)
+                #expect(ReplayReport(state) == reference, "crash after \(crash) records")
+                #expect(state.records + state.quarantined == 4000, "nothing counted twice")
+            }
+        }
+    }
+
+    @Test(
+        "the block-batched replay prints what a record-by-record replay prints, with and without closes",
+        arguments: [nil, 0, 3_600_000] as [Int64?])
+    func sameAsRecordByRecord(graceMs: Int64?) throws {
+        let zones = try Self.truthZones()
+        for files in [
+            [Self.fixture("audit-2k.null.avro")], [Self.fixture("audit-2k.deflate.avro")],
+            [Self.fixture("audit-2k.v2.deflate.avro"), Self.fixture("gateway-2k.deflate.avro")],
+        ] {
+            let batched = ReplayReport(
+                try ReplayRunner(zones: zones, options: .init(graceMs: graceMs)).run(files: files))
+            let single = ReplayReport(try RecordByRecordReplay.run(files: files, zones: zones, graceMs: graceMs))
+            #expect(batched == single, "\(files)")
+            #expect(batched.json() == single.json())
+            #expect(batched.table() == single.table())
         }
     }
 }

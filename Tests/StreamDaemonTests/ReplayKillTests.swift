@@ -1,4 +1,5 @@
 import Aggregation
+import Avro
 import Foundation
 import Testing
 
@@ -10,8 +11,12 @@ struct ReplayKillTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let killPoints = 24
-    /// Progress lines every 50 records this run; checkpoints every 1,700 (not a multiple, so
-    /// kills land at every distance from the last checkpoint).
+    /// The replay counts a container block at a time: progress lines and checkpoints come at
+    /// block ends. Blocks of up to 400 records; a progress line at the first block end 50
+    /// records or more into the run and after it at each block end; checkpoints at the first
+    /// block end 1,700 records after the last one. The kills land anywhere, inside blocks too,
+    /// at every distance from the last checkpoint.
+    static let blockRecords = 400
     static let progressEvery = 50
     static let checkpointEvery = 1_700
 
@@ -24,7 +29,7 @@ struct ReplayKillTests {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "python3", script, kind, "--records", "\(records)", "--seed", "\(seed)", "--late",
-            "--codec", "deflate", "--block-records", "400",
+            "--codec", "deflate", "--block-records", "\(blockRecords)",
             "--schema-dir", root.appendingPathComponent("scripts/datagen/schemas").path, "--out", out,
         ]
         process.standardOutput = FileHandle.nullDevice
@@ -123,6 +128,16 @@ struct ReplayKillTests {
         let fileSizes = [audit: sizes["audit"]!, gateway: sizes["gateway"]!]
         let total = sizes.values.reduce(0, +)
         let zones = try OBTimeZones(OBTimeZones.datagenZones)
+        // Record positions (over both files) past each block.
+        var blockEnds: [Int] = []
+        for path in files {
+            let base = blockEnds.last ?? 0
+            var position = base
+            try AvroContainerReader(path: path).forEachBlock { count, _, _ in
+                position += count
+                blockEnds.append(position)
+            }
+        }
 
         // The uninterrupted run.
         let reference = try Run(["--format", "json"] + files, directory: dir, name: "reference")
@@ -165,14 +180,15 @@ struct ReplayKillTests {
             #expect(run.process.terminationReason == .uncaughtSignal && run.process.terminationStatus == SIGKILL)
             #expect(run.output.isEmpty, "a killed run printed a result")
             if atCheckpoint && FileManager.default.fileExists(atPath: temporary) { duringWrite += 1 }
-            // The run resumed from the checkpoint: its first progress line is one progress
-            // step past the records the checkpoint covered.
+            // The run resumed from the checkpoint (a block end): its first progress line is at
+            // the first block end one progress step past the records the checkpoint covered.
             if resumeFrom > 0 { resumedRuns += 1 }
+            #expect(
+                resumeFrom == 0 || blockEnds.contains(resumeFrom), "checkpoint at \(resumeFrom), not at a block end")
             run.progress(fileSizes: fileSizes, order: files)
+            let expectedFirst = blockEnds.first { $0 - resumeFrom >= Self.progressEvery }
             if let first = run.positions.first {
-                #expect(
-                    first == resumeFrom + Self.progressEvery,
-                    "run \(i) did not resume from its checkpoint at \(resumeFrom)")
+                #expect(first == expectedFirst, "run \(i) did not resume from its checkpoint at \(resumeFrom)")
             }
         }
         print(

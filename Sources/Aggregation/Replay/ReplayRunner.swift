@@ -6,6 +6,15 @@ package import Logging
 /// Each file is a partition (`topic` = its path, `partition` 0, offset = record index), so a
 /// replay with a state directory resumes after a crash exactly where its last checkpoint left
 /// off and produces the same result as an uninterrupted run. Synchronous and blocking.
+///
+/// Records are counted a container block at a time: a block's records are decoded into events
+/// that point into the block's buffer, then counted together through the batched
+/// `PartitionState.ingest(_:source:outcomes:)` (the daemon's path, which overlaps the cache
+/// misses of consecutive events). Checkpoints, progress lines and the crash hook act between
+/// blocks, so a checkpoint always ends on a block boundary and a resumed run starts at one.
+/// With a grace period, events are counted one at a time within the block, each followed by
+/// the close check, so closes (and hence late events) are exactly those of a record-by-record
+/// run.
 package struct ReplayRunner {
     package struct Options: Sendable {
         /// Close (OB, period) pairs once they are ready with this grace (checked as events
@@ -13,12 +22,20 @@ package struct ReplayRunner {
         package var graceMs: Int64?
         /// Checkpoint directory; `nil` runs in memory only.
         package var stateDirectory: String?
-        /// Checkpoint after this many records (and after each file).
-        package var checkpointEveryRecords: Int = 100_000
-        /// Report progress (`<file>: <record index> records`) every this many records this run.
+        /// Checkpoint at the first block end after this many records since the last checkpoint;
+        /// `nil`: no record trigger. A checkpoint is also written after each file.
+        package var checkpointEveryRecords: Int?
+        /// Checkpoint at the first block end this many seconds after the last checkpoint (or the
+        /// start); `nil`: no time trigger. The command's default is
+        /// `ReplayRunner.defaultCheckpointIntervalSeconds`.
+        package var checkpointIntervalSeconds: Double?
+        /// Report progress (`<file>: <record index> records`, the index past the block) at the
+        /// end of each block in which the records of this run reach a multiple of this.
         package var progressEveryRecords: Int = 500_000
-        /// Test hook: stop abruptly (no checkpoint) after this many records this run, throwing
-        /// `.simulatedCrash` — the effect of `kill -9` between two checkpoints.
+        /// Test hook: stop abruptly (no checkpoint) once this many records of this run are
+        /// counted, throwing `.simulatedCrash` — the effect of `kill -9` between two
+        /// checkpoints. When the count falls inside a block, the records of the block up to it
+        /// are counted first (the crash comes in the middle of the block).
         package var crashAfterRecords: Int?
 
         package init(graceMs: Int64? = nil, stateDirectory: String? = nil) {
@@ -26,6 +43,10 @@ package struct ReplayRunner {
             self.stateDirectory = stateDirectory
         }
     }
+
+    /// The command's checkpoint interval: a kill loses at most about this much replay work,
+    /// and a replay shorter than it writes one checkpoint per file.
+    package static let defaultCheckpointIntervalSeconds = 30.0
 
     package let zones: OBTimeZones
     package let options: Options
@@ -56,116 +77,75 @@ package struct ReplayRunner {
     /// hold when it resumed from a checkpoint).
     package func runCounting(files: [String]) throws(AggregationError) -> (state: PartitionState, processed: Int) {
         let store = options.stateDirectory.map { CheckpointStore(directory: $0, name: "replay", logger: logger) }
-        var state =
-            try store?.loadForStart(zones: zones, expectingOffsets: false)?.state ?? PartitionState(zones: zones)
-        let audit = try AuditEventExtractor()
-        let gateway = try GatewayEventExtractor()
-        var processedThisRun = 0
-        var sinceCheckpoint = 0
-        let allFiles = files.map { PartitionKey(topic: $0, partition: 0) }
-        var finished: Set<String> = []
-        var statsSeen = -1
-        var closeDue = Int64.min
+        var run = ReplayRun(
+            state: try store?.loadForStart(zones: zones, expectingOffsets: false)?.state
+                ?? PartitionState(zones: zones),
+            options: options, store: store, files: files)
         for path in files {
-            defer { finished.insert(path) }
-            let source = state.source(PartitionKey(topic: path, partition: 0))
-            let skip = max(0, state.partitions[source].nextOffset)
-            let reader: AvroContainerReader
-            do {
-                reader = try AvroContainerReader(path: path)
-            } catch {
-                throw AggregationError(.decode, "\(error)", source: path)
-            }
-            enum Kind { case audit, gateway }
-            let kind: Kind
-            let decoder: AvroRecordDecoder
-            if let d = try? audit.decoder(writer: reader.writerSchema) {
-                (kind, decoder) = (.audit, d)
-            } else if let d = try? gateway.decoder(writer: reader.writerSchema) {
-                (kind, decoder) = (.gateway, d)
-            } else {
-                throw AggregationError(
-                    .decode, "the writer schema is neither Aura_Audit nor Aura_Gateway_Message", source: path)
-            }
-            var values = AvroValues(count: decoder.fieldCount)
-            var dates = EventTime.DateCache()
-            var index: Int64 = 0
-            var failure: AggregationError?
-            do {
-                try reader.forEachBlockOfRecords { block in
-                    let blockOffset = block.fileOffset
-                    // A framing fault of the whole block, named by file and block.
-                    func blockFault(_ error: AvroError) -> AggregationError {
-                        AggregationError(.decode, error.message, source: "\(path) (block at byte \(blockOffset))")
-                    }
-                    // A count the block cannot hold is a corrupt file, not records to quarantine.
-                    do throws(AvroError) { try block.checkCount(for: decoder) } catch { throw blockFault(error) }
-                    let blockEnd = index + Int64(block.count)  // record index past this block
-                    while index < blockEnd {
-                        let record = index
-                        index += 1
-                        do {
-                            try block.decodeRecord(decoder, into: &values)
-                        } catch {
-                            // The rest of the block cannot be framed: quarantine its records.
-                            logger.warning(
-                                "undecodable record; quarantining the rest of its block",
-                                metadata: ["file": "\(path)", "block": "\(blockOffset)", "error": "\(error)"])
-                            for rest in record..<blockEnd where rest >= skip {
-                                state.recordQuarantined(source: source, offset: rest)
-                            }
-                            index = blockEnd
-                            return
-                        }
-                        if record < skip { continue }
-                        do {
-                            switch kind {
-                            case .audit: try state.ingest(try audit.event(values, dates: &dates), source: source)
-                            case .gateway: try state.ingest(try gateway.event(values, dates: &dates), source: source)
-                            }
-                            state.markConsumed(source: source, offset: record)
-                        } catch {
-                            state.recordQuarantined(source: source, offset: record)
-                        }
-                        if let grace = options.graceMs,
-                            state.stats.count != statsSeen || state.partitions[source].watermarkMs >= closeDue
-                        {
-                            // Every file is a partition: files not started yet hold readiness
-                            // back; finished ones are idle for good (they send nothing more).
-                            state.closeReadyPeriods(
-                                graceMs: grace, nowMs: .max, assigned: allFiles,
-                                isIdle: { finished.contains($0.topic) })
-                            statsSeen = state.stats.count
-                            closeDue = state.nextCloseDueMs(graceMs: grace)
-                        }
-                        processedThisRun += 1
-                        sinceCheckpoint += 1
-                        if let crash = options.crashAfterRecords, processedThisRun >= crash {
-                            throw AggregationError(
-                                .simulatedCrash, "stopped after \(processedThisRun) records", source: path)
-                        }
-                        if let store, sinceCheckpoint >= options.checkpointEveryRecords {
-                            try store.save(&state)
-                            sinceCheckpoint = 0
-                        }
-                        if processedThisRun % options.progressEveryRecords == 0 {
-                            progress("\(path): \(index) records")
-                        }
-                    }
+            try replay(path, into: &run)
+            run.finished.insert(path)
+        }
+        return (run.state, run.processed)
+    }
+
+    /// Replays one file block by block.
+    private func replay(_ path: String, into run: inout ReplayRun) throws(AggregationError) {
+        let source = run.state.source(PartitionKey(topic: path, partition: 0))
+        let skip = max(0, run.state.partitions[source].nextOffset)
+        let reader: AvroContainerReader
+        do {
+            reader = try AvroContainerReader(path: path)
+        } catch {
+            throw AggregationError(.decode, "\(error)", source: path)
+        }
+        var file = try ReplayFile(writer: reader.writerSchema, path: path)
+        var index: Int64 = 0
+        var failure: AggregationError?
+        do {
+            try reader.forEachBlockOfRecords { block in
+                let blockOffset = block.fileOffset
+                // A framing fault of the whole block, named by file and block.
+                func blockFault(_ error: AvroError) -> AggregationError {
+                    AggregationError(.decode, error.message, source: "\(path) (block at byte \(blockOffset))")
+                }
+                let blockStart = index
+                let blockEnd = index + Int64(block.count)  // record index past this block
+                index = blockEnd
+                // Blocks a checkpoint already covers are not decoded (their framing was checked
+                // by the run that counted them).
+                if blockEnd <= skip { return }
+                // A count the block cannot hold is a corrupt file, not records to quarantine.
+                do throws(AvroError) { try block.checkCount(for: file.decoder) } catch { throw blockFault(error) }
+                // The crash hook, inside or at the end of this block.
+                var stop = blockEnd
+                if let crash = options.crashAfterRecords {
+                    let first = max(blockStart, skip)
+                    stop = min(blockEnd, first + Int64(max(0, crash - run.processed)))
+                }
+                let framed = file.decode(
+                    &block, from: blockStart, skipping: skip, upTo: stop, source: source, state: &run.state,
+                    logger: logger)
+                if framed && stop == blockEnd {
                     do throws(AvroError) { try block.checkEnd() } catch { throw blockFault(error) }
                 }
-            } catch let error as AggregationError {
-                failure = error
-            } catch {
-                failure = AggregationError(.decode, "\(error)", source: path)
+                file.count(source: source, run: &run, graceMs: options.graceMs)
+                // A block whose framing broke was quarantined up to its end.
+                run.advance(by: Int((framed ? stop : blockEnd) - max(blockStart, skip)))
+                if stop < blockEnd || (options.crashAfterRecords.map { run.processed >= $0 } ?? false) {
+                    throw AggregationError(.simulatedCrash, "stopped after \(run.processed) records", source: path)
+                }
+                if run.progressDue(every: options.progressEveryRecords) {
+                    progress("\(path): \(blockEnd) records")
+                }
+                try run.checkpointIfDue()
             }
-            if let failure { throw failure }
-            if let store, sinceCheckpoint > 0 {
-                try store.save(&state)
-                sinceCheckpoint = 0
-            }
-            progress("\(path): \(index) records done")
+        } catch let error as AggregationError {
+            failure = error
+        } catch {
+            failure = AggregationError(.decode, "\(error)", source: path)
         }
-        return (state, processedThisRun)
+        if let failure { throw failure }
+        try run.checkpointIfDirty()
+        progress("\(path): \(index) records done")
     }
 }

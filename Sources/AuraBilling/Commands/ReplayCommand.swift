@@ -68,8 +68,15 @@ struct ReplayCommand: AsyncParsableCommand {
     )
     var closedAt: String?
 
+    @Option(
+        help:
+            "With --state: checkpoint at the first container block end this many seconds after the last checkpoint, and after each file (a kill loses at most this much work)."
+    )
+    var checkpointInterval: Double = ReplayJob.defaultCheckpointIntervalSeconds
+
+    /// Also checkpoint after this many records (at the next block end); tests use it.
     @Option(help: .hidden)
-    var checkpointEvery: Int = 100_000
+    var checkpointEvery: Int?
 
     /// A progress line on stderr every this many records (tests kill the process on them).
     @Option(help: .hidden)
@@ -78,7 +85,10 @@ struct ReplayCommand: AsyncParsableCommand {
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one container file") }
         if let graceHours, graceHours < 0 { throw ValidationError("--grace-hours must not be negative") }
-        guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive") }
+        if let checkpointEvery, checkpointEvery <= 0 {
+            throw ValidationError("--checkpoint-every must be positive")
+        }
+        guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
         guard progressEvery > 0 else { throw ValidationError("--progress-every must be positive") }
         if invoices != nil, catalog == nil { throw ValidationError("--invoices needs --catalog") }
         if invoices == nil, catalog != nil || closedAt != nil {
@@ -109,6 +119,7 @@ struct ReplayCommand: AsyncParsableCommand {
         job.catalogPath = catalog
         job.closedAt = closedAt.flatMap(Self.parseInstant)
         job.checkpointEveryRecords = checkpointEvery
+        job.checkpointIntervalSeconds = checkpointInterval
         job.progressEveryRecords = progressEvery
         let replay = job
         do {

@@ -47,7 +47,7 @@ public struct AvroValues {
     }
 
     /// Takes the slots of `other`, leaving it empty (no copy, no reference counting beyond the move).
-    init(moving other: inout AvroValues) {
+    package init(moving other: inout AvroValues) {
         slots = []
         swap(&slots, &other.slots)
     }

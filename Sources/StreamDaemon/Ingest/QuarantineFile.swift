@@ -1,3 +1,6 @@
+// `stat` and its fields resolve through CoreFoundation in release (whole-module) builds.
+import CoreFoundation
+
 #if canImport(Glibc)
     import Glibc
     // The release build (whole module) finds `stat` first in CoreFoundation's clang module, and

@@ -32,7 +32,13 @@ package struct ReplayJob: Sendable {
     package var catalogPath: String?
     /// The "closed at" instant of invoices not closed before in the state directory.
     package var closedAt: Date?
-    package var checkpointEveryRecords = 100_000
+    /// Checkpoint after this many records (at the next block end); nil: by time only.
+    package var checkpointEveryRecords: Int?
+    /// Checkpoint at the first block end this long after the last checkpoint (and after each
+    /// file): a kill loses at most about this much work.
+    package var checkpointIntervalSeconds = Self.defaultCheckpointIntervalSeconds
+    /// 30 s (`ReplayRunner.defaultCheckpointIntervalSeconds`).
+    package static let defaultCheckpointIntervalSeconds = ReplayRunner.defaultCheckpointIntervalSeconds
     /// A progress line every this many records.
     package var progressEveryRecords = 500_000
 
@@ -80,6 +86,7 @@ package struct ReplayJob: Sendable {
         var options = ReplayRunner.Options(
             graceMs: graceHours.map { Int64(($0 * 3_600_000).rounded()) }, stateDirectory: stateDirectory)
         options.checkpointEveryRecords = checkpointEveryRecords
+        options.checkpointIntervalSeconds = checkpointIntervalSeconds
         options.progressEveryRecords = progressEveryRecords
         var logger = Logger(label: "aura-billing.replay")
         logger.logLevel = .notice
