@@ -295,7 +295,7 @@ extension CheckpointCodec {
                 d.partitions = try readPartitions(&s)
             case .closedThrough:
                 d.closedThrough = try readClosedThrough(&s)
-            case nil, .strings, .audit, .gateway, .stats, .dedup:
+            case nil, .strings, .audit, .gateway, .stats, .dedup, .retained:
                 continue  // unknown (or base) section of a compatible writer
             }
         }
