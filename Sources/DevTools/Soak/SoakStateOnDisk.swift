@@ -45,29 +45,35 @@ struct SoakStateOnDisk {
     }
 
     /// Bytes of the regular files under `directory`, recursively, except checkpoint generations
-    /// older than their partition's newest (`<name>.<generation>.ckpt`). The previous generation
-    /// is the fallback a damaged newest one falls back to: in a steady flow it is one checkpoint
-    /// interval older and the same size, but a soak idles between months, so right after a
-    /// retirement it would stay the state from before the compaction until the next month's
-    /// events, and the line would measure when the last checkpoint happened to fall rather than
-    /// the state.
+    /// older than their partition's newest (`<name>.<generation>.ckpt` and its delta log
+    /// `<name>.<generation>.delta`). The previous generation is the fallback a damaged newest one
+    /// falls back to: in a steady flow it is one base older, but a soak idles between months, so
+    /// right after a retirement it would stay the state from before the compaction until the
+    /// next month's events, and the line would measure when the last base happened to be written
+    /// rather than the state.
     static func bytes(under directory: String) -> Int64 {
         guard let walker = FileManager.default.enumerator(atPath: directory) else { return 0 }
         var total: Int64 = 0
-        var newest: [String: (generation: String, bytes: Int64)] = [:]
+        // Per checkpoint name: generation → bytes of its base and delta log.
+        var generations: [String: [String: Int64]] = [:]
         while let relative = walker.nextObject() as? String {
             let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + relative)
             guard attributes?[.type] as? FileAttributeType == .typeRegular else { continue }
             let size = (attributes?[.size] as? NSNumber)?.int64Value ?? 0
-            let stem = relative.hasSuffix(".ckpt") ? relative.dropLast(5) : ""
+            let stem =
+                relative.hasSuffix(".ckpt")
+                ? relative.dropLast(5) : relative.hasSuffix(".delta") ? relative.dropLast(6) : ""
             if let dot = stem.lastIndex(of: ".") {
                 let name = String(stem[..<dot])
                 let generation = String(stem[stem.index(after: dot)...])
-                if newest[name].map({ $0.generation < generation }) ?? true { newest[name] = (generation, size) }
+                generations[name, default: [:]][generation, default: 0] += size
             } else {
                 total += size
             }
         }
-        return total + newest.values.reduce(0) { $0 + $1.bytes }
+        for byGeneration in generations.values {
+            if let newest = byGeneration.keys.max() { total += byGeneration[newest] ?? 0 }
+        }
+        return total
     }
 }
