@@ -240,15 +240,8 @@ extension CheckpointCodec {
         var d = Delta()
         let sectionCount = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: start + 12, as: UInt32.self))
         var reader = ByteReader(bytes, from: start + headerSize, end: start + length - trailerSize, source: source)
-        var seen: Set<UInt32> = []
-        for _ in 0..<sectionCount {
-            let tag = try reader.u32("section tag")
-            _ = try reader.u32("section reserved")
-            let size = try reader.u64("section length")
-            guard size <= UInt64(reader.remaining) else { throw reader.fail("section \(tag) length \(size)") }
-            var s = ByteReader(bytes, from: reader.offset, end: reader.offset + Int(size), source: source)
-            reader.offset += Int(size)
-            seen.insert(tag)
+        let seen = try forEachSection(bytes, count: sectionCount, in: &reader, source: source) {
+            (tag, s) throws(AggregationError) in
             switch Tag(rawValue: tag) {
             case .deltaHeader:
                 d.baseGeneration = try s.u64("base generation")
@@ -296,7 +289,7 @@ extension CheckpointCodec {
             case .closedThrough:
                 d.closedThrough = try readClosedThrough(&s)
             case nil, .strings, .audit, .gateway, .stats, .dedup, .retained:
-                continue  // unknown (or base) section of a compatible writer
+                return  // unknown (or base) section of a compatible writer
             }
         }
         let required: Set<UInt32> = [1, 7, 8, 9, 11, 12, 13, 14, 15, 16]

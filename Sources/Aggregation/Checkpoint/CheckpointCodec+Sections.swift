@@ -12,6 +12,28 @@ extension CheckpointCodec {
         w.patchU64(UInt64(w.bytes.count - start), at: lengthAt)
     }
 
+    /// Walks `count` sections (`tag u32 | reserved u32 | length u64 | data`) from `reader`,
+    /// calling `body` with each tag and a reader bounded to that section's data, and returns the
+    /// tags seen. Shared by bases and delta records.
+    /// - Throws: when a section's length runs past `reader`'s end, or what `body` throws.
+    static func forEachSection(
+        _ bytes: UnsafeRawBufferPointer, count: UInt32, in reader: inout ByteReader, source: String,
+        _ body: (UInt32, inout ByteReader) throws(AggregationError) -> Void
+    ) throws(AggregationError) -> Set<UInt32> {
+        var seen: Set<UInt32> = []
+        for _ in 0..<count {
+            let tag = try reader.u32("section tag")
+            _ = try reader.u32("section reserved")
+            let length = try reader.u64("section length")
+            guard length <= UInt64(reader.remaining) else { throw reader.fail("section \(tag) length \(length)") }
+            var section = ByteReader(bytes, from: reader.offset, end: reader.offset + Int(length), source: source)
+            reader.offset += Int(length)
+            seen.insert(tag)
+            try body(tag, &section)
+        }
+        return seen
+    }
+
     static func writeCounters(_ state: PartitionState, into w: inout ByteWriter) {
         w.i64(state.records)
         w.i64(state.duplicates)

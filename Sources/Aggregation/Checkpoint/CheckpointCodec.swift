@@ -219,15 +219,8 @@ package enum CheckpointCodec {
         var arena: [UInt8] = []
         var ends: [UInt32] = []
         var reader = ByteReader(bytes, from: headerSize, end: bodyEnd, source: source)
-        var seen: Set<UInt32> = []
-        for _ in 0..<sectionCount {
-            let tag = try reader.u32("section tag")
-            _ = try reader.u32("section reserved")
-            let length = try reader.u64("section length")
-            guard length <= UInt64(reader.remaining) else { throw reader.fail("section \(tag) length \(length)") }
-            var s = ByteReader(bytes, from: reader.offset, end: reader.offset + Int(length), source: source)
-            reader.offset += Int(length)
-            seen.insert(tag)
+        let seen = try forEachSection(bytes, count: sectionCount, in: &reader, source: source) {
+            (tag, s) throws(AggregationError) in
             switch Tag(rawValue: tag) {
             case .counters:
                 try readCounters(&s, into: &state)
@@ -293,7 +286,7 @@ package enum CheckpointCodec {
                     }
                 }
             case nil, .deltaHeader, .stringsAdded, .auditChanged, .gatewayChanged, .statsChanged, .dedupAdded:
-                continue  // unknown section of a compatible writer (delta sections do not belong here)
+                return  // unknown section of a compatible writer (delta sections do not belong here)
             }
         }
         let required: Set<UInt32> = Set((1...9).map { UInt32($0) })
