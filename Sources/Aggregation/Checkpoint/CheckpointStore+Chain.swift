@@ -100,6 +100,13 @@ extension CheckpointStore {
         }
     }
 
+    /// Forgets what `encode` produced but was never given to `save` (a batch that stopped at an
+    /// earlier failure, before this store's checkpoint): the next `encode` is a base, since a
+    /// delta would follow a record that is not on disk.
+    package func abandonUnsaved() {
+        chain.withLock { $0.encodedBase = nil }
+    }
+
     private func writeBase(_ encoded: Encoded) throws(AggregationError) -> Saved {
         try makeDirectory()
         let existing = generations()

@@ -179,6 +179,9 @@ final class CheckpointWriter: Sendable {
         } catch {
             done.error = error
             done.failed = batch.jobs[next...].map(\.key)
+            // The jobs from the failing one on were encoded (as bases or deltas) but not all
+            // saved: their next checkpoint must be a base, never a delta of a missing record.
+            for job in batch.jobs[next...] { job.store.abandonUnsaved() }
             metrics.checkpointFailures.increment()
         }
         if done.error == nil {
