@@ -90,6 +90,33 @@ struct InvoiceNumberingTests {
         #expect(throws: DaemonError.self) { try close("FRA", "2026-10", at: january2027) }
     }
 
+    @Test(
+        "journals of retired periods go, but the one holding a sequence's highest number stays: the next close numbers after it"
+    )
+    func retiredJournalsKeepTheHighestNumber() throws {
+        let stateDir = NSTemporaryDirectory() + "aura-numbering-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        let closedAtMs: Int64 = 1_793_491_200_000  // 2026-11-01T00:00:00Z
+        var numbers: [InvoiceNumber]?
+        for (index, (ob, period)) in [("ESP", "2026-08"), ("BRA", "2026-08"), ("ESP", "2026-09")].enumerated() {
+            var journal = try CloseJournal.recordOnce(
+                ob: ob, period: period, forced: false, offsets: [], closedAtMs: closedAtMs + Int64(index),
+                catalogs: nil, stateDir: stateDir, numbers: &numbers)
+            journal.done = true
+            try journal.save(stateDir: stateDir)
+        }
+        // Every period retired (a quiet spell: no close since).
+        #expect(CloseJournal.removeRetired(stateDir: stateDir) { _, _ in true } == 2)
+        let left = try CloseJournal.all(stateDir: stateDir)
+        #expect(left.map { "\($0.ob) \($0.period) \($0.invoiceNumber ?? "-")" } == ["ESP 2026-09 AURA-2026-000003"])
+        // A new process numbers the next close after the journal kept, never from 1 again.
+        numbers = nil
+        let next = try CloseJournal.recordOnce(
+            ob: "ESP", period: "2026-10", forced: false, offsets: [], closedAtMs: closedAtMs + 10, catalogs: nil,
+            stateDir: stateDir, numbers: &numbers)
+        #expect(next.invoiceNumber == "AURA-2026-000004")
+    }
+
     @Test("scale-out: racing closers that pick the same number for different keys; the later request does not count")
     func racingRequests() throws {
         func request(_ ob: String, _ number: String?, by requester: String = "a") -> CloseRecord {

@@ -62,19 +62,28 @@ struct CloseJournal: Codable, Equatable {
     /// Deletes the journals that are done and whose (OB, period) `retired` says is past its late
     /// horizon: such a period is never closed again (`ClosePlan` refuses it) and its invoice's
     /// manifest records the same closed-at and offsets, so the journal has no use left and would
-    /// only grow the state directory by one file per OB and month. Returns how many went.
+    /// only grow the state directory by one file per OB and month. The journal holding the
+    /// highest invoice number of its sequence (prefix and year) stays: `InvoiceNumbering` numbers
+    /// a new close after the journals present, so without it a quiet month could hand that
+    /// sequence's numbers out again (one file per sequence, not per month). Returns how many went.
     @discardableResult
     static func removeRetired(stateDir: String, retired: (_ ob: String, _ period: Period) -> Bool) -> Int {
+        let journals = readable(stateDir: stateDir) { _ in }
+        var highest: [String: InvoiceNumber] = [:]
+        for number in journals.compactMap({ $0.invoiceNumber.flatMap(InvoiceNumber.init) }) {
+            let sequence = "\(number.prefix) \(number.year)"
+            if highest[sequence].map({ $0 < number }) ?? true { highest[sequence] = number }
+        }
         var removed = 0
-        for name in names(stateDir: stateDir) {
-            guard let period = Period(name.period), retired(name.ob, period),
-                let journal = try? load(stateDir: stateDir, ob: name.ob, period: name.period), journal.done
-            else { continue }
-            if (try? FileManager.default.removeItem(atPath: path(stateDir: stateDir, ob: name.ob, period: name.period)))
-                != nil
+        for journal in journals where journal.done {
+            guard let period = Period(journal.period), retired(journal.ob, period) else { continue }
+            if let number = journal.invoiceNumber.flatMap(InvoiceNumber.init),
+                highest["\(number.prefix) \(number.year)"] == number
             {
-                removed += 1
+                continue
             }
+            let path = path(stateDir: stateDir, ob: journal.ob, period: journal.period)
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed += 1 }
         }
         return removed
     }
