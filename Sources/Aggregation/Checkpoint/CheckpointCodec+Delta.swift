@@ -84,12 +84,7 @@ extension CheckpointCodec {
             512 + 24 * c.keys.count + 36 * (audit.count + gateway.count) + 300 * statsIndexes.count
             + 4 * newStrings + (state.strings.arena.count - arenaStart) + 8 * state.closed.count
             + state.partitions.reduce(0) { $0 + 32 + $1.key.topic.utf8.count }
-        var w = ByteWriter(capacity: estimate)
-        w.raw(deltaMagic.withUnsafeBytes { Array($0) })
-        w.u16(deltaVersion)
-        w.u16(0)
-        w.u32(10)
-        w.u64(0)  // payload length, patched below
+        var w = beginRecord(magic: deltaMagic, version: deltaVersion, sections: 10, capacity: estimate)
         section(.deltaHeader, into: &w) { w in
             w.u64(baseGeneration)
             w.u64(sequence)
@@ -130,11 +125,7 @@ extension CheckpointCodec {
         section(.closed, into: &w) { writeClosed(state, into: &$0) }
         section(.partitions, into: &w) { writePartitions(state, into: &$0) }
         section(.closedThrough, into: &w) { writeClosedThrough(state, into: &$0) }
-        w.patchU64(UInt64(w.bytes.count - headerSize), at: 16)
-        let crc = w.bytes.withUnsafeBytes { crc32(of: $0) }
-        w.u32(crc)
-        w.raw(trailerMagic)
-        return w.bytes
+        return endRecord(&w)
     }
 
     /// Indexes of rows that differ from the baseline copy, then of every row added since.

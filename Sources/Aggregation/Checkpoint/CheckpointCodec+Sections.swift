@@ -1,5 +1,27 @@
 // The sections a base and a delta record share: they are small and always written whole.
 extension CheckpointCodec {
+    /// A writer holding the header of a base or delta record: `magic` | `version` u16 | flags u16 |
+    /// section count u32 | payload length u64 (patched by `endRecord`).
+    static func beginRecord(magic: [UInt8], version: UInt16, sections: UInt32, capacity: Int) -> ByteWriter {
+        var w = ByteWriter(capacity: capacity)
+        w.raw(magic)
+        w.u16(version)
+        w.u16(0)
+        w.u32(sections)
+        w.u64(0)
+        return w
+    }
+
+    /// Patches the payload length of a record begun with `beginRecord` and appends its trailer:
+    /// CRC-32 of header + payload u32 | "END!". Returns the record's bytes.
+    static func endRecord(_ w: inout ByteWriter) -> [UInt8] {
+        w.patchU64(UInt64(w.bytes.count - headerSize), at: 16)
+        let crc = w.bytes.withUnsafeBytes { crc32(of: $0) }
+        w.u32(crc)
+        w.raw(trailerMagic)
+        return w.bytes
+    }
+
     /// Appends section `tag`: tag u32 | reserved u32 | length u64 | body, padded to 8.
     static func section(_ tag: Tag, into w: inout ByteWriter, _ body: (inout ByteWriter) -> Void) {
         w.u32(tag.rawValue)

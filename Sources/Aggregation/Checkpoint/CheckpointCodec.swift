@@ -74,12 +74,7 @@ package enum CheckpointCodec {
             + 32 * (state.auditRows.count + state.gatewayRows.count) + (48 + 31 * 8) * state.stats.count
             + 20 * state.dedup.count + 8 * state.closed.count
             + state.partitions.reduce(0) { $0 + 32 + $1.key.topic.utf8.count }
-        var w = ByteWriter(capacity: estimate)
-        w.raw(magic.withUnsafeBytes { Array($0) })
-        w.u16(version)
-        w.u16(0)
-        w.u32(10)
-        w.u64(0)  // payload length, patched below
+        var w = beginRecord(magic: magic, version: version, sections: 10, capacity: estimate)
 
         func section(_ tag: Tag, _ body: (inout ByteWriter) -> Void) {
             Self.section(tag, into: &w, body)
@@ -137,11 +132,7 @@ package enum CheckpointCodec {
                 w.i64(queries)
             }
         }
-        w.patchU64(UInt64(w.bytes.count - headerSize), at: 16)
-        let crc = w.bytes.withUnsafeBytes { crc32(of: $0) }
-        w.u32(crc)
-        w.raw(trailerMagic)
-        return w.bytes
+        return endRecord(&w)
     }
 
     /// zlib CRC-32 of `bytes`.

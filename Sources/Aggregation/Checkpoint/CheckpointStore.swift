@@ -85,15 +85,16 @@ package final class CheckpointStore: Sendable {
 
     // MARK: Paths
 
-    package func path(generation: UInt64) -> String {
-        let digits = String(generation)
-        return "\(directory)/\(name).\(String(repeating: "0", count: max(0, 20 - digits.count)))\(digits).ckpt"
-    }
+    /// The base of `generation`.
+    package func path(generation: UInt64) -> String { file(generation: generation, suffix: "ckpt") }
 
     /// The delta log of base `generation`.
-    package func deltaPath(generation: UInt64) -> String {
+    package func deltaPath(generation: UInt64) -> String { file(generation: generation, suffix: "delta") }
+
+    /// `<directory>/<name>.<generation, 20 digits>.<suffix>`.
+    private func file(generation: UInt64, suffix: String) -> String {
         let digits = String(generation)
-        return "\(directory)/\(name).\(String(repeating: "0", count: max(0, 20 - digits.count)))\(digits).delta"
+        return "\(directory)/\(name).\(String(repeating: "0", count: max(0, 20 - digits.count)))\(digits).\(suffix)"
     }
 
     var temporaryPath: String { "\(directory)/\(name).tmp" }

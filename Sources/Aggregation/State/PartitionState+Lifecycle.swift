@@ -147,7 +147,7 @@ extension PartitionState {
 extension PartitionState {
     /// Retires every closed (OB, period) whose end plus `retentionMs` is at or before
     /// `horizonMs` (e.g. the lowest partition watermark): drops its dedup keys and compacts its
-    /// rows and statistics away (`compact(pastHorizon:)`). Keys of open periods always stay.
+    /// rows and statistics away (`compact(isPast:)`). Keys of open periods always stay.
     /// Returns how many keys were dropped; nothing happens when no period with statistics is due.
     @discardableResult
     package mutating func expireClosedKeys(retentionMs: Int64, horizonMs: Int64) -> Int {
@@ -156,8 +156,7 @@ extension PartitionState {
             guard isClosed(key) else { return false }
             if ends[key.ob] == nil { ends[key.ob] = calendar(obID: key.ob) }
             guard let end = ends[key.ob]??.end(of: Period(rawValue: key.period)) else { return false }
-            let (due, overflow) = end.addingReportingOverflow(retentionMs)
-            return !overflow && due <= horizonMs
+            return Self.isPast(endMs: end, horizonMs: retentionMs, watermarkMs: horizonMs)
         }
         guard stats.contains(where: { past(PeriodKey(ob: $0.ob, period: $0.period)) }) else { return 0 }
         // Every (OB, period) a row or statistic names, judged once.

@@ -13,8 +13,7 @@ extension PartitionState {
     /// `watermarkMs`.
     func refuseBeyondHorizon(_ key: PeriodKey, horizonMs: Int64, watermarkMs: Int64) throws(AggregationError) {
         guard let end = calendar(obID: key.ob)?.end(of: Period(rawValue: key.period)) else { return }
-        let (due, overflow) = end.addingReportingOverflow(horizonMs)
-        guard !overflow, due <= watermarkMs else { return }
+        guard Self.isPast(endMs: end, horizonMs: horizonMs, watermarkMs: watermarkMs) else { return }
         let ob = strings.string(key.ob)
         let period = Period(rawValue: key.period)
         throw AggregationError(
@@ -22,6 +21,13 @@ extension PartitionState {
             "OB \(ob) period \(period) is closed and past its late horizon (\(horizonMs / 86_400_000) days after "
                 + "its end): not billed automatically",
             source: "\(ob) \(period)")
+    }
+
+    /// Whether a period ending at `endMs` is past its end plus `horizonMs` at `watermarkMs`
+    /// (never when the sum overflows).
+    static func isPast(endMs: Int64, horizonMs: Int64, watermarkMs: Int64) -> Bool {
+        let (due, overflow) = endMs.addingReportingOverflow(horizonMs)
+        return !overflow && due <= watermarkMs
     }
 
     /// Whether (ob, period) is closed and past its end plus `horizonMs` by the *highest*
@@ -32,8 +38,7 @@ extension PartitionState {
             let end = periodEnd(ob: ob, period: period),
             let highest = partitions.map(\.watermarkMs).max(), highest != .min
         else { return false }
-        let (due, overflow) = end.addingReportingOverflow(horizonMs)
-        return !overflow && due <= highest
+        return Self.isPast(endMs: end, horizonMs: horizonMs, watermarkMs: highest)
     }
 
     /// Every closed (OB, period) of `period` (marked one by one, or through a later period).

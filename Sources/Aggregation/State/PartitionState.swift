@@ -165,20 +165,17 @@ package struct PartitionState: Sendable {
         records += 1
         if timeMs > partitions[source].watermarkMs { partitions[source].watermarkMs = timeMs }
         let key = PeriodKey(ob: obID, period: period.rawValue)
+        let cached = periodCache.lookup(key)
+        let billedIn = cached?.billedIn ?? billingPeriod(key)
+        // Refused before its statistics row exists: an event past the horizon must not bring
+        // back a row of a compacted period.
+        if billedIn != 0, let horizon = lateHorizonMs {
+            try refuseBeyondHorizon(key, horizonMs: horizon, watermarkMs: partitions[source].watermarkMs)
+        }
         let statsRow: Int
-        let billedIn: Int32
-        if let cached = periodCache.lookup(key) {
-            (statsRow, billedIn) = cached
-            if billedIn != 0, let horizon = lateHorizonMs {
-                try refuseBeyondHorizon(key, horizonMs: horizon, watermarkMs: partitions[source].watermarkMs)
-            }
+        if let cached {
+            statsRow = cached.statsRow
         } else {
-            billedIn = billingPeriod(key)
-            // Refused before its statistics row exists: an event past the horizon must not bring
-            // back a row of a compacted period.
-            if billedIn != 0, let horizon = lateHorizonMs {
-                try refuseBeyondHorizon(key, horizonMs: horizon, watermarkMs: partitions[source].watermarkMs)
-            }
             statsRow = self.statsRow(key)
             periodCache.remember(key, statsRow: statsRow, billedIn: billedIn)
         }
