@@ -52,9 +52,16 @@ package struct SoakCommand: AsyncParsableCommand {
     @Option(help: "The aura-billing executable that runs the daemon (default: this one).")
     var daemon: String?
 
+    @Option(
+        help:
+            "Seconds the daemon idles after a month settled; rss_mib is the lowest VmRSS seen then (the daemon trims its heap at its first quiet 2-s tick).")
+    var idleSeconds: Double = 5
+
     package func run() async throws {
         guard months > 0, events > 0 else { throw ValidationError("MONTHS and EVENTS_PER_MONTH must be positive") }
-        guard horizonDays >= 0, tolerance >= 0 else { throw ValidationError("--horizon-days and --tolerance ≥ 0") }
+        guard horizonDays >= 0, tolerance >= 0, idleSeconds >= 0 else {
+            throw ValidationError("--horizon-days, --tolerance and --idle-seconds ≥ 0")
+        }
         let first = try Self.monthIndex(start ?? Self.nextJanuary())
         let out = URL(fileURLWithPath: out).standardizedFileURL.path
         if FileManager.default.fileExists(atPath: out + "/state") {
@@ -63,7 +70,7 @@ package struct SoakCommand: AsyncParsableCommand {
         let executable = try daemon ?? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let settings = SoakRun.Settings(
             months: months, events: events, seed: seed, firstMonth: first, out: out, executable: executable,
-            horizonDays: horizonDays, tolerance: tolerance)
+            horizonDays: horizonDays, tolerance: tolerance, idleSeconds: idleSeconds)
         var logger = Logger(label: "aura-billing.soak")
         logger.logLevel = .warning
         let soak = SoakRun(settings: settings, logger: logger)

@@ -21,6 +21,9 @@ struct SoakRun {
         var executable: String
         var horizonDays: Int
         var tolerance: Double
+        /// How long the daemon idles after each month settled before its RSS is read (the lowest
+        /// seen in that window); 0 reads it at once.
+        var idleSeconds: Double = 0
     }
 
     let settings: Settings
@@ -79,7 +82,7 @@ struct SoakRun {
                 month: month, events: count, dedupKeys: Int(metrics.sum("aura_dedup_keys")),
                 rows: Int(metrics.sum("aura_open_aggregate_rows")), stateBytes: disk.bytes,
                 writtenPerEvent: Double(nowWritten - written) / Double(max(1, count)),
-                residentBytes: daemon.residentBytes,
+                residentBytes: idleResidentBytes(daemon),
                 checkpointP99: SoakMetrics.quantileBound(0.99, now: nowBuckets, earlier: buckets),
                 equal: problems.isEmpty)
             print(line.text)
@@ -127,6 +130,20 @@ struct SoakRun {
         }
         guard let result else { throw DaemonError(.usage, "\(month) did not settle") }
         return result
+    }
+
+    /// The daemon's lowest VmRSS over `idleSeconds` of idling (read every 100 ms), or its VmRSS
+    /// now when that is 0: the memory a settled month returns to, once the daemon has trimmed the
+    /// heap its burst (fetches, the close, a base checkpoint) left free (`IdleTrim`).
+    func idleResidentBytes(_ daemon: SoakDaemon) -> Int64 {
+        var lowest = daemon.residentBytes
+        let deadline = Date().addingTimeInterval(settings.idleSeconds)
+        while Date() < deadline {
+            usleep(100_000)
+            let now = daemon.residentBytes
+            if now > 0 { lowest = min(lowest, now) }
+        }
+        return lowest
     }
 
     /// Seconds a month may take to settle: generous, the machine may be shared.

@@ -32,6 +32,8 @@ final class ConsumerLoop {
     private(set) var schedule: CheckpointSchedule
     /// Watchdog, lag, broker probe and commit retry.
     private var housekeeping: Every
+    /// When the heap is trimmed after a burst (at a housekeeping tick).
+    private var idleTrim = IdleTrim()
     /// Scale-out: how often the close requests of other closers are read (`+Closes`).
     var closeTail: Every
     var autoClose: Every
@@ -89,9 +91,10 @@ final class ConsumerLoop {
     /// Polls up to 100 ms and decodes and counts what came (rebalance callbacks run in here).
     func ingestNextBatch() throws {
         let engine = self.engine
-        _ = try consumer.pollBatches(maxMessages: 50_000, timeoutMs: 100) { messages in
+        let polled = try consumer.pollBatches(maxMessages: 50_000, timeoutMs: 100) { messages in
             try engine.handle(batch: messages)
         }
+        if polled > 0 { idleTrim.sawActivity() }
         engine.flushMetrics()
     }
 
@@ -107,6 +110,7 @@ final class ConsumerLoop {
         guard housekeeping.fire(now) else { return }
         notifier.watchdog()
         engine.expireBeyondHorizon()
+        if idleTrim.tick() { HeapTrim.returnFreedMemory() }
         updateLag()
         if consumer.allBrokersDown { consumer.probeBrokers(timeoutMs: 500) }
         let reachable = !consumer.allBrokersDown
@@ -117,6 +121,7 @@ final class ConsumerLoop {
     /// Takes the outcome of background checkpoints and commits the offsets they made durable.
     func collectCheckpoints(_ completions: [CheckpointWriter.Completion], now: ContinuousClock.Instant) {
         for done in completions {
+            idleTrim.sawActivity()  // a base's encode buffers were just freed
             if let error = done.error {
                 // Disk full, permissions: keep consuming in memory, commit nothing, and retry
                 // after one checkpoint interval (not on every poll, which would flood the log).

@@ -97,6 +97,7 @@ package struct Daemon {
     }
 
     package func run() async throws {
+        HeapTrim.configureForDaemon()
         try await makeServiceGroup().run()
     }
 
