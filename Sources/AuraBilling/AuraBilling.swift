@@ -12,6 +12,7 @@ struct AuraBilling: AsyncParsableCommand {
             RunCommand.self,
             DemoCommand.self,
             SoakCommand.self,
+            WritesBenchCommand.self,
             ReplayCommand.self,
             CloseCommand.self,
             VerifyCommand.self,

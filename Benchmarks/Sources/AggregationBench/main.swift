@@ -24,10 +24,10 @@ import Aggregation
 import Avro
 import BenchClock
 import SyntheticAggregates
-#if canImport(Glibc)
-import Glibc
-#endif
 
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What one pass over the file did.
 struct Pass {
@@ -62,10 +62,12 @@ func forEachBlockOfRecords(
 /// Decoding alone: touch one slot per record so nothing is elided.
 func decodePass(_ path: String) throws -> Pass {
     var pass = Pass()
-    try forEachBlockOfRecords(path, record: { values in
-        pass.check &+= values.bytes(0).count
-        pass.records += 1
-    }, blockDone: {})
+    try forEachBlockOfRecords(
+        path,
+        record: { values in
+            pass.check &+= values.bytes(0).count
+            pass.records += 1
+        }, blockDone: {})
     return pass
 }
 
@@ -81,32 +83,36 @@ func aggregatePass(_ path: String, batched: Bool, tracked: Bool = false) throws 
     var dates = EventTime.DateCache()
     if tracked { state.markCheckpointed(chain: 1, sequence: 0) }
     var tracedSince = 0
-    try forEachBlockOfRecords(path, record: { values in
-        do {
-            let event = try extractor.event(values, dates: &dates)
-            if batched {
-                events.append(event)  // its buffers live until the block is done
-            } else {
-                try state.ingest(event, source: source)
-                state.markConsumed(source: source, offset: Int64(records))
+    try forEachBlockOfRecords(
+        path,
+        record: { values in
+            do {
+                let event = try extractor.event(values, dates: &dates)
+                if batched {
+                    events.append(event)  // its buffers live until the block is done
+                } else {
+                    try state.ingest(event, source: source)
+                    state.markConsumed(source: source, offset: Int64(records))
+                }
+            } catch {
+                state.recordQuarantined(source: source, offset: Int64(records))
             }
-        } catch {
-            state.recordQuarantined(source: source, offset: Int64(records))
-        }
-        records += 1
-    }, blockDone: {
-        guard batched else { return }
-        state.ingest(events, source: source, outcomes: &outcomes)
-        for case .failure in outcomes { state.recordQuarantined(source: source) }
-        state.markConsumed(source: source, offset: Int64(records - 1))
-        tracedSince += events.count
-        if tracked && tracedSince >= 100_000 {
-            state.markCheckpointed(chain: 1, sequence: 0)  // what a checkpoint does to the log
-            tracedSince = 0
-        }
-        events.removeAll(keepingCapacity: true)
-    })
-    return Pass(records: records, check: state.auditRows.count, duplicates: state.duplicates, quarantined: state.quarantined)
+            records += 1
+        },
+        blockDone: {
+            guard batched else { return }
+            state.ingest(events, source: source, outcomes: &outcomes)
+            for case .failure in outcomes { state.recordQuarantined(source: source) }
+            state.markConsumed(source: source, offset: Int64(records - 1))
+            tracedSince += events.count
+            if tracked && tracedSince >= 100_000 {
+                state.markCheckpointed(chain: 1, sequence: 0)  // what a checkpoint does to the log
+                tracedSince = 0
+            }
+            events.removeAll(keepingCapacity: true)
+        })
+    return Pass(
+        records: records, check: state.auditRows.count, duplicates: state.duplicates, quarantined: state.quarantined)
 }
 
 /// The alternative the daemon does not use: hand a copy-on-write value snapshot of the state
@@ -118,13 +124,17 @@ func snapshotPause(_ state: PartitionState) throws -> Double {
     let source = live.source(PartitionKey(topic: "aura.audit", partition: 0))
     let start = BenchClock.now()
     let snapshot = live  // handed to the writer thread
-    let interaction = Array("pause-interaction".utf8), component = Array("COMP-PAUSE".utf8), ob = Array("ESP".utf8)
+    let interaction = Array("pause-interaction".utf8)
+    let component = Array("COMP-PAUSE".utf8)
+    let ob = Array("ESP".utf8)
     _ = try interaction.withUnsafeBytes { i in
         try component.withUnsafeBytes { c in
             try ob.withUnsafeBytes { o in
                 // The buffers live for this call only; the event does not escape it.
-                try live.ingest(AuditEvent(interactionID: i, componentID: c, ob: o, app: nil, service: 0,
-                                           timeMs: 1_792_000_000_000), source: source)
+                try live.ingest(
+                    AuditEvent(
+                        interactionID: i, componentID: c, ob: o, app: nil, service: 0,
+                        timeMs: 1_792_000_000_000), source: source)
             }
         }
     }
@@ -161,13 +171,17 @@ func checkpointRun(directory: String, keys: Int, rows: Int) throws {
     }
     let pause = try snapshotPause(state)
     let perKey = Double(encoded.count) / Double(max(1, state.dedup.count))
-    print(#"{"mode":"checkpoint","cow_snapshot_pause_seconds":\#(pause),"keys":\#(state.dedup.count),"rows":\#(state.auditRows.count),"bytes":\#(encoded.count),"file_bytes":\#(saved.bytes),"bytes_per_key":\#(perKey),"build_seconds":\#(buildSeconds),"encode_seconds":\#(encodeSeconds),"encode_cpu_seconds":\#(encodeCPU),"write_seconds":\#(writeSeconds),"save_seconds":\#(saveSeconds),"save_cpu_seconds":\#(saveCPU),"load_seconds":\#(loadSeconds)}"#)
+    print(
+        #"{"mode":"checkpoint","cow_snapshot_pause_seconds":\#(pause),"keys":\#(state.dedup.count),"rows":\#(state.auditRows.count),"bytes":\#(encoded.count),"file_bytes":\#(saved.bytes),"bytes_per_key":\#(perKey),"build_seconds":\#(buildSeconds),"encode_seconds":\#(encodeSeconds),"encode_cpu_seconds":\#(encodeCPU),"write_seconds":\#(writeSeconds),"save_seconds":\#(saveSeconds),"save_cpu_seconds":\#(saveCPU),"load_seconds":\#(loadSeconds)}"#
+    )
 }
 
 func main() -> Int32 {
     let arguments = CommandLine.arguments
     guard arguments.count >= 3 else {
-        print("usage: AggregationBench decode|aggregate|aggregate-single FILE | checkpoint DIR [KEYS] [ROWS] | load DIR [NAME]")
+        print(
+            "usage: AggregationBench decode|aggregate|aggregate-single FILE | checkpoint DIR [KEYS] [ROWS] | load DIR [NAME]"
+        )
         return 2
     }
     let mode = arguments[1]
@@ -177,13 +191,19 @@ func main() -> Int32 {
             let start = BenchClock.now()
             let cpuStart = BenchClock.cpuTime()
             let threadStart = BenchClock.threadCPUTime()
-            let pass = mode == "decode" ? try decodePass(arguments[2]) : try aggregatePass(arguments[2], batched: mode != "aggregate-single", tracked: mode == "aggregate-tracked")
+            let pass =
+                mode == "decode"
+                ? try decodePass(arguments[2])
+                : try aggregatePass(
+                    arguments[2], batched: mode != "aggregate-single", tracked: mode == "aggregate-tracked")
             let seconds = BenchClock.now() - start
             let cpu = BenchClock.cpuTime() - cpuStart
             // This thread decodes (and aggregates); the reader's thread reads and inflates blocks.
             let threadCPU = BenchClock.threadCPUTime() - threadStart
             let records = pass.records
-            print(#"{"mode":"\#(mode)","records":\#(records),"check":\#(pass.check),"duplicates":\#(pass.duplicates),"quarantined":\#(pass.quarantined),"seconds":\#(seconds),"cpu_seconds":\#(cpu),"thread_cpu_seconds":\#(threadCPU),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / cpu)}"#)
+            print(
+                #"{"mode":"\#(mode)","records":\#(records),"check":\#(pass.check),"duplicates":\#(pass.duplicates),"quarantined":\#(pass.quarantined),"seconds":\#(seconds),"cpu_seconds":\#(cpu),"thread_cpu_seconds":\#(threadCPU),"records_per_s":\#(Double(records) / seconds),"cpu_records_per_s":\#(Double(records) / cpu)}"#
+            )
         case "checkpoint":
             let keys = arguments.count > 3 ? Int(arguments[3]) ?? 10_000_000 : 10_000_000
             let rows = arguments.count > 4 ? Int(arguments[4]) ?? 100_000 : 100_000
@@ -205,7 +225,9 @@ func main() -> Int32 {
             let start = BenchClock.now()
             let loaded = try store.load(zones: try OBTimeZones(OBTimeZones.datagenZones))
             let seconds = BenchClock.now() - start
-            print(#"{"mode":"load","keys":\#(loaded.state.dedup.count),"rows":\#(loaded.state.auditRows.count),"load_seconds":\#(seconds)}"#)
+            print(
+                #"{"mode":"load","keys":\#(loaded.state.dedup.count),"rows":\#(loaded.state.auditRows.count),"load_seconds":\#(seconds)}"#
+            )
         default:
             print("AggregationBench: unknown mode \(mode)")
             return 2

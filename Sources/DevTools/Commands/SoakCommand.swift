@@ -54,7 +54,8 @@ package struct SoakCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Seconds the daemon idles after a month settled; rss_mib is the lowest VmRSS seen then (the daemon trims its heap at its first quiet 2-s tick).")
+            "Seconds the daemon idles after a month settled; rss_mib is the lowest VmRSS seen then (the daemon trims its heap at its first quiet 2-s tick)."
+    )
     var idleSeconds: Double = 5
 
     package func run() async throws {
