@@ -54,7 +54,7 @@ extension CheckpointStore {
         // owner's thread encodes, so nothing changes the decision meanwhile.
         let delta: (base: UInt64, sequence: UInt64, id: UInt64)? = chain.withLock { c in
             guard incremental, let base = c.encodedBase, state.hasDelta(chain: c.id, sequence: c.encodedSequence),
-                c.deltaBytes * 100 <= c.baseBytes * deltaLimitPercent
+                c.deltaBytes * 100 <= c.baseBytes * deltaLimitPercent, c.encodedSequence < maxDeltas
             else { return nil }
             return (base, c.encodedSequence + 1, c.id)
         }
