@@ -18,6 +18,12 @@ extension CheckpointStore {
         package var sequence: UInt64
 
         package var isDelta: Bool { sequence > 0 }
+
+        package init(bytes: [UInt8], generation: UInt64, sequence: UInt64) {
+            self.bytes = bytes
+            self.generation = generation
+            self.sequence = sequence
+        }
     }
 
     /// What the encoding thread and the writing thread know of the chain of bases and deltas.
