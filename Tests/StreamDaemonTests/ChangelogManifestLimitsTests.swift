@@ -77,7 +77,10 @@ struct ChangelogManifestLimitsTests {
             ["version": "2", "sequence": "1", "chain": "77", "checkpoint_generation": "5"],
             ["version": "2", "base": "2", "sequence": "1", "checkpoint_generation": "5"],
             ["version": "2", "base": "2", "sequence": "1", "chain": "77"],
-            ["version": "2", "base": "2", "sequence": "9223372036854775808", "chain": "77", "checkpoint_generation": "5"],
+            [
+                "version": "2", "base": "2", "sequence": "9223372036854775808", "chain": "77",
+                "checkpoint_generation": "5",
+            ],
             ["base": "2", "sequence": "0"],
         ]
         for overrides in crafted {

@@ -44,6 +44,8 @@ package final class CheckpointStore: Sendable {
     package let incremental: Bool
     /// Deltas of one base may add up to this percentage of its size before the next base.
     package let deltaLimitPercent: Int
+    /// The default `deltaLimitPercent`.
+    package static let defaultDeltaLimitPercent = 50
     /// At most this many delta records follow one base.
     package let maxDeltas: UInt64
     let chain = Mutex(Chain())
@@ -56,7 +58,7 @@ package final class CheckpointStore: Sendable {
     ///   - maxDeltas: delta records per base at most (unbounded by default).
     package init(
         directory: String, name: String, logger: Logger = Logger(label: "aura.checkpoint"), incremental: Bool = true,
-        deltaLimitPercent: Int = 50, maxDeltas: UInt64 = .max
+        deltaLimitPercent: Int = CheckpointStore.defaultDeltaLimitPercent, maxDeltas: UInt64 = .max
     ) {
         self.directory = directory
         self.name = name

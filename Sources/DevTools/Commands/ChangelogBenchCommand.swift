@@ -105,7 +105,19 @@ package struct ChangelogBenchCommand: ParsableCommand {
                 directory: NSTemporaryDirectory() + "aura-changelog-bench-\(UUID().uuidString)", name: "aura.audit-0",
                 logger: logger, incremental: incremental, maxDeltas: ChangelogStore.maxDeltasPerBase)
         }
-        func run(incremental: Bool, checkpoints: Int) throws -> (bytes: Int, events: Int, bases: Int, deltas: Int) {
+        struct Totals {
+            var bytes = 0
+            var events = 0
+            var bases = 0
+            var deltas = 0
+            /// Published bytes of the deltas alone, and their uncompressed record bytes.
+            var deltaBytes = 0
+            var deltaRecordBytes = 0
+            /// The newest base's published bytes and checkpoint bytes.
+            var baseBytes = 0
+            var baseLength = 0
+        }
+        func run(incremental: Bool, checkpoints: Int) throws -> Totals {
             let changelog = try ChangelogStore(
                 topic: topic, producer: producer,
                 reader: KafkaPartitionReader(properties: properties, logger: logger), logger: logger)
@@ -116,8 +128,8 @@ package struct ChangelogBenchCommand: ParsableCommand {
             // The initial base (both modes publish it once) is not counted: steady state only.
             let first = local.encode(&state)
             try local.save(first)
-            try changelog.publish(source, checkpoint: first, nextOffset: Int64(next), watermarkMs: nil)
-            var total = (bytes: 0, events: 0, bases: 0, deltas: 0)
+            let m0 = try changelog.publish(source, checkpoint: first, nextOffset: Int64(next), watermarkMs: nil)
+            var total = Totals(baseBytes: try published(m0), baseLength: first.bytes.count)
             for _ in 0..<checkpoints {
                 try SyntheticPartitionState.add(to: &state, source, events: next..<next + eventsPerCheckpoint)
                 next += eventsPerCheckpoint
@@ -126,7 +138,15 @@ package struct ChangelogBenchCommand: ParsableCommand {
                 let m = try changelog.publish(source, checkpoint: encoded, nextOffset: Int64(next), watermarkMs: nil)
                 total.bytes += try published(m)
                 total.events += eventsPerCheckpoint
-                if encoded.isDelta { total.deltas += 1 } else { total.bases += 1 }
+                if encoded.isDelta {
+                    total.deltas += 1
+                    total.deltaBytes += try published(m)
+                    total.deltaRecordBytes += encoded.bytes.count
+                } else {
+                    total.bases += 1
+                    total.baseBytes = try published(m)
+                    total.baseLength = encoded.bytes.count
+                }
             }
             return total
         }
@@ -140,6 +160,19 @@ package struct ChangelogBenchCommand: ParsableCommand {
         )
         print(
             "deltas: \(checkpoints) checkpoints of \(eventsPerCheckpoint) new events (\(deltas.deltas) deltas, \(deltas.bases) new bases): \(deltas.bytes) bytes published, \(String(format: "%.1f", deltaPerEvent)) bytes per absorbed event, \(String(format: "%.1f", wholePerEvent / deltaPerEvent))× less"
+        )
+        // Steady state: the store writes a new base once the delta records add up to half the
+        // base (or after `maxDeltasPerBase` of them), so each base's bytes are spread over the
+        // events absorbed meanwhile.
+        let recordPerEvent = Double(deltas.deltaRecordBytes) / Double(max(1, deltas.deltas * eventsPerCheckpoint))
+        let eventsPerBase = min(
+            Double(deltas.baseLength) * Double(CheckpointStore.defaultDeltaLimitPercent) / 100
+                / max(recordPerEvent, 1e-9),
+            Double(ChangelogStore.maxDeltasPerBase) * Double(eventsPerCheckpoint))
+        let deltaOnly = Double(deltas.deltaBytes) / Double(max(1, deltas.deltas * eventsPerCheckpoint))
+        let amortized = deltaOnly + Double(deltas.baseBytes) / eventsPerBase
+        print(
+            "deltas alone: \(String(format: "%.1f", deltaOnly)) bytes published per absorbed event (\(String(format: "%.1f", recordPerEvent)) uncompressed); with a base of \(deltas.baseBytes) bytes every \(Int(eventsPerBase)) events (half the base in deltas): \(String(format: "%.1f", amortized)) bytes per event at steady state, \(String(format: "%.1f", wholePerEvent / amortized))× less than whole states"
         )
     }
 }

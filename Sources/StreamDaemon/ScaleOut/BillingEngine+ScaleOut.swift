@@ -5,7 +5,8 @@ import Logging
 extension BillingEngine {
     /// Scale-out assignment: each partition's state comes from the local checkpoint when that is
     /// at least as new (next offset) as the changelog's newest manifest, otherwise from the
-    /// changelog (and is then saved locally). Every close request seen on the close topic is
+    /// changelog (base + deltas; then saved locally as a base) unless the state restorable there
+    /// is older than the local one (a newer delta or base missing). Every close request seen on the close topic is
     /// applied before consuming. A partition with committed offsets but no valid state in
     /// either place is refused.
     func assign(_ partitions: [PartitionKey], committed: [PartitionKey: Int64?], scaleOut: ScaleOutBinding) throws

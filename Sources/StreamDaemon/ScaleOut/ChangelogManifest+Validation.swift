@@ -58,7 +58,8 @@ extension ChangelogManifest {
             // A delta follows its base's manifest: it needs the chain and an older base.
             guard version >= 2, let base, base >= 1, base < generation, chain != nil, checkpointGeneration != nil
             else {
-                throw fail("delta \(sequence ?? 0) of base \(base.map(String.init) ?? "none") at generation \(generation)")
+                throw fail(
+                    "delta \(sequence ?? 0) of base \(base.map(String.init) ?? "none") at generation \(generation)")
             }
             guard (sequence ?? 0) <= UInt64(Int64.max) else { throw fail("sequence \(sequence ?? 0)") }
         } else if let base, base != generation {

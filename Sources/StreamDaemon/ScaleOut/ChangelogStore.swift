@@ -7,9 +7,14 @@ import Synchronization
 /// Partition states in a Kafka changelog topic, so that any instance of the consumer group can
 /// take a partition over with no shared disk.
 ///
+/// What is published is what the local `CheckpointStore` wrote: a base (a whole checkpoint) or
+/// a delta record of the chain of the base this process published last (`publish(_:checkpoint:…)`);
+/// a state is restored as the newest readable base plus its deltas in order (`restore`).
+///
 /// Layout over the topic's N partitions: the first M = max(1, N/4) hold only manifests (key
-/// `<topic>-<partition>`, in partition hash(key) mod M), the others hold the chunks of the
-/// compressed state (key `<topic>-<partition>/<generation>/<i>`, ≤ `chunkSize` bytes each,
+/// `<topic>-<partition>` for a base, `<topic>-<partition>#<generation>` for a delta, in partition
+/// hash(`<topic>-<partition>`) mod M), the others hold the chunks of the compressed base or delta
+/// (key `<topic>-<partition>/<generation>/<i>`, ≤ `chunkSize` bytes each,
 /// round-robin from a hash of the key). A publish writes the chunks, waits for their
 /// acknowledgements, then writes the manifest and waits again: a manifest only ever names
 /// chunks that are in the log. Keeping manifests apart from the bulky chunks means a scan for
@@ -145,7 +150,9 @@ package final class ChangelogStore: Sendable {
             guard let last = c.links[tp], last.checkpointGeneration == checkpoint.generation,
                 last.sequence + 1 == checkpoint.sequence
             else {
-                let after = c.links[tp].map { "delta \($0.sequence) of checkpoint generation \($0.checkpointGeneration)" }
+                let after = c.links[tp].map {
+                    "delta \($0.sequence) of checkpoint generation \($0.checkpointGeneration)"
+                }
                 throw DaemonError(
                     .checkpoint,
                     "changelog delta \(checkpoint.sequence) of checkpoint generation \(checkpoint.generation) does not follow the last record published for \(tp) (\(after ?? "none")); the next checkpoint must be a base",
