@@ -88,9 +88,17 @@ extension ChangelogStore {
         var fetched: [ChangelogManifest] = []
         var log: [UInt8] = []
         var previous = base.generation
+        // The chain up to its first gap, then read together.
+        var inSequence: [ChangelogManifest] = []
         for delta in deltas {
+            guard delta.sequence == UInt64(inSequence.count + 1), delta.generation > previous else { break }
+            inSequence.append(delta)
+            previous = delta.generation
+        }
+        let values = fetch(inSequence)
+        for (i, delta) in deltas.enumerated() {
             let expected = UInt64(fetched.count + 1)
-            guard delta.sequence == expected, delta.generation > previous else {
+            guard i < inSequence.count else {
                 skip(
                     DaemonError(
                         .checkpoint,
@@ -100,7 +108,7 @@ extension ChangelogStore {
                 break
             }
             do {
-                log.append(contentsOf: try fetch(delta))
+                log.append(contentsOf: try values[i].get())
             } catch {
                 skip(
                     Self.daemonError(error), "changelog delta unreadable; restoring the state before it",
@@ -108,7 +116,6 @@ extension ChangelogStore {
                 break
             }
             fetched.append(delta)
-            previous = delta.generation
         }
         return (fetched, log)
     }

@@ -362,24 +362,52 @@ package final class ChangelogStore: Sendable {
     /// - Throws: `.checkpoint` naming the chunk key when a chunk is gone (evicted or never
     ///   written) or does not match.
     package func fetch(_ manifest: ChangelogManifest) throws -> [UInt8] {
-        let tp = manifest.source
-        // Every chunk partition is fetched in parallel; a chunk outside its partition's log
-        // (evicted, or never written) is reported by key before anything is read.
-        var byPartition: [Int32: [(index: Int, offset: Int64)]] = [:]
-        for (i, chunk) in manifest.chunks.enumerated() {
-            byPartition[chunk.partition, default: []].append((i, chunk.offset))
+        try fetch([manifest])[0].get()
+    }
+
+    /// The bytes of each of `manifests` (a base's deltas, say), verified as `fetch(_:)` does, read
+    /// together: one watermark query per chunk partition and one parallel read of every chunk
+    /// partition, so that a chain of many small deltas costs about one read. A failure (a chunk
+    /// gone or not matching) is that manifest's result only.
+    package func fetch(_ manifests: [ChangelogManifest]) -> [Result<[UInt8], any Error>] {
+        var results = [Result<[UInt8], any Error>?](repeating: nil, count: manifests.count)
+        // A chunk outside its partition's log (evicted, or never written) is reported by key
+        // before anything is read.
+        var windows: [Int32: (low: Int64, high: Int64)] = [:]
+        var byPartition: [Int32: [Int64]] = [:]
+        for (i, manifest) in manifests.enumerated() {
+            do {
+                for chunk in manifest.chunks where windows[chunk.partition] == nil {
+                    windows[chunk.partition] = try reader.watermarks(
+                        PartitionKey(topic: topic, partition: chunk.partition))
+                }
+                try checkChunksInLog(manifest, windows: windows)
+                for chunk in manifest.chunks { byPartition[chunk.partition, default: []].append(chunk.offset) }
+            } catch {
+                results[i] = .failure(error)
+            }
         }
-        try checkChunksInLog(manifest, byPartition: byPartition)
         let records: [Int32: [Int64: ReadRecord]]
         do {
-            records = try reader.read(topic: topic, offsets: byPartition.mapValues { $0.map(\.offset) })
+            records = try reader.read(topic: topic, offsets: byPartition)
         } catch {
-            throw DaemonError(
-                .checkpoint,
-                "cannot read changelog chunks of \(Self.key(tp)) generation \(manifest.generation): \(error.message)",
-                source: topic)
+            return zip(manifests, results).map { manifest, result in
+                result
+                    ?? .failure(
+                        DaemonError(
+                            .checkpoint,
+                            "cannot read changelog chunks of \(Self.key(manifest.source)) generation \(manifest.generation): \(error.message)",
+                            source: topic))
+            }
         }
-        let compressed = try assemble(manifest, records: records)
+        return zip(manifests, results).map { manifest, result in
+            result ?? Result { try verify(manifest, compressed: assemble(manifest, records: records)) }
+        }
+    }
+
+    /// Checks the compressed value's CRC-32 and inflates it to the manifest's length.
+    private func verify(_ manifest: ChangelogManifest, compressed: [UInt8]) throws -> [UInt8] {
+        let tp = manifest.source
         let crc = compressed.withUnsafeBytes { CheckpointCodec.crc32(of: $0) }
         guard crc == manifest.crc32 else {
             throw DaemonError(
@@ -390,21 +418,17 @@ package final class ChangelogStore: Sendable {
             compressed, length: manifest.length, source: "\(topic) \(Self.key(tp)) generation \(manifest.generation)")
     }
 
-    /// Reports, by key, a chunk outside its partition's log (evicted, or never written) before
-    /// anything is read.
-    private func checkChunksInLog(
-        _ manifest: ChangelogManifest, byPartition: [Int32: [(index: Int, offset: Int64)]]
-    ) throws {
-        let tp = manifest.source
-        for (p, wanted) in byPartition.sorted(by: { $0.key < $1.key }) {
-            let ctp = PartitionKey(topic: topic, partition: p)
-            let (low, high) = try reader.watermarks(ctp)
-            for (i, offset) in wanted where offset < low || offset >= high {
-                throw DaemonError(
-                    .checkpoint,
-                    "changelog chunk \(Self.chunkKey(tp, generation: manifest.generation, index: i)) is gone: offset \(offset) is outside the log (\(low)..<\(high)), evicted or never written",
-                    source: "\(ctp)")
+    /// Reports, by key, a chunk outside its partition's log (`windows`: low and high watermark
+    /// per chunk partition).
+    private func checkChunksInLog(_ manifest: ChangelogManifest, windows: [Int32: (low: Int64, high: Int64)]) throws {
+        for (i, chunk) in manifest.chunks.enumerated() {
+            guard let (low, high) = windows[chunk.partition], chunk.offset < low || chunk.offset >= high else {
+                continue
             }
+            throw DaemonError(
+                .checkpoint,
+                "changelog chunk \(Self.chunkKey(manifest.source, generation: manifest.generation, index: i)) is gone: offset \(chunk.offset) is outside the log (\(low)..<\(high)), evicted or never written",
+                source: "\(PartitionKey(topic: topic, partition: chunk.partition))")
         }
     }
 
