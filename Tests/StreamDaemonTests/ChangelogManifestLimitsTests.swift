@@ -35,7 +35,14 @@ struct ChangelogManifestLimitsTests {
     func valid() throws {
         let manifest = try #require(try ChangelogManifest.decode(Self.record(), source: Self.source))
         #expect(manifest.generation == 3 && manifest.length == 4000 && manifest.chunks.count == 1)
-        #expect(try ChangelogManifest.decode(Self.record(["version": "2"]), source: Self.source) == nil)
+        #expect(try ChangelogManifest.decode(Self.record(["version": "3"]), source: Self.source) == nil)
+        // A delta (version 2) names an older base of its chain.
+        let delta = try #require(
+            try ChangelogManifest.decode(
+                Self.record([
+                    "version": "2", "base": "2", "sequence": "1", "chain": "77", "checkpoint_generation": "5",
+                ]), source: Self.source))
+        #expect(delta.isDelta && delta.baseGeneration == 2 && delta.checkpointGeneration == 5)
     }
 
     @Test(
@@ -62,6 +69,19 @@ struct ChangelogManifestLimitsTests {
             ["topic": #""""#],
             ["version": "0"],
             ["crc32": "4294967296"],
+            // Deltas without a version 2, an older base, a chain or a checkpoint generation; a base
+            // naming another base.
+            ["base": "2", "sequence": "1", "chain": "77", "checkpoint_generation": "5"],
+            ["version": "2", "base": "3", "sequence": "1", "chain": "77", "checkpoint_generation": "5"],
+            ["version": "2", "base": "0", "sequence": "1", "chain": "77", "checkpoint_generation": "5"],
+            ["version": "2", "sequence": "1", "chain": "77", "checkpoint_generation": "5"],
+            ["version": "2", "base": "2", "sequence": "1", "checkpoint_generation": "5"],
+            ["version": "2", "base": "2", "sequence": "1", "chain": "77"],
+            [
+                "version": "2", "base": "2", "sequence": "9223372036854775808", "chain": "77",
+                "checkpoint_generation": "5",
+            ],
+            ["base": "2", "sequence": "0"],
         ]
         for overrides in crafted {
             let error = Self.error(Self.record(overrides))

@@ -18,6 +18,12 @@ extension CheckpointStore {
         package var sequence: UInt64
 
         package var isDelta: Bool { sequence > 0 }
+
+        package init(bytes: [UInt8], generation: UInt64, sequence: UInt64) {
+            self.bytes = bytes
+            self.generation = generation
+            self.sequence = sequence
+        }
     }
 
     /// What the encoding thread and the writing thread know of the chain of bases and deltas.
@@ -54,7 +60,7 @@ extension CheckpointStore {
         // owner's thread encodes, so nothing changes the decision meanwhile.
         let delta: (base: UInt64, sequence: UInt64, id: UInt64)? = chain.withLock { c in
             guard incremental, let base = c.encodedBase, state.hasDelta(chain: c.id, sequence: c.encodedSequence),
-                c.deltaBytes * 100 <= c.baseBytes * deltaLimitPercent
+                c.deltaBytes * 100 <= c.baseBytes * deltaLimitPercent, c.encodedSequence < maxDeltas
             else { return nil }
             return (base, c.encodedSequence + 1, c.id)
         }

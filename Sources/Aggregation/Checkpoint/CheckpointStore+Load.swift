@@ -21,11 +21,32 @@ extension CheckpointStore {
             guard error.code == .missing else { throw error }
             log = []
         }
-        var (deltas, discarded) = log.withUnsafeBytes { Self.scan($0, generation: generation, source: logPath) }
+        let (state, applied, discarded) = try Self.decodeChain(
+            base: base, log: log, generation: generation, zones: zones, baseSource: file, logSource: logPath)
+        if let discarded {
+            logger.warning(
+                "delta log has a torn or damaged record; discarding it and the rest, resuming from the record before",
+                metadata: ["path": "\(logPath)", "records_applied": "\(applied)", "error": "\(discarded)"])
+        }
+        return (state, applied, discarded)
+    }
+
+    /// Decodes base bytes and the delta records that follow it (`log`: records concatenated, as
+    /// in a delta log), in memory: the records are applied in order up to the first torn, damaged
+    /// or foreign one (not of base `generation`, or out of sequence), which ends the chain; the
+    /// state is then the one the record before left, with its offsets. Used for the files of a
+    /// generation and for a base and its deltas read from the changelog of a scaled-out deployment.
+    /// - Returns: the state, how many records were applied, and why the rest was discarded.
+    /// - Throws: the base's error; `.corrupt` naming `logSource` when a checksummed record does
+    ///   not fit the state (a writer fault, not a torn write).
+    package static func decodeChain(
+        base: [UInt8], log: [UInt8], generation: UInt64, zones: OBTimeZones, baseSource: String, logSource: String
+    ) throws(AggregationError) -> (state: PartitionState, deltas: Int, discarded: AggregationError?) {
+        var (deltas, discarded) = log.withUnsafeBytes { Self.scan($0, generation: generation, source: logSource) }
         let reserve = deltas.reduce(0) { $0 + $1.references.count }
         var decoded: Result<CheckpointCodec.Parts, AggregationError>? = base.withUnsafeBytes { buffer in
             Result { () throws(AggregationError) in
-                try CheckpointCodec.decodeParts(buffer, zones: zones, source: file, reserveKeys: reserve)
+                try CheckpointCodec.decodeParts(buffer, zones: zones, source: baseSource, reserveKeys: reserve)
             }
         }
         var parts = try decoded.unsafelyUnwrapped.get()
@@ -38,19 +59,14 @@ extension CheckpointStore {
                 discarded = AggregationError(
                     .corrupt,
                     "delta record \(delta.sequence) applies to \(delta.before), not to the state before it (\(counts))",
-                    source: logPath)
+                    source: logSource)
                 break
             }
-            try CheckpointCodec.apply(delta, to: &parts, source: logPath)
+            try CheckpointCodec.apply(delta, to: &parts, source: logSource)
             applied += 1
         }
         deltas = []
-        let state = try CheckpointCodec.finish(&parts, source: applied > 0 ? logPath : file)
-        if let discarded {
-            logger.warning(
-                "delta log has a torn or damaged record; discarding it and the rest, resuming from the record before",
-                metadata: ["path": "\(logPath)", "records_applied": "\(applied)", "error": "\(discarded)"])
-        }
+        let state = try CheckpointCodec.finish(&parts, source: applied > 0 ? logSource : baseSource)
         return (state, applied, discarded)
     }
 

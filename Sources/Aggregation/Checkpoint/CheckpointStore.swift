@@ -26,7 +26,8 @@ internal import Synchronization
 /// appended, so each delta byte costs 2 bytes of base on average: about 3 × 20 = 60 bytes
 /// written per new dedup key (plus the rows and statistics each checkpoint touched), whatever
 /// the size of the state; a restore reads at most 1.5 × the base. The first checkpoint after a
-/// load (and any after a failed write) is a base.
+/// load (and any after a failed write) is a base. `maxDeltas` also bounds the records per base
+/// (the changelog of a scaled-out deployment keeps one manifest per record: `ChangelogStore`).
 ///
 /// `load` takes the newest generation whose base is valid and applies its delta records in
 /// order; a torn or damaged record ends the log (a warning): the state is then that of the
@@ -39,10 +40,14 @@ package final class CheckpointStore: Sendable {
     package let directory: String
     package let name: String
     let logger: Logger
-    /// Whether `encode` may write deltas (scale-out publishes every checkpoint whole: `false`).
+    /// Whether `encode` may write deltas.
     package let incremental: Bool
     /// Deltas of one base may add up to this percentage of its size before the next base.
     package let deltaLimitPercent: Int
+    /// The default `deltaLimitPercent`.
+    package static let defaultDeltaLimitPercent = 50
+    /// At most this many delta records follow one base.
+    package let maxDeltas: UInt64
     let chain = Mutex(Chain())
 
     /// - Parameters:
@@ -50,15 +55,17 @@ package final class CheckpointStore: Sendable {
     ///   - name: file-name stem, e.g. `aura.audit-3`.
     ///   - incremental: whether `encode` writes deltas between bases.
     ///   - deltaLimitPercent: see the type's comment.
+    ///   - maxDeltas: delta records per base at most (unbounded by default).
     package init(
         directory: String, name: String, logger: Logger = Logger(label: "aura.checkpoint"), incremental: Bool = true,
-        deltaLimitPercent: Int = 50
+        deltaLimitPercent: Int = CheckpointStore.defaultDeltaLimitPercent, maxDeltas: UInt64 = .max
     ) {
         self.directory = directory
         self.name = name
         self.logger = logger
         self.incremental = incremental
         self.deltaLimitPercent = deltaLimitPercent
+        self.maxDeltas = maxDeltas
     }
 
     /// A loaded checkpoint.

@@ -51,9 +51,10 @@ final class CheckpointWriter: Sendable {
 
     /// Runs after a partition's checkpoint is durable locally and before its offsets become
     /// committable (the changelog publish of a scaled-out deployment goes here); throwing
-    /// fails that partition's checkpoint. Arguments: partition, encoded checkpoint (always a
-    /// full base: scale-out stores are not incremental), generation written, next offset. Called on the writer thread, or the thread calling `flush`.
-    typealias AfterSave = @Sendable (PartitionKey, [UInt8], UInt64, Int64) throws -> Void
+    /// fails that partition's checkpoint (and makes its store's next checkpoint a base).
+    /// Arguments: partition, the checkpoint as encoded (a base or a delta record), generation
+    /// written, next offset. Called on the writer thread, or the thread calling `flush`.
+    typealias AfterSave = @Sendable (PartitionKey, CheckpointStore.Encoded, UInt64, Int64) throws -> Void
 
     private struct State {
         var queued: Batch?
@@ -171,7 +172,7 @@ final class CheckpointWriter: Sendable {
             while next < batch.jobs.count {
                 let job = batch.jobs[next]
                 let saved = try job.store.save(job.checkpoint)
-                try afterSave?(job.key, job.checkpoint.bytes, saved.generation, job.nextOffset)
+                try afterSave?(job.key, job.checkpoint, saved.generation, job.nextOffset)
                 done.bytes += saved.bytes
                 if job.nextOffset >= 0 { done.durable[job.key] = job.nextOffset }
                 next += 1

@@ -32,12 +32,12 @@ extension DaemonAssembly {
             let quarantine = try QuarantineWriter(
                 path: quarantinePath, topic: quarantineTopic, producer: dlqProducer,
                 limits: configuration.quarantineLimits, metrics: metrics, logger: logger)
-            // Scale-out: a checkpoint counts (its offsets become committable) only once its
-            // state is also acknowledged in the changelog.
+            // Scale-out: a checkpoint counts (its offsets become committable) only once it (a
+            // base, or a delta of the base published before) is also acknowledged in the changelog.
             var afterSave: CheckpointWriter.AfterSave?
             if let changelog = engineSettings.scaleOut?.changelog {
-                afterSave = { key, encoded, _, nextOffset in
-                    _ = try changelog.publish(key, encoded: encoded, nextOffset: nextOffset, watermarkMs: nil)
+                afterSave = { key, checkpoint, _, nextOffset in
+                    _ = try changelog.publish(key, checkpoint: checkpoint, nextOffset: nextOffset, watermarkMs: nil)
                 }
             }
             return try BillingEngine(

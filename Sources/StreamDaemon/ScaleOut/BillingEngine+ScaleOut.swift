@@ -5,7 +5,8 @@ import Logging
 extension BillingEngine {
     /// Scale-out assignment: each partition's state comes from the local checkpoint when that is
     /// at least as new (next offset) as the changelog's newest manifest, otherwise from the
-    /// changelog (and is then saved locally). Every close request seen on the close topic is
+    /// changelog (base + deltas; then saved locally as a base) unless the state restorable there
+    /// is older than the local one (a newer delta or base missing). Every close request seen on the close topic is
     /// applied before consuming. A partition with committed offsets but no valid state in
     /// either place is refused.
     func assign(_ partitions: [PartitionKey], committed: [PartitionKey: Int64?], scaleOut: ScaleOutBinding) throws
@@ -21,10 +22,11 @@ extension BillingEngine {
         let closes = ScaleOutBinding.periods(Array(scaleOut.requests.values))
         var starts: [PartitionKey: KafkaOffset] = [:]
         for (key, kind) in wanted {
-            // Not incremental: the changelog publishes every checkpoint whole (`afterSave`).
+            // The changelog publishes each checkpoint as written (`afterSave`): a base whole, a
+            // delta as the next record of its chain, whose length `maxDeltas` bounds.
             let store = CheckpointStore(
                 directory: settings.stateDir, name: PartitionSlot.checkpointName(key), logger: logger,
-                incremental: false)
+                maxDeltas: ChangelogStore.maxDeltasPerBase)
             let local = try store.loadForStart(zones: zones, expectingOffsets: false)
             let localNext = local?.state.partitions.first(where: { $0.key == key })?.nextOffset ?? -1
             let list = manifests[key] ?? []
@@ -33,10 +35,13 @@ extension BillingEngine {
             var dirty = false
             if let newest = list.last, newest.nextOffset > localNext || local == nil {
                 do {
-                    if let restored = try scaleOut.changelog.restore(key, manifests: list, zones: zones) {
-                        try store.save(encoded: restored.encoded)
+                    if let restored = try scaleOut.changelog.restore(key, manifests: list, zones: zones),
+                        local == nil || restored.manifest.nextOffset >= localNext
+                    {
+                        try store.save(restored.state)
                         state = restored.state
-                        origin = "changelog generation \(restored.manifest.generation)"
+                        origin =
+                            "changelog generation \(restored.manifest.generation) (base \(restored.baseManifest.generation) + \(restored.deltas) deltas)"
                     }
                 } catch {
                     // An older local state is still exact (it is read on from its own offsets).

@@ -31,7 +31,8 @@ extension ChangelogManifest {
     /// Checks every number a reader computes with or allocates from, so that no manifest, however
     /// crafted, makes the reader trap or allocate without bound: generation in 1...2^63−1 (the
     /// next publish adds one), offsets and lengths non-negative, lengths within what the chunks
-    /// can hold and what DEFLATE can inflate to.
+    /// can hold and what DEFLATE can inflate to; a delta names an older base, its chain and the
+    /// checkpoint generation of its records.
     /// - Throws: `.checkpoint` naming `source` and the field.
     package func validate(source: String) throws(DaemonError) {
         func fail(_ what: String) -> DaemonError {
@@ -52,6 +53,17 @@ extension ChangelogManifest {
         }
         guard length >= 0, length <= Self.maxLength, length <= compressedLength * Self.maxInflateRatio + 64 else {
             throw fail("length \(length) for compressed_length \(compressedLength)")
+        }
+        if isDelta {
+            // A delta follows its base's manifest: it needs the chain and an older base.
+            guard version >= 2, let base, base >= 1, base < generation, chain != nil, checkpointGeneration != nil
+            else {
+                throw fail(
+                    "delta \(sequence ?? 0) of base \(base.map(String.init) ?? "none") at generation \(generation)")
+            }
+            guard (sequence ?? 0) <= UInt64(Int64.max) else { throw fail("sequence \(sequence ?? 0)") }
+        } else if let base, base != generation {
+            throw fail("base \(base) of a base at generation \(generation)")
         }
     }
 }

@@ -7,9 +7,14 @@ import Synchronization
 /// Partition states in a Kafka changelog topic, so that any instance of the consumer group can
 /// take a partition over with no shared disk.
 ///
+/// What is published is what the local `CheckpointStore` wrote: a base (a whole checkpoint) or
+/// a delta record of the chain of the base this process published last (`publish(_:checkpoint:…)`);
+/// a state is restored as the newest readable base plus its deltas in order (`restore`).
+///
 /// Layout over the topic's N partitions: the first M = max(1, N/4) hold only manifests (key
-/// `<topic>-<partition>`, in partition hash(key) mod M), the others hold the chunks of the
-/// compressed state (key `<topic>-<partition>/<generation>/<i>`, ≤ `chunkSize` bytes each,
+/// `<topic>-<partition>` for a base, `<topic>-<partition>#<generation>` for a delta, in partition
+/// hash(`<topic>-<partition>`) mod M), the others hold the chunks of the compressed base or delta
+/// (key `<topic>-<partition>/<generation>/<i>`, ≤ `chunkSize` bytes each,
 /// round-robin from a hash of the key). A publish writes the chunks, waits for their
 /// acknowledgements, then writes the manifest and waits again: a manifest only ever names
 /// chunks that are in the log. Keeping manifests apart from the bulky chunks means a scan for
@@ -32,17 +37,35 @@ package final class ChangelogStore: Sendable {
     private struct Cache {
         /// Next offset to scan, per manifest partition.
         package var scanned: [Int32: Int64] = [:]
-        /// The newest manifests per source partition, oldest first (at most `kept`).
+        /// The newest manifests per source partition, oldest first (the last `keptChains` chains).
         package var manifests: [PartitionKey: [ChangelogManifest]] = [:]
         /// Highest generation seen or written, per source partition.
         package var generations: [PartitionKey: UInt64] = [:]
-        /// Manifests this process published, per source partition (the last `kept`).
+        /// Manifests this process published, per source partition (the last `keptChains` chains).
         package var published: [PartitionKey: [ChangelogManifest]] = [:]
+        /// The last record this process published per source partition, which the next delta follows.
+        package var links: [PartitionKey: Link] = [:]
+    }
+
+    /// Where a published record stands in its chain.
+    package struct Link: Sendable, Equatable {
+        /// Changelog generation of the chain's base.
+        package var base: UInt64
+        package var chain: UInt64
+        /// The local checkpoint generation the chain's delta records name.
+        package var checkpointGeneration: UInt64
+        /// 0 for the base.
+        package var sequence: UInt64
     }
 
     private let cache = Mutex(Cache())
-    /// Older manifests kept per partition, to fall back on when the newest one's chunks are gone.
-    package static let kept = 3
+    /// Chains (a base and its deltas) kept per partition: the newest, and the one before to fall
+    /// back on when the newest base's chunks are gone.
+    package static let keptChains = 2
+    /// Delta records per base at most (the scaled-out checkpoint stores' `maxDeltas`): bounds
+    /// the manifests a restore reads and a manifest partition holds (about 330 bytes each, so a
+    /// chain's manifests stay well under the embedded cluster's 5 MiB per partition).
+    package static let maxDeltasPerBase: UInt64 = 1000
 
     /// Opens the changelog `topic`, which must exist (see `KafkaPartitionReader.ensureTopic`)
     /// with at least 2 partitions.
@@ -70,6 +93,12 @@ package final class ChangelogStore: Sendable {
         "\(key(tp))/\(generation)/\(index)"
     }
 
+    /// The manifest key of a delta (`<topic>-<partition>#<generation>`): unique, so that a
+    /// compacted changelog keeps every delta of a chain (a base's manifest key is `key(tp)`).
+    package static func deltaManifestKey(_ tp: PartitionKey, generation: UInt64) -> String {
+        "\(key(tp))#\(generation)"
+    }
+
     /// FNV-1a over the key's UTF-8 bytes (stable across processes and versions, unlike `Hasher`).
     package static func hash(_ key: String) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -89,14 +118,60 @@ package final class ChangelogStore: Sendable {
 
     // MARK: Publish
 
-    /// Publishes `encoded` (checkpoint bytes of `tp`'s state) and blocks until the broker has
-    /// acknowledged its chunks and then its manifest. Returns the manifest.
+    /// Publishes `encoded`, checkpoint bytes of `tp`'s whole state, as a base no delta follows,
+    /// and blocks until the broker has acknowledged its chunks and then its manifest.
     /// - Throws: `.kafkaProduce` when a record is refused or not acknowledged in time: the
     ///   state is then not in the changelog and its offsets must not be committed.
     @discardableResult
     package func publish(_ tp: PartitionKey, encoded: [UInt8], nextOffset: Int64, watermarkMs: Int64?) throws
         -> ChangelogManifest
     {
+        try publish(tp, value: encoded, nextOffset: nextOffset, watermarkMs: watermarkMs, link: nil)
+    }
+
+    /// Publishes a checkpoint as the local store wrote it: a base as a base (chunked), a delta
+    /// record as the next delta of the base this process published last for `tp`. Blocks until
+    /// the broker has acknowledged its chunks and then its manifest.
+    /// - Throws: `.checkpoint` for a delta that does not follow the last record published for
+    ///   `tp` (a publish before it failed, or its base was published by another process: the
+    ///   store's next checkpoint must be a base); `.kafkaProduce` as `publish(_:encoded:…)`.
+    @discardableResult
+    package func publish(
+        _ tp: PartitionKey, checkpoint: CheckpointStore.Encoded, nextOffset: Int64, watermarkMs: Int64?
+    ) throws -> ChangelogManifest {
+        guard checkpoint.isDelta else {
+            return try publish(
+                tp, value: checkpoint.bytes, nextOffset: nextOffset, watermarkMs: watermarkMs,
+                link: Link(
+                    base: 0, chain: UInt64.random(in: 1...UInt64.max), checkpointGeneration: checkpoint.generation,
+                    sequence: 0))
+        }
+        let link = try cache.withLock { c throws(DaemonError) -> Link in
+            guard let last = c.links[tp], last.checkpointGeneration == checkpoint.generation,
+                last.sequence + 1 == checkpoint.sequence
+            else {
+                let after = c.links[tp].map {
+                    "delta \($0.sequence) of checkpoint generation \($0.checkpointGeneration)"
+                }
+                throw DaemonError(
+                    .checkpoint,
+                    "changelog delta \(checkpoint.sequence) of checkpoint generation \(checkpoint.generation) does not follow the last record published for \(tp) (\(after ?? "none")); the next checkpoint must be a base",
+                    source: topic)
+            }
+            return Link(
+                base: last.base, chain: last.chain, checkpointGeneration: last.checkpointGeneration,
+                sequence: checkpoint.sequence)
+        }
+        return try publish(tp, value: checkpoint.bytes, nextOffset: nextOffset, watermarkMs: watermarkMs, link: link)
+    }
+
+    /// Compresses, chunks and produces `value`, then its manifest (a base when `link` is nil or
+    /// of sequence 0, else a delta of `link.base`); records the chain for the next delta.
+    private func publish(
+        _ tp: PartitionKey, value encoded: [UInt8], nextOffset: Int64, watermarkMs: Int64?, link: Link?
+    ) throws -> ChangelogManifest {
+        // Whatever happens below, a delta may only follow what this publish completes.
+        cache.withLock { _ = $0.links.removeValue(forKey: tp) }
         let compressed = try ChangelogCompression.compress(encoded)
         let generation = try cache.withLock { c throws(DaemonError) -> UInt64 in
             // Manifests read are validated (generation ≤ 2^63 − 1), so this cannot overflow
@@ -109,16 +184,27 @@ package final class ChangelogStore: Sendable {
             c.generations[tp] = g
             return g
         }
-        let key = Self.key(tp)
         let records = chunkRecords(tp, generation: generation, compressed: compressed)
         let offsets = try producer.produceAndWait(records)
         let crc = compressed.withUnsafeBytes { CheckpointCodec.crc32(of: $0) }
-        let manifest = ChangelogManifest(
+        var manifest = ChangelogManifest(
             topic: tp.topic, partition: tp.partition, generation: generation, nextOffset: nextOffset,
             watermarkMs: watermarkMs,
             compressedLength: compressed.count, length: encoded.count, crc32: crc,
             chunks: zip(records, offsets).map { ChangelogManifest.Chunk(partition: $0.partition, offset: $1) }
         )
+        var next = link
+        if var link {
+            if link.sequence == 0 { link.base = generation }
+            manifest.base = link.base
+            manifest.sequence = link.sequence
+            manifest.chain = link.chain
+            manifest.checkpointGeneration = link.checkpointGeneration
+            next = link
+        }
+        // A base stays readable by version 1 readers; a delta is version 2 (they skip it).
+        manifest.version = manifest.isDelta ? ChangelogManifest.formatVersion : 1
+        let key = manifest.isDelta ? Self.deltaManifestKey(tp, generation: generation) : Self.key(tp)
         let value: [UInt8]
         do { value = Array(try Self.encoder.encode(manifest)) } catch {
             throw DaemonError(.checkpoint, "cannot encode the changelog manifest: \(error)", source: key)
@@ -126,7 +212,8 @@ package final class ChangelogStore: Sendable {
         _ = try producer.produceAndWait([
             OutgoingRecord(topic: topic, partition: manifestPartition(tp), key: Array(key.utf8), value: value)
         ])
-        retireOldGenerations(tp, after: manifest)
+        cache.withLock { c in if let next { c.links[tp] = next } }
+        retireOldChains(tp, after: manifest)
         return manifest
     }
 
@@ -150,33 +237,53 @@ package final class ChangelogStore: Sendable {
         return records
     }
 
-    /// Keeps the last `kept` generations readable; tombstones the chunk keys of older ones so
-    /// that a compacted changelog does not grow with every publish (generations are in the
-    /// chunk keys, so nothing else ever overwrites them). A failure only costs space: logged.
-    private func retireOldGenerations(_ tp: PartitionKey, after manifest: ChangelogManifest) {
-        let retired: ChangelogManifest? = cache.withLock { c in
+    /// Keeps the last `keptChains` chains (bases with their deltas) readable; after a new base,
+    /// tombstones the chunk keys of older chains and the manifest keys of their deltas, so that a
+    /// compacted changelog does not grow with every publish (generations are in those keys, so
+    /// nothing else ever overwrites them). A failure only costs space: logged.
+    private func retireOldChains(_ tp: PartitionKey, after manifest: ChangelogManifest) {
+        let retired: [ChangelogManifest] = cache.withLock { c in
             // After a takeover, the generations the previous owner published (as read) count too.
             var list = c.published[tp] ?? (c.manifests[tp] ?? []).filter { $0.generation < manifest.generation }
             list.append(manifest)
-            let old = list.count > Self.kept ? list.removeFirst() : nil
+            let old = Self.trim(&list)
             c.published[tp] = list
             return old
         }
-        if let retired {
-            do {
-                _ = try producer.produceAndWait(
-                    retired.chunks.enumerated().map { i, chunk in
-                        OutgoingRecord(
-                            topic: topic, partition: chunk.partition,
-                            key: Array(Self.chunkKey(tp, generation: retired.generation, index: i).utf8), value: [],
-                            tombstone: true)
-                    })
-            } catch {
-                logger.warning(
-                    "cannot tombstone old changelog chunks (compaction keeps them)",
-                    metadata: ["partition": "\(tp)", "error": "\(error)"])
+        guard !retired.isEmpty else { return }
+        var tombstones: [OutgoingRecord] = []
+        for old in retired {
+            for (i, chunk) in old.chunks.enumerated() {
+                tombstones.append(
+                    OutgoingRecord(
+                        topic: topic, partition: chunk.partition,
+                        key: Array(Self.chunkKey(tp, generation: old.generation, index: i).utf8), value: [],
+                        tombstone: true))
+            }
+            if old.isDelta {
+                tombstones.append(
+                    OutgoingRecord(
+                        topic: topic, partition: manifestPartition(tp),
+                        key: Array(Self.deltaManifestKey(tp, generation: old.generation).utf8), value: [],
+                        tombstone: true))
             }
         }
+        do {
+            _ = try producer.produceAndWait(tombstones)
+        } catch {
+            logger.warning(
+                "cannot tombstone old changelog chunks (compaction keeps them)",
+                metadata: ["partition": "\(tp)", "error": "\(error)"])
+        }
+    }
+
+    /// Drops from `list` (oldest first) what precedes the `keptChains`-th newest base, and deltas
+    /// before the oldest base (their base is gone); returns what was dropped.
+    static func trim(_ list: inout [ChangelogManifest]) -> [ChangelogManifest] {
+        let bases = list.indices.filter { !list[$0].isDelta }
+        let start = bases.isEmpty ? list.count : bases[max(0, bases.count - keptChains)]
+        defer { list.removeFirst(start) }
+        return Array(list[..<start])
     }
 
     private static let encoder: JSONEncoder = {
@@ -213,7 +320,8 @@ package final class ChangelogStore: Sendable {
         var found: [ChangelogManifest] = []
         do {
             try reader.read(tp, from: from, until: high) { record in
-                guard !record.key.contains(UInt8(ascii: "/")) else { return }  // not a manifest
+                // Not a manifest: a chunk, or a tombstone of a retired delta's manifest.
+                guard !record.key.contains(UInt8(ascii: "/")), !record.value.isEmpty else { return }
                 do {
                     guard
                         var manifest = try ChangelogManifest.decode(
@@ -239,7 +347,7 @@ package final class ChangelogStore: Sendable {
                 let key = manifest.source
                 var list = c.manifests[key] ?? []
                 list.append(manifest)
-                if list.count > Self.kept { list.removeFirst(list.count - Self.kept) }
+                _ = Self.trim(&list)
                 c.manifests[key] = list
                 c.generations[key] = max(c.generations[key] ?? 0, manifest.generation)
             }
@@ -254,24 +362,52 @@ package final class ChangelogStore: Sendable {
     /// - Throws: `.checkpoint` naming the chunk key when a chunk is gone (evicted or never
     ///   written) or does not match.
     package func fetch(_ manifest: ChangelogManifest) throws -> [UInt8] {
-        let tp = manifest.source
-        // Every chunk partition is fetched in parallel; a chunk outside its partition's log
-        // (evicted, or never written) is reported by key before anything is read.
-        var byPartition: [Int32: [(index: Int, offset: Int64)]] = [:]
-        for (i, chunk) in manifest.chunks.enumerated() {
-            byPartition[chunk.partition, default: []].append((i, chunk.offset))
+        try fetch([manifest])[0].get()
+    }
+
+    /// The bytes of each of `manifests` (a base's deltas, say), verified as `fetch(_:)` does, read
+    /// together: one watermark query per chunk partition and one parallel read of every chunk
+    /// partition, so that a chain of many small deltas costs about one read. A failure (a chunk
+    /// gone or not matching) is that manifest's result only.
+    package func fetch(_ manifests: [ChangelogManifest]) -> [Result<[UInt8], any Error>] {
+        var results = [Result<[UInt8], any Error>?](repeating: nil, count: manifests.count)
+        // A chunk outside its partition's log (evicted, or never written) is reported by key
+        // before anything is read.
+        var windows: [Int32: (low: Int64, high: Int64)] = [:]
+        var byPartition: [Int32: [Int64]] = [:]
+        for (i, manifest) in manifests.enumerated() {
+            do {
+                for chunk in manifest.chunks where windows[chunk.partition] == nil {
+                    windows[chunk.partition] = try reader.watermarks(
+                        PartitionKey(topic: topic, partition: chunk.partition))
+                }
+                try checkChunksInLog(manifest, windows: windows)
+                for chunk in manifest.chunks { byPartition[chunk.partition, default: []].append(chunk.offset) }
+            } catch {
+                results[i] = .failure(error)
+            }
         }
-        try checkChunksInLog(manifest, byPartition: byPartition)
         let records: [Int32: [Int64: ReadRecord]]
         do {
-            records = try reader.read(topic: topic, offsets: byPartition.mapValues { $0.map(\.offset) })
+            records = try reader.read(topic: topic, offsets: byPartition)
         } catch {
-            throw DaemonError(
-                .checkpoint,
-                "cannot read changelog chunks of \(Self.key(tp)) generation \(manifest.generation): \(error.message)",
-                source: topic)
+            return zip(manifests, results).map { manifest, result in
+                result
+                    ?? .failure(
+                        DaemonError(
+                            .checkpoint,
+                            "cannot read changelog chunks of \(Self.key(manifest.source)) generation \(manifest.generation): \(error.message)",
+                            source: topic))
+            }
         }
-        let compressed = try assemble(manifest, records: records)
+        return zip(manifests, results).map { manifest, result in
+            result ?? Result { try verify(manifest, compressed: assemble(manifest, records: records)) }
+        }
+    }
+
+    /// Checks the compressed value's CRC-32 and inflates it to the manifest's length.
+    private func verify(_ manifest: ChangelogManifest, compressed: [UInt8]) throws -> [UInt8] {
+        let tp = manifest.source
         let crc = compressed.withUnsafeBytes { CheckpointCodec.crc32(of: $0) }
         guard crc == manifest.crc32 else {
             throw DaemonError(
@@ -282,21 +418,17 @@ package final class ChangelogStore: Sendable {
             compressed, length: manifest.length, source: "\(topic) \(Self.key(tp)) generation \(manifest.generation)")
     }
 
-    /// Reports, by key, a chunk outside its partition's log (evicted, or never written) before
-    /// anything is read.
-    private func checkChunksInLog(
-        _ manifest: ChangelogManifest, byPartition: [Int32: [(index: Int, offset: Int64)]]
-    ) throws {
-        let tp = manifest.source
-        for (p, wanted) in byPartition.sorted(by: { $0.key < $1.key }) {
-            let ctp = PartitionKey(topic: topic, partition: p)
-            let (low, high) = try reader.watermarks(ctp)
-            for (i, offset) in wanted where offset < low || offset >= high {
-                throw DaemonError(
-                    .checkpoint,
-                    "changelog chunk \(Self.chunkKey(tp, generation: manifest.generation, index: i)) is gone: offset \(offset) is outside the log (\(low)..<\(high)), evicted or never written",
-                    source: "\(ctp)")
+    /// Reports, by key, a chunk outside its partition's log (`windows`: low and high watermark
+    /// per chunk partition).
+    private func checkChunksInLog(_ manifest: ChangelogManifest, windows: [Int32: (low: Int64, high: Int64)]) throws {
+        for (i, chunk) in manifest.chunks.enumerated() {
+            guard let (low, high) = windows[chunk.partition], chunk.offset < low || chunk.offset >= high else {
+                continue
             }
+            throw DaemonError(
+                .checkpoint,
+                "changelog chunk \(Self.chunkKey(manifest.source, generation: manifest.generation, index: i)) is gone: offset \(chunk.offset) is outside the log (\(low)..<\(high)), evicted or never written",
+                source: "\(PartitionKey(topic: topic, partition: chunk.partition))")
         }
     }
 
@@ -336,38 +468,5 @@ package final class ChangelogStore: Sendable {
                 source: topic)
         }
         return compressed
-    }
-
-    /// A restored partition state: its checkpoint bytes, decoded state and manifest.
-    package struct Restored {
-        package var manifest: ChangelogManifest
-        package var encoded: [UInt8]
-        package var state: PartitionState
-    }
-
-    /// The newest readable state of `tp` among `manifests` (oldest first): each newer one that
-    /// cannot be read is logged and skipped. Nil when there are no manifests.
-    /// - Throws: the newest manifest's error when none is readable.
-    package func restore(_ tp: PartitionKey, manifests: [ChangelogManifest], zones: OBTimeZones) throws -> Restored? {
-        var firstError: (any Error)?
-        for manifest in manifests.reversed() {
-            do {
-                let bytes = try fetch(manifest)
-                let state = try bytes.withUnsafeBytes { buffer throws(AggregationError) in
-                    try CheckpointCodec.decode(
-                        buffer, zones: zones, source: "changelog \(Self.key(tp)) generation \(manifest.generation)")
-                }
-                return Restored(manifest: manifest, encoded: bytes, state: state)
-            } catch {
-                logger.warning(
-                    "changelog state unreadable; trying the previous generation",
-                    metadata: [
-                        "partition": "\(tp)", "generation": "\(manifest.generation)", "error": "\(error)",
-                    ])
-                if firstError == nil { firstError = error }
-            }
-        }
-        if let firstError { throw firstError }
-        return nil
     }
 }
