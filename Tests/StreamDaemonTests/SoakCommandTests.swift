@@ -10,7 +10,7 @@ struct SoakCommandTests {
         defer { try? FileManager.default.removeItem(at: out) }
         let process = Process()
         process.executableURL = DaemonHarness.executable
-        process.arguments = ["soak", "12", "2000", "--out", out.path]
+        process.arguments = ["soak", "12", "2000", "--out", out.path, "--idle-seconds", "1"]
         let stdout = Pipe()
         process.standardOutput = stdout
         let stderr = out.appendingPathExtension("stderr")
