@@ -14,6 +14,7 @@ struct AuraBilling: AsyncParsableCommand {
             SoakCommand.self,
             ReplayCommand.self,
             CloseCommand.self,
+            RepriceCommand.self,
             VerifyCommand.self,
             ValidateConfigCommand.self,
             QuarantineCommand.self,
