@@ -44,18 +44,17 @@ struct RepriceCommandTests {
         return Dictionary(uniqueKeysWithValues: try list.map { (try #require($0["ob"] as? String), $0) })
     }
 
-    static func lines(_ invoice: [String: Any]) throws -> [String: [String: Any]] {
-        let list = try #require(invoice["lines"] as? [[String: Any]])
-        return Dictionary(
-            uniqueKeysWithValues: list.map { (($0["component"] as? String) ?? ($0["kind"] as? String ?? "?"), $0) })
-    }
-
     /// `queries × price` (price in millionths) rounded half-even to cents, in cents.
     static func cents(_ queries: Int, micros: Int) -> Int {
         let exact = queries * micros  // millionths
         let (quotient, remainder) = exact.quotientAndRemainder(dividingBy: 10_000)
         if remainder * 2 > 10_000 || (remainder * 2 == 10_000 && quotient % 2 == 1) { return quotient + 1 }
         return quotient
+    }
+
+    /// Two graduated bands: `a × p + b × q` rounded once, in cents.
+    static func cents(_ a: Int, micros p: Int, plus b: Int, micros q: Int) -> Int {
+        cents(1, micros: a * p + b * q)
     }
 
     static func centsOf(_ text: Any?) throws -> Int {
@@ -117,12 +116,24 @@ struct RepriceCommandTests {
         let fixture = try Fixture()
         defer { fixture.remove() }
         var yaml = try String(contentsOfFile: Replay.catalog, encoding: .utf8)
-        // EUR: aura-nlu unit price 0.0025 → 0.0031 and the first graduated band of aura-asr
-        // 0.004 → 0.0045; BRL: the first volume band of aura-asr 0.0200 → 0.0230; GBP → EUR.
+        // EUR: default unit price 0.0010 → 0.0013, request price 0.0002 → 0.00025, the first
+        // volume band of aura-tts 0.0030 → 0.0037, and a new graduated tier for the webchat
+        // connector (50 at 0.0010, the rest at 0.0004); GBP becomes EUR.
         let edits = [
-            (#"aura-nlu: "0.0025""#, #"aura-nlu: "0.0031""#),
-            (#"{ up_to: 1000000, unit_price: "0.004000" }"#, #"{ up_to: 1000000, unit_price: "0.004500" }"#),
-            (#"{ up_to: 500000, unit_price: "0.0200" }"#, #"{ up_to: 500000, unit_price: "0.0230" }"#),
+            (#"default_unit_price: "0.0010""#, #"default_unit_price: "0.0013""#),
+            (#"request_price: "0.0002""#, #"request_price: "0.00025""#),
+            (
+                #"aura-nlu: "0.0025""#,
+                """
+                aura-nlu: "0.0025"
+                      aura-bot-connector-webchat:
+                        tiers: graduated
+                        bands:
+                          - { up_to: 50, unit_price: "0.0010" }
+                          - { unit_price: "0.0004" }
+                """
+            ),
+            (#"{ up_to: 100000, unit_price: "0.0030" }"#, #"{ up_to: 100000, unit_price: "0.0037" }"#),
             ("gbp-standard:\n    currency: GBP", "gbp-standard:\n    currency: EUR"),
         ]
         for (old, new) in edits {
@@ -133,36 +144,46 @@ struct RepriceCommandTests {
         try yaml.write(toFile: candidate, atomically: true, encoding: .utf8)
         let before = try Replay.tree(fixture.root)
         let invoices = try Self.invoices(try fixture.json(catalog: candidate))
-        let changes = [("aura-nlu", 2500, 3100), ("aura-asr", 4000, 4500)]
         for ob in ["ESP", "DEU"] {
             let invoice = try #require(invoices[ob])
-            let lines = try Self.lines(invoice)
+            let lines = try #require(invoice["lines"] as? [[String: Any]])
             var componentDelta = 0
-            for (component, old, new) in changes {
-                let line = try #require(lines[component], "\(ob) has no \(component) usage")
+            var checked: Set<String> = []
+            for line in lines where line["kind"] as? String == "component" {
+                let component = try #require(line["component"] as? String)
                 let queries = try #require(line["quantity"] as? Int)
-                let delta = Self.cents(queries, micros: new) - Self.cents(queries, micros: old)
-                #expect(try Self.centsOf(line["difference"]) == delta, "\(ob) \(component) \(queries) queries")
-                #expect(
-                    try Self.centsOf(line["candidate"]) - Self.centsOf(line["issued"]) == delta, "\(ob) \(component)")
-                componentDelta += delta
+                let (issued, candidate): (Int, Int)
+                switch component {
+                case "aura-bot-connector-webchat":
+                    issued = Self.cents(queries, micros: 1000)
+                    candidate = Self.cents(min(queries, 50), micros: 1000, plus: max(0, queries - 50), micros: 400)
+                case "aura-tts":
+                    (issued, candidate) = (Self.cents(queries, micros: 3000), Self.cents(queries, micros: 3700))
+                default:
+                    (issued, candidate) = (Self.cents(queries, micros: 1000), Self.cents(queries, micros: 1300))
+                }
+                #expect(try Self.centsOf(line["issued"]) == issued, "\(ob) \(component) \(queries) queries")
+                #expect(try Self.centsOf(line["candidate"]) == candidate, "\(ob) \(component) \(queries) queries")
+                #expect(try Self.centsOf(line["difference"]) == candidate - issued, "\(ob) \(component)")
+                componentDelta += candidate - issued
+                checked.insert(component)
             }
-            // DEU has no minimum: the total moves by the component deltas. ESP's minimum
-            // (5000.00) absorbs them in the top-up.
+            #expect(checked.contains("aura-bot-connector-webchat") && checked.contains("aura-tts"), "\(ob)")
+            let requests = try #require(lines.first { $0["kind"] as? String == "requests" })
+            let messages = try #require(requests["quantity"] as? Int)
+            let requestDelta = Self.cents(messages, micros: 250) - Self.cents(messages, micros: 200)
+            #expect(try Self.centsOf(requests["difference"]) == requestDelta, "\(ob) \(messages) requests")
+            // DEU has no minimum: the total moves by the line deltas. ESP's minimum (5000.00)
+            // absorbs them in the top-up.
             let total = try Self.centsOf(invoice["difference"])
             if ob == "DEU" {
-                #expect(total == componentDelta)
+                #expect(total == componentDelta + requestDelta)
             } else {
                 #expect(total == 0)
-                #expect(try Self.centsOf(lines["minimum_top_up"]?["difference"]) == -componentDelta)
+                let topUp = try #require(lines.first { $0["kind"] as? String == "minimum_top_up" })
+                #expect(try Self.centsOf(topUp["difference"]) == -(componentDelta + requestDelta))
             }
         }
-        let brazil = try Self.lines(try #require(invoices["BRA"]))
-        let asr = try #require(brazil["aura-asr"])
-        let queries = try #require(asr["quantity"] as? Int)
-        #expect(
-            try Self.centsOf(asr["difference"])
-                == Self.cents(queries, micros: 23000) - Self.cents(queries, micros: 20000))
         // GBR changes currency: both totals shown, no difference.
         let britain = try #require(invoices["GBR"])
         #expect(britain["issued_currency"] as? String == "GBP")
