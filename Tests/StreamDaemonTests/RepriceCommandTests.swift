@@ -63,7 +63,9 @@ struct RepriceCommandTests {
         return NSDecimalNumber(decimal: decimal * 100).intValue
     }
 
-    @Test("the issued catalog as candidate: every difference zero, issued totals equal the closed manifests, nothing written")
+    @Test(
+        "the issued catalog as candidate: every difference zero, issued totals equal the closed manifests, nothing written"
+    )
     func identicalCatalog() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Replay.executable.path))
         let fixture = try Fixture()
@@ -191,6 +193,30 @@ struct RepriceCommandTests {
         #expect(britain["difference"] == nil)
         #expect(britain["issued_total"] as? String != nil && britain["candidate_total"] as? String != nil)
         #expect(try Replay.tree(fixture.root) == before)
+    }
+
+    @Test("an open period: issued is the state priced under --current-catalog, and the report says so")
+    func openPeriod() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Replay.executable.path))
+        let root = Replay.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // Without --invoices the replay closes nothing: 2026-10 stays open in the state.
+        let replay = try Replay.run(["replay", "--state", root + "/state"] + Replay.inputFiles)
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let run = try Replay.run([
+            "reprice", "--period", "2026-10", "--catalog", Replay.catalog, "--state", root + "/state",
+            "--current-catalog", Replay.catalog, "--ob", "DEU", "--format", "json",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let invoices = try Self.invoices(report)
+        #expect(Array(invoices.keys) == ["DEU"])
+        let invoice = try #require(invoices["DEU"])
+        #expect(invoice["status"] as? String == "open")
+        #expect(invoice["issued_from"] as? String == "open period: the state priced under the current catalog")
+        #expect(invoice["issued_total"] as? String != nil)
+        #expect(invoice["issued_total"] as? String == invoice["candidate_total"] as? String)
+        #expect(try Self.centsOf(invoice["difference"]) == 0)
     }
 
     @Test("a candidate catalog with errors: every problem with file:line on stderr, exit 1")

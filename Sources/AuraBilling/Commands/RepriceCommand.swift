@@ -42,7 +42,8 @@ struct RepriceCommand: AsyncParsableCommand {
     @Option(help: "Write the output to this file instead of stdout.")
     var out: String?
 
-    @Option(help: "The daemon's configuration: its state.dir (or changelog), tariffs.path, invoices.dir, dimensions.dir.")
+    @Option(
+        help: "The daemon's configuration: its state.dir (or changelog), tariffs.path, invoices.dir, dimensions.dir.")
     var config: String?
 
     @Option(help: "A state directory (aura-billing replay --state DIR, or the daemon's state.dir).")
@@ -58,7 +59,9 @@ struct RepriceCommand: AsyncParsableCommand {
     var dimensions: String?
 
     func validate() throws {
-        guard (config == nil) != (state == nil) else { throw ValidationError("give exactly one of --config and --state") }
+        guard (config == nil) != (state == nil) else {
+            throw ValidationError("give exactly one of --config and --state")
+        }
         if config != nil, invoices != nil || currentCatalog != nil || dimensions != nil {
             throw ValidationError("--invoices, --current-catalog and --dimensions only apply with --state")
         }
@@ -71,7 +74,9 @@ struct RepriceCommand: AsyncParsableCommand {
     func run() async throws {
         let problems = RepriceJob.problems(candidatePath: catalog)
         if !problems.isEmpty {
-            let text = problems.map { $0.description + "\n" }.joined() + "\(problems.count) problem(s) in the candidate catalog\n"
+            let text =
+                problems.map { $0.description + "\n" }.joined()
+                + "\(problems.count) problem(s) in the candidate catalog\n"
             FileHandle.standardError.write(Data(text.utf8))
             throw ExitCode(1)
         }

@@ -28,7 +28,8 @@ package struct IssuedInvoice: Sendable {
         let revision = InvoiceWriter.latestRevision(in: directory)
         guard revision > 0 else { return nil }
         return try IssuedInvoice(
-            manifestPath: (directory as NSString).appendingPathComponent(InvoiceWriter.manifestName(revision: revision)))
+            manifestPath: (directory as NSString).appendingPathComponent(InvoiceWriter.manifestName(revision: revision))
+        )
     }
 
     /// Reads the manifest at `manifestPath` and the Components sheet of the workbook it names.
@@ -66,7 +67,8 @@ package struct IssuedInvoice: Sendable {
                 guard case .number(let queries)? = sheet.value("C", row), let count = Int64(queries),
                     case .number(let amount)? = sheet.value("F", row)
                 else {
-                    throw InvoicingError(.workbook, "Components row \(row) has no queries or amount", source: workbookPath)
+                    throw InvoicingError(
+                        .workbook, "Components row \(row) has no queries or amount", source: workbookPath)
                 }
                 lines.append(
                     ComponentLine(componentID: id, queries: count, amount: try money(amount, "Components!F\(row)")))

@@ -31,7 +31,8 @@ extension RepriceReport {
             if invoice.issuedCurrency != nil, invoice.candidateCurrency != nil,
                 invoice.issuedCurrency != invoice.candidateCurrency
             {
-                out += "  currency changes from \(invoice.issuedCurrency!) to \(invoice.candidateCurrency!): no difference per line\n"
+                out +=
+                    "  currency changes from \(invoice.issuedCurrency!) to \(invoice.candidateCurrency!): no difference per line\n"
             }
             for error in invoice.errors { out += "  error: \(error)\n" }
         }

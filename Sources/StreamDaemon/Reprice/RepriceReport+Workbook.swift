@@ -26,7 +26,10 @@ extension RepriceReport {
             }
         }
         let totals = try self.totals.map { total -> [TableWorkbook.Cell] in
-            [.text(total.currency), try amount(total.issued), try amount(total.candidate), try amount(total.difference)]
+            [
+                .text(total.currency), try amount(total.issued), try amount(total.candidate),
+                try amount(total.difference),
+            ]
         }
         let book = TableWorkbook(
             title: "Aura what-if pricing \(period)", amountDecimals: decimals,
@@ -41,7 +44,10 @@ extension RepriceReport {
                 .init(
                     name: "Sources", header: ["OB", "Period", "Issued from", "Errors"],
                     rows: invoices.map {
-                        [.text($0.ob), .text($0.period), .text($0.issuedFrom), .text($0.errors.joined(separator: "; "))]
+                        [
+                            .text($0.ob), .text($0.period), .text($0.issuedFrom),
+                            .text($0.errors.joined(separator: "; ")),
+                        ]
                     }),
             ])
         // A fixed instant: the same report gives the same bytes.

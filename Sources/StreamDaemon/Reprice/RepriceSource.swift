@@ -17,7 +17,7 @@ package struct RepriceSource: Sendable {
 
     /// A state directory (`aura-billing replay --state DIR`, or a daemon's `state.dir`): the
     /// newest valid generation of every checkpoint in it (`CheckpointStore.load`), merged, and
-    /// its close journals. `names` limits the checkpoints to these stems' topics (the daemon's
+    /// its close journals. `topics` limits the checkpoints to those topics' stems (the daemon's
     /// `<topic>-<partition>`); nil takes every checkpoint. Blocking.
     package static func stateDirectory(
         _ directory: String, zones: OBTimeZones, topics: [String]? = nil, logger: Logger

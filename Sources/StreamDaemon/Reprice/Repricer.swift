@@ -69,7 +69,8 @@ package struct Repricer {
         var candidateSums: [String: Money] = [:]
         for target in targets {
             let text = target.period.description
-            let isClosed = closed.contains("\(target.ob) \(text)") || state.isClosed(ob: target.ob, period: target.period)
+            let isClosed =
+                closed.contains("\(target.ob) \(text)") || state.isClosed(ob: target.ob, period: target.period)
             let input = builder.input(ob: target.ob, period: target.period, inputs: InvoiceInputs(), forced: false)
             var errors: [String] = []
             var issued: Side?
@@ -86,7 +87,8 @@ package struct Repricer {
                     ? "closed, but its invoice is not at hand: the state priced under the current catalog"
                     : "open period: the state priced under the current catalog"
                 if let current {
-                    do throws(InvoicingError) { issued = Side(try InvoicePricer(catalogs: current).price(input)) } catch {
+                    do throws(InvoicingError) { issued = Side(try InvoicePricer(catalogs: current).price(input)) } catch
+                    {
                         errors.append("current catalog: \(error.message)")
                     }
                 } else {
@@ -95,7 +97,9 @@ package struct Repricer {
                 }
             }
             var candidateSide: Side?
-            do throws(InvoicingError) { candidateSide = Side(try InvoicePricer(catalogs: candidate).price(input)) } catch {
+            do throws(InvoicingError) {
+                candidateSide = Side(try InvoicePricer(catalogs: candidate).price(input))
+            } catch {
                 errors.append("candidate catalog: \(error.message)")
             }
             var invoice = try Self.compare(issued: issued, candidate: candidateSide)
@@ -141,7 +145,8 @@ package struct Repricer {
                 difference = currency.format(try b.subtracting(a))
             }
             return RepriceReport.Line(
-                kind: kind, component: component, quantity: quantity, issued: a.flatMap { a in issued?.currency.format(a) },
+                kind: kind, component: component, quantity: quantity,
+                issued: a.flatMap { a in issued?.currency.format(a) },
                 candidate: b.flatMap { b in candidate?.currency.format(b) }, difference: difference)
         }
         var lines: [RepriceReport.Line] = []
@@ -155,10 +160,13 @@ package struct Repricer {
             lines.append(
                 try line(
                     "component", component: id, quantity: a?.queries ?? b?.queries,
-                    a?.amount ?? (same && issued != nil ? .zero : nil), b?.amount ?? (same && candidate != nil ? .zero : nil)))
+                    a?.amount ?? (same && issued != nil ? .zero : nil),
+                    b?.amount ?? (same && candidate != nil ? .zero : nil)))
         }
-        lines.append(try line("requests", quantity: issued?.requests?.messages ?? candidate?.requests?.messages,
-            issued?.requests?.amount, candidate?.requests?.amount))
+        lines.append(
+            try line(
+                "requests", quantity: issued?.requests?.messages ?? candidate?.requests?.messages,
+                issued?.requests?.amount, candidate?.requests?.amount))
         lines.append(try line("monthly_fee", issued?.totals.monthlyFee, candidate?.totals.monthlyFee))
         lines.append(try line("adjustments", issued?.totals.adjustments, candidate?.totals.adjustments))
         lines.append(try line("minimum_top_up", issued?.totals.minimumTopUp, candidate?.totals.minimumTopUp))
