@@ -217,6 +217,13 @@ struct RepriceCommandTests {
         #expect(invoice["issued_total"] as? String != nil)
         #expect(invoice["issued_total"] as? String == invoice["candidate_total"] as? String)
         #expect(try Self.centsOf(invoice["difference"]) == 0)
+        // An OB or period without usage in the state is an error naming it.
+        let unknown = try Replay.run([
+            "reprice", "--period", "2026-10", "--catalog", Replay.catalog, "--state", root + "/state", "--ob", "JPN",
+        ])
+        #expect(unknown.status == 1)
+        #expect(unknown.stdout.isEmpty)
+        #expect(unknown.stderr.contains("no usage of JPN in 2026-10"), "\(unknown.stderr)")
     }
 
     @Test("a candidate catalog with errors: every problem with file:line on stderr, exit 1")

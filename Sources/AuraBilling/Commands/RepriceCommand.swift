@@ -93,6 +93,12 @@ struct RepriceCommand: AsyncParsableCommand {
         let (format, out, repricing) = (self.format, self.out, job)
         try await Blocking.run {
             let report = try repricing.run()
+            guard !report.invoices.isEmpty else {
+                throw DaemonError(
+                    .usage,
+                    "nothing to reprice: no usage \(repricing.ob.map { "of \($0) " } ?? "")in \(repricing.period) in the state"
+                )
+            }
             let data: Data
             switch format {
             case .table: data = Data(report.table().utf8)
