@@ -226,6 +226,55 @@ struct RepriceCommandTests {
         #expect(unknown.stderr.contains("no usage of JPN in 2026-10"), "\(unknown.stderr)")
     }
 
+    @Test("--config reads state.dir (the topics' checkpoints and journals), tariffs.path and invoices.dir like --state")
+    func configuration() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Replay.executable.path))
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        // A daemon's state directory: the same checkpoint under a partition's name, the journals,
+        // and a checkpoint of another stem that must be left out.
+        let daemonState = fixture.root + "/daemon-state"
+        try FileManager.default.createDirectory(atPath: daemonState, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture.state + "/closes", toPath: daemonState + "/closes")
+        for file in try FileManager.default.contentsOfDirectory(atPath: fixture.state) where file.hasPrefix("replay.") {
+            try FileManager.default.copyItem(
+                atPath: fixture.state + "/" + file,
+                toPath: daemonState + "/aura.audit-0" + file.dropFirst("replay".count))
+            try FileManager.default.copyItem(
+                atPath: fixture.state + "/" + file, toPath: daemonState + "/other-0" + file.dropFirst("replay".count))
+        }
+        let config = fixture.root + "/config.yaml"
+        try """
+        kafka:
+          brokers: "localhost:9092"
+          topics: { audit: "aura.audit", gateway: "aura.gateway" }
+        schemas:
+          files: { 1: "schemas/Aura_Audit.avsc" }
+        state:
+          dir: "\(daemonState)"
+        tariffs:
+          path: "\(Replay.catalog)"
+        dimensions:
+          dir: "\(Replay.fixtures.appendingPathComponent("dims").path)"
+        invoices:
+          dir: "\(fixture.invoices)"
+
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try Replay.run(
+            ["reprice", "--period", "2026-10", "--catalog", Replay.catalog, "--config", config, "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let viaConfig = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let viaState = try fixture.json(catalog: Replay.catalog)
+        let a = try Self.invoices(viaConfig)
+        let b = try Self.invoices(viaState)
+        #expect(Set(a.keys) == Set(b.keys))
+        for (ob, invoice) in b {
+            #expect(a[ob]?["issued_from"] as? String == invoice["issued_from"] as? String, "\(ob)")
+            #expect(a[ob]?["issued_total"] as? String == invoice["issued_total"] as? String, "\(ob)")
+            #expect(a[ob]?["candidate_total"] as? String == invoice["candidate_total"] as? String, "\(ob)")
+        }
+    }
+
     @Test("a candidate catalog with errors: every problem with file:line on stderr, exit 1")
     func invalidCandidate() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Replay.executable.path))
