@@ -15,6 +15,7 @@ struct AuraBilling: AsyncParsableCommand {
             WritesBenchCommand.self,
             ReplayCommand.self,
             CloseCommand.self,
+            RepriceCommand.self,
             VerifyCommand.self,
             ValidateConfigCommand.self,
             QuarantineCommand.self,
