@@ -63,12 +63,17 @@ struct InvoiceEventTests {
         func input(extra: Int = 0) throws -> InvoiceInput {
             var state = try CompactionCloseTests.state(horizonMs: nil)
             for i in 0..<extra { try CompactionCloseTests.ingest(&state, "extra-\(i)", "2026-10-05T10:00:00Z") }
-            return InvoiceInputBuilder(state: state, names: .init())
-                .input(ob: "ESP", period: Period(year: 2026, month: 10), inputs: InvoiceInputs(), forced: false)
+            let journal = CloseJournal(
+                ob: "ESP", period: "2026-10", closedAtMs: 1_793_491_500_000, forced: false, offsets: [], done: false,
+                invoiceNumber: "AURA-2026-000007")
+            return try InvoiceInputBuilder.input(of: journal, from: state, names: .init())
         }
 
         func metric(_ line: String) -> Bool {
-            String(decoding: metrics.render(), as: UTF8.self).split(separator: "\n").contains { $0 == line }
+            // Gauges render as doubles (`0.0`), counters as integers.
+            String(decoding: metrics.render(), as: UTF8.self).split(separator: "\n").contains {
+                $0 == line || $0 == line + ".0"
+            }
         }
     }
 
@@ -155,6 +160,7 @@ struct InvoiceEventTests {
             #expect(json["revision"] as? Int == revision)
             #expect(json["total"] as? String == manifest.totals.total && json["currency"] as? String == "EUR")
             #expect(json["invoice_number"] as? String == manifest.invoiceNumber)
+            #expect(manifest.invoiceNumber == "AURA-2026-000007" + (revision == 2 ? "-r2" : ""))
             #expect(json["issue_date"] as? String == manifest.issueDate && json["due_date"] as? String == manifest.dueDate)
             #expect(json["closed_at"] as? String == "2026-11-01T00:05:00Z")
             #expect(json["inputs_digest"] as? String == manifest.inputsDigest)

@@ -61,18 +61,20 @@ struct InvoiceEventService: Service {
         for key in keys {
             if Task.isCancelled { return }
             do {
-                try await Blocking.run {
-                    if outbox.isSent(sink: sink.name, key: key) {
+                let left = try await Blocking.run {
+                    if outbox.isSent(sink: name, key: key) {
                         // A crash between the sent copy and the removal: nothing to resend.
-                        try? FileManager.default.removeItem(atPath: outbox.pendingPath(sink: sink.name, key: key))
-                        return
+                        try? FileManager.default.removeItem(atPath: outbox.pendingPath(sink: name, key: key))
+                        return outbox.pendingCount
                     }
-                    let body = try outbox.body(sink: sink.name, key: key)
-                    let event = try InvoiceClosedEvent.decode(body, source: outbox.pendingPath(sink: sink.name, key: key))
+                    let body = try outbox.body(sink: name, key: key)
+                    let event = try InvoiceClosedEvent.decode(body, source: outbox.pendingPath(sink: name, key: key))
                     try sink.send(event, body: body)
-                    try outbox.markSent(sink: sink.name, key: key, body: body)
+                    try outbox.markSent(sink: name, key: key, body: body)
+                    return outbox.pendingCount
                 }
-                metrics?.invoiceEventsSent(sink: sink.name).increment()
+                metrics?.invoiceEventsSent(sink: name).increment()
+                metrics?.invoiceEventsPending.set(to: Double(left))
                 logger.info("invoice event sent", metadata: ["sink": "\(sink.name)", "key": "\(key)"])
                 state.failures = 0
             } catch {
