@@ -26,7 +26,8 @@ struct InvoiceEventTests {
         var stateDir: String { directory + "/state" }
 
         init(sinks: [String]) throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("events-\(UUID().uuidString)")
+            directory =
+                FileManager.default.temporaryDirectory.appendingPathComponent("events-\(UUID().uuidString)")
                 .path
             try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
             context = try InvoicingContext(
@@ -161,7 +162,8 @@ struct InvoiceEventTests {
             #expect(json["total"] as? String == manifest.totals.total && json["currency"] as? String == "EUR")
             #expect(json["invoice_number"] as? String == manifest.invoiceNumber)
             #expect(manifest.invoiceNumber == "AURA-2026-000007" + (revision == 2 ? "-r2" : ""))
-            #expect(json["issue_date"] as? String == manifest.issueDate && json["due_date"] as? String == manifest.dueDate)
+            #expect(
+                json["issue_date"] as? String == manifest.issueDate && json["due_date"] as? String == manifest.dueDate)
             #expect(json["closed_at"] as? String == "2026-11-01T00:05:00Z")
             #expect(json["inputs_digest"] as? String == manifest.inputsDigest)
             #expect(json["workbook_sha256"] as? String == manifest.workbookSHA256)
@@ -190,7 +192,9 @@ struct InvoiceEventTests {
         return try InvoiceClosedEvent(of: manifest, workbookLocation: "w", manifestLocation: "m")
     }
 
-    @Test("Kafka: the event is produced keyed <OB>-<YYYY-MM>, Confluent-framed with the schema id, Avro per the schema file")
+    @Test(
+        "Kafka: the event is produced keyed <OB>-<YYYY-MM>, Confluent-framed with the schema id, Avro per the schema file"
+    )
     func kafkaEvent() async throws {
         let setup = try Setup(sinks: ["kafka"])
         let job = InvoiceJob(journal: try setup.journal(), input: try setup.input())

@@ -103,7 +103,8 @@ package struct ConfigurationValidator: Sendable {
             webhookURL: value(Keys.eventsWebhookURL), secretFile: value(Keys.eventsWebhookSecretFile),
             retryInitial: value(Keys.eventsRetryInitialSeconds).flatMap { Int($0) }
                 ?? Keys.eventsRetryInitialSeconds.defaultInteger,
-            retryMax: value(Keys.eventsRetryMaxSeconds).flatMap { Int($0) } ?? Keys.eventsRetryMaxSeconds.defaultInteger)
+            retryMax: value(Keys.eventsRetryMaxSeconds).flatMap { Int($0) } ?? Keys.eventsRetryMaxSeconds.defaultInteger
+        )
         let line = root.mapping?.first { $0.key.scalar?.string == "events" }?.key.mark?.line ?? 0
         return messages.map { CatalogProblem(file: file, line: line, message: $0) }
     }

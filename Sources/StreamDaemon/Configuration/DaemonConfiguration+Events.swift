@@ -49,7 +49,8 @@ extension DaemonConfiguration.Events {
         }
         if retryMax < retryInitial {
             problems.append(
-                "events.retry_max_seconds (\(retryMax)) must be at least events.retry_initial_seconds (\(retryInitial))")
+                "events.retry_max_seconds (\(retryMax)) must be at least events.retry_initial_seconds (\(retryInitial))"
+            )
         }
         return problems
     }

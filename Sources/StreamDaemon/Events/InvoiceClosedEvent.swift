@@ -137,7 +137,9 @@ struct InvoiceClosedEvent: Codable, Sendable, Equatable {
     /// then the Avro body.
     func confluentFrame(schemaID: Int32) -> [UInt8] {
         let id = UInt32(bitPattern: schemaID)
-        return [0, UInt8(truncatingIfNeeded: id >> 24), UInt8(truncatingIfNeeded: id >> 16),
-            UInt8(truncatingIfNeeded: id >> 8), UInt8(truncatingIfNeeded: id)] + avro()
+        return [
+            0, UInt8(truncatingIfNeeded: id >> 24), UInt8(truncatingIfNeeded: id >> 16),
+            UInt8(truncatingIfNeeded: id >> 8), UInt8(truncatingIfNeeded: id),
+        ] + avro()
     }
 }
