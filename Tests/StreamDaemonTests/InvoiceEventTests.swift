@@ -281,4 +281,22 @@ struct InvoiceEventTests {
             file: "c.yaml")
         #expect(fine.problems.isEmpty, "\(fine.problems)")
     }
+
+    @Test("the webhook secret is read from its file at start; a missing or empty file is an error naming it")
+    func webhookSecretFile() throws {
+        let setup = try Setup(sinks: ["webhook"])
+        let path = setup.directory + "/webhook-secret"
+        for content in [nil, " \n"] as [String?] {
+            if let content { try content.write(toFile: path, atomically: true, encoding: .utf8) }
+            do {
+                _ = try WebhookEventSink(url: "http://127.0.0.1:9/hook", secretFile: path)
+                Issue.record("accepted \(content ?? "no file")")
+            } catch let error as DaemonError {
+                #expect(error.code == .configuration && error.source == path, "\(error)")
+            }
+        }
+        try "\(Self.secret)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(
+            try WebhookEventSink(url: "http://127.0.0.1:9/hook", secretFile: path).secret == Array(Self.secret.utf8))
+    }
 }
