@@ -93,6 +93,10 @@ struct DeployConfigTests {
         #expect(config.changelogTopic == "aura-billing.changelog" && config.closeTopic == "aura-billing.closes")
         #expect(config.pinnedClosedAtMs == 1_793_491_500_000)
         #expect(
+            config.events.topic == "aura.billing.invoices" && config.events.schemaID == 42
+                && config.events.webhookSecretFile == "/etc/aura-billing/credentials/events-webhook-secret"
+                && config.events.retryPolicy.maximum == .seconds(600))
+        #expect(
             config.schemas.registryURL == "http://schema-registry:8081"
                 && config.quarantineTopic == "aura.billing.quarantine")
     }

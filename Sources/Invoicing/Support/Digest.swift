@@ -11,6 +11,14 @@ package enum Digest {
         }.joined()
     }
 
+    /// Lower-case hex HMAC-SHA256 of `data` under `key` (the `X-Aura-Signature` of invoice events).
+    package static func hmacSHA256Hex(key: some DataProtocol, data: some DataProtocol) -> String {
+        HMAC<SHA256>.authenticationCode(for: data, using: SymmetricKey(data: Array(key))).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
     /// Base64 of the MD5 digest (HTTP `Content-MD5`).
     package static func md5Base64(_ data: some DataProtocol) -> String {
         Data(Insecure.MD5.hash(data: data)).base64EncodedString()

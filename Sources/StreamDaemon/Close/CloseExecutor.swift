@@ -70,7 +70,8 @@ struct CloseExecutor {
         // 3. Issue and record done.
         for record in frozen.records {
             do {
-                report.closed.append(try steps.finish(record) { try issuer.issue(record, from: state) })
+                report.closed.append(
+                    try steps.finish(record) { announce in try issuer.issue(record, from: state, announce: announce) })
             } catch {
                 metrics?.closeFailures.increment()
                 metrics?.invoiceDeliveryFailures.increment()

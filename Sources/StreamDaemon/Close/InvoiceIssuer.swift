@@ -17,25 +17,49 @@ struct InvoiceIssuer {
     let delivery: InvoiceDelivery?
     let metrics: DaemonMetrics?
     let logger: Logger
+    /// Where the `InvoiceClosed` event of each delivered revision is stored before the close
+    /// is recorded done (`InvoiceEventOutbox`); nil without `events.*`.
+    var events: InvoiceEventOutbox? = nil
 
     /// Writes and delivers the invoice of `close` from `state` (idempotent: identical files are
-    /// left as they are) and returns its report entry.
-    func issue(_ close: some RecordedClose, from state: PartitionState) throws -> CloseReport.Invoice {
+    /// left as they are) and returns its report entry; `announce` as in `issue(_:input:announce:)`.
+    func issue(_ close: some RecordedClose, from state: PartitionState, announce: Bool = true) throws
+        -> CloseReport.Invoice
+    {
         try issue(
             close,
-            input: InvoiceInputBuilder.input(of: close, from: state, names: context.snapshot.dimensions.names))
+            input: InvoiceInputBuilder.input(of: close, from: state, names: context.snapshot.dimensions.names),
+            announce: announce)
     }
 
     /// Prices `input`, writes workbook and manifest and delivers them (idempotent) and returns
     /// the report entry of `close`. Blocking; no partition state is needed.
-    func issue(_ close: some RecordedClose, input: InvoiceInput) throws -> CloseReport.Invoice {
+    ///
+    /// With `events`, the delivered revision's `InvoiceClosed` event is then stored in the
+    /// outbox (a repeat of a stored one is ignored) when `announce` — the caller records the
+    /// close done after this — or when this call wrote a new revision (`-r2`...). It is stored
+    /// before the caller records the close done, so a crash in between reissues it.
+    func issue(_ close: some RecordedClose, input: InvoiceInput, announce: Bool = true) throws
+        -> CloseReport.Invoice
+    {
         guard let catalogs = context.snapshot.catalogs else {
             throw DaemonError(.close, "no tariff catalog configured (tariffs.path)")
         }
         let (ob, text, forced) = (close.ob, close.period, close.forced)
         let written = try InvoiceWriter(invoicesDirectory: invoicesDir, catalogs: catalogs).write(
             input, closedAt: close.closedAt)
-        if let delivery { _ = try delivery.deliver(written) }
+        let delivered = try delivery?.deliver(written) ?? []
+        if let events, announce || (written.written && written.revision > 1) {
+            let locations = delivered.map { outcome in
+                switch outcome {
+                case .delivered(let location), .alreadyPresent(let location): location
+                }
+            }
+            try events.add(
+                InvoiceClosedEvent(
+                    of: written.manifest, workbookLocation: locations.first ?? written.workbookPath,
+                    manifestLocation: locations.dropFirst().first ?? written.manifestPath))
+        }
         let invoice = written.invoice
         let total = invoice.currency.format(invoice.totals.total)
         if let metrics {

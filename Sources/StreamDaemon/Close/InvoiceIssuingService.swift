@@ -47,12 +47,21 @@ struct InvoiceIssuingService: Service {
     }
 
     /// Issues `job` (idempotent: identical files are left as they are) and marks its journal done.
+    ///
+    /// With invoice events, a re-close of a journal already done (a revision may come of it)
+    /// first marks the journal not done again: a crash after the new revision is written and
+    /// before its event is in the outbox then reissues it at the next start (`pendingJobs`),
+    /// which finds the revision in place and stores its event — exactly one per revision.
     func issue(_ job: InvoiceJob) throws -> CloseReport.Invoice {
-        let invoice = try issuer.issue(job.journal, input: job.input)
-        if !job.journal.done {
-            var done = job.journal
-            done.done = true
-            try done.save(stateDir: stateDir)
+        var journal = job.journal
+        if journal.done && issuer.events != nil {
+            journal.done = false
+            try journal.save(stateDir: stateDir)
+        }
+        let invoice = try issuer.issue(journal, input: job.input)
+        if !journal.done {
+            journal.done = true
+            try journal.save(stateDir: stateDir)
         }
         return invoice
     }

@@ -92,6 +92,23 @@ package enum ConfigurationKeys {
     static let deliveryRetries = ConfigurationKey(
         "delivery.retries", .integer(minimum: 0), .defaulted("5"), "upload attempts, exponential backoff between them")
 
+    // MARK: invoice events (docs/events.md)
+    static let eventsTopic = ConfigurationKey(
+        "events.topic", .string, .optional, "Kafka topic of the InvoiceClosed events (Avro, Confluent-framed)")
+    static let eventsSchemaID = ConfigurationKey(
+        "events.schema_id", .integer(minimum: 0), .optional,
+        "schema id of deploy/schemas/InvoiceClosed.avsc in the Confluent frame (with events.topic)")
+    static let eventsWebhookURL = ConfigurationKey(
+        "events.webhook_url", .string, .optional, "http(s) URL the InvoiceClosed events are POSTed to as JSON")
+    static let eventsWebhookSecretFile = ConfigurationKey(
+        "events.webhook_secret_file", .string, .optional,
+        "file with the HMAC-SHA256 secret of the X-Aura-Signature header (with events.webhook_url)")
+    static let eventsRetryInitialSeconds = ConfigurationKey(
+        "events.retry_initial_seconds", .integer(minimum: 1), .defaulted("5"),
+        "wait after a failed event send; doubles after each failure")
+    static let eventsRetryMaxSeconds = ConfigurationKey(
+        "events.retry_max_seconds", .integer(minimum: 1), .defaulted("600"), "longest wait between event sends")
+
     // MARK: quarantine, endpoints, logging
     static let quarantineFile = ConfigurationKey(
         "quarantine.file", .string, .optional, "local quarantine file (JSON lines)")
@@ -128,6 +145,8 @@ package enum ConfigurationKeys {
         tariffsPath, dimensionsDir, invoicesDir,
         deliveryKind, deliveryAzureAccount, deliveryAzureContainer, deliveryAzureEndpoint,
         deliveryAzureSASTokenFile, deliveryAzureSharedKeyFile, deliveryRetries,
+        eventsTopic, eventsSchemaID, eventsWebhookURL, eventsWebhookSecretFile, eventsRetryInitialSeconds,
+        eventsRetryMaxSeconds,
         quarantineFile, quarantineTopic, quarantineMaxBacklogMiB, quarantineMaxFileBytes, quarantineMaxFiles,
         quarantineMaxValueBytes, httpAddress, adminTokenFile, logLevel,
     ]

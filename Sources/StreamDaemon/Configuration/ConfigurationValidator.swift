@@ -79,7 +79,34 @@ package struct ConfigurationValidator: Sendable {
         var report = Report(problems: [], tariffsPath: root["tariffs"]?["path"]?.scalar?.string)
         walk(root, path: "", file: file, into: &report)
         report.problems += missingRequiredKeys(root, file: file)
+        if !report.problems.contains(where: { $0.message.hasPrefix("events.") }) {
+            report.problems += eventsProblems(root, file: file)
+        }
         return report
+    }
+
+    /// The rules between the `events.*` keys (`DaemonConfiguration.Events.problems`), at the
+    /// line of the `events` section; the environment overrides the file as for the daemon.
+    private func eventsProblems(_ root: Node, file: String) -> [CatalogProblem] {
+        typealias Keys = ConfigurationKeys
+        let section = root["events"]
+        func value(_ key: ConfigurationKey) -> String? {
+            if let variable = key.environmentVariable, let value = environment[variable], !value.isEmpty {
+                return value
+            }
+            let name = String(key.path.dropFirst("events.".count))
+            guard let text = section?[name]?.scalar?.string, !text.isEmpty else { return nil }
+            return text
+        }
+        let messages = DaemonConfiguration.Events.problems(
+            topic: value(Keys.eventsTopic), schemaID: value(Keys.eventsSchemaID).flatMap { Int($0) },
+            webhookURL: value(Keys.eventsWebhookURL), secretFile: value(Keys.eventsWebhookSecretFile),
+            retryInitial: value(Keys.eventsRetryInitialSeconds).flatMap { Int($0) }
+                ?? Keys.eventsRetryInitialSeconds.defaultInteger,
+            retryMax: value(Keys.eventsRetryMaxSeconds).flatMap { Int($0) } ?? Keys.eventsRetryMaxSeconds.defaultInteger
+        )
+        let line = root.mapping?.first { $0.key.scalar?.string == "events" }?.key.mark?.line ?? 0
+        return messages.map { CatalogProblem(file: file, line: line, message: $0) }
     }
 
     private func walk(_ node: Node, path: String, file: String, into report: inout Report) {

@@ -49,7 +49,7 @@ extension DaemonConfiguration {
                 lateHorizonMs: lateHorizonMs
             ),
             changelog: changelog, closeLog: closeLog, zones: zones, context: context, delivery: delivery,
-            metrics: metrics, logger: logger
+            metrics: metrics, logger: logger, events: makeEventOutbox()
         )
     }
 }

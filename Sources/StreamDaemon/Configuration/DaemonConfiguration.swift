@@ -53,6 +53,19 @@ package struct DaemonConfiguration: Sendable {
         package var retries: Int
     }
 
+    /// `events.*`: the `InvoiceClosed` events of delivered invoices (docs/events.md).
+    package struct Events: Sendable {
+        package var topic: String?
+        package var schemaID: Int32?
+        package var webhookURL: String?
+        package var webhookSecretFile: String?
+        package var retryInitialSeconds = 5
+        package var retryMaxSeconds = 600
+
+        /// Whether any sink is configured.
+        package var isEnabled: Bool { topic != nil || webhookURL != nil }
+    }
+
     package var kafka: Kafka
     package var schemas: Schemas
     package var stateDir: String
@@ -84,6 +97,7 @@ package struct DaemonConfiguration: Sendable {
     package var dimensionsDir: String?
     package var invoicesDir: String
     package var delivery: Delivery
+    package var events: Events
     package var quarantineFile: String?
     package var quarantineTopic: String?
     /// `quarantine.max_backlog_mib`: unwritten quarantine records in memory before all partitions pause.
@@ -142,6 +156,7 @@ package struct DaemonConfiguration: Sendable {
         dimensionsDir = config.string(Keys.dimensionsDir)
         invoicesDir = config.string(forKey: ConfigKey(Keys.invoicesDir.path), default: stateDir + "/invoices")
         delivery = Delivery(reader: config, kind: deliveryKind)
+        events = try Events(reader: config, source: source)
         quarantineFile = config.string(Keys.quarantineFile)
         quarantineTopic = config.string(Keys.quarantineTopic)
         quarantineMaxBacklogMiB = config.defaultedInt(Keys.quarantineMaxBacklogMiB)

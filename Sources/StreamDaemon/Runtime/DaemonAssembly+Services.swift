@@ -53,8 +53,16 @@ extension DaemonAssembly {
             queue: invoices,
             issuer: InvoiceIssuer(
                 context: daemon.context, invoicesDir: configuration.invoicesDir, delivery: delivery, metrics: metrics,
-                logger: logger),
+                logger: logger, events: events?.outbox),
             stateDir: configuration.stateDir)
+    }
+
+    /// Sends the invoice events of the outbox (`events.*`); nil when no sink is configured.
+    func makeInvoiceEvents() -> InvoiceEventService? {
+        guard let events else { return nil }
+        return InvoiceEventService(
+            outbox: events.outbox, sinks: events.sinks, policy: configuration.events.retryPolicy, metrics: metrics,
+            logger: logger)
     }
 
     /// `/metrics`, `/healthz`, `/readyz` and `POST /admin/close`, bound to `http.address`.

@@ -29,6 +29,8 @@ struct DaemonAssembly {
     let closing: any PeriodClosing
     /// One machine: the invoices frozen by closes, issued by `makeInvoiceIssuing()`'s service.
     let invoices: InvoiceQueue
+    /// `events.*`: the outbox the issuers store invoice events in, and where they are sent.
+    let events: (outbox: InvoiceEventOutbox, sinks: [any InvoiceEventSink])?
 
     var configuration: DaemonConfiguration { daemon.configuration }
     var logger: Logger { daemon.logger }
@@ -61,6 +63,9 @@ struct DaemonAssembly {
             scaleOut: try configuration.makeScaleOutBinding(tokens: tokens, logger: logger)
         )
         invoices = InvoiceQueue(metrics: daemon.metrics, status: daemon.status, logger: logger)
+        events = try configuration.makeEventOutbox().map {
+            (outbox: $0, sinks: try configuration.makeEventSinks(tokens: tokens, logger: logger))
+        }
         closing = try Self.makeCloser(daemon: daemon, zones: zones, delivery: delivery, tokens: tokens)
     }
 
@@ -80,6 +85,7 @@ struct DaemonAssembly {
         // Last, so it is the first told to stop (the group stops services in reverse order): close
         // requests waiting for a stalled delivery are answered at once instead of holding up the
         // HTTP server's shutdown; what is left is finished at the next start.
+        if let eventService = makeInvoiceEvents() { services.append(.init(service: eventService)) }
         services.append(.init(service: makeInvoiceIssuing()))
         var groupConfiguration = ServiceGroupConfiguration(
             services: services,

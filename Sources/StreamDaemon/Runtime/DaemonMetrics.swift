@@ -57,6 +57,15 @@ final class DaemonMetrics: Sendable {
     let deadLetterFailures: Counter
     /// Rotations that left the quarantine over `quarantine.max_files` (nothing deletable).
     let quarantineOverBound: Counter
+    /// `aura_invoice_events_sent_total{sink}`: `InvoiceClosed` events acknowledged, per sink.
+    private let eventsSent: [String: Counter]
+    /// `aura_invoice_event_failures_total{sink}`: failed attempts to send one (each is retried).
+    private let eventFailures: [String: Counter]
+    /// `aura_invoice_events_pending`: events in the outbox not yet acknowledged (every sink).
+    let invoiceEventsPending: Gauge
+
+    /// The `sink` label values of the invoice event metrics.
+    static let eventSinks = ["kafka", "webhook"]
 
     init(auditTopic: String, gatewayTopic: String) {
         let registry = self.registry
@@ -141,6 +150,35 @@ final class DaemonMetrics: Sendable {
             descriptor: .aura(
                 "aura_quarantine_over_bound_total",
                 "Rotations that left the quarantine over quarantine.max_files (no fully requeued segment to delete)"))
+        var sent: [String: Counter] = [:]
+        var failures: [String: Counter] = [:]
+        for sink in Self.eventSinks {
+            sent[sink] = registry.makeCounter(
+                descriptor: .aura("aura_invoice_events_sent_total", "InvoiceClosed events acknowledged by the sink"),
+                labels: [("sink", sink)])
+            failures[sink] = registry.makeCounter(
+                descriptor: .aura(
+                    "aura_invoice_event_failures_total", "Failed attempts to send an InvoiceClosed event (retried)"),
+                labels: [("sink", sink)])
+        }
+        eventsSent = sent
+        eventFailures = failures
+        invoiceEventsPending = registry.makeGauge(
+            descriptor: .aura("aura_invoice_events_pending", "InvoiceClosed events stored but not yet acknowledged"))
+    }
+
+    /// `aura_invoice_events_sent_total{sink}` of one of `eventSinks`.
+    func invoiceEventsSent(sink: String) -> Counter {
+        // Invariant: sinks are named from `eventSinks` only (`KafkaEventSink`, `WebhookEventSink`).
+        guard let counter = eventsSent[sink] else { preconditionFailure("unknown event sink \(sink)") }
+        return counter
+    }
+
+    /// `aura_invoice_event_failures_total{sink}` of one of `eventSinks`.
+    func invoiceEventFailures(sink: String) -> Counter {
+        // Invariant: as in `invoiceEventsSent(sink:)`.
+        guard let counter = eventFailures[sink] else { preconditionFailure("unknown event sink \(sink)") }
+        return counter
     }
 
     /// The counter of quarantined events for `topic` and `reason` (a decoder error code).

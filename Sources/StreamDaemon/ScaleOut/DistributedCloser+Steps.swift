@@ -69,7 +69,13 @@ extension DistributedCloser {
         /// identical). A key whose done note was awaited in vain once (its requester stopped, or
         /// its delivery failed) is not waited for again: the retries of a failed delivery do not
         /// each sit out the bound.
-        func finish(_ request: CloseRecord, issue: () throws -> CloseReport.Invoice) throws -> CloseReport.Invoice {
+        ///
+        /// The invoice event (`events.*`) is announced by the closer that is about to append the
+        /// done note (none was there before it issued), before it appends it; a closer that
+        /// found the done note announces only a new revision it wrote.
+        func finish(_ request: CloseRecord, issue: (_ announce: Bool) throws -> CloseReport.Invoice) throws
+            -> CloseReport.Invoice
+        {
             let closeLog = closer.closeLog
             var alreadyDone = try closeLog.read().done[request.key] != nil
             if !alreadyDone && request.requester != closer.requester && !closer.isAbandoned(request.key) {
@@ -80,7 +86,7 @@ extension DistributedCloser {
                 }
                 if !alreadyDone { closer.abandon(request.key) }
             }
-            let invoice = try issue()
+            let invoice = try issue(!alreadyDone)
             if !alreadyDone, try closeLog.read().done[request.key] == nil {
                 var done = request
                 done.kind = .done

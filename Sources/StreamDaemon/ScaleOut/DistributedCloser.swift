@@ -46,6 +46,8 @@ final class DistributedCloser: Sendable {
     let delivery: InvoiceDelivery?
     let metrics: DaemonMetrics?
     let logger: Logger
+    /// The outbox of invoice events (`events.*`); nil without.
+    let events: InvoiceEventOutbox?
     let requester: String
     /// One close at a time per closer (its readers serve one reader per partition).
     private let serial = Mutex(())
@@ -58,8 +60,9 @@ final class DistributedCloser: Sendable {
     init(
         settings: Settings, changelog: ChangelogStore, closeLog: CloseLog, zones: OBTimeZones,
         context: InvoicingContext,
-        delivery: InvoiceDelivery?, metrics: DaemonMetrics?, logger: Logger
+        delivery: InvoiceDelivery?, metrics: DaemonMetrics?, logger: Logger, events: InvoiceEventOutbox? = nil
     ) {
+        self.events = events
         self.settings = settings
         self.changelog = changelog
         self.closeLog = closeLog
@@ -187,7 +190,7 @@ final class DistributedCloser: Sendable {
         let executor = CloseExecutor(
             issuer: InvoiceIssuer(
                 context: context, invoicesDir: settings.invoicesDir, delivery: delivery, metrics: metrics,
-                logger: logger),
+                logger: logger, events: events),
             metrics: metrics, logger: logger)
         return try executor.run(
             plan, steps: Steps(closer: self, keys: keys, log: log), state: merged,

@@ -14,6 +14,8 @@ package struct DaemonError: Error, CustomStringConvertible {
         package static let quarantine = Code("quarantine")
         package static let checkpoint = Code("checkpoint")
         package static let close = Code("close")
+        /// An `InvoiceClosed` event could not be stored or sent (`Events/`).
+        package static let event = Code("event")
         /// The daemon is not ready (`DaemonStatus.notReadyReasons()`): a close was not run.
         package static let notReady = Code("not-ready")
     }

@@ -36,6 +36,10 @@ final class TinyHTTPServer: Sendable {
     private let routes: [String: Route]
     private let requests = Mutex<[Request]>([])
     private let outageStatus = Mutex<Int?>(nil)
+    /// Requests still to be refused with 503 before the routes answer (`refuseNext`).
+    private let refusals = Mutex(0)
+    /// Signalled once per request answered (`waitForRequests`).
+    private let answered = DispatchSemaphore(value: 0)
     /// Signalled by the serving thread when it has closed the socket and exited.
     private let finished = DispatchSemaphore(value: 0)
 
@@ -84,6 +88,19 @@ final class TinyHTTPServer: Sendable {
         set { outageStatus.withLock { $0 = newValue } }
     }
 
+    /// The next this many requests are answered 503 (a receiver that is down), then the routes again.
+    var refuseNext: Int {
+        get { refusals.withLock { $0 } }
+        set { refusals.withLock { $0 = newValue } }
+    }
+
+    /// Blocks until `count` more requests were answered, or `seconds` passed; whether they were.
+    func waitForRequests(_ count: Int, seconds: Double = 30) -> Bool {
+        let deadline = DispatchTime.now() + seconds
+        for _ in 0..<count where answered.wait(timeout: deadline) == .timedOut { return false }
+        return true
+    }
+
     /// Paths requested so far.
     var requestedPaths: [String] { received.map(\.path) }
 
@@ -106,6 +123,12 @@ final class TinyHTTPServer: Sendable {
             requests.withLock { $0.append(request) }
             var route = routes[request.path] ?? Route(status: 404, body: Array(#"{"error_code":40403}"#.utf8))
             if let status = outage { route = Route(status: status, body: Array(#"{"error_code":50301}"#.utf8)) }
+            let refused = refusals.withLock { left in
+                guard left > 0 else { return false }
+                left -= 1
+                return true
+            }
+            if refused { route = Route(status: 503, body: Array(#"{"error":"down"}"#.utf8)) }
             var head = "HTTP/1.1 \(route.status) \(route.status == 200 ? "OK" : "Status")\r\n"
             for (name, value) in route.headers { head += "\(name): \(value)\r\n" }
             head += "Content-Length: \(route.body.count)\r\nConnection: close\r\n\r\n"
@@ -118,6 +141,7 @@ final class TinyHTTPServer: Sendable {
                 sent += n
             }
             close(client)
+            answered.signal()
         }
     }
 
