@@ -83,6 +83,7 @@ final class ConsumerLoop {
         try resumeInterruptedClosesOnce()
         sendReadyOnce()
         serveCloseRequests()
+        serveStateReads()
         autoCloseIfDue(now)
     }
 
