@@ -1,5 +1,3 @@
-import Invoicing
-
 extension InvoiceExplanation {
     /// The explanation as text for a terminal (`--format table`): a header, then per line its
     /// bands (quantity × unit price = amount, their sum and the rounded amount), its quantities

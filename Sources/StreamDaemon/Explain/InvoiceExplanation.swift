@@ -1,4 +1,4 @@
-package import Invoicing
+import Invoicing
 
 /// What `aura-billing explain` and `GET /v1/invoices/explain` answer: each line of one OB's
 /// invoice for one period with the quantities behind it (per app and service, per local day),
@@ -76,10 +76,32 @@ package struct InvoiceExplanation: Codable, Sendable, Equatable {
         package var lateBilledLater: [BilledLater]
     }
 
+    /// Offsets `[first_offset, last_offset]` of one topic-partition.
+    package struct OffsetRange: Codable, Sendable, Equatable {
+        package var topic: String
+        package var partition: Int32
+        package var firstOffset: Int64
+        package var lastOffset: Int64
+    }
+
+    /// A container file with its SHA-256 (empty when the file is gone).
+    package struct InputFile: Codable, Sendable, Equatable {
+        package var path: String
+        package var sha256: String
+    }
+
     /// Where the aggregates came from: Kafka offset ranges (daemon) or container files (replay).
     package struct Inputs: Codable, Sendable, Equatable {
-        package var offsets: [InvoiceInputs.OffsetRange]
-        package var files: [InvoiceInputs.InputFile]
+        package var offsets: [OffsetRange]
+        package var files: [InputFile]
+
+        init(_ inputs: InvoiceInputs) {
+            offsets = inputs.offsets.map {
+                OffsetRange(
+                    topic: $0.topic, partition: $0.partition, firstOffset: $0.firstOffset, lastOffset: $0.lastOffset)
+            }
+            files = inputs.files.map { InputFile(path: $0.path, sha256: $0.sha256) }
+        }
     }
 
     package var ob: String

@@ -119,7 +119,7 @@ struct LineExplainer {
             monthlyFee: currency.format(invoice.totals.monthlyFee),
             minimumTopUp: currency.format(invoice.totals.minimumTopUp), total: currency.format(invoice.totals.total),
             duplicatesDropped: summary?.duplicates ?? 0, lateEvents: summary?.late ?? 0,
-            inputs: .init(offsets: input.inputs.offsets, files: input.inputs.files))
+            inputs: .init(input.inputs))
     }
 
     /// One explained line; checks its breakdowns add up.
