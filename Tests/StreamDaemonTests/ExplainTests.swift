@@ -51,13 +51,15 @@ struct ExplainTests {
             var exact = Money.zero
             for band in line.bands {
                 #expect(try money(band.unitPrice).multiplied(by: band.quantity) == money(band.amount), "\(label) band")
-                #expect(band.through - band.from + 1 == band.quantity || line.pricing == "volume", "\(label) band range")
+                #expect(
+                    band.through - band.from + 1 == band.quantity || line.pricing == "volume", "\(label) band range")
                 exact = try exact.adding(money(band.amount))
             }
             for band in line.bandsBefore ?? [] { exact = try exact.subtracting(money(band.amount)) }
             #expect(exact == (try money(line.exactAmount)), "\(label) Σ bands")
             #expect(currency.round(exact) == (try money(line.amount)), "\(label) rounded amount")
-            let banded = line.bands.reduce(0) { $0 + $1.quantity } - (line.bandsBefore ?? []).reduce(0) { $0 + $1.quantity }
+            let banded =
+                line.bands.reduce(0) { $0 + $1.quantity } - (line.bandsBefore ?? []).reduce(0) { $0 + $1.quantity }
             #expect(banded == line.quantity, "\(label) band quantities")
             sum = try sum.adding(money(line.amount))
         }
@@ -65,7 +67,9 @@ struct ExplainTests {
         #expect(sum == (try money(e.total)), "\(e.ob) \(e.period) Σ lines + fee + top-up")
     }
 
-    @Test("closed invoices of the fixtures: every line adds up and matches its manifest; late events show their original period")
+    @Test(
+        "closed invoices of the fixtures: every line adds up and matches its manifest; late events show their original period"
+    )
     func closedInvoices() throws {
         let dir = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -111,7 +115,8 @@ struct ExplainTests {
                 #expect(line.byDay.allSatisfy { $0.date.hasPrefix(original + "-") })
                 let before = try #require(explanations["\(e.ob) \(original)"])
                 // (The original invoice has a line for the component when it had on-time queries.)
-                if let source = before.lines.first(where: { $0.kind == "component" && $0.component == line.component }) {
+                if let source = before.lines.first(where: { $0.kind == "component" && $0.component == line.component })
+                {
                     #expect(source.lateBilledLater.contains { $0.billedIn == e.period && $0.quantity == line.quantity })
                     traced += 1
                 }
@@ -155,7 +160,8 @@ struct ExplainTests {
         }
     }
 
-    @Test("aura-billing explain --state reads a replay's state offline: JSON equals the library's, table shows the bands")
+    @Test(
+        "aura-billing explain --state reads a replay's state offline: JSON equals the library's, table shows the bands")
     func command() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Fixtures.executable.path))
         let dir = Fixtures.temporaryDirectory()
@@ -202,7 +208,9 @@ struct ExplainTests {
         return try #require(answer.reply.withLock { $0 })
     }
 
-    @Test("GET /v1/invoices/explain on the daemon's loop: open, then closed from its manifest; 400 and 404 name the parameter")
+    @Test(
+        "GET /v1/invoices/explain on the daemon's loop: open, then closed from its manifest; 400 and 404 name the parameter"
+    )
     func daemonEndpoint() async throws {
         let fixture = try EngineFixture()
         let engine = try fixture.makeEngine()

@@ -30,7 +30,8 @@ struct LineExplainer {
             if rows.audit.isEmpty && rows.gateway.isEmpty {
                 throw DaemonError(.notFound, "unknown OB \(ob): no usage and no invoice", source: "ob")
             }
-            throw DaemonError(.notFound, "unknown period \(request.period) for OB \(ob): no usage and no invoice",
+            throw DaemonError(
+                .notFound, "unknown period \(request.period) for OB \(ob): no usage and no invoice",
                 source: "period")
         }
         let isClosed = closed != nil || state.isClosed(ob: ob, period: period)
@@ -136,8 +137,12 @@ struct LineExplainer {
         var apps: [String: InvoiceExplanation.AppService] = [:]
         for entry in byAppService {
             let key = (entry.app ?? "") + "\u{0}" + (entry.service ?? "")
-            apps[key, default: .init(app: entry.app, appName: entry.app.map { names.apps[$0] ?? $0 },
-                service: entry.service, quantity: 0)].quantity += entry.quantity
+            apps[
+                key,
+                default: .init(
+                    app: entry.app, appName: entry.app.map { names.apps[$0] ?? $0 },
+                    service: entry.service, quantity: 0)
+            ].quantity += entry.quantity
         }
         var perDay: [String: Int64] = [:]
         var unknown: Int64 = 0

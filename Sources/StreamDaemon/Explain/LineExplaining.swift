@@ -75,7 +75,8 @@ package struct LineExplaining: Sendable {
                 let view = try closer.readView(try closer.sourcePartitions())
                 guard view.missing.isEmpty else {
                     throw DaemonError(
-                        .notReady, "no changelog state yet for \(view.missing.map(\.description).joined(separator: ", "))",
+                        .notReady,
+                        "no changelog state yet for \(view.missing.map(\.description).joined(separator: ", "))",
                         source: "changelog")
                 }
                 return try explaining.explain(request, state: try view.merged(zones: zones))
@@ -106,7 +107,8 @@ package struct LineExplaining: Sendable {
         }
         var merged = PartitionState(zones: zones)
         for name in names.sorted() {
-            try merged.merge(try CheckpointStore(directory: directory, name: name, logger: logger).load(zones: zones).state)
+            try merged.merge(
+                try CheckpointStore(directory: directory, name: name, logger: logger).load(zones: zones).state)
         }
         return (merged, false)
     }
