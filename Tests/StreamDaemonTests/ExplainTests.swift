@@ -18,26 +18,55 @@ struct ExplainTests {
 
     /// Replays the fixtures into `<dir>/state` (with `--grace-hours 0` and invoices under
     /// `<dir>/invoices` when `closing`, gateway file first so the audit file has late events).
-    static func replay(into dir: String, closing: Bool) throws {
+    static func replay(into dir: String, closing: Bool, catalog: String = Fixtures.catalog) throws {
         var job = ReplayJob(files: closing ? Fixtures.inputFiles.reversed() : Fixtures.inputFiles)
         job.stateDirectory = dir + "/state"
         job.dimensionsDirectory = Fixtures.fixtures.appendingPathComponent("dims").path
         if closing {
             job.graceHours = 0
             job.invoicesDirectory = dir + "/invoices"
-            job.catalogPath = Fixtures.catalog
+            job.catalogPath = catalog
         }
         _ = try job.run { _ in }
     }
 
-    static func explaining(_ dir: String, invoices: Bool) throws -> LineExplaining {
+    static func explaining(_ dir: String, invoices: Bool, catalog: String = Fixtures.catalog) throws
+        -> LineExplaining
+    {
         LineExplaining(
             context: try InvoicingContext(
-                tariffsPath: Fixtures.catalog, dimensionsDir: Fixtures.fixtures.appendingPathComponent("dims").path),
+                tariffsPath: catalog, dimensionsDir: Fixtures.fixtures.appendingPathComponent("dims").path),
             invoicesDir: invoices ? dir + "/invoices" : nil, stateDir: dir + "/state")
     }
 
     static func money(_ text: String) throws -> Money { try Money(parsing: text) }
+
+    /// The deploy catalog with the bounds of each band list cut to 1, 2, … queries, so the
+    /// fixtures' few queries per component cross graduated and volume bands, and the euro
+    /// list's graduated price on a component of the fixtures; written to `dir`.
+    static func smallBandsCatalog(in dir: String) throws -> String {
+        var lines: [String] = []
+        var bound = 0
+        for line in try String(contentsOfFile: Fixtures.catalog, encoding: .utf8).components(separatedBy: "\n") {
+            if line.trimmingCharacters(in: .whitespaces) == "bands:" { bound = 0 }
+            if let range = line.range(of: #"up_to: [0-9]+,"#, options: .regularExpression) {
+                bound += 1
+                lines.append(line.replacingCharacters(in: range, with: "up_to: \(bound),"))
+            } else {
+                lines.append(line)
+            }
+        }
+        var text = lines.joined(separator: "\n")
+        // The fixtures have no ASR queries: the euro list's graduated ASR price goes to a
+        // component they have.
+        let asr = "      aura-asr:\n        tiers: graduated"
+        let range = try #require(text.range(of: asr))
+        text.replaceSubrange(range, with: "      aura-ai-llm-router:\n        tiers: graduated")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/tariffs.yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
 
     /// Every line's breakdowns add up to it, and the lines (+ fee + top-up) to the total.
     static func expectAddsUp(_ e: InvoiceExplanation) throws {
@@ -73,8 +102,9 @@ struct ExplainTests {
     func closedInvoices() throws {
         let dir = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Self.replay(into: dir, closing: true)
-        let explaining = try Self.explaining(dir, invoices: true)
+        let catalog = try Self.smallBandsCatalog(in: dir)
+        try Self.replay(into: dir, closing: true, catalog: catalog)
+        let explaining = try Self.explaining(dir, invoices: true, catalog: catalog)
         let snapshot = explaining.context.snapshot
         let (state, replay) = try LineExplaining.loadState(directory: dir + "/state", zones: try snapshot.timeZones())
         #expect(replay)
@@ -125,6 +155,10 @@ struct ExplainTests {
                 #expect(line.byDay.allSatisfy { $0.date.hasPrefix(e.period + "-") })
             }
         }
+        // Lines over several graduated bands, and volume lines at a band above the first.
+        let lines = explanations.values.flatMap(\.lines)
+        #expect(lines.contains { $0.pricing == "graduated" && $0.bands.count > 1 })
+        #expect(lines.contains { $0.pricing == "volume" && $0.bands.first?.upTo != 1 })
         #expect(adjustments > 0 && traced > 0, "the fixtures replayed with --grace-hours 0 have late events")
         // One line selected by --component.
         let (key, some) = try #require(explanations.first { $0.value.lines.contains { $0.kind == "component" } })
