@@ -19,7 +19,7 @@ extension InvoiceExplanation {
         out.append("duplicates dropped \(duplicatesDropped), late events after close \(lateEvents)")
         for line in lines {
             out.append("")
-            var title = "\(line.kind) \(line.component)"
+            var title = line.kind == line.component ? line.kind : "\(line.kind) \(line.component)"
             if line.name != line.component { title += " \"\(line.name)\"" }
             if let original = line.originalPeriod { title += " of \(original)" }
             out.append("\(title)  \(line.pricing)  quantity \(line.quantity)  amount \(line.amount)")
