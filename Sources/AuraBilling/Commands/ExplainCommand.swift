@@ -95,10 +95,14 @@ struct ExplainCommand: AsyncParsableCommand {
     {
         let context = try InvoicingContext(
             tariffsPath: catalog ?? settings?.tariffsPath, dimensionsDir: dimensions ?? settings?.dimensionsDir)
-        let explaining = LineExplaining(
-            context: context, invoicesDir: invoices ?? settings?.invoicesDir, stateDir: stateDir)
+        let invoicesDir = invoices ?? settings?.invoicesDir
+        let horizon = settings?.lateHorizonMs
         return try await Blocking.run {
             let loaded = try LineExplaining.loadState(directory: stateDir, zones: try context.snapshot.timeZones())
+            // A daemon's state compacts periods past the late horizon; a replay's never does.
+            let explaining = LineExplaining(
+                context: context, invoicesDir: invoicesDir, stateDir: stateDir,
+                lateHorizonMs: loaded.replay ? nil : horizon)
             return try explaining.explain(request, state: loaded.state, replayFiles: loaded.replay)
         }
     }

@@ -12,11 +12,15 @@ package struct LineExplaining: Sendable {
     package let invoicesDir: String?
     /// Where close journals are (`<dir>/closes/`).
     package let stateDir: String?
+    /// `periods.late_horizon_days` in ms: a closed period past it was compacted out of the
+    /// state, so it cannot be explained (nil: never).
+    package let lateHorizonMs: Int64?
 
-    package init(context: InvoicingContext, invoicesDir: String?, stateDir: String?) {
+    package init(context: InvoicingContext, invoicesDir: String?, stateDir: String?, lateHorizonMs: Int64? = nil) {
         self.context = context
         self.invoicesDir = invoicesDir
         self.stateDir = stateDir
+        self.lateHorizonMs = lateHorizonMs
     }
 
     /// Explains `request` from `state`. `replayFiles`: the state's partitions are container
@@ -29,6 +33,14 @@ package struct LineExplaining: Sendable {
         let snapshot = context.snapshot
         guard let catalogs = snapshot.catalogs else {
             throw DaemonError(.configuration, "no tariff catalog: explain needs tariffs.path", source: "tariffs.path")
+        }
+        if let horizon = lateHorizonMs, let period = Period(request.period),
+            state.isBeyondLateHorizon(ob: request.ob, period: period, horizonMs: horizon)
+        {
+            throw DaemonError(
+                .notFound,
+                "period \(request.period) of OB \(request.ob) is past its late horizon: its detail was compacted out of "
+                    + "the state (its workbook and manifest keep the invoice)", source: "period")
         }
         let closed = try ClosedInvoiceRecord.load(
             invoicesDir: invoicesDir, stateDir: stateDir, ob: request.ob, period: request.period)

@@ -63,7 +63,8 @@ extension DaemonAssembly {
             metrics: metrics, status: daemon.status, adminToken: admin.token,
             close: HTTPEndpoints.closeHandler(closing))
         let explaining = LineExplaining(
-            context: daemon.context, invoicesDir: configuration.invoicesDir, stateDir: configuration.stateDir)
+            context: daemon.context, invoicesDir: configuration.invoicesDir, stateDir: configuration.stateDir,
+            lateHorizonMs: configuration.lateHorizonMs)
         if let scaledOut = closing as? ScaleOutPeriodClosing {
             http.explain = LineExplaining.changelogHandler(explaining, closer: scaledOut.closer, zones: zones)
         } else {
