@@ -16,6 +16,7 @@ struct AuraBilling: AsyncParsableCommand {
             ReplayCommand.self,
             CloseCommand.self,
             RepriceCommand.self,
+            ExplainCommand.self,
             VerifyCommand.self,
             ValidateConfigCommand.self,
             QuarantineCommand.self,

@@ -100,7 +100,7 @@ public struct InvoiceWriter: Sendable {
     }
 
     /// Highest revision whose manifest exists in `directory` (0 when none).
-    static func latestRevision(in directory: String) -> Int {
+    public static func latestRevision(in directory: String) -> Int {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var latest = 0
         for name in names {

@@ -13,32 +13,10 @@ public enum ComponentPrice: Sendable, Hashable {
         }
     }
 
-    /// The exact (unrounded) amount for `queries` queries.
+    /// The exact (unrounded) amount for `queries` queries: the sum of its `bands(queries:)`.
     public func amount(queries: Int64) throws(InvoicingError) -> Money {
-        switch self {
-        case .unit(let price):
-            return try price.multiplied(by: queries)
-        case .tiered(.volume, let bands):
-            for band in bands where band.upTo.map({ queries <= $0 }) ?? true {
-                return try band.unitPrice.multiplied(by: queries)
-            }
-            throw InvoicingError(.pricing, "no volume band covers \(queries) queries (last band must be open)")
-        case .tiered(.graduated, let bands):
-            var total = Money.zero
-            var lower: Int64 = 0
-            for band in bands {
-                guard queries > lower else { break }
-                let upper = band.upTo.map { min($0, queries) } ?? queries
-                if upper > lower {
-                    total = try total.adding(band.unitPrice.multiplied(by: upper - lower))
-                }
-                lower = band.upTo ?? queries
-            }
-            if queries > lower {
-                throw InvoicingError(
-                    .pricing, "no graduated band covers queries above \(lower) (last band must be open)")
-            }
-            return total
-        }
+        var total = Money.zero
+        for band in try bands(queries: queries) { total = try total.adding(band.amount) }
+        return total
     }
 }

@@ -15,6 +15,8 @@ struct HTTPEndpoints: Sendable {
     /// The bearer token `/admin/close` requires; nil or empty disables the endpoint (403).
     let adminToken: String?
     let close: CloseHandler
+    /// Answers `GET /v1/invoices/explain`; nil: not served (404).
+    var explain: ExplainHandler? = nil
 
     /// The application, bound to `host:port`; `onBound` receives the actual port (for port 0).
     func application(
@@ -78,6 +80,7 @@ struct HTTPEndpoints: Sendable {
                 return Self.text(.conflict, "\(error)\n")
             }
         }
+        Self.registerExplain(router, explain: explain)
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "aura-billing"),

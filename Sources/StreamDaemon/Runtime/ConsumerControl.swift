@@ -1,3 +1,4 @@
+package import Aggregation
 import Synchronization
 
 /// Requests from other tasks (HTTP, signals, shutdown) to the consumer thread, which owns the
@@ -12,6 +13,8 @@ package final class ConsumerControl: Sendable {
         package var stopRequested = false
         package var finished = false
         package var closes: [PendingClose] = []
+        /// Requests for a copy of the merged state (`explain`), answered between polls.
+        package var stateReads: [@Sendable (Result<PartitionState, any Error>) -> Void] = []
     }
 
     private let state = Mutex(State())
@@ -43,13 +46,39 @@ package final class ConsumerControl: Sendable {
         }
     }
 
+    /// Queues a request for a copy of the merged state (every partition's, as a close plans
+    /// from) and waits for the consumer thread to make it: the states are never read from
+    /// another thread.
+    package func mergedState() async throws -> PartitionState {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PartitionState, any Error>) in
+            let accepted = state.withLock { s -> Bool in
+                guard !s.finished else { return false }
+                s.stateReads.append { continuation.resume(with: $0) }
+                return true
+            }
+            if !accepted { continuation.resume(throwing: DaemonError(.close, "the consumer is not running")) }
+        }
+    }
+
+    /// Takes the queued state reads (consumer thread).
+    package func takeStateReads() -> [@Sendable (Result<PartitionState, any Error>) -> Void] {
+        state.withLock { s in
+            defer { s.stateReads.removeAll() }
+            return s.stateReads
+        }
+    }
+
     /// Marks the loop finished and fails whatever is still queued.
     package func finish() {
-        let left = state.withLock { s -> [PendingClose] in
+        let (left, reads) = state.withLock { s in
             s.finished = true
-            defer { s.closes.removeAll() }
-            return s.closes
+            defer {
+                s.closes.removeAll()
+                s.stateReads.removeAll()
+            }
+            return (s.closes, s.stateReads)
         }
         for close in left { close.reply(.failure(DaemonError(.close, "the consumer stopped before the close ran"))) }
+        for read in reads { read(.failure(DaemonError(.close, "the consumer stopped before the state was read"))) }
     }
 }

@@ -85,6 +85,7 @@ final class ConsumerLoop {
         try resumeInterruptedClosesOnce()
         sendReadyOnce()
         serveCloseRequests()
+        serveStateReads()
         autoCloseIfDue(now)
     }
 

@@ -67,9 +67,17 @@ extension DaemonAssembly {
 
     /// `/metrics`, `/healthz`, `/readyz` and `POST /admin/close`, bound to `http.address`.
     func makeHTTP() -> any Service {
-        let http = HTTPEndpoints(
+        var http = HTTPEndpoints(
             metrics: metrics, status: daemon.status, adminToken: admin.token,
             close: HTTPEndpoints.closeHandler(closing))
+        let explaining = LineExplaining(
+            context: daemon.context, invoicesDir: configuration.invoicesDir, stateDir: configuration.stateDir,
+            lateHorizonMs: configuration.lateHorizonMs)
+        if let scaledOut = closing as? ScaleOutPeriodClosing {
+            http.explain = LineExplaining.changelogHandler(explaining, closer: scaledOut.closer, zones: zones)
+        } else {
+            http.explain = LineExplaining.daemonHandler(explaining, control: daemon.control, status: daemon.status)
+        }
         return http.application(host: host, port: port, logger: logger, onBound: daemon.onHTTPBound)
     }
 

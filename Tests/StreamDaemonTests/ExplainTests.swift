@@ -1,0 +1,324 @@
+import Aggregation
+import Foundation
+import Invoicing
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+@testable import KafkaBridge
+@testable import StreamDaemon
+
+/// `explain` on real data: the replay fixtures (closed invoices with manifests, late events, open
+/// periods) and the daemon's consumer loop answering over HTTP. Every line of every invoice must
+/// add up exactly: per app/service and per day to its quantity, its bands to its amount.
+@Suite("Explain a line")
+struct ExplainTests {
+    typealias Fixtures = ReplayInvoicesTests
+
+    /// Replays the fixtures into `<dir>/state` (with `--grace-hours 0` and invoices under
+    /// `<dir>/invoices` when `closing`, gateway file first so the audit file has late events).
+    static func replay(into dir: String, closing: Bool, catalog: String = Fixtures.catalog) throws {
+        var job = ReplayJob(files: closing ? Fixtures.inputFiles.reversed() : Fixtures.inputFiles)
+        job.stateDirectory = dir + "/state"
+        job.dimensionsDirectory = Fixtures.fixtures.appendingPathComponent("dims").path
+        if closing {
+            job.graceHours = 0
+            job.invoicesDirectory = dir + "/invoices"
+            job.catalogPath = catalog
+        }
+        _ = try job.run { _ in }
+    }
+
+    static func explaining(_ dir: String, invoices: Bool, catalog: String = Fixtures.catalog) throws
+        -> LineExplaining
+    {
+        LineExplaining(
+            context: try InvoicingContext(
+                tariffsPath: catalog, dimensionsDir: Fixtures.fixtures.appendingPathComponent("dims").path),
+            invoicesDir: invoices ? dir + "/invoices" : nil, stateDir: dir + "/state")
+    }
+
+    static func money(_ text: String) throws -> Money { try Money(parsing: text) }
+
+    /// The deploy catalog with the bounds of each band list cut to 1, 2, … queries, so the
+    /// fixtures' few queries per component cross graduated and volume bands, and the euro
+    /// list's graduated price on a component of the fixtures; written to `dir`.
+    static func smallBandsCatalog(in dir: String) throws -> String {
+        var lines: [String] = []
+        var bound = 0
+        for line in try String(contentsOfFile: Fixtures.catalog, encoding: .utf8).components(separatedBy: "\n") {
+            if line.trimmingCharacters(in: .whitespaces) == "bands:" { bound = 0 }
+            if let range = line.range(of: #"up_to: [0-9]+,"#, options: .regularExpression) {
+                bound += 1
+                lines.append(line.replacingCharacters(in: range, with: "up_to: \(bound),"))
+            } else {
+                lines.append(line)
+            }
+        }
+        var text = lines.joined(separator: "\n")
+        // The fixtures have no ASR queries: the euro list's graduated ASR price goes to a
+        // component they have.
+        let asr = "      aura-asr:\n        tiers: graduated"
+        let range = try #require(text.range(of: asr))
+        text.replaceSubrange(range, with: "      aura-ai-llm-router:\n        tiers: graduated")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/tariffs.yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Every line's breakdowns add up to it, and the lines (+ fee + top-up) to the total.
+    static func expectAddsUp(_ e: InvoiceExplanation) throws {
+        let currency = try #require(Currency(code: e.currency))
+        var sum = Money.zero
+        for line in e.lines {
+            let label = "\(e.ob) \(e.period) \(line.kind) \(line.component)"
+            #expect(line.byAppService.reduce(0) { $0 + $1.quantity } == line.quantity, "\(label) per app/service")
+            #expect(line.byDay.reduce(0) { $0 + $1.quantity } == line.quantity, "\(label) per day")
+            #expect(line.daysUnknown == 0, "\(label) days unknown")
+            var exact = Money.zero
+            for band in line.bands {
+                #expect(try money(band.unitPrice).multiplied(by: band.quantity) == money(band.amount), "\(label) band")
+                #expect(
+                    band.through - band.from + 1 == band.quantity || line.pricing == "volume", "\(label) band range")
+                exact = try exact.adding(money(band.amount))
+            }
+            for band in line.bandsBefore ?? [] { exact = try exact.subtracting(money(band.amount)) }
+            #expect(exact == (try money(line.exactAmount)), "\(label) Σ bands")
+            #expect(currency.round(exact) == (try money(line.amount)), "\(label) rounded amount")
+            let banded =
+                line.bands.reduce(0) { $0 + $1.quantity } - (line.bandsBefore ?? []).reduce(0) { $0 + $1.quantity }
+            #expect(banded == line.quantity, "\(label) band quantities")
+            sum = try sum.adding(money(line.amount))
+        }
+        sum = try sum.adding(money(e.monthlyFee)).adding(money(e.minimumTopUp))
+        #expect(sum == (try money(e.total)), "\(e.ob) \(e.period) Σ lines + fee + top-up")
+    }
+
+    @Test(
+        "closed invoices of the fixtures: every line adds up and matches its manifest; late events show their original period"
+    )
+    func closedInvoices() throws {
+        let dir = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let catalog = try Self.smallBandsCatalog(in: dir)
+        try Self.replay(into: dir, closing: true, catalog: catalog)
+        let explaining = try Self.explaining(dir, invoices: true, catalog: catalog)
+        let snapshot = explaining.context.snapshot
+        let (state, replay) = try LineExplaining.loadState(directory: dir + "/state", zones: try snapshot.timeZones())
+        #expect(replay)
+        var explanations: [String: InvoiceExplanation] = [:]
+        for (ob, period) in ReplayInvoiceWriter.targets(state) {
+            let request = try ExplainRequest(ob: ob, period: period.description, component: nil)
+            let e = try explaining.explain(request, state: state, replayFiles: true)
+            try Self.expectAddsUp(e)
+            let manifest = try Fixtures.manifest("\(dir)/invoices/\(ob)/\(period)/manifest.json")
+            let totals = try #require(manifest["totals"] as? [String: Any])
+            #expect(e.status == "closed" && !e.provisional && e.revision == 1)
+            #expect(e.total == totals["total"] as? String && e.manifestTotal == e.total, "\(ob) \(period) total")
+            #expect(e.invoiceNumber == manifest["invoice_number"] as? String)
+            func amounts(_ kind: String) throws -> Money {
+                try e.lines.filter { $0.kind == kind }.reduce(Money.zero) { try $0.adding(Self.money($1.amount)) }
+            }
+            let currency = try #require(Currency(code: e.currency))
+            #expect(currency.format(try amounts("component")) == totals["components"] as? String)
+            #expect(currency.format(try amounts("requests")) == totals["requests"] as? String)
+            #expect(currency.format(try amounts("adjustment")) == totals["adjustments"] as? String)
+            let queries = e.lines.filter { $0.kind == "component" }.reduce(0) { $0 + $1.quantity }
+            #expect(Int(queries) == totals["total_queries"] as? Int, "\(ob) \(period) queries")
+            #expect(Int(e.lines.first { $0.kind == "requests" }?.quantity ?? -1) == totals["total_requests"] as? Int)
+            #expect(Set(e.inputs.files.map(\.path)) == Set(Fixtures.inputFiles))
+            explanations["\(ob) \(period)"] = e
+        }
+        #expect(!explanations.isEmpty)
+        // Every adjustment line is late events of its original period, which the original
+        // invoice's line shows as arrived after its close and billed here.
+        var adjustments = 0
+        var traced = 0
+        for e in explanations.values {
+            for line in e.lines where line.kind == "adjustment" {
+                adjustments += 1
+                let original = try #require(line.originalPeriod)
+                #expect(original < e.period)
+                #expect(line.late.map(\.originalPeriod) == [original] && line.late[0].quantity == line.quantity)
+                #expect(line.byDay.allSatisfy { $0.date.hasPrefix(original + "-") })
+                let before = try #require(explanations["\(e.ob) \(original)"])
+                // (The original invoice has a line for the component when it had on-time queries.)
+                if let source = before.lines.first(where: { $0.kind == "component" && $0.component == line.component })
+                {
+                    #expect(source.lateBilledLater.contains { $0.billedIn == e.period && $0.quantity == line.quantity })
+                    traced += 1
+                }
+            }
+            for line in e.lines where line.kind == "component" {
+                #expect(line.byDay.allSatisfy { $0.date.hasPrefix(e.period + "-") })
+            }
+        }
+        // Lines over several graduated bands, and volume lines at a band above the first.
+        let lines = explanations.values.flatMap(\.lines)
+        #expect(lines.contains { $0.pricing == "graduated" && $0.bands.count > 1 })
+        #expect(lines.contains { $0.pricing == "volume" && $0.bands.first?.upTo != 1 })
+        #expect(adjustments > 0 && traced > 0, "the fixtures replayed with --grace-hours 0 have late events")
+        // One line selected by --component.
+        let (key, some) = try #require(explanations.first { $0.value.lines.contains { $0.kind == "component" } })
+        let component = try #require(some.lines.first { $0.kind == "component" }).component
+        let parts = key.split(separator: " ").map(String.init)
+        let one = try explaining.explain(
+            try ExplainRequest(ob: parts[0], period: parts[1], component: component), state: state, replayFiles: true)
+        #expect(one.lines.map(\.component) == [component] && one.total == some.total)
+    }
+
+    @Test("open periods of the fixtures: provisional, every line adds up, quantities equal the truth files")
+    func openPeriods() throws {
+        let dir = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.replay(into: dir, closing: false)
+        let explaining = try Self.explaining(dir, invoices: false)
+        let (state, _) = try LineExplaining.loadState(
+            directory: dir + "/state", zones: try explaining.context.snapshot.timeZones())
+        let queries = try Fixtures.truthTotals("audit-2k.deflate.avro")
+        let requests = try Fixtures.truthTotals("gateway-2k.deflate.avro")
+        let keys = Set(queries.keys).union(requests.keys)
+        for key in keys.sorted() {
+            let parts = key.split(separator: "|").map(String.init)
+            let e = try explaining.explain(
+                try ExplainRequest(ob: parts[0], period: parts[1], component: nil), state: state, replayFiles: true)
+            try Self.expectAddsUp(e)
+            #expect(e.status == "open" && e.provisional && e.invoiceNumber == nil)
+            #expect(e.lines.allSatisfy { $0.late.isEmpty && $0.lateBilledLater.isEmpty })
+            let counted = e.lines.filter { $0.kind == "component" }.reduce(0) { $0 + $1.quantity }
+            #expect(Int(counted) == queries[key] ?? 0, "\(key) queries")
+            #expect(Int(e.lines.first { $0.kind == "requests" }?.quantity ?? -1) == requests[key] ?? 0)
+            #expect(e.inputs.files.map(\.path).sorted() == Fixtures.inputFiles.sorted())
+        }
+    }
+
+    @Test(
+        "aura-billing explain --state reads a replay's state offline: JSON equals the library's, table shows the bands")
+    func command() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Fixtures.executable.path))
+        let dir = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.replay(into: dir, closing: true)
+        let explaining = try Self.explaining(dir, invoices: true)
+        let (state, _) = try LineExplaining.loadState(
+            directory: dir + "/state", zones: try explaining.context.snapshot.timeZones())
+        let (ob, period) = try #require(ReplayInvoiceWriter.targets(state).first)
+        let base = [
+            "explain", "--ob", ob, "--period", period.description, "--state", dir + "/state", "--catalog",
+            Fixtures.catalog, "--dimensions", Fixtures.fixtures.appendingPathComponent("dims").path, "--invoices",
+            dir + "/invoices",
+        ]
+        let json = try Fixtures.run(base + ["--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let expected = try explaining.explain(
+            try ExplainRequest(ob: ob, period: period.description, component: nil), state: state, replayFiles: true)
+        #expect(try InvoiceExplanation.decode(Data(json.stdout.utf8)) == expected)
+        let table = try Fixtures.run(base)
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("bands:") && table.stdout.contains("total \(expected.total)"))
+        let unknown = try Fixtures.run(base + ["--component", "no-such-component"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("unknown component no-such-component"))
+    }
+
+    /// What a request running beside the stepped loop answered.
+    final class Answer: Sendable {
+        let reply = Mutex<HTTPEndpointsTests.Reply?>(nil)
+        var isSet: Bool { reply.withLock { $0 != nil } }
+    }
+
+    /// GETs `url` while stepping `loop` (the consumer thread answers the state read).
+    static func ask(_ url: String, loop: ConsumerLoop) async throws -> HTTPEndpointsTests.Reply {
+        let answer = Answer()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let reply = try await HTTPEndpointsTests.curl([url])
+                answer.reply.withLock { $0 = reply }
+            }
+            #expect(try await ConsumerLoopCloseTests.poll(loop) { answer.isSet }, "no answer from \(url)")
+            try await group.waitForAll()
+        }
+        return try #require(answer.reply.withLock { $0 })
+    }
+
+    @Test(
+        "GET /v1/invoices/explain on the daemon's loop: open, then closed from its manifest; 400 and 404 name the parameter"
+    )
+    func daemonEndpoint() async throws {
+        let fixture = try EngineFixture()
+        let engine = try fixture.makeEngine()
+        defer { engine.shutdown() }
+        let (loop, consumer) = try fixture.makeLoop(engine: engine, start: .now)
+        let issuing = fixture.issuing(delivery: nil)
+        let worker = Thread { issuing.work() }
+        worker.start()
+        defer { fixture.invoices.stop() }
+        let (first, second) = try ConsumerLoopTests.batches()
+        consumer.events = [.assign([EngineFixture.audit, EngineFixture.gateway]), .messages(first), .messages(second)]
+        for _ in 0..<3 { try loop.step(now: nil) }
+        fixture.status.update { $0.lagKnown = true }
+        let (ob, period) = try #require(ReplayInvoiceWriter.targets(try engine.mergedState()).first)
+        var endpoints = HTTPEndpoints(
+            metrics: fixture.metrics, status: fixture.status, adminToken: nil, close: { _ in "{}" })
+        endpoints.explain = LineExplaining.daemonHandler(
+            LineExplaining(
+                context: fixture.context, invoicesDir: fixture.directory + "/invoices", stateDir: fixture.stateDir),
+            control: fixture.control, status: fixture.status)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = endpoints.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test.explain")) {
+            continuation.yield($0)
+        }
+        let group = ServiceGroup(services: [app], logger: Logger(label: "test.explain"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let base = "http://127.0.0.1:\(port)/v1/invoices/explain?"
+
+            let open = try await Self.ask(base + "ob=\(ob)&period=\(period)", loop: loop)
+            #expect(open.status == 200, "\(open.body)")
+            let provisional = try InvoiceExplanation.decode(Data(open.body.utf8))
+            try Self.expectAddsUp(provisional)
+            #expect(provisional.status == "open" && provisional.provisional)
+            #expect(
+                provisional.inputs.offsets.map { "\($0.topic)/\($0.partition) \($0.firstOffset)-\($0.lastOffset)" }
+                    == ["aura.audit/0 0-599", "aura.gateway/0 0-399"])
+
+            // Close it through the loop, let the background issue it, and explain it again.
+            let closing = Answer()
+            let control = fixture.control
+            try await withThrowingTaskGroup(of: Void.self) { close in
+                close.addTask {
+                    _ = try await control.close(.period(period.description, ob: ob, force: true))
+                    closing.reply.withLock { $0 = .init(status: 200, body: "") }
+                }
+                #expect(try await ConsumerLoopCloseTests.poll(loop) { closing.isSet }, "the close did not finish")
+                try await close.waitForAll()
+            }
+            let closedReply = try await Self.ask(base + "ob=\(ob)&period=\(period)", loop: loop)
+            #expect(closedReply.status == 200, "\(closedReply.body)")
+            let closed = try InvoiceExplanation.decode(Data(closedReply.body.utf8))
+            try Self.expectAddsUp(closed)
+            #expect(closed.status == "closed" && !closed.provisional && closed.revision == 1)
+            #expect(closed.manifestTotal == closed.total && closed.total == provisional.total)
+            #expect(closed.lines == provisional.lines)
+            #expect(closed.inputs == provisional.inputs)
+
+            for (query, status, parameter) in [
+                ("ob=XXX&period=\(period)", 404, "ob"), ("ob=\(ob)&period=2020-01", 404, "period"),
+                ("ob=\(ob)&period=\(period)&component=nope", 404, "component"),
+                ("ob=\(ob)&period=2026-13", 400, "period"), ("ob=es&period=\(period)", 400, "ob"),
+                ("period=\(period)", 400, "ob"),
+            ] {
+                let reply = try await Self.ask(base + query, loop: loop)
+                #expect(reply.status == status, "\(query): \(reply.body)")
+                let object = try JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: String]
+                #expect(object?["parameter"] == parameter, "\(query): \(reply.body)")
+                #expect(object?["error"]?.isEmpty == false)
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+}
