@@ -14,6 +14,7 @@ struct AuraBilling: AsyncParsableCommand {
             SoakCommand.self,
             ReplayCommand.self,
             CloseCommand.self,
+            PreviewCommand.self,
             VerifyCommand.self,
             ValidateConfigCommand.self,
             QuarantineCommand.self,

@@ -15,6 +15,8 @@ package final class ConsumerControl: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The views previews price from, published by the consumer thread while they are asked for.
+    package let snapshots = LiveStateSnapshots()
 
     /// Asks the consumer loop to stop (final checkpoint, commit, leave the group).
     package func requestStop() {
@@ -51,5 +53,6 @@ package final class ConsumerControl: Sendable {
             return s.closes
         }
         for close in left { close.reply(.failure(DaemonError(.close, "the consumer stopped before the close ran"))) }
+        snapshots.finish()
     }
 }

@@ -84,6 +84,7 @@ final class ConsumerLoop {
         sendReadyOnce()
         serveCloseRequests()
         autoCloseIfDue(now)
+        publishPreviewIfDue(now)
     }
 
     /// Polls up to 100 ms and decodes and counts what came (rebalance callbacks run in here).
