@@ -45,6 +45,8 @@ struct InvoicePreviewTests {
         var endpoints = HTTPEndpoints(
             metrics: fixture.metrics, status: fixture.status, adminToken: nil, close: { _ in "{}" })
         endpoints.previews = .live(fixture.control.snapshots, context: fixture.context)
+        endpoints.previews?.invoicesDir = fixture.directory + "/invoices"
+        endpoints.previews?.stateDir = fixture.stateDir
         let app = endpoints.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test.preview")) {
             continuation.yield($0)
         }

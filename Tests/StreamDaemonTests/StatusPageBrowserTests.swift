@@ -67,6 +67,8 @@ struct StatusPageBrowserTests {
             from: [EngineFixture.audit: 400, EngineFixture.gateway: 200])
         consumer.events = [.assign([EngineFixture.audit, EngineFixture.gateway]), .messages(older), .messages(newer)]
         for _ in 0..<3 { try loop.step(now: nil) }
+        // Caught up: the broker's high watermarks are the next offsets (the lag is known, 0).
+        consumer.watermarks = [EngineFixture.audit: (0, 600), EngineFixture.gateway: (0, 300)]
         fixture.status.update {
             $0.stateLoaded = true
             $0.assigned = engine.assigned
@@ -104,6 +106,7 @@ struct StatusPageBrowserTests {
             #expect(dom.contains("\(previous) r1"), "the last closed invoice with its revision")
             #expect(dom.contains("pending delivery"), "issued without the background service: not marked done")
             #expect(!dom.contains("<script"), "no script")
+            #expect(dom.contains("<span id=\"lag\">0 messages</span>"), "the lag, from the partitions' watermarks")
 
             // A screenshot: a real rendering (PNG), refreshed in docs/ with AURA_UPDATE_SCREENSHOT=1.
             let shot = fixture.directory + "/status-page.png"
