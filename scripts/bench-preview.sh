@@ -144,5 +144,9 @@ def page_check(body):
 run(50, lambda i: "/", page, page_check)
 show("status page (%d OBs)" % len(obs), page)
 EOF
+# Examples for the README: one preview as JSON and as the CLI's table.
+FIRST_OB=$(cut -d' ' -f1 "$WORK/obs")
+curl -sf "http://127.0.0.1:$HTTP_PORT/v1/invoices/preview?ob=$FIRST_OB" > "$WORK/example-preview.json"
+"$BIN" preview --url "http://127.0.0.1:$HTTP_PORT" --ob "$FIRST_OB" > "$WORK/example-preview.txt"
 RSS=$(awk '/VmRSS/ { print $2, $3 }' "/proc/$DAEMON_PID/status")
 echo "daemon RSS after the run: $RSS; $OBS OBs × $LINES lines = $RECORDS events"

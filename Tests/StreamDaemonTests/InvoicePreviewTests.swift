@@ -98,7 +98,9 @@ struct InvoicePreviewTests {
                 manifest.totals.components, manifest.totals.requests, manifest.totals.monthlyFee,
                 manifest.totals.adjustments, manifest.totals.minimumTopUp,
             ] == [t.components, t.requests, t.monthlyFee, t.adjustments, t.minimumTopUp], "\(what) totals")
-        #expect(manifest.totals.totalQueries == preview.totalQueries && manifest.totals.totalRequests == preview.totalRequests)
+        #expect(
+            manifest.totals.totalQueries == preview.totalQueries
+                && manifest.totals.totalRequests == preview.totalRequests)
 
         let workbook = (manifestPath as NSString).deletingLastPathComponent + "/" + manifest.workbook
         let reader = try XLSXReader(path: workbook)
@@ -107,7 +109,8 @@ struct InvoicePreviewTests {
         var written: [String] = []
         for row in stride(from: 2, through: components.lastRow, by: 1) {
             let id = components.value("A", row)?.description ?? ""
-            written.append("\(id) \(components.value("C", row)?.description ?? "") \(try money(components.value("F", row)))")
+            written.append(
+                "\(id) \(components.value("C", row)?.description ?? "") \(try money(components.value("F", row)))")
         }
         let previewed = try preview.lines.filter { $0.kind == "component" }.map {
             "\($0.component ?? "") \($0.quantity ?? -1) \(try Money(parsing: $0.amount))"
@@ -123,18 +126,24 @@ struct InvoicePreviewTests {
             "\($0.originalPeriod ?? "") \($0.component ?? "") \($0.quantity ?? -1) \(try Money(parsing: $0.amount))"
         }
         #expect(previewedAdjustments == writtenAdjustments, "\(what) adjustment lines")
-        let amounts = Dictionary(uniqueKeysWithValues: preview.lines.filter { $0.kind != "component" && $0.kind != "adjustment" }.map { ($0.kind, $0.amount) })
+        let amounts = Dictionary(
+            uniqueKeysWithValues: preview.lines.filter { $0.kind != "component" && $0.kind != "adjustment" }.map {
+                ($0.kind, $0.amount)
+            })
         #expect(amounts["requests"] == manifest.totals.requests && amounts["monthly_fee"] == manifest.totals.monthlyFee)
         #expect(amounts["minimum_top_up"] == manifest.totals.minimumTopUp)
     }
 
-    @Test("the preview of every OB equals the invoice the close then writes, on the fixture month and after late events")
+    @Test(
+        "the preview of every OB equals the invoice the close then writes, on the fixture month and after late events")
     func previewEqualsClose() async throws {
         let fixture = try EngineFixture()
         let engine = try fixture.makeEngine()
         defer { engine.shutdown() }
         let (loop, consumer) = try fixture.makeLoop(engine: engine, start: .now)
-        consumer.events = [.assign([Self.audit, Self.gateway]), .messages(try EngineFixture.messages(audit: 600, gateway: 400))]
+        consumer.events = [
+            .assign([Self.audit, Self.gateway]), .messages(try EngineFixture.messages(audit: 600, gateway: 400)),
+        ]
         try loop.step(now: nil)
         try loop.step(now: nil)
         let obs = engine.slots.flatMap { $0.state.periods() }.filter { $0.period.description == "2026-10" }.map(\.ob)
@@ -155,7 +164,8 @@ struct InvoicePreviewTests {
             for preview in previews {
                 #expect(preview.freshness.partitions.map(\.nextOffset) == [600, 400])
                 #expect(!preview.readiness.closed)
-                try Self.expectEqual(preview, manifestPath: try Self.close(fixture, loop, ob: preview.ob, period: "2026-10"))
+                try Self.expectEqual(
+                    preview, manifestPath: try Self.close(fixture, loop, ob: preview.ob, period: "2026-10"))
             }
 
             // 2. Late events of the closed month: billed as adjustments on November's invoice.
@@ -182,7 +192,8 @@ struct InvoicePreviewTests {
             #expect(!adjusted.isEmpty, "no late adjustments previewed")
             for preview in adjusted {
                 #expect(preview.freshness.partitions.map(\.nextOffset) == [900, 500])
-                try Self.expectEqual(preview, manifestPath: try Self.close(fixture, loop, ob: preview.ob, period: "2026-11"))
+                try Self.expectEqual(
+                    preview, manifestPath: try Self.close(fixture, loop, ob: preview.ob, period: "2026-11"))
             }
         }
     }
@@ -193,7 +204,9 @@ struct InvoicePreviewTests {
         let engine = try fixture.makeEngine()
         defer { engine.shutdown() }
         let (loop, consumer) = try fixture.makeLoop(engine: engine, start: .now)
-        consumer.events = [.assign([Self.audit, Self.gateway]), .messages(try EngineFixture.messages(audit: 60, gateway: 40))]
+        consumer.events = [
+            .assign([Self.audit, Self.gateway]), .messages(try EngineFixture.messages(audit: 60, gateway: 40)),
+        ]
         try loop.step(now: nil)
         try loop.step(now: nil)
         try await Self.withServer(fixture) { port in

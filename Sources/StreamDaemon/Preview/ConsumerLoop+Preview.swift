@@ -29,7 +29,8 @@ extension ConsumerLoop {
                     lag: ConsumerService.lag(consumer: consumer, engine: engine, p.key)))
         }
         let sinceCheckpoint = ContinuousClock.now - engine.lastCheckpoint
-        let sinceMs = sinceCheckpoint.components.seconds * 1000 + sinceCheckpoint.components.attoseconds / 1_000_000_000_000_000
+        let sinceMs =
+            sinceCheckpoint.components.seconds * 1000 + sinceCheckpoint.components.attoseconds / 1_000_000_000_000_000
         return LiveStateView(
             state: merged, facts: closer.facts(.ready, merged: merged, nowMs: nowMs), partitions: partitions,
             lastCheckpointMs: nowMs - sinceMs, takenAtMs: nowMs, source: .live)

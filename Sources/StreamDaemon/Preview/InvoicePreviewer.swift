@@ -45,7 +45,8 @@ struct InvoicePreviewer {
             totalQueries: invoice.totalQueries, totalRequests: invoice.totalRequests,
             lines: Self.lines(invoice), totals: Self.totals(invoice),
             total: invoice.currency.format(invoice.totals.total),
-            freshness: Self.freshness(view), readiness: Self.readiness(ob: ob, period: period, view: view, facts: facts))
+            freshness: Self.freshness(view), readiness: Self.readiness(ob: ob, period: period, view: view, facts: facts)
+        )
     }
 
     /// The OB and period of `request`, checked against `view`: an OB without a time zone is
@@ -67,7 +68,8 @@ struct InvoicePreviewer {
         let key = ClosePlan.Key(ob: ob, period: period)
         if view.facts.retired.contains(key) {
             throw DaemonError(
-                .notFound, "period \(text) of \(ob) is past its late horizon: its detail is compacted", source: "period")
+                .notFound, "period \(text) of \(ob) is past its late horizon: its detail is compacted", source: "period"
+            )
         }
         let used =
             period == current || view.facts.periods.contains(key) || view.state.isClosed(ob: ob, period: period)
@@ -90,9 +92,11 @@ struct InvoicePreviewer {
         lines.append(
             InvoicePreview.Line(
                 kind: "requests", name: "Requests", quantity: invoice.totalRequests, pricing: "unit",
-                unitPrice: Self.unitPrice(invoice.requestUnitPrice, currency), amount: currency.format(invoice.totals.requests)))
+                unitPrice: Self.unitPrice(invoice.requestUnitPrice, currency),
+                amount: currency.format(invoice.totals.requests)))
         lines.append(
-            InvoicePreview.Line(kind: "monthly_fee", name: "Monthly fee", amount: currency.format(invoice.totals.monthlyFee)))
+            InvoicePreview.Line(
+                kind: "monthly_fee", name: "Monthly fee", amount: currency.format(invoice.totals.monthlyFee)))
         lines += invoice.adjustments.map {
             InvoicePreview.Line(
                 kind: "adjustment", component: $0.componentID, name: $0.name, quantity: $0.lateQueries,
@@ -135,7 +139,8 @@ struct InvoicePreviewer {
     {
         let due = facts.zones.calendar(forOB: ob)?.end(of: period).map { $0 + facts.graceMs }
         if view.state.isClosed(ob: ob, period: period) {
-            return InvoicePreview.Readiness(ready: false, closed: true, readyAt: due.map(InvoicePreview.utc), blockedBy: [])
+            return InvoicePreview.Readiness(
+                ready: false, closed: true, readyAt: due.map(InvoicePreview.utc), blockedBy: [])
         }
         let plan = ClosePlan(scope: .period(period.description, ob: ob, force: false), facts: facts)
         let ready = plan.targets.contains { $0.ob == ob && $0.period == period }
@@ -155,6 +160,7 @@ struct InvoicePreviewer {
                 }
             }
         }
-        return InvoicePreview.Readiness(ready: ready, closed: false, readyAt: due.map(InvoicePreview.utc), blockedBy: blocked)
+        return InvoicePreview.Readiness(
+            ready: ready, closed: false, readyAt: due.map(InvoicePreview.utc), blockedBy: blocked)
     }
 }

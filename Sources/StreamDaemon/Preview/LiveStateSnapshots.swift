@@ -40,7 +40,9 @@ package final class LiveStateSnapshots: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<LiveStateView, any Error>) in
             let ready = state.withLock { s -> Result<LiveStateView, any Error>? in
                 s.lastDemand = .now
-                if s.finished { return .failure(DaemonError(.notReady, "the consumer is not running", source: "preview")) }
+                if s.finished {
+                    return .failure(DaemonError(.notReady, "the consumer is not running", source: "preview"))
+                }
                 if !s.stale, let latest = s.latest { return .success(latest) }
                 s.waiters.append { continuation.resume(with: $0) }
                 return nil

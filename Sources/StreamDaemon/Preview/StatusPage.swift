@@ -68,7 +68,8 @@ struct StatusPage {
                     do {
                         let request = try PreviewRequest(ob: ob, period: period.description)
                         return PeriodRow(
-                            period: period.description, preview: try previewer.preview(request, view: view, nowMs: nowMs))
+                            period: period.description,
+                            preview: try previewer.preview(request, view: view, nowMs: nowMs))
                     } catch let error as DaemonError {
                         return PeriodRow(period: period.description, problem: error.message)
                     } catch {
@@ -178,7 +179,8 @@ struct StatusPage {
         if let view {
             let lag = view.partitions.compactMap(\.lag)
             let lagText = lag.count == view.partitions.count ? "\(lag.reduce(0, +)) messages" : "unknown"
-            out += "<p>State from the \(e(view.source.rawValue)) partitions, as of \(e(InvoicePreview.utc(view.takenAtMs)))"
+            out +=
+                "<p>State from the \(e(view.source.rawValue)) partitions, as of \(e(InvoicePreview.utc(view.takenAtMs)))"
             out += view.lastCheckpointMs.map { "; last checkpoint \(e(InvoicePreview.utc($0)))" } ?? ""
             out += "; lag <span id=\"lag\">\(e(lagText))</span>.</p>\n"
             out += "<table><tr><th>Partition</th><th>Watermark</th><th>Next offset</th><th>Lag</th></tr>\n"
