@@ -37,8 +37,13 @@ extension ConsumerLoop {
     }
 
     /// What a view depends on that the loop changes: each partition's next offset and closed
-    /// periods (a freeze changes no offset). Cheap: one value per assigned partition.
-    func previewSignature() -> [Int64] {
-        engine.slots.flatMap { [$0.nextOffset, Int64($0.state.closed.count)] }
+    /// periods (a freeze changes no offset), folded into one number — no allocation per pass.
+    func previewSignature() -> Int64 {
+        var signature: Int64 = 17
+        for slot in engine.slots {
+            signature = signature &* 31 &+ slot.nextOffset
+            signature = signature &* 31 &+ Int64(slot.state.closed.count)
+        }
+        return signature
     }
 }

@@ -16,7 +16,7 @@ package final class LiveStateSnapshots: Sendable {
     struct State {
         var latest: LiveStateView?
         /// The consumer's progress signature when `latest` was taken.
-        var signature: [Int64] = []
+        var signature: Int64 = 0
         var stale = true
         var waiters: [Waiter] = []
         /// The last request's instant: the consumer publishes while it is within `demandWindow`.
@@ -60,7 +60,7 @@ package final class LiveStateSnapshots: Sendable {
 
     /// Whether a view is due: someone waits, or previews were asked for lately and the
     /// partitions moved since the last view (then it is marked stale) and `refresh` passed.
-    func due(signature: [Int64], now: ContinuousClock.Instant) -> Due {
+    func due(signature: Int64, now: ContinuousClock.Instant) -> Due {
         state.withLock { s in
             if !s.waiters.isEmpty { return .publish }
             guard let demand = s.lastDemand, now - demand < Self.demandWindow else {
@@ -77,7 +77,7 @@ package final class LiveStateSnapshots: Sendable {
     }
 
     /// Publishes `view` (or the error taking it) and answers every waiting request (consumer thread).
-    func publish(_ view: Result<LiveStateView, any Error>, signature: [Int64], now: ContinuousClock.Instant) {
+    func publish(_ view: Result<LiveStateView, any Error>, signature: Int64, now: ContinuousClock.Instant) {
         let waiters = state.withLock { s -> [Waiter] in
             if case .success(let v) = view {
                 s.latest = v
