@@ -12,8 +12,9 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 # libreoffice-calc-nogui + poppler-utils: InvoiceRenderTests prints a workbook to PDF and reads
 # its pages (scripts/render-invoice.sh); about 90 MB to download, 1.5 minutes to install.
+# chromium: StatusPageBrowserTests loads the status page in headless Chromium (--dump-dom, --screenshot).
 for pkg in librdkafka-dev zlib1g-dev libdeflate-dev libcurl4-openssl-dev pkg-config tzdata \
-           python3 python3-openpyxl kcat curl prometheus libreoffice-calc-nogui poppler-utils ${AURA_EXTRA_APT:-}; do
+           python3 python3-openpyxl kcat curl prometheus libreoffice-calc-nogui poppler-utils chromium ${AURA_EXTRA_APT:-}; do
     have_pkg "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -17,6 +17,7 @@ struct AuraBilling: AsyncParsableCommand {
             CloseCommand.self,
             RepriceCommand.self,
             ExplainCommand.self,
+            PreviewCommand.self,
             VerifyCommand.self,
             ValidateConfigCommand.self,
             QuarantineCommand.self,

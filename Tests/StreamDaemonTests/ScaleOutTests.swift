@@ -1,5 +1,6 @@
 import Aggregation
 import Foundation
+import Invoicing
 import Testing
 
 @testable import DevTools
@@ -83,6 +84,19 @@ struct ScaleOutTests {
             harness.wait(seconds: 60) { group.covers(partitions: partitions, consumed: count) },
             "not all consumed:\n\(group.logs)")
 
+        // Any instance previews ESP's invoice from the changelog states, once they hold every event.
+        let port = try #require(group.instances["c"]?.port)
+        var preview: InvoicePreview?
+        let previewed = harness.wait(seconds: 60) {
+            guard
+                let (status, body) = try? harness.http("/v1/invoices/preview?ob=ESP&period=\(Self.period)", port: port),
+                status == 200, let decoded = try? JSONDecoder().decode(InvoicePreview.self, from: Data(body.utf8))
+            else { return false }
+            preview = decoded
+            return decoded.freshness.partitions.reduce(0) { $0 + ($1.nextOffset ?? 0) } == Int64(count)
+        }
+        #expect(previewed && preview?.freshness.source == "changelog", "no preview from the changelog:\(group.logs)")
+
         // 4. A fourth process closes the period through Kafka.
         let (closer, closeLog) = try group.startCloser(period: Self.period, tag: "fourth")
         closer.waitUntilExit()
@@ -97,6 +111,12 @@ struct ScaleOutTests {
         for (path, bytes) in expectedFiles {
             #expect(files[path] == bytes, "\(path) differs from the single-instance run")
         }
+        // The preview equals the invoice the close wrote.
+        let manifestPath = try #require(files.keys.first { $0.hasSuffix("ESP/\(Self.period)/manifest.json") })
+        let manifest = try InvoiceManifest.decode(try #require(files[manifestPath]), source: manifestPath)
+        #expect(preview?.total == manifest.totals.total && preview?.currency == manifest.totals.currency)
+        #expect(preview?.totals.components == manifest.totals.components)
+        #expect(preview?.totalQueries == manifest.totals.totalQueries)
         let done = try group.closeRecords().filter { $0.kind == .done }
         #expect(done.count == Set(done.map(\.key)).count, "\(done.map(\.key).sorted())")
 

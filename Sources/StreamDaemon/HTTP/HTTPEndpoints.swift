@@ -3,7 +3,8 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// `/metrics`, `/healthz`, `/readyz` and `POST /admin/close`, served by Hummingbird.
+/// `/metrics`, `/healthz`, `/readyz`, `POST /admin/close` and `GET /v1/invoices/preview`, served
+/// by Hummingbird.
 struct HTTPEndpoints: Sendable {
     /// Runs a close request; returns a JSON report. Called on the server's task. Throws
     /// `DaemonError(.notReady)` when the daemon cannot close now (answered 503), anything else
@@ -17,6 +18,8 @@ struct HTTPEndpoints: Sendable {
     let close: CloseHandler
     /// Answers `GET /v1/invoices/explain`; nil: not served (404).
     var explain: ExplainHandler? = nil
+    /// Running invoices (`GET /v1/invoices/preview`, the status page); nil answers 503.
+    var previews: InvoicePreviews? = nil
 
     /// The application, bound to `host:port`; `onBound` receives the actual port (for port 0).
     func application(
@@ -81,6 +84,8 @@ struct HTTPEndpoints: Sendable {
             }
         }
         Self.registerExplain(router, explain: explain)
+        addPreviewRoutes(to: router)
+        addStatusPage(to: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "aura-billing"),

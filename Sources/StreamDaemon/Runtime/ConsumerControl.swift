@@ -18,6 +18,8 @@ package final class ConsumerControl: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The views previews price from, published by the consumer thread while they are asked for.
+    package let snapshots = LiveStateSnapshots()
 
     /// Asks the consumer loop to stop (final checkpoint, commit, leave the group).
     package func requestStop() {
@@ -80,5 +82,6 @@ package final class ConsumerControl: Sendable {
         }
         for close in left { close.reply(.failure(DaemonError(.close, "the consumer stopped before the close ran"))) }
         for read in reads { read(.failure(DaemonError(.close, "the consumer stopped before the state was read"))) }
+        snapshots.finish()
     }
 }

@@ -87,6 +87,7 @@ final class ConsumerLoop {
         serveCloseRequests()
         serveStateReads()
         autoCloseIfDue(now)
+        publishPreviewIfDue(now)
     }
 
     /// Polls up to 100 ms and decodes and counts what came (rebalance callbacks run in here).

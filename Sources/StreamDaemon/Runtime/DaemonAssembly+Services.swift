@@ -65,7 +65,7 @@ extension DaemonAssembly {
             logger: logger)
     }
 
-    /// `/metrics`, `/healthz`, `/readyz` and `POST /admin/close`, bound to `http.address`.
+    /// `/metrics`, `/healthz`, `/readyz`, `POST /admin/close` and the previews, bound to `http.address`.
     func makeHTTP() -> any Service {
         var http = HTTPEndpoints(
             metrics: metrics, status: daemon.status, adminToken: admin.token,
@@ -78,7 +78,22 @@ extension DaemonAssembly {
         } else {
             http.explain = LineExplaining.daemonHandler(explaining, control: daemon.control, status: daemon.status)
         }
+        http.previews = makePreviews()
         return http.application(host: host, port: port, logger: logger, onBound: daemon.onHTTPBound)
+    }
+
+    /// Running invoices: scaled out from the changelog (any instance answers for every
+    /// partition), else from the views the consumer thread publishes.
+    func makePreviews() -> InvoicePreviews {
+        var previews: InvoicePreviews
+        if let closer = (closing as? ScaleOutPeriodClosing)?.closer {
+            previews = .changelog(closer, context: daemon.context)
+        } else {
+            previews = .live(daemon.control.snapshots, context: daemon.context)
+        }
+        previews.invoicesDir = configuration.invoicesDir
+        previews.stateDir = configuration.stateDir
+        return previews
     }
 
     /// SIGHUP reloads the catalog and dimensions; SIGUSR1 closes every ready period.

@@ -50,7 +50,7 @@ final class DistributedCloser: Sendable {
     let events: InvoiceEventOutbox?
     let requester: String
     /// One close at a time per closer (its readers serve one reader per partition).
-    private let serial = Mutex(())
+    let serial = Mutex(())
     /// The last state read per partition, with the manifest record it came from.
     private let states = Mutex<[PartitionKey: (location: ChangelogManifest.Chunk?, state: PartitionState)]>([:])
     /// Keys whose requester's done note was awaited the full `waitSeconds` in vain (that

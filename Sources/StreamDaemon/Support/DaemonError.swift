@@ -18,6 +18,8 @@ package struct DaemonError: Error, CustomStringConvertible {
         package static let event = Code("event")
         /// The daemon is not ready (`DaemonStatus.notReadyReasons()`): a close was not run.
         package static let notReady = Code("not-ready")
+        /// What a request names does not exist (an unknown OB or period): answered 404.
+        package static let notFound = Code("not-found")
     }
 
     package var code: Code
