@@ -16,16 +16,18 @@ let strictSettings: [SwiftSetting] = [
 let package = Package(
     name: "AvroFuzz",
     platforms: [.macOS(.v15)],
+    dependencies: [.package(url: "https://github.com/apple/swift-log", from: "1.6.0")],
     targets: [
         .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate"),
         .target(name: "Avro", dependencies: ["CLibdeflate"], swiftSettings: strictSettings),
         // main.swift hands control to libFuzzer's LLVMFuzzerRunDriver.
         .executableTarget(name: "AvroFuzz", dependencies: ["Avro"], swiftSettings: strictSettings),
         .target(name: "CAuraPrefetch"),
-        // The root package's Aggregation without its two users of swift-log (not needed to decode).
+        // The root package's Aggregation, whole (its checkpoint store and replay log with swift-log).
         .target(
-            name: "Aggregation", dependencies: ["Avro", "CLibdeflate", "CAuraPrefetch"],
-            exclude: ["Replay/ReplayRunner.swift", "Checkpoint/CheckpointStore.swift"], swiftSettings: strictSettings),
+            name: "Aggregation",
+            dependencies: ["Avro", "CLibdeflate", "CAuraPrefetch", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
         .target(
             name: "ChangelogDecoding", dependencies: ["Aggregation", "CLibdeflate"], swiftSettings: strictSettings),
         .executableTarget(

@@ -21,9 +21,3 @@ package struct ExplainRequest: Sendable, Equatable {
         self.component = component
     }
 }
-
-extension DaemonError.Code {
-    /// What a request names does not exist (an OB, a period of it, a component of its invoice):
-    /// HTTP 404.
-    package static let notFound = DaemonError.Code("not-found")
-}

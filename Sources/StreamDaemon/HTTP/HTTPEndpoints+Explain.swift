@@ -40,14 +40,4 @@ extension HTTPEndpoints {
             }
         }
     }
-
-    /// A JSON error body: the error's code, message and the parameter or file it names.
-    static func jsonError(_ status: HTTPResponse.Status, _ error: DaemonError) -> Response {
-        var object: [String: String] = ["code": error.code.rawValue, "error": error.message]
-        if let source = error.source { object["parameter"] = source }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data + Data("\n".utf8))))
-    }
 }
