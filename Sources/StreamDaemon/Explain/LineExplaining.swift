@@ -4,7 +4,7 @@ import Invoicing
 import Logging
 
 /// Where `explain` gets its state and records: the running daemon's (the merged state copied on
-/// the consumer thread, `ConsumerControl.mergedState()`), or a state directory loaded read-only
+/// the consumer thread, `LiveStateSnapshots`), or a state directory loaded read-only
 /// (`aura-billing explain --state DIR`, after `replay --state` or from a stopped daemon).
 package struct LineExplaining: Sendable {
     package let context: InvoicingContext
@@ -65,13 +65,15 @@ package struct LineExplaining: Sendable {
     }
 
     /// The daemon's HTTP handler: refuses (`.notReady`) until partitions are assigned and the
-    /// state loaded, copies the merged state on the consumer thread, explains off the pool.
+    /// state loaded; explains, off the pool, the merged state of the newest live view the
+    /// consumer thread published (`LiveStateSnapshots`, shared with the previews: it reflects
+    /// everything consumed before the request).
     package static func daemonHandler(
         _ explaining: LineExplaining, control: ConsumerControl, status: DaemonStatus
     ) -> @Sendable (ExplainRequest) async throws -> InvoiceExplanation {
         { request in
             try status.requireReadyToClose()
-            let state = try await control.mergedState()
+            let state = try await control.snapshots.current().state
             return try await Blocking.run { try explaining.explain(request, state: state) }
         }
     }

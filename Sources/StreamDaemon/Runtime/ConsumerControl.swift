@@ -1,4 +1,3 @@
-package import Aggregation
 import Synchronization
 
 /// Requests from other tasks (HTTP, signals, shutdown) to the consumer thread, which owns the
@@ -14,7 +13,6 @@ package final class ConsumerControl: Sendable {
         package var finished = false
         package var closes: [PendingClose] = []
         /// Requests for a copy of the merged state (`explain`), answered between polls.
-        package var stateReads: [@Sendable (Result<PartitionState, any Error>) -> Void] = []
     }
 
     private let state = Mutex(State())
@@ -48,40 +46,14 @@ package final class ConsumerControl: Sendable {
         }
     }
 
-    /// Queues a request for a copy of the merged state (every partition's, as a close plans
-    /// from) and waits for the consumer thread to make it: the states are never read from
-    /// another thread.
-    package func mergedState() async throws -> PartitionState {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PartitionState, any Error>) in
-            let accepted = state.withLock { s -> Bool in
-                guard !s.finished else { return false }
-                s.stateReads.append { continuation.resume(with: $0) }
-                return true
-            }
-            if !accepted { continuation.resume(throwing: DaemonError(.close, "the consumer is not running")) }
-        }
-    }
-
-    /// Takes the queued state reads (consumer thread).
-    package func takeStateReads() -> [@Sendable (Result<PartitionState, any Error>) -> Void] {
-        state.withLock { s in
-            defer { s.stateReads.removeAll() }
-            return s.stateReads
-        }
-    }
-
     /// Marks the loop finished and fails whatever is still queued.
     package func finish() {
-        let (left, reads) = state.withLock { s in
+        let left = state.withLock { s in
             s.finished = true
-            defer {
-                s.closes.removeAll()
-                s.stateReads.removeAll()
-            }
-            return (s.closes, s.stateReads)
+            defer { s.closes.removeAll() }
+            return s.closes
         }
         for close in left { close.reply(.failure(DaemonError(.close, "the consumer stopped before the close ran"))) }
-        for read in reads { read(.failure(DaemonError(.close, "the consumer stopped before the state was read"))) }
         snapshots.finish()
     }
 }

@@ -85,7 +85,6 @@ final class ConsumerLoop {
         try resumeInterruptedClosesOnce()
         sendReadyOnce()
         serveCloseRequests()
-        serveStateReads()
         autoCloseIfDue(now)
         publishPreviewIfDue(now)
     }
