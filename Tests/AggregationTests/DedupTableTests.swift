@@ -27,35 +27,6 @@ struct DedupTableTests {
         #expect(table.lookup(Fingerprint(lo: 12345, hi: 678)) == nil)
     }
 
-    @Test("keys inserted in home order hold the same references as one by one; a repeated or zero key is refused")
-    func insertInHomeOrder() {
-        var rng = SplitMix64(seed: 7)
-        var base = DedupTable()
-        for i in 0..<20_000 { base.insert(fp(&rng), ref: UInt32(i)) }
-        var words: [UInt64] = []
-        var refs: [UInt32] = []
-        for i in 0..<30_000 {
-            let k = fp(&rng)
-            words += [k.lo, k.hi]
-            refs.append(UInt32(100_000 + i))
-        }
-        var batched = base
-        let inserted = batched.insertInHomeOrder(fingerprints: words, references: refs)
-        #expect(inserted)
-        var single = base
-        for i in refs.indices { single.insert(Fingerprint(lo: words[2 * i], hi: words[2 * i + 1]), ref: refs[i]) }
-        #expect(batched.count == 50_000 && single.count == 50_000)
-        for i in refs.indices {
-            #expect(batched.lookup(Fingerprint(lo: words[2 * i], hi: words[2 * i + 1])) == refs[i])
-        }
-        var repeated = base
-        let repeatedAccepted = repeated.insertInHomeOrder(fingerprints: words + words.prefix(2), references: refs + [1])
-        #expect(!repeatedAccepted)
-        var zero = base
-        let zeroAccepted = zero.insertInHomeOrder(fingerprints: [0, 0], references: [1])
-        #expect(!zeroAccepted)
-    }
-
     @Test("1M keys at the maximum load factor use at most 24 bytes per key")
     func memoryPerKey() {
         var table = DedupTable(minimumCount: 1_000_000)

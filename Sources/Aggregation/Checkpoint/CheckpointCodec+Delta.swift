@@ -305,12 +305,11 @@ extension CheckpointCodec {
     static func counts(_ parts: Parts) -> DeltaCounts {
         DeltaCounts(
             strings: parts.ends.count, audit: parts.state.auditRows.count, gateway: parts.state.gatewayRows.count,
-            stats: parts.state.stats.count, dedup: parts.state.dedup.count + parts.pendingReferences.count)
+            stats: parts.state.stats.count, dedup: parts.state.dedup.count)
     }
 
     /// Applies `d` to a decoded base (and the deltas before it). Everything is checked before
-    /// anything changes, except a repeated dedup key: the delta's keys are queued in `parts` and
-    /// inserted by `finish`, which refuses the whole generation if one repeats.
+    /// anything changes, except a repeated dedup key, found while inserting.
     /// - Precondition: `d.before == counts(parts)` (the store checks, to stop at a foreign record).
     /// - Throws: `.corrupt` when the record does not fit the state (the whole generation is then
     ///   unusable: a checksummed record that does not fit is not a torn write).
@@ -353,9 +352,19 @@ extension CheckpointCodec {
                 day += 1
             }
         }
-        // The keys are inserted once, after the last delta (`finish`), in home-bucket order.
-        parts.pendingFingerprints.append(contentsOf: d.fingerprints)
-        parts.pendingReferences.append(contentsOf: d.references)
+        parts.state.dedup.reserve(additional: d.references.count)
+        // Keys come in arrival order, so each insert is a cache miss in a large table: prefetch
+        // the home bucket a few keys ahead so the misses overlap (as the batched ingest does).
+        let ahead = PartitionState.prefetchDistance
+        let n = d.references.count
+        for i in 0..<n {
+            if i + ahead < n {
+                parts.state.dedup.prefetch(
+                    Fingerprint(lo: d.fingerprints[2 * (i + ahead)], hi: d.fingerprints[2 * (i + ahead) + 1]))
+            }
+            let fp = Fingerprint(lo: d.fingerprints[2 * i], hi: d.fingerprints[2 * i + 1])
+            guard parts.state.dedup.insert(fp, ref: d.references[i]) == nil else { throw corrupt("repeated dedup key") }
+        }
         parts.state.records = d.records
         parts.state.duplicates = d.duplicates
         parts.state.late = d.late

@@ -159,9 +159,6 @@ package enum CheckpointCodec {
         var state: PartitionState
         var arena: [UInt8] = []
         var ends: [UInt32] = []
-        /// Dedup keys of applied delta records, not in `state.dedup` yet (`finish` inserts them).
-        var pendingFingerprints: [UInt64] = []
-        var pendingReferences: [UInt32] = []
     }
 
     /// Checks and decodes a full checkpoint without validating its references. `reserveKeys`
@@ -302,13 +299,6 @@ package enum CheckpointCodec {
         var state = parts.state
         parts.state = PartitionState(zones: state.zones)  // release the references: no copy below
         state.strings = table
-        guard
-            state.dedup.insertInHomeOrder(fingerprints: parts.pendingFingerprints, references: parts.pendingReferences)
-        else {
-            throw AggregationError(.corrupt, "the delta records repeat a dedup key (or add a zero one)", source: source)
-        }
-        parts.pendingFingerprints = []
-        parts.pendingReferences = []
         try validateReferences(state, source: source)
         guard state.rebuildIndexes() else {
             throw AggregationError(.corrupt, "checkpoint rows repeat a key or name an unknown string", source: source)
