@@ -9,6 +9,8 @@ import StreamDaemon
 final class SoakDaemon {
     let process: Process
     let port: Int
+    /// The daemon's stdout and stderr.
+    let log: String
     let client = HTTPClient(connectTimeout: .seconds(2), timeout: .seconds(30))
 
     /// Starts `executable run --config config`, its stdout and stderr appended to `log`.
@@ -26,6 +28,7 @@ final class SoakDaemon {
         try process.run()
         self.process = process
         self.port = port
+        self.log = log
     }
 
     deinit {
@@ -36,6 +39,19 @@ final class SoakDaemon {
     }
 
     var isRunning: Bool { process.isRunning }
+
+    /// Polls `condition` every 100 ms until it holds; throws naming `what` on timeout, or when the
+    /// daemon exits (naming its log).
+    func wait(for what: String, seconds: Double, _ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition() {
+            guard isRunning else { throw DaemonError(.usage, "the daemon exited waiting for \(what); see \(log)") }
+            guard Date() < deadline else {
+                throw DaemonError(.usage, "timed out after \(Int(seconds)) s waiting for \(what)")
+            }
+            usleep(100_000)
+        }
+    }
 
     /// One scrape of `/metrics`; nil while the server does not answer 200.
     func metrics() -> SoakMetrics? {

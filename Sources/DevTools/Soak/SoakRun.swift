@@ -47,7 +47,7 @@ struct SoakRun {
             daemon.stop()
             withExtendedLifetime(cluster) {}  // the broker serves until the daemon has stopped
         }
-        try waitFor("the daemon's /metrics", daemon, seconds: 60) { daemon.metrics() != nil }
+        try daemon.wait(for: "the daemon's /metrics", seconds: 60) { daemon.metrics() != nil }
         let producer = try KafkaProducer(
             properties: [
                 "bootstrap.servers": cluster.bootstrapServers, "compression.codec": "lz4", "linger.ms": "20",
@@ -118,7 +118,7 @@ struct SoakRun {
         let zones = try OBTimeZones(generator.expected.timeZones)
         let horizonMs = Int64(settings.horizonDays) * 86_400_000
         var result: (SoakMetrics, SoakStateOnDisk)?
-        try waitFor("\(month) to be consumed, checkpointed and the month before closed", daemon, seconds: timeout) {
+        try daemon.wait(for: "\(month) to be consumed, checkpointed and the month before closed", seconds: timeout) {
             guard let metrics = daemon.metrics(), Int(metrics.sum("aura_partition_next_offset")) == produced,
                 invoices.allSatisfy({ FileManager.default.fileExists(atPath: $0) }),
                 let disk = try? SoakStateOnDisk(directory: settings.out + "/state", zones: zones, horizonMs: horizonMs),
@@ -148,21 +148,6 @@ struct SoakRun {
 
     /// Seconds a month may take to settle: generous, the machine may be shared.
     var timeout: Double { 120 + Double(settings.events) / 1_000 }
-
-    /// Polls `condition` every 100 ms until it holds; throws naming `what` on timeout or when the
-    /// daemon exits.
-    func waitFor(_ what: String, _ daemon: SoakDaemon, seconds: Double, _ condition: () -> Bool) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !condition() {
-            guard daemon.isRunning else {
-                throw DaemonError(.usage, "the daemon exited waiting for \(what); see \(settings.out)/daemon.log")
-            }
-            guard Date() < deadline else {
-                throw DaemonError(.usage, "timed out after \(Int(seconds)) s waiting for \(what)")
-            }
-            usleep(100_000)
-        }
-    }
 
     /// The manifests the close of `month` writes: one per OB with on-time events in it.
     static func invoices(of month: String, in expected: DemoExpectedTotals, out: String) -> [String] {

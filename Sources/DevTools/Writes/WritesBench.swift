@@ -54,7 +54,7 @@ struct WritesBench {
             _ = daemon.stop()
             withExtendedLifetime(cluster) {}
         }
-        try wait("the daemon's /metrics", daemon, seconds: 60) { daemon.metrics() != nil }
+        try daemon.wait(for: "the daemon's /metrics", seconds: 60) { daemon.metrics() != nil }
         let producer = try KafkaProducer(
             properties: [
                 "bootstrap.servers": cluster.bootstrapServers, "compression.codec": "lz4", "linger.ms": "5",
@@ -94,7 +94,7 @@ struct WritesBench {
             produced += inWave
             try settleConsumed(daemon, produced: produced)
         }
-        try wait("the load to be checkpointed and committed", daemon, seconds: 600) { committed() >= produced }
+        try daemon.wait(for: "the load to be checkpointed and committed", seconds: 600) { committed() >= produced }
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let before = daemon.writtenBytes
         let bucketsBefore = daemon.metrics()?.buckets("aura_checkpoint_duration_seconds") ?? []
@@ -117,7 +117,7 @@ struct WritesBench {
         }
         try producer.flush(timeoutMs: 120_000)
         produced += events
-        try wait("the trickle to be checkpointed and committed", daemon, seconds: 600) { committed() >= produced }
+        try daemon.wait(for: "the trickle to be checkpointed and committed", seconds: 600) { committed() >= produced }
         let trickleSeconds = Date().timeIntervalSince(trickleStart)
         guard let metrics = daemon.metrics() else { throw DaemonError(.usage, "the daemon stopped answering") }
         return Result(
@@ -130,21 +130,9 @@ struct WritesBench {
 
     /// Waits until the daemon has consumed `produced` messages.
     func settleConsumed(_ daemon: SoakDaemon, produced: Int) throws {
-        try wait("\(produced) messages to be consumed", daemon, seconds: 600) {
+        try daemon.wait(for: "\(produced) messages to be consumed", seconds: 600) {
             guard let metrics = daemon.metrics() else { return false }
             return Int(metrics.sum("aura_partition_next_offset")) >= produced
-        }
-    }
-
-    /// Polls `condition` every 100 ms until it holds; throws naming `what` on timeout or exit.
-    func wait(_ what: String, _ daemon: SoakDaemon, seconds: Double, _ condition: () -> Bool) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !condition() {
-            guard daemon.isRunning else {
-                throw DaemonError(.usage, "the daemon exited waiting for \(what); see \(settings.out)/daemon.log")
-            }
-            guard Date() < deadline else { throw DaemonError(.usage, "timed out waiting for \(what)") }
-            usleep(100_000)
         }
     }
 
