@@ -265,15 +265,7 @@ struct ExplainTests {
             LineExplaining(
                 context: fixture.context, invoicesDir: fixture.directory + "/invoices", stateDir: fixture.stateDir),
             control: fixture.control, status: fixture.status)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = endpoints.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test.explain")) {
-            continuation.yield($0)
-        }
-        let group = ServiceGroup(services: [app], logger: Logger(label: "test.explain"))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
+        try await HTTPEndpointsTests.withServer(endpoints) { port in
             let base = "http://127.0.0.1:\(port)/v1/invoices/explain?"
 
             let open = try await Self.ask(base + "ob=\(ob)&period=\(period)", loop: loop)
@@ -317,8 +309,6 @@ struct ExplainTests {
                 #expect(object?["parameter"] == parameter, "\(query): \(reply.body)")
                 #expect(object?["error"]?.isEmpty == false)
             }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
     }
 }

@@ -45,8 +45,13 @@ struct HTTPEndpointsTests {
         close: @escaping HTTPEndpoints.CloseHandler = { _ in "{}" },
         _ body: @Sendable (Int) async throws -> Void
     ) async throws {
+        try await withServer(
+            HTTPEndpoints(metrics: metrics, status: status, adminToken: adminToken, close: close), body)
+    }
+
+    /// Runs `endpoints` on an ephemeral port for the duration of `body`, then stops them gracefully.
+    static func withServer(_ endpoints: HTTPEndpoints, _ body: (Int) async throws -> Void) async throws {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let endpoints = HTTPEndpoints(metrics: metrics, status: status, adminToken: adminToken, close: close)
         let app = endpoints.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test.http")) { port in
             continuation.yield(port)
         }

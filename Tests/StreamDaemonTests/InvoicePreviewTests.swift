@@ -41,24 +41,12 @@ struct InvoicePreviewTests {
     static func withServer(
         _ fixture: EngineFixture, _ body: (Int) async throws -> Void
     ) async throws {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var endpoints = HTTPEndpoints(
             metrics: fixture.metrics, status: fixture.status, adminToken: nil, close: { _ in "{}" })
         endpoints.previews = .live(fixture.control.snapshots, context: fixture.context)
         endpoints.previews?.invoicesDir = fixture.directory + "/invoices"
         endpoints.previews?.stateDir = fixture.stateDir
-        let app = endpoints.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test.preview")) {
-            continuation.yield($0)
-        }
-        let group = ServiceGroup(services: [app], logger: Logger(label: "test.preview"))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            try await body(port)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
+        try await HTTPEndpointsTests.withServer(endpoints, body)
     }
 
     /// `GET /v1/invoices/preview?<query>`: (status, body).
