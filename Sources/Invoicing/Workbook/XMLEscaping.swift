@@ -1,6 +1,6 @@
 /// Escapes text for XML element content and attribute values; drops characters XML 1.0 forbids.
-enum XMLEscaping {
-    static func escape(_ text: String) -> String {
+package enum XMLEscaping {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

@@ -96,13 +96,8 @@ struct StatusPage {
             .filter(AdminCloseRequest.isPeriod).sorted(by: >)
         for period in periods {
             let folder = (directory as NSString).appendingPathComponent(period)
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            let revisions = names.compactMap { name -> Int? in
-                if name == "manifest.json" { return 1 }
-                guard name.hasPrefix("manifest-r"), name.hasSuffix(".json") else { return nil }
-                return Int(name.dropFirst("manifest-r".count).dropLast(".json".count))
-            }
-            guard let revision = revisions.max() else { continue }
+            let revision = InvoiceWriter.latestRevision(in: folder)
+            guard revision > 0 else { continue }
             let path = (folder as NSString).appendingPathComponent(InvoiceWriter.manifestName(revision: revision))
             guard let data = FileManager.default.contents(atPath: path),
                 let manifest = try? InvoiceManifest.decode(data, source: path)
@@ -121,22 +116,9 @@ struct StatusPage {
 
     // MARK: HTML
 
-    /// `text` with `&`, `<`, `>`, `"` and `'` escaped.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    /// `text` escaped for HTML content and attribute values (the workbook's XML escaping: `&`,
+    /// `<`, `>`, `"`, `'`, and control characters dropped).
+    static func escape(_ text: String) -> String { XMLEscaping.escape(text) }
 
     static let style = """
         body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1d2330;background:#f6f7f9}
