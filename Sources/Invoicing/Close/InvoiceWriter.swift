@@ -99,6 +99,21 @@ public struct InvoiceWriter: Sendable {
             workbookPath: workbookPath, manifestPath: manifestPath, revision: revision, written: true)
     }
 
+    /// The manifest of the highest revision in `directory` (`<invoices>/<OB>/<YYYY-MM>`), its
+    /// revision and path; nil when no manifest exists there. Blocking (a file read).
+    /// - Throws: `.io` when the manifest cannot be read, `.verification` when it does not parse.
+    package static func latestManifest(in directory: String) throws(InvoicingError) -> (
+        revision: Int, path: String, manifest: InvoiceManifest
+    )? {
+        let revision = latestRevision(in: directory)
+        guard revision > 0 else { return nil }
+        let path = (directory as NSString).appendingPathComponent(manifestName(revision: revision))
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InvoicingError(.io, "cannot read the manifest", source: path)
+        }
+        return (revision, path, try InvoiceManifest.decode(data, source: path))
+    }
+
     /// Highest revision whose manifest exists in `directory` (0 when none).
     public static func latestRevision(in directory: String) -> Int {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []

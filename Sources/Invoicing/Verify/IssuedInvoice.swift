@@ -25,19 +25,13 @@ package struct IssuedInvoice: Sendable {
     {
         let directory = ((invoicesDirectory as NSString).appendingPathComponent(ob) as NSString)
             .appendingPathComponent(period)
-        let revision = InvoiceWriter.latestRevision(in: directory)
-        guard revision > 0 else { return nil }
-        return try IssuedInvoice(
-            manifestPath: (directory as NSString).appendingPathComponent(InvoiceWriter.manifestName(revision: revision))
-        )
+        guard let latest = try InvoiceWriter.latestManifest(in: directory) else { return nil }
+        return try IssuedInvoice(manifest: latest.manifest, manifestPath: latest.path)
     }
 
-    /// Reads the manifest at `manifestPath` and the Components sheet of the workbook it names.
-    package init(manifestPath: String) throws(InvoicingError) {
-        guard let data = FileManager.default.contents(atPath: manifestPath) else {
-            throw InvoicingError(.io, "cannot read the manifest", source: manifestPath)
-        }
-        manifest = try InvoiceManifest.decode(data, source: manifestPath)
+    /// `manifest` (read from `manifestPath`) and the Components sheet of the workbook it names.
+    package init(manifest: InvoiceManifest, manifestPath: String) throws(InvoicingError) {
+        self.manifest = manifest
         self.manifestPath = manifestPath
         guard let currency = Currency(code: manifest.totals.currency) else {
             throw InvoicingError(.workbook, "unknown currency \(manifest.totals.currency)", source: manifestPath)

@@ -23,20 +23,9 @@ struct ClosedInvoiceRecord: Sendable {
     static func load(invoicesDir: String?, stateDir: String?, ob: String, period: String) throws
         -> ClosedInvoiceRecord?
     {
-        var manifest: InvoiceManifest?
-        var revision: Int?
-        if let invoicesDir {
-            let directory = "\(invoicesDir)/\(ob)/\(period)"
-            let latest = InvoiceWriter.latestRevision(in: directory)
-            if latest > 0 {
-                let path = "\(directory)/\(InvoiceWriter.manifestName(revision: latest))"
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw DaemonError(.close, "cannot read the manifest", source: path)
-                }
-                manifest = try InvoiceManifest.decode(data, source: path)
-                revision = latest
-            }
-        }
+        let latest = try invoicesDir.flatMap { try InvoiceWriter.latestManifest(in: "\($0)/\(ob)/\(period)") }
+        let manifest = latest?.manifest
+        let revision = latest?.revision
         let journal = try stateDir.flatMap { try CloseJournal.load(stateDir: $0, ob: ob, period: period) }
         guard manifest != nil || journal != nil else { return nil }
         let closedAt = journal.map { ISO8601DateFormatter().string(from: $0.closedAt) } ?? manifest?.closedAt

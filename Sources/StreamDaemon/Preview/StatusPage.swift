@@ -96,12 +96,8 @@ struct StatusPage {
             .filter(AdminCloseRequest.isPeriod).sorted(by: >)
         for period in periods {
             let folder = (directory as NSString).appendingPathComponent(period)
-            let revision = InvoiceWriter.latestRevision(in: folder)
-            guard revision > 0 else { continue }
-            let path = (folder as NSString).appendingPathComponent(InvoiceWriter.manifestName(revision: revision))
-            guard let data = FileManager.default.contents(atPath: path),
-                let manifest = try? InvoiceManifest.decode(data, source: path)
-            else { continue }
+            guard let latest = try? InvoiceWriter.latestManifest(in: folder) else { continue }
+            let manifest = latest.manifest
             var delivery = "written"
             if let stateDir, let journal = try? CloseJournal.load(stateDir: stateDir, ob: ob, period: period) {
                 delivery = journal.done && !pending.contains("\(ob)-\(period)") ? "delivered" : "pending delivery"
