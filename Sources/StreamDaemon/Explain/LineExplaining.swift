@@ -107,23 +107,7 @@ package struct LineExplaining: Sendable {
         logger.logLevel = .error
         let replay = CheckpointStore(directory: directory, name: "replay", logger: logger)
         if !replay.generations().isEmpty { return (try replay.load(zones: zones).state, true) }
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        var names = Set<String>()
-        for file in files where file.hasSuffix(".ckpt") {
-            // <name>.<20 digits>.ckpt
-            let stem = file.dropLast(".ckpt".count)
-            if let dot = stem.lastIndex(of: "."), stem[stem.index(after: dot)...].count == 20 {
-                names.insert(String(stem[..<dot]))
-            }
-        }
-        guard !names.isEmpty else {
-            throw DaemonError(.checkpoint, "no checkpoint in the state directory", source: directory)
-        }
-        var merged = PartitionState(zones: zones)
-        for name in names.sorted() {
-            try merged.merge(
-                try CheckpointStore(directory: directory, name: name, logger: logger).load(zones: zones).state)
-        }
+        let merged = try StateDirectoryReader.mergedState(directory, zones: zones, logger: logger)
         return (merged, false)
     }
 }

@@ -22,39 +22,8 @@ package struct RepriceSource: Sendable {
     package static func stateDirectory(
         _ directory: String, zones: OBTimeZones, topics: [String]? = nil, logger: Logger
     ) throws -> RepriceSource {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
-        else {
-            throw DaemonError(.usage, "the state directory does not exist", source: directory)
-        }
-        let stems = checkpointNames(in: directory, topics: topics)
-        guard !stems.isEmpty else {
-            throw DaemonError(.usage, "no checkpoint in the state directory", source: directory)
-        }
-        var merged = PartitionState(zones: zones)
-        for name in stems {
-            let store = CheckpointStore(directory: directory, name: name, logger: logger)
-            try merged.merge(try store.load(zones: zones).state)
-        }
+        let merged = try StateDirectoryReader.mergedState(directory, zones: zones, topics: topics, logger: logger)
         let journals = try CloseJournal.all(stateDir: directory)
         return RepriceSource(state: merged, closed: Set(journals.map { "\($0.ob) \($0.period)" }))
-    }
-
-    /// Checkpoint stems (`<name>.<20 digits>.ckpt`) in `directory`, sorted; with `topics`, only
-    /// `<topic>-<partition>` stems of those topics (as `BillingEngine.mergedState` picks them).
-    static func checkpointNames(in directory: String, topics: [String]?) -> [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        var names = Set<String>()
-        for file in files where file.hasSuffix(".ckpt") {
-            let stem = file.dropLast(".ckpt".count)
-            guard let dot = stem.lastIndex(of: "."), stem.distance(from: dot, to: stem.endIndex) == 21 else { continue }
-            let name = String(stem[..<dot])
-            if let topics {
-                guard topics.contains(where: { name.hasPrefix($0 + "-") && Int32(name.dropFirst($0.count + 1)) != nil })
-                else { continue }
-            }
-            names.insert(name)
-        }
-        return names.sorted()
     }
 }
