@@ -125,6 +125,7 @@ let package = Package(
         .target(
             name: "DevTools",
             dependencies: [
+                "Avro",
                 "StreamDaemon",
                 "KafkaBridge",
                 "Aggregation",

@@ -10,12 +10,7 @@ struct DefaultValueEncoder {
     }
 
     static func zigzag(_ value: Int64, into out: inout [UInt8]) {
-        var encoded = UInt64(bitPattern: (value << 1) ^ (value >> 63))
-        while encoded >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: encoded) | 0x80)
-            encoded >>= 7
-        }
-        out.append(UInt8(encoded))
+        AvroBinaryWriter.appendLong(value, to: &out)
     }
 
     /// Code points 0...255 of a JSON string, as bytes (the Avro convention for bytes/fixed defaults).

@@ -1,3 +1,4 @@
+import Avro
 import StreamDaemon
 
 /// Avro binary encoding of the few types the Aura schemas use, by hand, into byte arrays:
@@ -6,12 +7,7 @@ import StreamDaemon
 enum DemoAvroEncoding {
     /// Appends `value` as a zig-zag varint (Avro int/long, enum index, union branch, length).
     static func appendLong(_ value: Int64, to buffer: inout [UInt8]) {
-        var u = UInt64(bitPattern: (value << 1) ^ (value >> 63))
-        while u > 0x7F {
-            buffer.append(UInt8(truncatingIfNeeded: u) | 0x80)
-            u >>= 7
-        }
-        buffer.append(UInt8(u))
+        AvroBinaryWriter.appendLong(value, to: &buffer)
     }
 
     /// An Avro `string`: length, then the UTF-8 bytes.

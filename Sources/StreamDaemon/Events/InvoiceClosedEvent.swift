@@ -1,3 +1,4 @@
+import Avro
 import Foundation
 import Invoicing
 
