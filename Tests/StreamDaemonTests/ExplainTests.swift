@@ -96,6 +96,30 @@ struct ExplainTests {
         #expect(sum == (try money(e.total)), "\(e.ob) \(e.period) Σ lines + fee + top-up")
     }
 
+    /// `e` explains the closed revision 1 of the manifest at `path`: its total, its amounts per
+    /// kind of line, its queries and requests are the manifest's.
+    static func expectMatches(_ e: InvoiceExplanation, manifest path: String) throws {
+        let label = "\(e.ob) \(e.period)"
+        let manifest = try Fixtures.manifest(path)
+        let totals = try #require(manifest["totals"] as? [String: Any])
+        #expect(e.status == "closed" && !e.provisional && e.revision == 1, "\(label)")
+        #expect(e.total == totals["total"] as? String && e.manifestTotal == e.total, "\(label) total")
+        #expect(e.currency == totals["currency"] as? String, "\(label) currency")
+        #expect(e.invoiceNumber == manifest["invoice_number"] as? String, "\(label) invoice number")
+        func amounts(_ kind: String) throws -> Money {
+            try e.lines.filter { $0.kind == kind }.reduce(Money.zero) { try $0.adding(Self.money($1.amount)) }
+        }
+        let currency = try #require(Currency(code: e.currency))
+        #expect(currency.format(try amounts("component")) == totals["components"] as? String, "\(label)")
+        #expect(currency.format(try amounts("requests")) == totals["requests"] as? String, "\(label)")
+        #expect(currency.format(try amounts("adjustment")) == totals["adjustments"] as? String, "\(label)")
+        let queries = e.lines.filter { $0.kind == "component" }.reduce(0) { $0 + $1.quantity }
+        #expect(Int(queries) == totals["total_queries"] as? Int, "\(label) queries")
+        #expect(
+            Int(e.lines.first { $0.kind == "requests" }?.quantity ?? -1) == totals["total_requests"] as? Int,
+            "\(label) requests")
+    }
+
     @Test(
         "closed invoices of the fixtures: every line adds up and matches its manifest; late events show their original period"
     )
@@ -113,21 +137,7 @@ struct ExplainTests {
             let request = try ExplainRequest(ob: ob, period: period.description, component: nil)
             let e = try explaining.explain(request, state: state, replayFiles: true)
             try Self.expectAddsUp(e)
-            let manifest = try Fixtures.manifest("\(dir)/invoices/\(ob)/\(period)/manifest.json")
-            let totals = try #require(manifest["totals"] as? [String: Any])
-            #expect(e.status == "closed" && !e.provisional && e.revision == 1)
-            #expect(e.total == totals["total"] as? String && e.manifestTotal == e.total, "\(ob) \(period) total")
-            #expect(e.invoiceNumber == manifest["invoice_number"] as? String)
-            func amounts(_ kind: String) throws -> Money {
-                try e.lines.filter { $0.kind == kind }.reduce(Money.zero) { try $0.adding(Self.money($1.amount)) }
-            }
-            let currency = try #require(Currency(code: e.currency))
-            #expect(currency.format(try amounts("component")) == totals["components"] as? String)
-            #expect(currency.format(try amounts("requests")) == totals["requests"] as? String)
-            #expect(currency.format(try amounts("adjustment")) == totals["adjustments"] as? String)
-            let queries = e.lines.filter { $0.kind == "component" }.reduce(0) { $0 + $1.quantity }
-            #expect(Int(queries) == totals["total_queries"] as? Int, "\(ob) \(period) queries")
-            #expect(Int(e.lines.first { $0.kind == "requests" }?.quantity ?? -1) == totals["total_requests"] as? Int)
+            try Self.expectMatches(e, manifest: "\(dir)/invoices/\(ob)/\(period)/manifest.json")
             #expect(Set(e.inputs.files.map(\.path)) == Set(Fixtures.inputFiles))
             explanations["\(ob) \(period)"] = e
         }
@@ -242,8 +252,16 @@ struct ExplainTests {
         return try #require(answer.reply.withLock { $0 })
     }
 
+    /// Runs `aura-billing explain <arguments>` while stepping `loop` (which answers the
+    /// endpoint's state reads).
+    static func cli(_ arguments: [String], loop: ConsumerLoop) async throws -> Fixtures.Run {
+        try await InvoicePreviewTests.stepping(loop) {
+            try await Blocking.run { try Fixtures.run(["explain"] + arguments) }
+        }
+    }
+
     @Test(
-        "GET /v1/invoices/explain on the daemon's loop: open, then closed from its manifest; 400 and 404 name the parameter"
+        "GET /v1/invoices/explain on the daemon's loop: open, then closed from its manifest, the same through `aura-billing explain --config`; 400 and 404 name the parameter"
     )
     func daemonEndpoint() async throws {
         let fixture = try EngineFixture()
@@ -258,7 +276,10 @@ struct ExplainTests {
         consumer.events = [.assign([EngineFixture.audit, EngineFixture.gateway]), .messages(first), .messages(second)]
         for _ in 0..<3 { try loop.step(now: nil) }
         fixture.status.update { $0.lagKnown = true }
-        let (ob, period) = try #require(ReplayInvoiceWriter.targets(try engine.mergedState()).first)
+        // A period with usage, so its invoice has component lines.
+        let merged = try engine.mergedState()
+        let (ob, period) = try #require(
+            ReplayInvoiceWriter.targets(merged).first { !merged.auditUsage(ob: $0.0, period: $0.1).isEmpty })
         var endpoints = HTTPEndpoints(
             metrics: fixture.metrics, status: fixture.status, adminToken: nil, close: { _ in "{}" })
         endpoints.explain = LineExplaining.daemonHandler(
@@ -296,6 +317,37 @@ struct ExplainTests {
             #expect(closed.manifestTotal == closed.total && closed.total == provisional.total)
             #expect(closed.lines == provisional.lines)
             #expect(closed.inputs == provisional.inputs)
+
+            // `aura-billing explain --config FILE` asks this endpoint (http.address of FILE) and
+            // prints what it answered: as JSON, as a table, one component; an error exits 1.
+            let config = fixture.directory + "/explain-cli.yaml"
+            try """
+            kafka: { brokers: "127.0.0.1:9" }
+            schemas: { files: { 1: "\(DaemonHarness.root.path)/deploy/schemas/Aura_Audit.avsc" } }
+            state: { dir: "\(fixture.stateDir)" }
+            quarantine: { file: "\(fixture.directory)/quarantine.jsonl" }
+            http: { address: "127.0.0.1:\(port)" }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+            let asked = ["--ob", ob, "--period", period.description, "--config", config]
+            let json = try await Self.cli(asked + ["--format", "json"], loop: loop)
+            try #require(json.status == 0, "\(json.stderr)")
+            #expect(try InvoiceExplanation.decode(Data(json.stdout.utf8)) == closed)
+            let table = try await Self.cli(asked, loop: loop)
+            #expect(table.status == 0, "\(table.stderr)")
+            #expect(table.stdout == closed.table())
+            #expect(table.stdout.contains("total \(closed.total)"))
+            for line in closed.lines { #expect(table.stdout.contains(line.amount), "\(line.component)") }
+            let line = try #require(closed.lines.first { $0.kind == "component" })
+            let one = try await Self.cli(asked + ["--component", line.component, "--format", "json"], loop: loop)
+            #expect(one.status == 0, "\(one.stderr)")
+            let selected = try InvoiceExplanation.decode(Data(one.stdout.utf8))
+            #expect(selected.lines == [line] && selected.total == closed.total)
+            let unknown = try await Self.cli(
+                ["--ob", "XXX", "--period", period.description, "--config", config], loop: loop)
+            #expect(unknown.status == 1 && unknown.stdout.isEmpty)
+            #expect(
+                unknown.stderr.hasPrefix("explain: ") && unknown.stderr.contains("HTTP 404")
+                    && unknown.stderr.contains("unknown OB XXX"), "\(unknown.stderr)")
 
             for (query, status, parameter) in [
                 ("ob=XXX&period=\(period)", 404, "ob"), ("ob=\(ob)&period=2020-01", 404, "period"),
