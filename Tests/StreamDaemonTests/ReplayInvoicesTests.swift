@@ -275,9 +275,9 @@ struct ReplayInvoicesTests {
         #expect(try Self.run(["verify", dir]).status == 0)
     }
 
-    /// Runs an executable; stderr goes through a file so neither pipe can fill up while the
-    /// other is read.
-    static func runTool(_ path: String, _ arguments: [String]) throws -> Run {
+    /// Runs an executable (with `environment`, or this process's); stderr goes through a file so
+    /// neither pipe can fill up while the other is read.
+    static func runTool(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Run {
         let errorPath = NSTemporaryDirectory() + "aura-replay-inv-stderr-\(UUID().uuidString)"
         try #require(FileManager.default.createFile(atPath: errorPath, contents: nil))
         defer { try? FileManager.default.removeItem(atPath: errorPath) }
@@ -285,6 +285,7 @@ struct ReplayInvoicesTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = errorHandle
