@@ -2,22 +2,40 @@ import Hummingbird
 import NIOCore
 
 extension HTTPEndpoints {
-    /// `GET /`: the status page (`StatusPage`), HTML with inline CSS and no script.
+    /// `GET /`: the status page (`StatusPage`), HTML with inline CSS and no script. The rows are
+    /// priced off the cooperative pool and reused while the state is unchanged
+    /// (`StatusPageCache`); the health part is read on every request.
     func addStatusPage(to router: Router<BasicRequestContext>) {
         let (previews, status) = (self.previews, self.status)
+        let cache = StatusPageCache()
         router.get("/") { _, _ -> Response in
             let nowMs = LiveStateView.wallClockMs()
-            let page: StatusPage
+            var page: StatusPage
             if let previews {
-                let view: Result<LiveStateView, any Error>
-                do { view = .success(try await previews.view()) } catch { view = .failure(error) }
-                page = StatusPage.make(
-                    view: view, context: previews.context, status: status, invoicesDir: previews.invoicesDir,
-                    stateDir: previews.stateDir, nowMs: nowMs)
+                do {
+                    let view = try await previews.view()
+                    let context = previews.context
+                    let key = StatusPageCache.Key(view: view, catalogLoadedAt: context.snapshot.loadedAt)
+                    page = try await cache.page(for: key, now: .now) {
+                        try await Blocking.run {
+                            StatusPage.make(
+                                view: .success(view), context: context, status: status,
+                                invoicesDir: previews.invoicesDir, stateDir: previews.stateDir, nowMs: nowMs)
+                        }
+                    }.page
+                } catch {
+                    page = StatusPage.make(
+                        view: .failure(error), context: previews.context, status: status,
+                        invoicesDir: previews.invoicesDir, stateDir: previews.stateDir, nowMs: nowMs)
+                }
+                page.generatedAtMs = nowMs
+                page.notReady = status.notReadyReasons()
+                page.detail = status.readinessDetail()
             } else {
                 page = StatusPage(
-                    generatedAtMs: nowMs, notReady: status.notReadyReasons(), detail: status.readinessDetail(),
-                    view: nil, viewProblem: "previews are not available here", obs: [])
+                    generatedAtMs: nowMs, pricedAtMs: nowMs, notReady: status.notReadyReasons(),
+                    detail: status.readinessDetail(), view: nil, viewProblem: "previews are not available here",
+                    obs: [])
             }
             return Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],

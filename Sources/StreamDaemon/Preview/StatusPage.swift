@@ -36,6 +36,9 @@ struct StatusPage {
     }
 
     var generatedAtMs: Int64
+    /// When the rows were priced (`make`'s `nowMs`): earlier than `generatedAtMs` when the page
+    /// reuses rows priced for an unchanged state (`StatusPageCache`).
+    var pricedAtMs: Int64
     /// Empty when ready (`DaemonStatus.notReadyReasons`).
     var notReady: [String]
     var detail: [String]
@@ -50,7 +53,7 @@ struct StatusPage {
         invoicesDir: String?, stateDir: String?, nowMs: Int64
     ) -> StatusPage {
         var page = StatusPage(
-            generatedAtMs: nowMs, notReady: status?.notReadyReasons() ?? [], detail: status?.readinessDetail() ?? [],
+            generatedAtMs: nowMs, pricedAtMs: nowMs, notReady: status?.notReadyReasons() ?? [], detail: status?.readinessDetail() ?? [],
             view: nil, viewProblem: nil, obs: [])
         let pending = Set(status?.snapshot.pendingDeliveries ?? [])
         switch view {
@@ -140,7 +143,8 @@ struct StatusPage {
             <style>\(Self.style)</style></head><body>
             <h1>aura-billing</h1>
             <div class="muted">Generated \(e(InvoicePreview.utc(generatedAtMs))). Running totals are provisional: \
-            priced now as the close would price them.</div>
+            priced <span id="priced" data-ms="\(pricedAtMs)">\(e(InvoicePreview.utc(pricedAtMs)))</span> as the close \
+            would price them.</div>
 
             """
         out += "<h2>Health</h2>\n"
