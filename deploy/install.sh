@@ -74,7 +74,7 @@ fi
 # --- credentials ----------------------------------------------------------------------------
 install -d -m 0700 "$ETC/credentials"
 chmod 0700 "$ETC/credentials"
-for c in kafka-client-secret blob-sas-token blob-shared-key; do
+for c in kafka-client-secret blob-sas-token blob-shared-key events-webhook-secret; do
     if [[ ! -e $ETC/credentials/$c ]]; then
         install -m 0600 /dev/null "$ETC/credentials/$c"
         log "created empty credential $ETC/credentials/$c (fill it in if you use it)"

@@ -48,7 +48,12 @@ struct DeployConfigTests {
             environment[assignment[0]] = assignment[1].replacingOccurrences(
                 of: "%d", with: "/run/credentials/aura-billing.service")
         }
-        #expect(environment.count == 4)
+        #expect(environment.count == 5)
+        // Every Environment= secret path names a credential the unit loads.
+        let loaded = unit.split(separator: "\n").filter { $0.hasPrefix("LoadCredential=") }.map {
+            "/run/credentials/aura-billing.service/" + $0.dropFirst("LoadCredential=".count).prefix { $0 != ":" }
+        }
+        #expect(Set(environment.values) == Set(loaded), "\(environment.values.sorted()) vs \(loaded.sorted())")
         environment["KAFKA_BROKERS"] = "kafka-1:9093,kafka-2:9093"
         environment["KAFKA_SECURITY_PROTOCOL"] = "SASL_SSL"
         environment["KAFKA_SECURITY_OAUTH_TOKEN_ENDPOINT"] = "https://login.example/oauth2/token"
@@ -68,6 +73,13 @@ struct DeployConfigTests {
         #expect(config.delivery.azureAccount == "aurainvoices")
         #expect(config.delivery.sasTokenFile == "\(credentials)/blob-sas-token")
         #expect(config.delivery.sharedKeyFile == "\(credentials)/blob-shared-key")
+        // The webhook secret is set by the unit and used only with a webhook URL.
+        #expect(config.events.webhookSecretFile == "\(credentials)/events-webhook-secret")
+        #expect(config.events.webhookURL == nil && !config.events.isEnabled)
+        environment["EVENTS_WEBHOOK_URL"] = "https://erp.example/aura/invoice-closed"
+        let withWebhook = try await DaemonConfiguration.load(path: Self.configPath, environment: environment)
+        #expect(withWebhook.events.webhookURL == "https://erp.example/aura/invoice-closed")
+        #expect(withWebhook.events.webhookSecretFile == "\(credentials)/events-webhook-secret")
     }
 
     @Test("validate-config accepts deploy/config.yaml as shipped, and it names every known key")

@@ -44,8 +44,6 @@ extension DaemonConfiguration.Events {
             if secretFile == nil {
                 problems.append("events.webhook_url needs events.webhook_secret_file (the X-Aura-Signature secret)")
             }
-        } else if secretFile != nil {
-            problems.append("events.webhook_secret_file is set without events.webhook_url")
         }
         if retryMax < retryInitial {
             problems.append(
