@@ -93,7 +93,9 @@ struct StatusPageCacheTests {
             }
             #expect(try Self.pricedMs(c.body) > (try Self.pricedMs(a.body)), "new events did not reprice")
             let queries = try StatusPageBrowserTests.cells("queries", in: c.body)
-            #expect(try StatusPageBrowserTests.cells("total", in: c.body)["ESP \(current)"] == "\(preview.total) \(preview.currency)")
+            #expect(
+                try StatusPageBrowserTests.cells("total", in: c.body)["ESP \(current)"]
+                    == "\(preview.total) \(preview.currency)")
             #expect(queries["ESP \(current)"] == "\(preview.totalQueries)")
             #expect(queries != (try StatusPageBrowserTests.cells("queries", in: a.body)), "the figures moved")
         }

@@ -53,7 +53,8 @@ struct StatusPage {
         invoicesDir: String?, stateDir: String?, nowMs: Int64
     ) -> StatusPage {
         var page = StatusPage(
-            generatedAtMs: nowMs, pricedAtMs: nowMs, notReady: status?.notReadyReasons() ?? [], detail: status?.readinessDetail() ?? [],
+            generatedAtMs: nowMs, pricedAtMs: nowMs, notReady: status?.notReadyReasons() ?? [],
+            detail: status?.readinessDetail() ?? [],
             view: nil, viewProblem: nil, obs: [])
         let pending = Set(status?.snapshot.pendingDeliveries ?? [])
         switch view {
