@@ -27,6 +27,11 @@ final class CloseLog: Sendable {
         var requests: [String: CloseRecord] = [:]
         /// Keys with a done note.
         var done: [String: CloseRecord] = [:]
+        /// The highest revision noted done per key (a done note without `revision` is revision 1).
+        var doneRevisions: [String: Int] = [:]
+        /// The first request of each revision above 1, keyed `<OB>-<YYYY-MM>#r<N>`
+        /// (`revisionClaimKey`): its requester announces that revision.
+        var revisionRequests: [String: CloseRecord] = [:]
         var records = 0
         /// The key holding each invoice number (of a counted request or a done note).
         var numberHolders: [String: String] = [:]
@@ -34,6 +39,12 @@ final class CloseLog: Sendable {
         /// Keys requested without a done note, sorted: closes recorded but not finished
         /// (`aura_invoices_pending_delivery` when scaled out).
         var pendingKeys: [String] { requests.keys.filter { done[$0] == nil }.sorted() }
+
+        /// The highest revision of `key` noted done; 0 when none is.
+        func doneRevision(_ key: String) -> Int { doneRevisions[key] ?? 0 }
+
+        /// `<OB>-<YYYY-MM>#r<N>`: the key of `revisionRequests`.
+        static func revisionClaimKey(_ key: String, revision: Int) -> String { "\(key)#r\(revision)" }
 
         /// Every invoice number held so far (`InvoiceNumbering`).
         var invoiceNumbers: [InvoiceNumber] { numberHolders.keys.compactMap(InvoiceNumber.init) }
@@ -46,12 +57,18 @@ final class CloseLog: Sendable {
             let number = record.invoiceNumber
             switch record.kind {
             case .request:
+                if let revision = record.revision, revision > 1 {
+                    let claim = Self.revisionClaimKey(record.key, revision: revision)
+                    if revisionRequests[claim] == nil { revisionRequests[claim] = record }
+                    return
+                }
                 guard requests[record.key] == nil else { return }
                 if let number, let holder = numberHolders[number], holder != record.key { return }
                 requests[record.key] = record
                 if let number { numberHolders[number] = record.key }
             case .done:
                 if done[record.key] == nil { done[record.key] = record }
+                doneRevisions[record.key] = max(doneRevisions[record.key] ?? 0, record.revision ?? 1)
                 if let number, numberHolders[number] == nil { numberHolders[number] = record.key }
             }
         }
