@@ -327,7 +327,9 @@ struct InvoiceEventTests {
         let legacy = setup.outbox.legacySentPath(sink: "webhook", key: "ESP-2025-12-r1")
         try event("2025-12", 1).json().write(to: URL(fileURLWithPath: legacy))
         try setup.outbox.add(event("2025-11", 1))
-        #expect(setup.outbox.sentPath(sink: "kafka", key: "ESP-2026-01-r2").hasSuffix("/kafka/sent/2026-01/ESP-2026-01-r2.json"))
+        #expect(
+            setup.outbox.sentPath(sink: "kafka", key: "ESP-2026-01-r2").hasSuffix(
+                "/kafka/sent/2026-01/ESP-2026-01-r2.json"))
         #expect(setup.outbox.isSent(sink: "webhook", key: "ESP-2025-12-r1"))
         #expect(try setup.outbox.add(event("2025-12", 1)) == ["kafka"], "the legacy sent copy still counts")
         try setup.outbox.markSent(

@@ -117,7 +117,9 @@ struct ScaleOutEventTests {
         let event = try InvoiceClosedEvent.decode(
             try setup.outbox.body(sink: "webhook", key: "ESP-2026-10-r2"), source: "r2")
         #expect(event.revision == 2 && event.invoiceNumber == "AURA-2026-000007-r2")
-        #expect(event.workbook == delivered + "/ESP/2026-10/" + InvoiceWriter.workbookName(ob: "ESP", period: "2026-10", revision: 2))
+        #expect(
+            event.workbook == delivered + "/ESP/2026-10/"
+                + InvoiceWriter.workbookName(ob: "ESP", period: "2026-10", revision: 2))
 
         // Another rerun, and another closer (its own outbox) rerunning: nothing more announced.
         _ = try Self.finish(request, on: closer, setup, input: try setup.input(extra: 3), delivered: delivered)
@@ -172,29 +174,36 @@ struct ScaleOutEventTests {
             "not consumed:\n\(group.logs)")
         let obs = ReliabilityCloseTests.octoberOBs(month)
         #expect(!obs.isEmpty)
-        let invoices = harness.directory.appendingPathComponent("invoices/").path
+        let invoices = harness.directory.appendingPathComponent("invoices").path + "/"
 
         // Both instances close October at once; then, under a new catalog version (reloaded by
         // SIGHUP), both re-close it: revision 2 of every invoice.
         for revision in 1...2 {
             if revision == 2 {
-                try catalog.replacingOccurrences(of: #"catalog_version: "2026.10""#, with: #"catalog_version: "2026.10b""#)
-                    .write(toFile: tariffs, atomically: true, encoding: .utf8)
+                try catalog.replacingOccurrences(
+                    of: #"catalog_version: "2026.10""#, with: #"catalog_version: "2026.10b""#
+                )
+                .write(toFile: tariffs, atomically: true, encoding: .utf8)
                 for name in ["a", "b"] {
                     let pid = try #require(group.instances[name]?.process.processIdentifier)
                     kill(pid, SIGHUP)
                 }
                 #expect(
                     harness.wait(seconds: 30) {
-                        ["a", "b"].allSatisfy { harness.metric("aura_reloads_total", port: group.instances[$0]?.port) == 1 }
+                        ["a", "b"].allSatisfy {
+                            harness.metric("aura_reloads_total", port: group.instances[$0]?.port) == 1
+                        }
                     }, "no reload:\n\(group.logs)")
             }
-            let closes = try ["a", "b"].map { try group.startAdminClose($0, period: ScaleOutTests.period, tag: "\($0)\(revision)") }
+            let closes = try ["a", "b"].map {
+                try group.startAdminClose($0, period: ScaleOutTests.period, tag: "\($0)\(revision)")
+            }
             for (process, _) in closes { process.waitUntilExit() }
             let outputs = closes.map { (try? String(contentsOf: $0.1, encoding: .utf8)) ?? "" }
             #expect(closes.allSatisfy { $0.0.terminationStatus == 0 }, "\(outputs)")
             for ob in obs {
-                let manifest = invoices + "\(ob)/\(ScaleOutTests.period)/" + InvoiceWriter.manifestName(revision: revision)
+                let manifest =
+                    invoices + "\(ob)/\(ScaleOutTests.period)/" + InvoiceWriter.manifestName(revision: revision)
                 #expect(FileManager.default.fileExists(atPath: manifest), "\(ob) revision \(revision): \(outputs)")
             }
             // Every event of the revision is acknowledged by both sinks, and no outbox holds one.
@@ -203,19 +212,23 @@ struct ScaleOutEventTests {
                 Set(receiver.received.compactMap { $0.headers["idempotency-key"] }) == keys
                     && ["a", "b"].allSatisfy { Self.pendingEvents(group, $0) == 0 }
             }
-            #expect(settled, "events \(receiver.received.compactMap { $0.headers["idempotency-key"] }.sorted()):\n\(group.logs)")
+            #expect(
+                settled,
+                "events \(receiver.received.compactMap { $0.headers["idempotency-key"] }.sorted()):\n\(group.logs)")
         }
 
         // Exactly one webhook call per (OB, period, revision), signed, matching its manifest.
         let calls = Dictionary(grouping: receiver.received, by: { $0.headers["idempotency-key"] ?? "-" })
-        #expect(calls.count == 2 * obs.count && calls.values.allSatisfy { $0.count == 1 }, "\(calls.mapValues(\.count))")
+        #expect(
+            calls.count == 2 * obs.count && calls.values.allSatisfy { $0.count == 1 }, "\(calls.mapValues(\.count))")
         for (key, requests) in calls {
             let request = try #require(requests.first)
             let event = try InvoiceClosedEvent.decode(Data(request.body), source: key)
             let path = invoices + "\(event.ob)/\(event.period)/" + InvoiceWriter.manifestName(revision: event.revision)
             let data = try #require(FileManager.default.contents(atPath: path))
             let manifest = try InvoiceManifest.decode(data, source: path)
-            #expect(key == "\(manifest.ob)-\(manifest.period)-r\(manifest.revision)" && event.revision == manifest.revision)
+            #expect(
+                key == "\(manifest.ob)-\(manifest.period)-r\(manifest.revision)" && event.revision == manifest.revision)
             #expect(event.invoiceNumber == manifest.invoiceNumber && event.total == manifest.totals.total)
             #expect(event.manifestSHA256 == Digest.sha256Hex(data) && event.workbookSHA256 == manifest.workbookSHA256)
             #expect(
@@ -247,7 +260,8 @@ struct ScaleOutEventTests {
     static func pendingEvents(_ group: ScaleOutGroup, _ name: String) -> Int {
         guard let stateDir = group.instances[name]?.stateDir else { return -1 }
         return ["kafka", "webhook"].reduce(0) { count, sink in
-            let pending = (try? FileManager.default.contentsOfDirectory(atPath: "\(stateDir)/events/\(sink)/pending")) ?? []
+            let pending =
+                (try? FileManager.default.contentsOfDirectory(atPath: "\(stateDir)/events/\(sink)/pending")) ?? []
             return count + pending.filter { $0.hasSuffix(".json") }.count
         }
     }

@@ -118,7 +118,9 @@ final class InvoiceEventOutbox: Sendable {
                 let period = name.hasSuffix(".json") ? Self.period(ofKey: String(name.dropLast(5))) : name
                 guard let period, let end = Self.end(ofPeriod: period), end <= cutoff else { continue }
                 let path = "\(sent)/\(name)"
-                let files = name.hasSuffix(".json") ? 1 : ((try? FileManager.default.contentsOfDirectory(atPath: path))?.count ?? 0)
+                let files =
+                    name.hasSuffix(".json")
+                    ? 1 : ((try? FileManager.default.contentsOfDirectory(atPath: path))?.count ?? 0)
                 do {
                     try FileManager.default.removeItem(atPath: path)
                 } catch {
