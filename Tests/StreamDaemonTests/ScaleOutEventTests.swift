@@ -172,6 +172,12 @@ struct ScaleOutEventTests {
         #expect(
             harness.wait(seconds: 60) { group.covers(partitions: 6, consumed: month.messages.count) },
             "not consumed:\n\(group.logs)")
+        // Every event is in the changelog states (what a closer reads), not just consumed.
+        #expect(
+            harness.wait(seconds: 60) {
+                guard let merged = try? group.changelogMerged(partitions: 6, zones: month.zones) else { return false }
+                return month.mismatches(merged).isEmpty
+            }, "the changelog does not hold every event:\n\(group.logs)")
         let obs = ReliabilityCloseTests.octoberOBs(month)
         #expect(!obs.isEmpty)
         let invoices = harness.directory.appendingPathComponent("invoices").path + "/"
@@ -239,20 +245,24 @@ struct ScaleOutEventTests {
         let reader = try KafkaPartitionReader(
             properties: ["bootstrap.servers": harness.cluster.bootstrapServers], logger: Self.logger)
         let tp = PartitionKey(topic: topic, partition: 0)
+        let schema = try AvroSchema.parse(file: DaemonHarness.root.path + "/deploy/schemas/InvoiceClosed.avsc")
+        let decoder = try AvroRecordDecoder(writer: schema, reader: schema, fields: ["idempotency_key"])
         var produced: [String] = []
         try reader.read(tp, from: 0, until: try reader.watermarks(tp).high) { record in
             var offset = 5
-            let schema = try AvroSchema.parse(file: DaemonHarness.root.path + "/deploy/schemas/InvoiceClosed.avsc")
-            let decoder = try AvroRecordDecoder(writer: schema, reader: schema, fields: ["idempotency_key"])
             var values = AvroValues(count: 1)
             try record.value.withUnsafeBytes { try decoder.decode($0, offset: &offset, into: &values) }
             produced.append(values.string(0) ?? "-")
         }
         #expect(produced.sorted() == calls.keys.sorted(), "\(produced.sorted())")
-        // The close topic: one done note per revision, the second carrying its revision.
-        let done = try group.closeRecords().filter { $0.kind == .done }
+        // The close topic: one done note per revision, the second carrying its revision, and
+        // revision 2 claimed by a request carrying it (the first one of each key won).
+        let records = try group.closeRecords()
+        let done = records.filter { $0.kind == .done }
         let revisions = Dictionary(grouping: done, by: \.key).mapValues { $0.map { $0.revision ?? 1 } }
         #expect(revisions.count == obs.count && revisions.values.allSatisfy { $0 == [1, 2] }, "\(revisions)")
+        let claims = Set(records.filter { $0.kind == .request && $0.revision == 2 }.map(\.key))
+        #expect(claims == Set(revisions.keys), "\(claims.sorted())")
         for name in ["a", "b"] { #expect(group.stop(name, signal: SIGTERM) == 0, "\(group.log(name))") }
     }
 
