@@ -80,6 +80,37 @@ struct ScaleOutEventTests {
     }
 
     @Test(
+        "the close topic folds revisions: a request carrying a revision is a claim (the first wins), done notes raise the done revision, a claim left alone by compaction stands for its request"
+    )
+    func summaryFoldsRevisions() {
+        func record(_ kind: CloseRecord.Kind, _ requester: String, revision: Int? = nil) -> CloseRecord {
+            CloseRecord(
+                kind: kind, ob: "ESP", period: "2026-10", closedAtMs: 1_793_491_500_000, forced: false,
+                requester: requester, offsets: [], invoiceNumber: "AURA-2026-000007", revision: revision)
+        }
+        var summary = CloseLog.Summary()
+        for r in [
+            record(.request, "a"), record(.done, "a"), record(.request, "b", revision: 2),
+            record(.request, "a", revision: 2),
+        ] {
+            summary.add(r)
+        }
+        #expect(summary.requests["ESP-2026-10"]?.requester == "a" && summary.requests["ESP-2026-10"]?.revision == nil)
+        #expect(summary.doneRevision("ESP-2026-10") == 1 && summary.pendingKeys.isEmpty)
+        #expect(summary.revisionRequests["ESP-2026-10#r2"]?.requester == "b", "the first claim wins")
+        summary.add(record(.done, "b", revision: 2))
+        #expect(summary.doneRevision("ESP-2026-10") == 2 && summary.done["ESP-2026-10"]?.requester == "a")
+        #expect(summary.doneRevision("GBR-2026-10") == 0)
+
+        // Compacted to the claim alone: it counts as the request, not done, so it is retried.
+        var compacted = CloseLog.Summary()
+        compacted.add(record(.request, "b", revision: 2))
+        #expect(compacted.pendingKeys == ["ESP-2026-10"] && compacted.requests["ESP-2026-10"]?.revision == nil)
+        #expect(compacted.numberHolders["AURA-2026-000007"] == "ESP-2026-10")
+        #expect(record(.done, "a", revision: 0).problem(kafkaKey: Array("ESP-2026-10".utf8)) != nil)
+    }
+
+    @Test(
         "a new revision of a period already done whose delivery failed after its workbook was written is announced by the retry that finds it in place, once"
     )
     func failedRevisionDeliveryAnnouncedByTheRetry() throws {

@@ -51,7 +51,9 @@ final class CloseLog: Sendable {
 
         /// Folds `record` in, in log order. A request whose invoice number an earlier counted
         /// record of another key holds (closers racing on different keys) does not count: its
-        /// requester asks again with the next number. Every reader folds the one log the same way.
+        /// requester asks again with the next number. A request carrying a revision above 1 is
+        /// only a claim to announce that revision (`revisionRequests`: the first one counts); a
+        /// done note's revision raises `doneRevisions`. Every reader folds the one log the same way.
         mutating func add(_ record: CloseRecord) {
             records += 1
             let number = record.invoiceNumber
@@ -60,6 +62,14 @@ final class CloseLog: Sendable {
                 if let revision = record.revision, revision > 1 {
                     let claim = Self.revisionClaimKey(record.key, revision: revision)
                     if revisionRequests[claim] == nil { revisionRequests[claim] = record }
+                    // Compaction may leave a claim as its key's only record: it is a copy of the
+                    // key's request, so it stands for it (the leader's retry then finishes it).
+                    if requests[record.key] == nil, done[record.key] == nil {
+                        var request = record
+                        request.revision = nil
+                        requests[record.key] = request
+                        if let number, numberHolders[number] == nil { numberHolders[number] = record.key }
+                    }
                     return
                 }
                 guard requests[record.key] == nil else { return }
