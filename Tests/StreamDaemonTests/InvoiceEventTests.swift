@@ -299,4 +299,70 @@ struct InvoiceEventTests {
         #expect(
             try WebhookEventSink(url: "http://127.0.0.1:9/hook", secretFile: path).secret == Array(Self.secret.utf8))
     }
+
+    @Test(
+        "sent events are kept by period and pruned whole once the period ended more than the retention ago; pending ones never"
+    )
+    func sentEventsPruned() async throws {
+        let setup = try Setup(sinks: ["webhook", "kafka"])
+        _ = try setup.service().issue(InvoiceJob(journal: try setup.journal(), input: try setup.input()))
+        let template = try Self.event(setup, revision: 1)
+        func event(_ period: String, _ revision: Int) -> InvoiceClosedEvent {
+            var event = template
+            event.period = period
+            event.revision = revision
+            event.idempotencyKey = InvoiceClosedEvent.idempotencyKey(ob: "ESP", period: period, revision: revision)
+            return event
+        }
+        // Sent: two revisions of January, one of February, March, and October (already pending from
+        // the issue above); a sent event of December in the layout before periods; November pending.
+        let sent = [event("2026-01", 1), event("2026-01", 2), event("2026-02", 1), event("2026-03", 1), template]
+        for e in sent {
+            try setup.outbox.add(e)
+            for sink in setup.outbox.sinks {
+                let body = try setup.outbox.body(sink: sink, key: e.idempotencyKey)
+                try setup.outbox.markSent(sink: sink, key: e.idempotencyKey, body: body)
+            }
+        }
+        let legacy = setup.outbox.legacySentPath(sink: "webhook", key: "ESP-2025-12-r1")
+        try event("2025-12", 1).json().write(to: URL(fileURLWithPath: legacy))
+        try setup.outbox.add(event("2025-11", 1))
+        #expect(
+            setup.outbox.sentPath(sink: "kafka", key: "ESP-2026-01-r2").hasSuffix(
+                "/kafka/sent/2026-01/ESP-2026-01-r2.json"))
+        #expect(setup.outbox.isSent(sink: "webhook", key: "ESP-2025-12-r1"))
+        #expect(try setup.outbox.add(event("2025-12", 1)) == ["kafka"], "the legacy sent copy still counts")
+        try setup.outbox.markSent(
+            sink: "kafka", key: "ESP-2025-12-r1", body: try setup.outbox.body(sink: "kafka", key: "ESP-2025-12-r1"))
+
+        // 60 days on 2026-05-01: periods that ended by 2026-03-01 (plus a day for time zones) go.
+        let now = try #require(InvoiceEventOutbox.end(ofPeriod: "2026-04"))
+        #expect(try setup.outbox.pruneSent(retentionDays: 60, now: now) == 2 * 3 + 2)
+        for key in ["ESP-2025-12-r1", "ESP-2026-01-r1", "ESP-2026-01-r2", "ESP-2026-02-r1"] {
+            for sink in setup.outbox.sinks { #expect(!setup.outbox.isSent(sink: sink, key: key), "\(sink) \(key)") }
+        }
+        for key in ["ESP-2026-03-r1", "ESP-2026-10-r1"] {
+            for sink in setup.outbox.sinks { #expect(setup.outbox.isSent(sink: sink, key: key), "\(sink) \(key)") }
+        }
+        #expect(setup.outbox.pendingKeys(sink: "webhook") == ["ESP-2025-11-r1"], "pending events are never pruned")
+        #expect(try setup.outbox.pruneSent(retentionDays: 60, now: now) == 0)
+        #expect(InvoiceEventService.sentRetentionDays(configured: 30, lateHorizonDays: 35) == 35)
+
+        // The service prunes at start (the real clock: October 2026 is long past 1 day after).
+        let service = InvoiceEventService(
+            outbox: setup.outbox, sinks: [], policy: Self.fastRetries, pollEvery: .milliseconds(20),
+            sentRetentionDays: 1, metrics: nil, logger: Self.logger)
+        let outbox = setup.outbox
+        try await Self.running(service) {
+            let pruned = try await Blocking.run {
+                let deadline = Date().addingTimeInterval(30)
+                while outbox.isSent(sink: "kafka", key: "ESP-2026-10-r1"), Date() < deadline {
+                    Thread.sleep(forTimeInterval: 0.02)
+                }
+                return !outbox.isSent(sink: "kafka", key: "ESP-2026-10-r1")
+            }
+            #expect(pruned)
+        }
+        #expect(setup.outbox.pendingCount == 2, "November's event is still pending for both sinks")
+    }
 }

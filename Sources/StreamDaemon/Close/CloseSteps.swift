@@ -22,8 +22,9 @@ protocol CloseSteps {
 
 /// `CloseSteps` whose step 3 runs inline (`CloseExecutor.run`, scale-out).
 protocol CloseFinishing: CloseSteps {
-    /// Step 3: runs `issue` (write and deliver the invoice of `record`; its argument: whether to
-    /// announce it, `InvoiceIssuer.issue(_:input:announce:)`) and records it done.
-    func finish(_ record: Record, issue: (_ announce: Bool) throws -> CloseReport.Invoice) throws
-        -> CloseReport.Invoice
+    /// Step 3: runs `issue` (write and deliver the invoice of `record`; its argument decides
+    /// whether the delivered revision is announced, `InvoiceIssuer.issue(_:input:announce:)`) and
+    /// records it done.
+    func finish(_ record: Record, issue: (_ announce: InvoiceIssuer.Announcing) throws -> CloseReport.Invoice)
+        throws -> CloseReport.Invoice
 }

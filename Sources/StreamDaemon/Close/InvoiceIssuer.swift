@@ -21,9 +21,14 @@ struct InvoiceIssuer {
     /// is recorded done (`InvoiceEventOutbox`); nil without `events.*`.
     var events: InvoiceEventOutbox? = nil
 
+    /// Decides whether the delivered revision (its argument) is announced: one machine always
+    /// (the outbox ignores a key it holds), scaled out from the close topic
+    /// (`DistributedCloser.Steps.finish`). Called after delivery, before the close is recorded done.
+    typealias Announcing = (_ revision: Int) throws -> Bool
+
     /// Writes and delivers the invoice of `close` from `state` (idempotent: identical files are
     /// left as they are) and returns its report entry; `announce` as in `issue(_:input:announce:)`.
-    func issue(_ close: some RecordedClose, from state: PartitionState, announce: Bool = true) throws
+    func issue(_ close: some RecordedClose, from state: PartitionState, announce: Announcing = { _ in true }) throws
         -> CloseReport.Invoice
     {
         try issue(
@@ -36,10 +41,11 @@ struct InvoiceIssuer {
     /// the report entry of `close`. Blocking; no partition state is needed.
     ///
     /// With `events`, the delivered revision's `InvoiceClosed` event is then stored in the
-    /// outbox (a repeat of a stored one is ignored) when `announce` — the caller records the
-    /// close done after this — or when this call wrote a new revision (`-r2`...). It is stored
-    /// before the caller records the close done, so a crash in between reissues it.
-    func issue(_ close: some RecordedClose, input: InvoiceInput, announce: Bool = true) throws
+    /// outbox (a repeat of a stored one is ignored) when `announce(revision)` says so — whether
+    /// this call wrote the revision or found it in place (a retry after a failed delivery): the
+    /// decision comes from the close record, not from "did I write it". It is stored before the
+    /// caller records the close done, so a crash in between reissues it.
+    func issue(_ close: some RecordedClose, input: InvoiceInput, announce: Announcing = { _ in true }) throws
         -> CloseReport.Invoice
     {
         guard let catalogs = context.snapshot.catalogs else {
@@ -49,7 +55,7 @@ struct InvoiceIssuer {
         let written = try InvoiceWriter(invoicesDirectory: invoicesDir, catalogs: catalogs).write(
             input, closedAt: close.closedAt)
         let delivered = try delivery?.deliver(written) ?? []
-        if let events, announce || (written.written && written.revision > 1) {
+        if let events, try announce(written.revision) {
             let locations = delivered.map { outcome in
                 switch outcome {
                 case .delivered(let location), .alreadyPresent(let location): location

@@ -108,6 +108,9 @@ package enum ConfigurationKeys {
         "wait after a failed event send; doubles after each failure")
     static let eventsRetryMaxSeconds = ConfigurationKey(
         "events.retry_max_seconds", .integer(minimum: 1), .defaulted("600"), "longest wait between event sends")
+    static let eventsSentRetentionDays = ConfigurationKey(
+        "events.sent_retention_days", .integer(minimum: 1), .defaulted("90"),
+        "days after a period's end its sent events are kept in the outbox (at least periods.late_horizon_days)")
 
     // MARK: quarantine, endpoints, logging
     static let quarantineFile = ConfigurationKey(
@@ -146,7 +149,7 @@ package enum ConfigurationKeys {
         deliveryKind, deliveryAzureAccount, deliveryAzureContainer, deliveryAzureEndpoint,
         deliveryAzureSASTokenFile, deliveryAzureSharedKeyFile, deliveryRetries,
         eventsTopic, eventsSchemaID, eventsWebhookURL, eventsWebhookSecretFile, eventsRetryInitialSeconds,
-        eventsRetryMaxSeconds,
+        eventsRetryMaxSeconds, eventsSentRetentionDays,
         quarantineFile, quarantineTopic, quarantineMaxBacklogMiB, quarantineMaxFileBytes, quarantineMaxFiles,
         quarantineMaxValueBytes, httpAddress, adminTokenFile, logLevel,
     ]

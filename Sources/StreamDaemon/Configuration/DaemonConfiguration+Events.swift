@@ -13,7 +13,8 @@ extension DaemonConfiguration.Events {
             webhookURL: config.nonEmptyString(Keys.eventsWebhookURL),
             webhookSecretFile: config.nonEmptyString(Keys.eventsWebhookSecretFile),
             retryInitialSeconds: config.defaultedInt(Keys.eventsRetryInitialSeconds),
-            retryMaxSeconds: config.defaultedInt(Keys.eventsRetryMaxSeconds))
+            retryMaxSeconds: config.defaultedInt(Keys.eventsRetryMaxSeconds),
+            sentRetentionDays: config.defaultedInt(Keys.eventsSentRetentionDays))
         let problems = Self.problems(
             topic: topic, schemaID: schemaID, webhookURL: webhookURL, secretFile: webhookSecretFile,
             retryInitial: retryInitialSeconds, retryMax: retryMaxSeconds)

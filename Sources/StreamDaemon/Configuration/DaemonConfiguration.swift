@@ -61,6 +61,9 @@ package struct DaemonConfiguration: Sendable {
         package var webhookSecretFile: String?
         package var retryInitialSeconds = 5
         package var retryMaxSeconds = 600
+        /// `events.sent_retention_days`: days after a period's end its sent events are kept
+        /// (never less than `periods.late_horizon_days`: `InvoiceEventService.sentRetentionDays`).
+        package var sentRetentionDays = 90
 
         /// Whether any sink is configured.
         package var isEnabled: Bool { topic != nil || webhookURL != nil }

@@ -12,12 +12,19 @@ import ServiceLifecycle
 /// (`aura_invoice_event_failures_total{sink}`), logged, and that sink waits out the back-off of
 /// the invoice delivery (`InvoiceBacklog.Policy`: 5 s doubling to 10 minutes by default) before
 /// it tries again, from the same event; the other sink goes on. Pending events survive restarts.
+///
+/// It also prunes the outbox's sent events (`InvoiceEventOutbox.pruneSent`) at start and then
+/// every `pruneEvery`: a period's go `sentRetentionDays` days after its end.
 struct InvoiceEventService: Service {
     let outbox: InvoiceEventOutbox
     let sinks: [any InvoiceEventSink]
     var policy = InvoiceBacklog.Policy()
     /// How often the outbox is looked at for new events when nothing is due earlier.
     var pollEvery: Duration = .seconds(1)
+    /// Days after a period's end its sent events are kept (`sentRetentionDays(configured:lateHorizonDays:)`).
+    var sentRetentionDays = 90
+    /// How often sent events past the retention are looked for.
+    var pruneEvery: Duration = .seconds(3600)
     let metrics: DaemonMetrics?
     let logger: Logger
 
@@ -27,13 +34,25 @@ struct InvoiceEventService: Service {
         var dueAt = ContinuousClock.now
     }
 
+    /// The retention of sent events: `events.sent_retention_days`, but never less than
+    /// `periods.late_horizon_days` (when set): until then a re-close may issue the period again,
+    /// and finding its revision's sent event is what keeps one machine from announcing it twice.
+    static func sentRetentionDays(configured: Int, lateHorizonDays: Int) -> Int {
+        max(configured, lateHorizonDays)
+    }
+
     func run() async throws {
         try await cancelWhenGracefulShutdown { try await loop() }
     }
 
     private func loop() async throws {
         var states = [SinkState](repeating: SinkState(), count: sinks.count)
+        var pruneAt = ContinuousClock.now
         while !Task.isCancelled {
+            if pruneAt <= .now {
+                await prune()
+                pruneAt = .now + pruneEvery
+            }
             for index in sinks.indices where states[index].dueAt <= .now {
                 await drain(sinks[index], &states[index])
             }
@@ -50,6 +69,21 @@ struct InvoiceEventService: Service {
             } catch {
                 return  // cancelled: graceful shutdown
             }
+        }
+    }
+
+    /// Removes the sent events past the retention; a failure is logged and tried at the next prune.
+    private func prune() async {
+        let (outbox, days) = (self.outbox, sentRetentionDays)
+        do {
+            let removed = try await Blocking.run { try outbox.pruneSent(retentionDays: days) }
+            if removed > 0 {
+                logger.info(
+                    "pruned sent invoice events past the retention",
+                    metadata: ["events": "\(removed)", "retention_days": "\(days)"])
+            }
+        } catch {
+            logger.warning("cannot prune sent invoice events", metadata: ["error": "\(error)"])
         }
     }
 

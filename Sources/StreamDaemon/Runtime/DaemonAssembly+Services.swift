@@ -61,8 +61,10 @@ extension DaemonAssembly {
     func makeInvoiceEvents() -> InvoiceEventService? {
         guard let events else { return nil }
         return InvoiceEventService(
-            outbox: events.outbox, sinks: events.sinks, policy: configuration.events.retryPolicy, metrics: metrics,
-            logger: logger)
+            outbox: events.outbox, sinks: events.sinks, policy: configuration.events.retryPolicy,
+            sentRetentionDays: InvoiceEventService.sentRetentionDays(
+                configured: configuration.events.sentRetentionDays, lateHorizonDays: configuration.lateHorizonDays),
+            metrics: metrics, logger: logger)
     }
 
     /// `/metrics`, `/healthz`, `/readyz`, `POST /admin/close` and the previews, bound to `http.address`.

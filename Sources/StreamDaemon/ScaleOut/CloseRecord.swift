@@ -23,12 +23,19 @@ struct CloseRecord: Codable, Sendable, Equatable {
     /// earlier winning request of another key holds does not count (`CloseLog.Summary`). Nil in
     /// records written before invoice numbering.
     var invoiceNumber: String? = nil
+    /// The invoice revision a done note records, or a revision request claims (2 for `-r2`, ...);
+    /// nil for revision 1 (and in records written before revisions were recorded). A re-close
+    /// that writes a new revision of a period already done claims the right to announce it with
+    /// a request carrying the revision, and notes it done with a done note carrying it
+    /// (`DistributedCloser.Steps.finish`).
+    var revision: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case kind, ob, period
         case closedAtMs = "closed_at_ms"
         case forced, requester, offsets
         case invoiceNumber = "invoice_number"
+        case revision
     }
 
     var key: String { "\(ob)-\(period)" }
@@ -49,6 +56,7 @@ extension CloseRecord {
             return "period \"\(period.prefix(16))\" is not a YYYY-MM month"
         }
         guard kafkaKey == Array(key.utf8) else { return "Kafka key does not match \(key)" }
+        if let revision, revision < 1 { return "revision \(revision) is not 1 or more" }
         return nil
     }
 }

@@ -70,11 +70,13 @@ extension DistributedCloser {
         /// its delivery failed) is not waited for again: the retries of a failed delivery do not
         /// each sit out the bound.
         ///
-        /// The invoice event (`events.*`) is announced by the closer that is about to append the
-        /// done note (none was there before it issued), before it appends it; a closer that
-        /// found the done note announces only a new revision it wrote.
-        func finish(_ request: CloseRecord, issue: (_ announce: Bool) throws -> CloseReport.Invoice) throws
-            -> CloseReport.Invoice
+        /// The done note records the revision delivered (`CloseRecord.revision`, nil for 1); a
+        /// re-close that delivers a newer revision of a period already done appends a done note
+        /// of that revision. The invoice event (`events.*`) of a revision is announced, before its
+        /// done note is appended, by the one closer `announces(_:revision:)` elects from the
+        /// close topic — whether it wrote the revision or found it in place.
+        func finish(_ request: CloseRecord, issue: (_ announce: InvoiceIssuer.Announcing) throws -> CloseReport.Invoice)
+            throws -> CloseReport.Invoice
         {
             let closeLog = closer.closeLog
             var alreadyDone = try closeLog.read().done[request.key] != nil
@@ -86,14 +88,52 @@ extension DistributedCloser {
                 }
                 if !alreadyDone { closer.abandon(request.key) }
             }
-            let invoice = try issue(!alreadyDone)
-            if !alreadyDone, try closeLog.read().done[request.key] == nil {
+            let invoice = try issue { revision in try announces(request, revision: revision) }
+            if try closeLog.read().doneRevision(request.key) < invoice.revision {
                 var done = request
                 done.kind = .done
                 done.requester = closer.requester
+                done.revision = invoice.revision > 1 ? invoice.revision : nil
                 try closeLog.append(done)
             }
             return invoice
+        }
+
+        /// Whether this closer announces `revision` of `request`'s invoice, which it has just
+        /// delivered (written now or found in place), derived from the close topic:
+        /// - not when a done note of this revision or a later one is there (it was announced);
+        /// - revision 1: yes — the request's writer (the others waited for its done note above)
+        ///   or a closer that waited for it in vain;
+        /// - a later revision (a re-close of a period already done): the first request of that
+        ///   revision in the log wins (`CloseLog.Summary.revisionRequests`; this closer appends
+        ///   one when there is none); its requester announces, another waits (bounded) for the
+        ///   done note of the revision and announces only when it waited in vain.
+        /// A crash after the event is stored and before the done note makes the next close
+        /// announce the same key again, which the outbox ignores.
+        func announces(_ request: CloseRecord, revision: Int) throws -> Bool {
+            let closeLog = closer.closeLog
+            var summary = try closeLog.read()
+            guard summary.doneRevision(request.key) < revision else { return false }
+            guard revision > 1 else { return true }
+            let claim = CloseLog.Summary.revisionClaimKey(request.key, revision: revision)
+            if summary.revisionRequests[claim] == nil {
+                var ask = request
+                ask.kind = .request
+                ask.requester = closer.requester
+                ask.revision = revision
+                try closeLog.append(ask)
+                summary = try closeLog.read()
+            }
+            guard let winner = summary.revisionRequests[claim], winner.requester != closer.requester,
+                !closer.isAbandoned(claim)
+            else { return true }
+            let deadline = Date().addingTimeInterval(closer.settings.waitSeconds)
+            while Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.2)
+                if try closeLog.read().doneRevision(request.key) >= revision { return false }
+            }
+            closer.abandon(claim)
+            return true
         }
     }
 }
