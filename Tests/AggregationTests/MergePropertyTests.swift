@@ -103,6 +103,32 @@ struct MergePropertyTests {
         #expect(b.duplicates == a.records + a.duplicates)
     }
 
+    @Test("a merge without keys holds none and has the full merge's periods, closed marks and progress")
+    func mergeWithoutKeys() throws {
+        var a = Self.fresh()
+        var b = Self.fresh()
+        // Every third event in both states: keys the full merge counts once, the light one twice.
+        for (offset, e) in Self.events(seed: 7, count: 600).enumerated() {
+            if offset % 3 != 1 { try a.ingest(e) }
+            if offset % 3 != 2 { try b.ingest(e) }
+            a.markConsumed(source: 0, offset: Int64(offset))
+        }
+        b.markClosed(ob: "BRA", period: Period(year: 2026, month: 10))
+        var full = Self.fresh()
+        var light = Self.fresh()
+        for state in [a, b] {
+            try full.merge(state)
+            try light.merge(state, keys: false)
+        }
+        #expect(light.dedup.count == 0)
+        #expect(full.dedup.count > 0)
+        #expect(light.periods().map { "\($0.ob) \($0.period)" } == full.periods().map { "\($0.ob) \($0.period)" })
+        #expect(light.snapshot().closed == full.snapshot().closed)
+        #expect(light.snapshot().partitions == full.snapshot().partitions)
+        // The full merge takes the shared events back as duplicates; without keys they stay counted twice.
+        #expect(full.duplicates > light.duplicates)
+    }
+
     @Test("states with different zone tables do not merge")
     func incompatible() throws {
         var a = PartitionState(zones: testZones)

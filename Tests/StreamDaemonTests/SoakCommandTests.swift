@@ -24,15 +24,17 @@ struct SoakCommandTests {
         let diagnostics = "\(text)\n\((try? String(contentsOf: stderr, encoding: .utf8)) ?? "")\n\(log.suffix(4000))"
         let verdict = text.split(separator: "\n").last { $0.hasPrefix("invoices equal every month:") } ?? ""
 
-        // One line per month: month events dedup_keys rows state_bytes written/event rss ckpt_p99 equal.
+        // One line per month: month events dedup_keys rows state_bytes written/event rss heap free ckpt_p99
+        // equal.
         let rows: [[String]] = text.split(separator: "\n").map { line in
             line.split(separator: " ").map { String($0) }
-        }.filter { $0.count == 9 && $0[0].count == 7 && $0[0].dropFirst(4).first == "-" }
+        }.filter { $0.count == 11 && $0[0].count == 7 && $0[0].dropFirst(4).first == "-" }
         try #require(rows.count == 12, "\(diagnostics)")
         for row in rows {
-            #expect(row[8] == "yes", "totals of \(row[0]) differ from the generator's: \(diagnostics)")
+            #expect(row[10] == "yes", "totals of \(row[0]) differ from the generator's: \(diagnostics)")
             #expect(Int(row[1]) ?? 0 >= 2000, "\(row)")
             #expect(Double(row[6]) ?? 0 > 0, "the daemon's RSS was not read: \(row)")
+            #expect(Double(row[7]) ?? 0 > 0, "the daemon's heap in use was not read: \(row)")
         }
         #expect(verdict.hasPrefix("invoices equal every month: yes;"), "\(diagnostics)")
 

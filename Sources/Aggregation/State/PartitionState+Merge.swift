@@ -9,9 +9,14 @@ extension PartitionState {
     ///
     /// Strings are interned per state, so `other`'s ids are mapped through their strings
     /// (cost: one lookup per distinct string and per row, not per event).
+    /// With `keys: false` the dedup keys are left out: the result holds none, and an event both
+    /// states counted stays counted twice. Its (OB, period) pairs, closed marks, retained
+    /// quantities and partition progress are those of the full merge, which is all a close's
+    /// plan reads (`PeriodCloser.facts`), at the cost of the rows and strings instead of the
+    /// whole state.
     /// - Throws: `AggregationError(.incompatibleStates)` when the states use different zone
     ///   tables (their periods would not mean the same), or `.capacity`.
-    package mutating func merge(_ other: PartitionState) throws(AggregationError) {
+    package mutating func merge(_ other: PartitionState, keys: Bool = true) throws(AggregationError) {
         guard zones === other.zones || zones.identifiers == other.zones.identifiers else {
             throw AggregationError(.incompatibleStates, "cannot merge states built with different OB time zones")
         }
@@ -82,6 +87,7 @@ extension PartitionState {
         quarantined += other.quarantined
 
         // Dedup: union, taking back double counts.
+        guard keys else { return }
         dedup.reserve(additional: other.dedup.count)
         other.dedup.forEach { fp, raw in
             let theirs = DedupRef(rawValue: raw)

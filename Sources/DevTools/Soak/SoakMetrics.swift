@@ -24,6 +24,11 @@ struct SoakMetrics {
         samples.reduce(0) { $0 + ($1.name == name ? $1.value : 0) }
     }
 
+    /// The value of an unlabelled sample; nil when absent.
+    func value(_ name: String) -> Double? {
+        samples.first { $0.name == name && $0.labels.isEmpty }?.value
+    }
+
     /// A histogram's cumulative buckets `(upper bound, count)`, ascending, `+Inf` last.
     func buckets(_ histogram: String) -> [(le: Double, count: Double)] {
         var byBound: [Double: Double] = [:]

@@ -17,13 +17,18 @@ struct SoakMonthLine {
     var writtenPerEvent: Double
     /// The daemon's VmRSS.
     var residentBytes: Int64
+    /// `aura_process_heap_in_use_bytes` at the end of the idle window: the live heap (nil when
+    /// the daemon does not export it).
+    var heapInUse: Int64? = nil
+    /// `aura_process_heap_free_bytes` then: heap free but held by the allocator.
+    var heapFree: Int64? = nil
     /// Upper bound of the histogram bucket holding the p99 of this month's checkpoint durations.
     var checkpointP99: Double?
     /// The state's totals per (OB, period) equal the generator's, every month so far.
     var equal: Bool
 
     static let header =
-        "month      events  dedup_keys     rows  state_bytes  written/event    rss_mib  ckpt_p99  invoices_equal"
+        "month      events  dedup_keys     rows  state_bytes  written/event    rss_mib  heap_mib  free_mib  ckpt_p99  invoices_equal"
 
     var text: String {
         let p99 =
@@ -32,7 +37,8 @@ struct SoakMonthLine {
             + Self.left(String(events), 10) + Self.left(String(dedupKeys), 12)
             + Self.left(String(rows), 9) + Self.left(String(stateBytes), 13)
             + Self.left(String(format: "%.0f", writtenPerEvent), 15)
-            + Self.left(String(format: "%.1f", Double(residentBytes) / 1_048_576), 11) + Self.left(p99, 10)
+            + Self.left(Self.mebibytes(residentBytes), 11) + Self.left(heapInUse.map(Self.mebibytes) ?? "-", 10)
+            + Self.left(heapFree.map(Self.mebibytes) ?? "-", 10) + Self.left(p99, 10)
             + "  " + (equal ? "yes" : "NO")
     }
 
@@ -64,6 +70,8 @@ struct SoakMonthLine {
     static func within(_ value: Double, _ base: Double, _ tolerance: Double) -> Bool {
         abs(value - base) <= tolerance * base
     }
+
+    static func mebibytes(_ bytes: Int64) -> String { String(format: "%.1f", Double(bytes) / 1_048_576) }
 
     static func left(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(0, n - s.count)) + s }
 

@@ -78,11 +78,15 @@ struct SoakRun {
             allEqual = allEqual && problems.isEmpty
             let nowWritten = daemon.writtenBytes
             let nowBuckets = metrics.buckets("aura_checkpoint_duration_seconds")
+            let resident = idleResidentBytes(daemon)
+            let heap = daemon.metrics()
             let line = SoakMonthLine(
                 month: month, events: count, dedupKeys: Int(metrics.sum("aura_dedup_keys")),
                 rows: Int(metrics.sum("aura_open_aggregate_rows")), stateBytes: disk.bytes,
                 writtenPerEvent: Double(nowWritten - written) / Double(max(1, count)),
-                residentBytes: idleResidentBytes(daemon),
+                residentBytes: resident,
+                heapInUse: heap?.value("aura_process_heap_in_use_bytes").map { Int64($0) },
+                heapFree: heap?.value("aura_process_heap_free_bytes").map { Int64($0) },
                 checkpointP99: SoakMetrics.quantileBound(0.99, now: nowBuckets, earlier: buckets),
                 equal: problems.isEmpty)
             print(line.text)

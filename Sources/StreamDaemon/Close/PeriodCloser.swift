@@ -69,11 +69,15 @@ final class PeriodCloser {
         // Everything consumed so far is durable before anything is frozen. This checkpoint and
         // the freeze's are the close's only fsyncs on the consumer thread.
         commit(try engine.checkpoint())
-        let merged = try engine.mergedState()
+        // The plan reads no dedup key, so it is made from a merge without them; most auto-close
+        // checks take nothing, and the full merge — every partition's keys, the bulk of the
+        // state, allocated and freed at each check — is made only when there is a close to freeze.
+        var merged = try engine.mergedState(keys: false)
         let facts = facts(scope, merged: merged, nowMs: nowMs)
         let plan = ClosePlan(scope: scope, facts: facts)
         let taken = Set(plan.targets.map { ClosePlan.Key(ob: $0.ob, period: $0.period) })
         metrics.periodsReady.set(to: Double(ClosePlan.readyKeys(facts).subtracting(taken).count))
+        if !plan.targets.isEmpty { merged = try engine.mergedState() }
         let frozen = try CloseExecutor.freeze(
             plan, steps: self, state: merged, closedAtMs: pinnedClosedAtMs ?? nowMs)
         var result = Frozen(report: frozen.report, jobs: [])
@@ -94,7 +98,7 @@ final class PeriodCloser {
     /// Sets `aura_periods_ready_to_close` without closing (auto-close off): the (OB, period)
     /// pairs that are ready and not closed.
     func updateReadyGauge(nowMs: Int64 = PeriodCloser.wallClockMs()) throws {
-        let merged = try engine.mergedState()
+        let merged = try engine.mergedState(keys: false)
         metrics.periodsReady.set(to: Double(ClosePlan.readyKeys(facts(.ready, merged: merged, nowMs: nowMs)).count))
     }
 

@@ -223,14 +223,16 @@ final class BillingEngine {
     /// The merged state of every assigned partition plus, for partitions of our topics that are
     /// not assigned here (another instance sharing the state directory), their newest readable
     /// checkpoint. A partition none of whose checkpoints loads fails the merge (naming the file):
-    /// a close must not silently leave its events out.
-    func mergedState() throws -> PartitionState {
+    /// a close must not silently leave its events out. With `keys: false` the dedup keys are
+    /// left out (`PartitionState.merge(_:keys:)`): enough to plan a close, without copying the
+    /// bulk of the state.
+    func mergedState(keys: Bool = true) throws -> PartitionState {
         var merged = PartitionState(zones: zones)
-        for slot in slots { try merged.merge(slot.state) }
+        for slot in slots { try merged.merge(slot.state, keys: keys) }
         let mine = Set(slots.map { PartitionSlot.checkpointName($0.key) })
         for name in otherCheckpointNames() where !mine.contains(name) {
             let store = CheckpointStore(directory: settings.stateDir, name: name, logger: logger)
-            try merged.merge(try store.load(zones: zones).state)
+            try merged.merge(try store.load(zones: zones).state, keys: keys)
         }
         return merged
     }

@@ -63,6 +63,11 @@ final class DaemonMetrics: Sendable {
     private let eventFailures: [String: Counter]
     /// `aura_invoice_events_pending`: events in the outbox not yet acknowledged (every sink).
     let invoiceEventsPending: Gauge
+    /// `aura_process_heap_in_use_bytes`: heap the allocator has handed out (`HeapUsage.inUse`),
+    /// read at each scrape.
+    let heapInUse: Gauge
+    /// `aura_process_heap_free_bytes`: heap free but held by the allocator (`HeapUsage.heldFree`).
+    let heapFree: Gauge
 
     /// The `sink` label values of the invoice event metrics.
     static let eventSinks = ["kafka", "webhook"]
@@ -165,6 +170,12 @@ final class DaemonMetrics: Sendable {
         eventFailures = failures
         invoiceEventsPending = registry.makeGauge(
             descriptor: .aura("aura_invoice_events_pending", "InvoiceClosed events stored but not yet acknowledged"))
+        heapInUse = registry.makeGauge(
+            descriptor: .aura(
+                "aura_process_heap_in_use_bytes", "Heap allocated and not freed (malloc arenas and mmapped blocks)"))
+        heapFree = registry.makeGauge(
+            descriptor: .aura(
+                "aura_process_heap_free_bytes", "Heap free but held by the allocator (not returned to the system)"))
     }
 
     /// `aura_invoice_events_sent_total{sink}` of one of `eventSinks`.
@@ -237,7 +248,11 @@ final class DaemonMetrics: Sendable {
 
     /// The text exposition (format 0.0.4).
     func render() -> [UInt8] {
-        registry.emitToBuffer()
+        if let heap = HeapUsage.current() {
+            heapInUse.set(to: Double(heap.inUse))
+            heapFree.set(to: Double(heap.heldFree))
+        }
+        return registry.emitToBuffer()
     }
 }
 
