@@ -62,17 +62,54 @@ package struct DedupTable: Sendable {
     /// Rebuilds a table of (at least) `capacity` slots from its occupied entries only (a
     /// version-2 checkpoint, as `exportOccupied` wrote them): `fingerprints` holds (lo, hi)
     /// little-endian u64 pairs, 16 bytes each, and `references` the u32 reference of each, in
-    /// any order and alignment. Returns `nil` when the shapes disagree, a fingerprint is zero,
-    /// a key repeats, or the keys do not fit at `capacity`.
-    package init?(capacity: Int, fingerprints: UnsafeRawBufferPointer, references: UnsafeRawBufferPointer) {
+    /// any order and alignment. `merging` adds more keys in the same layout (the keys of the
+    /// delta records that follow a base). Returns `nil` when the shapes disagree, a fingerprint
+    /// is zero, a key repeats, or the keys do not fit at `capacity`.
+    ///
+    /// The entries of a checkpoint come in slot order, so their homes ascend and the build
+    /// sweeps the table once, front to back. The merged keys come in arrival order (a random
+    /// home each, one cache miss per key in a large table): they are first binned by home (a
+    /// counting sort on the top bits of the fingerprint, which orders homes) and each bin is
+    /// inserted right after the sweep has filled that part of the table, while it is in cache.
+    package init?(
+        capacity: Int, fingerprints: UnsafeRawBufferPointer, references: UnsafeRawBufferPointer,
+        merging runs: [(fingerprints: UnsafeRawBufferPointer, references: UnsafeRawBufferPointer)] = []
+    ) {
         let count = references.count / 4
         let buckets = (capacity + 2) / 3
+        var added = 0
+        for run in runs {
+            guard run.references.count % 4 == 0, run.fingerprints.count == 4 * run.references.count else {
+                return nil
+            }
+            added += run.references.count / 4
+        }
         guard capacity >= 16, references.count == 4 * count, fingerprints.count == 16 * count,
-            count <= Self.maxCount(capacity: 3 * buckets)
+            count + added <= Self.maxCount(capacity: 3 * buckets)
         else { return nil }
         var table = DedupTable()
         table.storage = DedupStorage(buckets: buckets)
         let w = table.storage.words
+        let bins = Self.mergeBins(added)
+        let pending = Self.binByHome(runs, count: added, bins: bins)
+        defer { pending.keys.deallocate() }
+        var nextBin = 0
+        // Inserts the merged keys of the bins up to `last` (exclusive); false on a zero or
+        // repeated key. `pending.keys` holds `added` entries and `pending.starts` the `bins + 1`
+        // bin boundaries within them; `locate` stays within the new storage.
+        func flush(to last: Int) -> Bool {
+            guard nextBin < last else { return true }
+            for i in pending.starts[nextBin]..<pending.starts[last] {
+                let key = pending.keys[i]
+                let fp = Fingerprint(lo: key.lo, hi: key.hi)
+                guard fp.lo != 0 || fp.hi != 0 else { return false }
+                let (slot, found) = Self.locate(w, buckets, fp)
+                guard !found else { return false }
+                Self.store(w, slot, fp, key.ref)
+            }
+            nextBin = last
+            return true
+        }
         // Entry `i < count` reads bytes below `16 * count` and `4 * count` of the sources
         // (checked above); `locate` stays within the `8 * buckets` words of the new storage,
         // which no other value references yet.
@@ -84,9 +121,65 @@ package struct DedupTable: Sendable {
             let (slot, found) = Self.locate(w, buckets, fp)
             guard !found else { return nil }
             Self.store(w, slot, fp, references.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+            // The sweep is at fraction (i + 1) / count of the table: the bins below it are due.
+            if bins > 1 {
+                let due = (i + 1) * bins / count
+                if due > nextBin, !flush(to: due) { return nil }
+            }
         }
-        table.count = count
+        guard flush(to: bins) else { return nil }
+        table.count = count + added
         self = table
+    }
+
+    /// A merged key waiting for its bin (`init(capacity:fingerprints:references:merging:)`).
+    private struct PendingKey {
+        var lo: UInt64
+        var hi: UInt64
+        var ref: UInt32
+    }
+
+    /// How many home bins `added` merged keys are sorted into: about 64 keys per bin, at most
+    /// 1,024 bins (a bin of a 10M-key table spans under 1 MiB of it).
+    private static func mergeBins(_ added: Int) -> Int {
+        var bins = 1
+        while bins < 1024 && bins * 64 < added { bins *= 2 }
+        return bins
+    }
+
+    /// The keys of `runs` (`count` in all) sorted into `bins` (a power of two) by the top bits
+    /// of `hi` (a counting sort): the keys of bin `b` at `starts[b]..<starts[b + 1]`. The caller
+    /// deallocates `keys`.
+    private static func binByHome(
+        _ runs: [(fingerprints: UnsafeRawBufferPointer, references: UnsafeRawBufferPointer)], count: Int, bins: Int
+    ) -> (keys: UnsafeMutableBufferPointer<PendingKey>, starts: [Int]) {
+        let keys = UnsafeMutableBufferPointer<PendingKey>.allocate(capacity: count)
+        var starts = [Int](repeating: 0, count: bins + 1)
+        let shift = UInt64(64 - bins.trailingZeroBitCount)
+        func bin(_ hi: UInt64) -> Int { bins == 1 ? 0 : Int(truncatingIfNeeded: hi >> shift) }
+        // Every run holds `n` fingerprints (16 bytes) and references (4 bytes), as the caller
+        // checked; `starts` has `bins + 1` entries and every bin is below `bins`.
+        for run in runs {
+            for i in 0..<(run.references.count / 4) {
+                starts[bin(run.fingerprints.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self)) + 1] += 1
+            }
+        }
+        for b in 0..<bins { starts[b + 1] += starts[b] }
+        var next = starts
+        for run in runs {
+            for i in 0..<(run.references.count / 4) {
+                let hi = run.fingerprints.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self)
+                let b = bin(hi)
+                // `next[b] < starts[b + 1] <= count`: the counts above reserved each key's place.
+                keys.initializeElement(
+                    at: next[b],
+                    to: PendingKey(
+                        lo: run.fingerprints.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self), hi: hi,
+                        ref: run.references.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                next[b] += 1
+            }
+        }
+        return (keys, starts)
     }
 
     /// Writes the occupied entries compactly, in slot order: `count` (lo, hi) fingerprint pairs
