@@ -16,7 +16,8 @@
 /// added (count u64, row indexes u32[], padding, the rows, 32 bytes each); 15 statistics changed
 /// or added (count u64, then per row: index u32, day mask u32, the 48-byte row, one i64 per day
 /// in the mask — the days whose count changed); 16 dedup keys added (count u64, fingerprints
-/// 16 bytes each, references u32 each, padding); and, written whole as in a base, 1 counters,
+/// 16 bytes each, references u32 each, padding; grouped by the top 10 bits of `hi`, ascending,
+/// so that a restore inserts them in home order — readers accept any order); and, written whole as in a base, 1 counters,
 /// 7 closed periods, 8 partitions (offsets, watermarks) and 9 closed-through marks. Rows keep
 /// their index (rows are only appended or updated between two bases; anything that removes or
 /// renumbers makes the next checkpoint a base), so a record costs about 20 bytes per new key
@@ -119,11 +120,12 @@ extension CheckpointCodec {
         }
         section(.dedupAdded, into: &w) { w in
             w.u64(UInt64(c.keys.count))
-            for key in c.keys {
-                w.u64(key.lo)
-                w.u64(key.hi)
+            let order = DedupTable.homeOrder(c.keys.count) { c.keys[$0].hi }
+            for i in order {
+                w.u64(c.keys[Int(i)].lo)
+                w.u64(c.keys[Int(i)].hi)
             }
-            for key in c.keys { w.u32(key.ref) }
+            for i in order { w.u32(c.keys[Int(i)].ref) }
         }
         section(.counters, into: &w) { writeCounters(state, into: &$0) }
         section(.closed, into: &w) { writeClosed(state, into: &$0) }

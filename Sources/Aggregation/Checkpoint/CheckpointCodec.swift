@@ -306,7 +306,8 @@ package enum CheckpointCodec {
         // buffers (`need(20 * count)`), which the caller keeps alive; nothing escapes this call.
         let runs = parts.deltaKeys.map { k in
             (
-                fingerprints: UnsafeRawBufferPointer(rebasing: log[k.fingerprintsAt..<(k.fingerprintsAt + 16 * k.count)]),
+                fingerprints: UnsafeRawBufferPointer(
+                    rebasing: log[k.fingerprintsAt..<(k.fingerprintsAt + 16 * k.count)]),
                 references: UnsafeRawBufferPointer(rebasing: log[k.referencesAt..<(k.referencesAt + 4 * k.count)])
             )
         }
@@ -322,8 +323,12 @@ package enum CheckpointCodec {
                         lo: run.fingerprints.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self),
                         hi: run.fingerprints.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
                     guard fp.lo | fp.hi != 0,
-                        parts.state.dedup.insert(fp, ref: run.references.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) == nil
-                    else { throw AggregationError(.corrupt, "delta records add a zero or repeated dedup key", source: source) }
+                        parts.state.dedup.insert(
+                            fp, ref: run.references.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) == nil
+                    else {
+                        throw AggregationError(
+                            .corrupt, "delta records add a zero or repeated dedup key", source: source)
+                    }
                 }
             }
             return

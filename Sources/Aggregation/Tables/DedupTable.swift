@@ -67,10 +67,10 @@ package struct DedupTable: Sendable {
     /// is zero, a key repeats, or the keys do not fit at `capacity`.
     ///
     /// The entries of a checkpoint come in slot order, so their homes ascend and the build
-    /// sweeps the table once, front to back. The merged keys come in arrival order (a random
-    /// home each, one cache miss per key in a large table): they are first binned by home (a
-    /// counting sort on the top bits of the fingerprint, which orders homes) and each bin is
-    /// inserted right after the sweep has filled that part of the table, while it is in cache.
+    /// sweeps the table once, front to back. Each merged run (a delta record's keys, written
+    /// in home order by `homeOrder`) is consumed alongside, bin by bin (the top bits of `hi`,
+    /// which order homes): a bin's keys are inserted right after the sweep has filled that part
+    /// of the table, while it is in cache, instead of one cache miss per key.
     package init?(
         capacity: Int, fingerprints: UnsafeRawBufferPointer, references: UnsafeRawBufferPointer,
         merging runs: [(fingerprints: UnsafeRawBufferPointer, references: UnsafeRawBufferPointer)] = []
@@ -91,25 +91,44 @@ package struct DedupTable: Sendable {
         table.storage = DedupStorage(buckets: buckets)
         let w = table.storage.words
         let bins = Self.mergeBins(added)
-        let pending = Self.binByHome(runs, count: added, bins: bins)
-        defer { pending.keys.deallocate() }
+        let shift = UInt64(64 - bins.trailingZeroBitCount)
+        var next = [Int](repeating: 0, count: runs.count)
         var nextBin = 0
-        // Inserts the merged keys of the bins up to `last` (exclusive); false on a zero or
-        // repeated key. `pending.keys` holds `added` entries and `pending.starts` the `bins + 1`
-        // bin boundaries within them; `locate` stays within the new storage.
+        // Inserts the keys of every run from its cursor on while they belong to bins below
+        // `last`; false on a zero or repeated key. A run written in home order (as
+        // `encodeDelta` writes them) is thus consumed bin by bin; keys out of order wait for a
+        // later bin (at the latest the final flush), which is slower but as correct. Reads stay
+        // below each run's `n` entries (shapes checked above); `locate` stays within the storage.
         func flush(to last: Int) -> Bool {
             guard nextBin < last else { return true }
-            for i in pending.starts[nextBin]..<pending.starts[last] {
-                let key = pending.keys[i]
-                let fp = Fingerprint(lo: key.lo, hi: key.hi)
-                guard fp.lo != 0 || fp.hi != 0 else { return false }
-                let (slot, found) = Self.locate(w, buckets, fp)
-                guard !found else { return false }
-                Self.store(w, slot, fp, key.ref)
+            for r in runs.indices {
+                let run = runs[r]
+                let n = run.references.count / 4
+                var i = next[r]
+                while i < n {
+                    let hi = run.fingerprints.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self)
+                    if last < bins {
+                        if Int(truncatingIfNeeded: hi >> shift) >= last { break }
+                    } else if i + 16 < n {
+                        // The final flush takes what is left, in any order (all of a run not
+                        // written in home order): overlap its cache misses, as ingest does.
+                        let ahead = run.fingerprints.loadUnaligned(fromByteOffset: 16 * (i + 16) + 8, as: UInt64.self)
+                        aura_prefetch(w + 8 * Self.home(ahead, buckets))
+                    }
+                    let fp = Fingerprint(
+                        lo: run.fingerprints.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self), hi: hi)
+                    guard fp.lo != 0 || fp.hi != 0 else { return false }
+                    let (slot, found) = Self.locate(w, buckets, fp)
+                    guard !found else { return false }
+                    Self.store(w, slot, fp, run.references.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                    i += 1
+                }
+                next[r] = i
             }
             nextBin = last
             return true
         }
+        var due = bins > 1 ? (count + bins - 1) / bins : Int.max
         // Entry `i < count` reads bytes below `16 * count` and `4 * count` of the sources
         // (checked above); `locate` stays within the `8 * buckets` words of the new storage,
         // which no other value references yet.
@@ -121,10 +140,11 @@ package struct DedupTable: Sendable {
             let (slot, found) = Self.locate(w, buckets, fp)
             guard !found else { return nil }
             Self.store(w, slot, fp, references.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-            // The sweep is at fraction (i + 1) / count of the table: the bins below it are due.
-            if bins > 1 {
-                let due = (i + 1) * bins / count
-                if due > nextBin, !flush(to: due) { return nil }
+            // The sweep is at fraction (i + 1) / count of the table: the bins below it are due
+            // (`due` is the first index at which bin `nextBin` is: no division per key).
+            if i + 1 >= due {
+                guard flush(to: (i + 1) * bins / count) else { return nil }
+                due = ((nextBin + 1) * count + bins - 1) / bins
             }
         }
         guard flush(to: bins) else { return nil }
@@ -132,54 +152,32 @@ package struct DedupTable: Sendable {
         self = table
     }
 
-    /// A merged key waiting for its bin (`init(capacity:fingerprints:references:merging:)`).
-    private struct PendingKey {
-        var lo: UInt64
-        var hi: UInt64
-        var ref: UInt32
-    }
-
-    /// How many home bins `added` merged keys are sorted into: about 64 keys per bin, at most
-    /// 1,024 bins (a bin of a 10M-key table spans under 1 MiB of it).
+    /// How many home bins the merged keys are inserted by: about 64 keys per bin, at most 1,024
+    /// (the granularity of `homeOrder`; a bin of a 10M-key table spans under 1 MiB of it).
     private static func mergeBins(_ added: Int) -> Int {
         var bins = 1
         while bins < 1024 && bins * 64 < added { bins *= 2 }
         return bins
     }
 
-    /// The keys of `runs` (`count` in all) sorted into `bins` (a power of two) by the top bits
-    /// of `hi` (a counting sort): the keys of bin `b` at `starts[b]..<starts[b + 1]`. The caller
-    /// deallocates `keys`.
-    private static func binByHome(
-        _ runs: [(fingerprints: UnsafeRawBufferPointer, references: UnsafeRawBufferPointer)], count: Int, bins: Int
-    ) -> (keys: UnsafeMutableBufferPointer<PendingKey>, starts: [Int]) {
-        let keys = UnsafeMutableBufferPointer<PendingKey>.allocate(capacity: count)
-        var starts = [Int](repeating: 0, count: bins + 1)
-        let shift = UInt64(64 - bins.trailingZeroBitCount)
-        func bin(_ hi: UInt64) -> Int { bins == 1 ? 0 : Int(truncatingIfNeeded: hi >> shift) }
-        // Every run holds `n` fingerprints (16 bytes) and references (4 bytes), as the caller
-        // checked; `starts` has `bins + 1` entries and every bin is below `bins`.
-        for run in runs {
-            for i in 0..<(run.references.count / 4) {
-                starts[bin(run.fingerprints.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self)) + 1] += 1
+    /// The indexes `0..<count` of keys ordered by the top 10 bits of their `hi(index)` (a
+    /// stable counting sort): their homes ascend at the granularity the merging build bins by
+    /// (`init(capacity:fingerprints:references:merging:)`), which then inserts them while
+    /// their part of the table is in cache.
+    package static func homeOrder(_ count: Int, hi: (Int) -> UInt64) -> [UInt32] {
+        var starts = [Int](repeating: 0, count: 1025)
+        for i in 0..<count { starts[Int(truncatingIfNeeded: hi(i) >> 54) + 1] += 1 }
+        for b in 0..<1024 { starts[b + 1] += starts[b] }
+        return [UInt32](unsafeUninitializedCapacity: count) { order, initialized in
+            // `starts[b]` stays below `starts[b + 1] <= count`: the counts above reserved each
+            // index's place, so every write lands inside `order`'s `count` elements.
+            for i in 0..<count {
+                let b = Int(truncatingIfNeeded: hi(i) >> 54)
+                order[starts[b]] = UInt32(truncatingIfNeeded: i)
+                starts[b] += 1
             }
+            initialized = count
         }
-        for b in 0..<bins { starts[b + 1] += starts[b] }
-        var next = starts
-        for run in runs {
-            for i in 0..<(run.references.count / 4) {
-                let hi = run.fingerprints.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self)
-                let b = bin(hi)
-                // `next[b] < starts[b + 1] <= count`: the counts above reserved each key's place.
-                keys.initializeElement(
-                    at: next[b],
-                    to: PendingKey(
-                        lo: run.fingerprints.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self), hi: hi,
-                        ref: run.references.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                next[b] += 1
-            }
-        }
-        return (keys, starts)
     }
 
     /// Writes the occupied entries compactly, in slot order: `count` (lo, hi) fingerprint pairs
