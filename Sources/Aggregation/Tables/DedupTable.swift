@@ -124,6 +124,16 @@ package struct DedupTable: Sendable {
                     i += 1
                 }
                 next[r] = i
+                if i < n, let f = run.fingerprints.baseAddress, let refs = run.references.baseAddress {
+                    // The run's next bin (about 64 / runs keys): its lines are fetched while the
+                    // sweep fills the table up to it, rather than missed one by one then. The
+                    // addresses lie inside the run's buffers (`i < n`) or at most 256 bytes past
+                    // them; prefetching never dereferences.
+                    aura_prefetch(f + 16 * i)
+                    aura_prefetch(f + 16 * i + 64)
+                    aura_prefetch(f + 16 * i + 128)
+                    aura_prefetch(refs + 4 * i)
+                }
             }
             nextBin = last
             return true
