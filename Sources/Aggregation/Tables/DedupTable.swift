@@ -138,28 +138,40 @@ package struct DedupTable: Sendable {
             nextBin = last
             return true
         }
-        var due = bins > 1 ? (count + bins - 1) / bins : Int.max
-        // Entry `i < count` reads bytes below `16 * count` and `4 * count` of the sources
-        // (checked above); `locate` stays within the `8 * buckets` words of the new storage,
-        // which no other value references yet.
-        for i in 0..<count {
+        // The base's entries in `bins` slices, each followed by the merged keys of its bin:
+        // slice `b` ends where the sweep has reached fraction (b + 1) / bins of the table.
+        var start = 0
+        for b in 0..<bins {
+            let end = (b + 1) * count / bins
+            guard Self.insertEntries(w, buckets, fingerprints, references, start..<end), flush(to: b + 1) else {
+                return nil
+            }
+            start = end
+        }
+        table.count = count + added
+        self = table
+    }
+
+    /// Inserts entries `range` of `fingerprints` (16 bytes each) and `references` (4 bytes
+    /// each) into the storage `w` of `buckets` buckets; false on a zero or present key.
+    /// - Precondition: `range` lies within both sources and the keys fit (the caller checked).
+    @inline(__always)
+    private static func insertEntries(
+        _ w: UnsafeMutablePointer<UInt64>, _ buckets: Int, _ fingerprints: UnsafeRawBufferPointer,
+        _ references: UnsafeRawBufferPointer, _ range: Range<Int>
+    ) -> Bool {
+        // Entry `i` reads bytes below `16 * range.upperBound` and `4 * range.upperBound` of the
+        // sources (the caller's precondition); `locate` stays within the `8 * buckets` words.
+        for i in range {
             let fp = Fingerprint(
                 lo: fingerprints.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self),
                 hi: fingerprints.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
-            guard fp.lo != 0 || fp.hi != 0 else { return nil }
-            let (slot, found) = Self.locate(w, buckets, fp)
-            guard !found else { return nil }
-            Self.store(w, slot, fp, references.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-            // The sweep is at fraction (i + 1) / count of the table: the bins below it are due
-            // (`due` is the first index at which bin `nextBin` is: no division per key).
-            if i + 1 >= due {
-                guard flush(to: (i + 1) * bins / count) else { return nil }
-                due = ((nextBin + 1) * count + bins - 1) / bins
-            }
+            guard fp.lo != 0 || fp.hi != 0 else { return false }
+            let (slot, found) = locate(w, buckets, fp)
+            guard !found else { return false }
+            store(w, slot, fp, references.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
         }
-        guard flush(to: bins) else { return nil }
-        table.count = count + added
-        self = table
+        return true
     }
 
     /// How many home bins the merged keys are inserted by: about 64 keys per bin, at most 1,024
