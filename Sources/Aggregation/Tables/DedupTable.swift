@@ -174,11 +174,13 @@ package struct DedupTable: Sendable {
         return true
     }
 
-    /// How many home bins the merged keys are inserted by: about 64 keys per bin, at most 1,024
-    /// (the granularity of `homeOrder`; a bin of a 10M-key table spans under 1 MiB of it).
+    /// How many home bins the merged keys are inserted by: about 64 keys per bin, at most 256
+    /// (coarser than `homeOrder`'s 1,024 groups, so runs in its order are consumed in order).
+    /// At 1M keys and 40 runs, 256 bins restored 2–4 % faster than 1,024 or 64: fewer switches
+    /// between runs, while a bin's part of the table (192 KiB at 1.4M keys) still stays in cache.
     private static func mergeBins(_ added: Int) -> Int {
         var bins = 1
-        while bins < 1024 && bins * 64 < added { bins *= 2 }
+        while bins < 256 && bins * 64 < added { bins *= 2 }
         return bins
     }
 
