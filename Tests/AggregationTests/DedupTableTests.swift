@@ -141,6 +141,75 @@ struct DedupTableTests {
         #expect(rebuild(table.capacity, fps, Array(refs.dropLast(4))) == nil)
     }
 
+    @Test(
+        "a rebuild merging runs of added keys (in home order or not) holds every key once; a key repeated or zero anywhere is refused"
+    )
+    func mergingRebuild() throws {
+        var rng = SplitMix64(seed: 8)
+        var base = DedupTable()
+        for i in 0..<20_000 { base.insert(fp(&rng), ref: UInt32(i)) }
+        var fps = [UInt8](repeating: 0, count: 16 * base.count)
+        var refs = [UInt8](repeating: 0, count: 4 * base.count)
+        fps.withUnsafeMutableBytes { f in
+            refs.withUnsafeMutableBytes { r in
+                base.exportOccupied(fingerprints: f.baseAddress!, references: r.baseAddress!)
+            }
+        }
+        // Three runs of added keys as delta records hold them: two in home order (`homeOrder`),
+        // one in arrival order.
+        var added: [[(Fingerprint, UInt32)]] = []
+        for r in 0..<3 {
+            added.append((0..<(4_000 + 1_000 * r)).map { (fp(&rng), UInt32(100_000 * (r + 1) + $0)) })
+        }
+        for r in 0..<2 {
+            let order = DedupTable.homeOrder(added[r].count) { added[r][$0].0.hi }
+            #expect(order.sorted() == (0..<UInt32(added[r].count)).map { $0 })
+            let tops = order.map { added[r][Int($0)].0.hi >> 54 }
+            #expect(tops == tops.sorted())
+            added[r] = order.map { added[r][Int($0)] }
+        }
+        func rebuild(_ runs: [[(Fingerprint, UInt32)]]) -> DedupTable? {
+            // Each run's fingerprints and references in buffers of their own, freed below.
+            let views = runs.map { run in
+                let f = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * run.count, alignment: 8)
+                let r = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 * run.count, alignment: 4)
+                for (i, (k, ref)) in run.enumerated() {
+                    f.storeBytes(of: k.lo.littleEndian, toByteOffset: 16 * i, as: UInt64.self)
+                    f.storeBytes(of: k.hi.littleEndian, toByteOffset: 16 * i + 8, as: UInt64.self)
+                    r.storeBytes(of: ref.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                }
+                return (fingerprints: UnsafeRawBufferPointer(f), references: UnsafeRawBufferPointer(r))
+            }
+            defer {
+                for v in views {
+                    v.fingerprints.deallocate()
+                    v.references.deallocate()
+                }
+            }
+            let capacity = CheckpointCodec.reservedCapacity(
+                base.capacity, count: base.count, adding: runs.reduce(0) { $0 + $1.count })
+            return fps.withUnsafeBytes { f in
+                refs.withUnsafeBytes { r in
+                    DedupTable(capacity: capacity, fingerprints: f, references: r, merging: views)
+                }
+            }
+        }
+        let merged = try #require(rebuild(added))
+        #expect(merged.count == base.count + added.reduce(0) { $0 + $1.count })
+        base.forEach { k, ref in #expect(merged.lookup(k) == ref) }
+        for run in added { for (k, ref) in run { #expect(merged.lookup(k) == ref) } }
+        // Refused: a base key added again, a key added twice, a zero key.
+        var again = added
+        again[2][1_500].0 = try #require(added[0].last?.0)
+        #expect(rebuild(again) == nil)
+        var known = added
+        base.forEach { k, _ in known[1][0].0 = k }
+        #expect(rebuild(known) == nil)
+        var zero = added
+        zero[0][10].0 = Fingerprint(lo: 0, hi: 0)
+        #expect(rebuild(zero) == nil)
+    }
+
     @Test("makeRoom grows by doubling until the keys fit, and prefetch leaves the table unchanged")
     func makeRoom() {
         var table = DedupTable()

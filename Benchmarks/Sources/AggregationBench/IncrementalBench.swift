@@ -121,3 +121,36 @@ func incrementalRun(directory: String, file: String, keys: Int, rows: Int, event
         #"{"mode":"incremental","keys":\#(keys),"rows":\#(state.auditRows.count),"events_per_checkpoint":\#(events),"checkpoints":\#(consumerMs.count),"events":\#(counted),"avro_bytes_per_event":\#(avroPerEvent),"base_bytes":\#(base.bytes.count),"base_encode_seconds":\#(baseEncode),"base_seconds":\#(baseSeconds),"bytes_written":\#(written),"bytes_per_event":\#(Double(written) / Double(max(1, counted))),"delta_bytes_per_event":\#(Double(deltaBytes) / Double(max(1, counted))),"deltas":\#(deltas),"bases_rewritten":\#(bases),"consumer_ms_p50":\#(percentile(consumerMs, 0.5)),"consumer_ms_max":\#(consumerMs.max() ?? 0),"writer_ms_p50":\#(percentile(writerMs, 0.5)),"checkpoint_ms_p50":\#(percentile(totals, 0.5)),"checkpoint_ms_p99":\#(percentile(totals, 0.99)),"restore_deltas":\#(loaded.deltas),"restore_chain_seconds":\#(chainLoad),"full_bytes":\#(fullSaved.bytes),"restore_full_seconds":\#(fullLoad),"restore_chain_cpu_seconds":\#(chainCPU),"restore_full_cpu_seconds":\#(fullCPU)}"#
     )
 }
+
+/// `AggregationBench restore DIR [REPEATS] [ONLY]`: loads DIR/chain (base + deltas) and DIR/full
+/// (one full checkpoint), as an `incremental` run left them, REPEATS times each in turn, and
+/// prints the best wall and thread CPU time of each (for profiling the restore alone; ONLY
+/// `chain` or `full` loads just that one).
+func restoreRun(directory: String, repeats: Int, only: String? = nil) throws {
+    let zones = try OBTimeZones(OBTimeZones.datagenZones)
+    let chain = CheckpointStore(directory: directory + "/chain", name: "bench")
+    let full = CheckpointStore(directory: directory + "/full", name: "bench")
+    var best = (chain: Double.infinity, full: Double.infinity, chainCPU: Double.infinity, fullCPU: Double.infinity)
+    var deltas = 0
+    var keys = 0
+    for _ in 0..<max(1, repeats) {
+        var start = BenchClock.now()
+        var cpuStart = BenchClock.threadCPUTime()
+        var loaded: CheckpointStore.Loaded? = only == "full" ? nil : try chain.load(zones: zones)
+        best.chain = min(best.chain, BenchClock.now() - start)
+        best.chainCPU = min(best.chainCPU, BenchClock.threadCPUTime() - cpuStart)
+        deltas = loaded?.deltas ?? deltas
+        keys = loaded?.state.dedup.count ?? keys
+        loaded = nil
+        start = BenchClock.now()
+        cpuStart = BenchClock.threadCPUTime()
+        loaded = only == "chain" ? nil : try full.load(zones: zones)
+        best.full = min(best.full, BenchClock.now() - start)
+        best.fullCPU = min(best.fullCPU, BenchClock.threadCPUTime() - cpuStart)
+        keys = loaded?.state.dedup.count ?? keys
+        loaded = nil
+    }
+    print(
+        #"{"mode":"restore","keys":\#(keys),"restore_deltas":\#(deltas),"restore_chain_seconds":\#(best.chain),"restore_full_seconds":\#(best.full),"restore_chain_cpu_seconds":\#(best.chainCPU),"restore_full_cpu_seconds":\#(best.fullCPU)}"#
+    )
+}

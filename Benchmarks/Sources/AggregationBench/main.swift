@@ -14,6 +14,9 @@
 //   AggregationBench incremental DIR FILE KEYS ROWS EVENTS CHECKPOINTS
 //                                       incremental checkpoints of a KEYS-key state every EVENTS
 //                                       records of FILE (IncrementalBench.swift)
+//   AggregationBench restore DIR [REPEATS] [chain|full]
+//                                       time restoring DIR/chain (base + deltas) against DIR/full
+//                                       (one full checkpoint) as `incremental DIR …` left them
 //   AggregationBench aggregate-tracked FILE
 //                                       `aggregate` with change tracking on (the dedup key log an
 //                                       incremental checkpoint reads), reset every 100,000 records
@@ -218,6 +221,10 @@ func main() -> Int32 {
             try incrementalRun(
                 directory: arguments[2], file: arguments[3], keys: keys, rows: rows, events: events,
                 checkpoints: checkpoints)
+        case "restore":
+            try restoreRun(
+                directory: arguments[2], repeats: arguments.count > 3 ? Int(arguments[3]) ?? 5 : 5,
+                only: arguments.count > 4 ? arguments[4] : nil)
         case "load":
             // Times loading the newest checkpoint named NAME (default "bench") in DIR, whatever
             // its format version (e.g. one written by an older build).

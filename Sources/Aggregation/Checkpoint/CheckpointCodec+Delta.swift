@@ -16,7 +16,8 @@
 /// added (count u64, row indexes u32[], padding, the rows, 32 bytes each); 15 statistics changed
 /// or added (count u64, then per row: index u32, day mask u32, the 48-byte row, one i64 per day
 /// in the mask — the days whose count changed); 16 dedup keys added (count u64, fingerprints
-/// 16 bytes each, references u32 each, padding); and, written whole as in a base, 1 counters,
+/// 16 bytes each, references u32 each, padding; grouped by the top 10 bits of `hi`, ascending,
+/// so that a restore inserts them in home order — readers accept any order); and, written whole as in a base, 1 counters,
 /// 7 closed periods, 8 partitions (offsets, watermarks) and 9 closed-through marks. Rows keep
 /// their index (rows are only appended or updated between two bases; anything that removes or
 /// renumbers makes the next checkpoint a base), so a record costs about 20 bytes per new key
@@ -51,8 +52,12 @@ extension CheckpointCodec {
         var statsRows: [PeriodStatsRow] = []
         /// The days of every mask, in order.
         var statsDays: [Int64] = []
-        var fingerprints: [UInt64] = []
-        var references: [UInt32] = []
+        /// The dedup keys added: how many, and the byte offsets of their fingerprints (16 bytes
+        /// each) and references (4 bytes each) in the log bytes parsed (not copied: they go
+        /// straight into the table `buildDedup` makes, binned with the base's).
+        var keyCount = 0
+        var fingerprintsAt = 0
+        var referencesAt = 0
         var records: Int64 = 0
         var duplicates: Int64 = 0
         var late: Int64 = 0
@@ -115,11 +120,12 @@ extension CheckpointCodec {
         }
         section(.dedupAdded, into: &w) { w in
             w.u64(UInt64(c.keys.count))
-            for key in c.keys {
-                w.u64(key.lo)
-                w.u64(key.hi)
+            let order = DedupTable.homeOrder(c.keys.count) { c.keys[$0].hi }
+            for i in order {
+                w.u64(c.keys[Int(i)].lo)
+                w.u64(c.keys[Int(i)].hi)
             }
-            for key in c.keys { w.u32(key.ref) }
+            for i in order { w.u32(c.keys[Int(i)].ref) }
         }
         section(.counters, into: &w) { writeCounters(state, into: &$0) }
         section(.closed, into: &w) { writeClosed(state, into: &$0) }
@@ -266,8 +272,11 @@ extension CheckpointCodec {
                 }
             case .dedupAdded:
                 let n = try s.count(20, "dedup keys added")
-                d.fingerprints = try s.raw(UInt64.self, count: 2 * n, "fingerprints")
-                d.references = try s.raw(UInt32.self, count: n, "references")
+                try s.need(20 * n, "dedup keys added")
+                d.keyCount = n
+                d.fingerprintsAt = s.offset
+                d.referencesAt = s.offset + 16 * n
+                s.offset += 20 * n
             case .counters:
                 d.records = try s.i64("records")
                 d.duplicates = try s.i64("duplicates")
@@ -305,11 +314,12 @@ extension CheckpointCodec {
     static func counts(_ parts: Parts) -> DeltaCounts {
         DeltaCounts(
             strings: parts.ends.count, audit: parts.state.auditRows.count, gateway: parts.state.gatewayRows.count,
-            stats: parts.state.stats.count, dedup: parts.state.dedup.count)
+            stats: parts.state.stats.count, dedup: parts.keyCount)
     }
 
     /// Applies `d` to a decoded base (and the deltas before it). Everything is checked before
-    /// anything changes, except a repeated dedup key, found while inserting.
+    /// anything changes, except the dedup keys: they are queued in `parts` and inserted by
+    /// `buildDedup` after the last record, which refuses the generation for a zero or repeated key.
     /// - Precondition: `d.before == counts(parts)` (the store checks, to stop at a foreign record).
     /// - Throws: `.corrupt` when the record does not fit the state (the whole generation is then
     ///   unusable: a checksummed record that does not fit is not a torn write).
@@ -327,11 +337,8 @@ extension CheckpointCodec {
         try checkRows(
             d.statsIndexes, d.statsRows, parts.state.stats, key: { PeriodKey(ob: $0.ob, period: $0.period) },
             corrupt("statistics"))
-        guard d.statsDays.count == d.statsMasks.reduce(0, { $0 + $1.nonzeroBitCount }),
-            d.fingerprints.count == 2 * d.references.count
-        else { throw corrupt("shapes") }
-        for i in 0..<d.references.count where d.fingerprints[2 * i] | d.fingerprints[2 * i + 1] == 0 {
-            throw corrupt("zero fingerprint")
+        guard d.statsDays.count == d.statsMasks.reduce(0, { $0 + $1.nonzeroBitCount }) else {
+            throw corrupt("shapes")
         }
 
         parts.ends.append(contentsOf: d.ends)
@@ -352,19 +359,8 @@ extension CheckpointCodec {
                 day += 1
             }
         }
-        parts.state.dedup.reserve(additional: d.references.count)
-        // Keys come in arrival order, so each insert is a cache miss in a large table: prefetch
-        // the home bucket a few keys ahead so the misses overlap (as the batched ingest does).
-        let ahead = PartitionState.prefetchDistance
-        let n = d.references.count
-        for i in 0..<n {
-            if i + ahead < n {
-                parts.state.dedup.prefetch(
-                    Fingerprint(lo: d.fingerprints[2 * (i + ahead)], hi: d.fingerprints[2 * (i + ahead) + 1]))
-            }
-            let fp = Fingerprint(lo: d.fingerprints[2 * i], hi: d.fingerprints[2 * i + 1])
-            guard parts.state.dedup.insert(fp, ref: d.references[i]) == nil else { throw corrupt("repeated dedup key") }
-        }
+        parts.deltaKeys.append((d.fingerprintsAt, d.referencesAt, d.keyCount))
+        parts.keyCount += d.keyCount
         parts.state.records = d.records
         parts.state.duplicates = d.duplicates
         parts.state.late = d.late

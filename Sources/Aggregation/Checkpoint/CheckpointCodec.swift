@@ -150,6 +150,7 @@ package enum CheckpointCodec {
         throws(AggregationError) -> PartitionState
     {
         var parts = try decodeParts(bytes, zones: zones, source: source)
+        try buildDedup(&parts, base: bytes, log: UnsafeRawBufferPointer(start: nil, count: 0), source: source)
         return try finish(&parts, source: source)
     }
 
@@ -159,13 +160,22 @@ package enum CheckpointCodec {
         var state: PartitionState
         var arena: [UInt8] = []
         var ends: [UInt32] = []
+        /// The base's dedup section, not built into a table yet (`buildDedup`): its capacity,
+        /// key count and byte offset in the base bytes; `nil` for a version-1 base (its table is
+        /// built while decoding) and once built.
+        var baseKeys: (capacity: Int, count: Int, at: Int)?
+        /// The dedup keys of the delta records applied, in the log bytes: byte offsets of their
+        /// fingerprints and references, and how many (`CheckpointCodec.apply`).
+        var deltaKeys: [(fingerprintsAt: Int, referencesAt: Int, count: Int)] = []
+        /// Dedup keys of the state so far: the base's plus the applied records'.
+        var keyCount = 0
     }
 
-    /// Checks and decodes a full checkpoint without validating its references. `reserveKeys`
-    /// more dedup keys fit in the table without a resize (the keys of the deltas to apply).
-    static func decodeParts(
-        _ bytes: UnsafeRawBufferPointer, zones: OBTimeZones, source: String, reserveKeys: Int = 0
-    ) throws(AggregationError) -> Parts {
+    /// Checks and decodes a full checkpoint without validating its references, and without
+    /// building its dedup table (`buildDedup` does, with the keys of the deltas applied meanwhile).
+    static func decodeParts(_ bytes: UnsafeRawBufferPointer, zones: OBTimeZones, source: String)
+        throws(AggregationError) -> Parts
+    {
         checkLayouts()
         guard bytes.count > 0 else { throw AggregationError(.emptyFile, "checkpoint file is empty", source: source) }
         guard bytes.count >= headerSize else {
@@ -209,6 +219,7 @@ package enum CheckpointCodec {
         var state = PartitionState(zones: zones)
         var arena: [UInt8] = []
         var ends: [UInt32] = []
+        var baseKeys: (capacity: Int, count: Int, at: Int)?
         var reader = ByteReader(bytes, from: headerSize, end: bodyEnd, source: source)
         let seen = try forEachSection(bytes, count: sectionCount, in: &reader, source: source) {
             (tag, s) throws(AggregationError) in
@@ -244,20 +255,13 @@ package enum CheckpointCodec {
                 let capacity = try s.bounded(Int(Int32.max), "dedup capacity")
                 let count = try s.count(20, "dedup count")
                 try s.need(20 * count, "dedup entries")
-                let start = s.offset
                 // The capacity bound keeps a damaged header from allocating without limit: tables
                 // grow by doubling at load 0.9 and `reserve` for merges, far below 8 slots per key.
-                guard capacity <= max(1 << 16, 8 * count),
-                    let table = DedupTable(
-                        capacity: reservedCapacity(capacity, count: count, adding: reserveKeys),
-                        fingerprints: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + 16 * count)]),
-                        references: UnsafeRawBufferPointer(rebasing: bytes[(start + 16 * count)..<(start + 20 * count)])
-                    )
-                else {
-                    throw s.fail("dedup table (capacity \(capacity), count \(count): shape, zero or repeated key)")
-                }
+                guard capacity >= 16, capacity <= max(1 << 16, 8 * count),
+                    count <= DedupTable.maxCount(capacity: 3 * ((capacity + 2) / 3))
+                else { throw s.fail("dedup table (capacity \(capacity), count \(count): shape)") }
+                baseKeys = (capacity, count, s.offset)
                 s.offset += 20 * count
-                state.dedup = table
             case .closed:
                 state.closed = try readClosed(&s)
             case .partitions:
@@ -285,7 +289,66 @@ package enum CheckpointCodec {
             throw AggregationError(
                 .corrupt, "checkpoint lacks sections \(required.subtracting(seen).sorted())", source: source)
         }
-        return Parts(state: state, arena: arena, ends: ends)
+        return Parts(
+            state: state, arena: arena, ends: ends, baseKeys: baseKeys,
+            keyCount: baseKeys?.count ?? state.dedup.count)
+    }
+
+    /// Builds the dedup table of `parts` from the base's keys (in `base`, the bytes
+    /// `decodeParts` read) and those of the delta records applied (in `log`, the bytes they were
+    /// parsed from) in one pass, at the capacity the base's table would have grown to
+    /// (`reservedCapacity`), so nothing is rehashed.
+    /// - Throws: `.corrupt` for a zero or repeated key.
+    static func buildDedup(
+        _ parts: inout Parts, base: UnsafeRawBufferPointer, log: UnsafeRawBufferPointer, source: String
+    ) throws(AggregationError) {
+        // The offsets were bounds-checked by `decodeParts` and `parseDelta` against these very
+        // buffers (`need(20 * count)`), which the caller keeps alive; nothing escapes this call.
+        let runs = parts.deltaKeys.map { k in
+            (
+                fingerprints: UnsafeRawBufferPointer(
+                    rebasing: log[k.fingerprintsAt..<(k.fingerprintsAt + 16 * k.count)]),
+                references: UnsafeRawBufferPointer(rebasing: log[k.referencesAt..<(k.referencesAt + 4 * k.count)])
+            )
+        }
+        let added = parts.deltaKeys.reduce(0) { $0 + $1.count }
+        defer { parts.deltaKeys = [] }
+        guard let k = parts.baseKeys else {
+            // A version-1 base: its table was built while decoding (no delta follows one in
+            // practice, but a log is read the same way).
+            parts.state.dedup.reserve(additional: added)
+            for run in runs {
+                for i in 0..<(run.references.count / 4) {
+                    let fp = Fingerprint(
+                        lo: run.fingerprints.loadUnaligned(fromByteOffset: 16 * i, as: UInt64.self),
+                        hi: run.fingerprints.loadUnaligned(fromByteOffset: 16 * i + 8, as: UInt64.self))
+                    guard fp.lo | fp.hi != 0,
+                        parts.state.dedup.insert(
+                            fp, ref: run.references.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) == nil
+                    else {
+                        throw AggregationError(
+                            .corrupt, "delta records add a zero or repeated dedup key", source: source)
+                    }
+                }
+            }
+            return
+        }
+        guard
+            let table = DedupTable(
+                capacity: reservedCapacity(k.capacity, count: k.count, adding: added),
+                fingerprints: UnsafeRawBufferPointer(rebasing: base[k.at..<(k.at + 16 * k.count)]),
+                references: UnsafeRawBufferPointer(rebasing: base[(k.at + 16 * k.count)..<(k.at + 20 * k.count)]),
+                merging: runs)
+        else {
+            throw AggregationError(
+                .corrupt,
+                runs.isEmpty
+                    ? "checkpoint dedup table (capacity \(k.capacity), count \(k.count)) holds a zero or repeated key"
+                    : "checkpoint dedup table (capacity \(k.capacity), count \(k.count)) and its \(runs.count) delta records hold a zero or repeated key",
+                source: source)
+        }
+        parts.baseKeys = nil
+        parts.state.dedup = table
     }
 
     /// Builds the strings, validates every reference and count, and rebuilds the indexes.

@@ -42,16 +42,29 @@ extension CheckpointStore {
     package static func decodeChain(
         base: [UInt8], log: [UInt8], generation: UInt64, zones: OBTimeZones, baseSource: String, logSource: String
     ) throws(AggregationError) -> (state: PartitionState, deltas: Int, discarded: AggregationError?) {
-        var (deltas, discarded) = log.withUnsafeBytes { Self.scan($0, generation: generation, source: logSource) }
-        let reserve = deltas.reduce(0) { $0 + $1.references.count }
-        var decoded: Result<CheckpointCodec.Parts, AggregationError>? = base.withUnsafeBytes { buffer in
-            Result { () throws(AggregationError) in
-                try CheckpointCodec.decodeParts(buffer, zones: zones, source: baseSource, reserveKeys: reserve)
+        // Both buffers stay alive for the whole decode: the delta records and the base's dedup
+        // section are read in place, not copied.
+        let result = log.withUnsafeBytes { log in
+            base.withUnsafeBytes { base in
+                Result { () throws(AggregationError) in
+                    try decodeChain(
+                        base: base, log: log, generation: generation, zones: zones, baseSource: baseSource,
+                        logSource: logSource)
+                }
             }
         }
-        var parts = try decoded.unsafelyUnwrapped.get()
-        // Release the result's reference to the tables: the deltas' inserts would copy them.
-        decoded = nil
+        return try result.get()
+    }
+
+    /// `decodeChain` over the bytes themselves: the base is decoded without its dedup table,
+    /// the records are applied, then one pass builds the table from the base's keys and the
+    /// applied records' (`CheckpointCodec.buildDedup`), at its final size.
+    private static func decodeChain(
+        base: UnsafeRawBufferPointer, log: UnsafeRawBufferPointer, generation: UInt64, zones: OBTimeZones,
+        baseSource: String, logSource: String
+    ) throws(AggregationError) -> (state: PartitionState, deltas: Int, discarded: AggregationError?) {
+        var (deltas, discarded) = Self.scan(log, generation: generation, source: logSource)
+        var parts = try CheckpointCodec.decodeParts(base, zones: zones, source: baseSource)
         var applied = 0
         for delta in deltas {
             let counts = CheckpointCodec.counts(parts)
@@ -66,6 +79,7 @@ extension CheckpointStore {
             applied += 1
         }
         deltas = []
+        try CheckpointCodec.buildDedup(&parts, base: base, log: log, source: applied > 0 ? logSource : baseSource)
         let state = try CheckpointCodec.finish(&parts, source: applied > 0 ? logSource : baseSource)
         return (state, applied, discarded)
     }
