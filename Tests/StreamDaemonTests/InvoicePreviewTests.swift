@@ -236,32 +236,21 @@ struct InvoicePreviewTests {
             let url = "http://127.0.0.1:\(port)"
             let json = try await Self.cli(["--url", url, "--ob", "ESP", "--format", "json"])
             #expect(json.status == 0)
-            #expect(try JSONDecoder().decode(InvoicePreview.self, from: Data(json.output.utf8)) == current)
+            #expect(try JSONDecoder().decode(InvoicePreview.self, from: Data(json.stdout.utf8)) == current)
             let table = try await Self.cli(["--url", url, "--ob", "ESP"])
             #expect(table.status == 0)
-            #expect(table.output == current.table())
-            #expect(table.output.hasPrefix("PROVISIONAL invoice ESP \(current.period)"))
-            let totalLine = try #require(table.output.split(separator: "\n").first { $0.hasPrefix("total ") })
+            #expect(table.stdout == current.table())
+            #expect(table.stdout.hasPrefix("PROVISIONAL invoice ESP \(current.period)"))
+            let totalLine = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix("total ") })
             #expect(totalLine.hasSuffix("\(current.total) \(current.currency)"))
-            for line in current.lines { #expect(table.output.contains(line.amount)) }
+            for line in current.lines { #expect(table.stdout.contains(line.amount)) }
             let unknown = try await Self.cli(["--url", url, "--ob", "ZZZ"])
             #expect(unknown.status == 1)
         }
     }
 
-    /// Runs `aura-billing preview <arguments>`: (exit status, stdout).
-    static func cli(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await Blocking.run {
-            let process = Process()
-            process.executableURL = DaemonHarness.executable
-            process.arguments = ["preview"] + arguments
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = try out.fileHandleForReading.readToEnd() ?? Data()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
+    /// Runs `aura-billing preview <arguments>` (`ReplayInvoicesTests.run`, off the cooperative pool).
+    static func cli(_ arguments: [String]) async throws -> ReplayInvoicesTests.Run {
+        try await Blocking.run { try ReplayInvoicesTests.run(["preview"] + arguments) }
     }
 }

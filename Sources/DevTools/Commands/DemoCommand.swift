@@ -78,9 +78,7 @@ package struct DemoCommand: AsyncParsableCommand {
             var count = 0
             var lastReport = start
             while let message = generator.next() {
-                try producer.produce(
-                    topic: message.topic == .audit ? "aura.audit" : "aura.gateway", key: message.key,
-                    value: message.value)
+                try producer.produce(message)
                 count += 1
                 if count % 50_000 == 0, ContinuousClock.now - lastReport >= .seconds(1) {
                     lastReport = ContinuousClock.now

@@ -33,27 +33,14 @@ struct SoakRun {
     /// state was not flat (nil when it was).
     func run() throws -> (lines: [SoakMonthLine], equal: Bool, notFlat: String?) {
         let out = settings.out
-        try writeAssets()
-        let audit = max(8, settings.events / 10_000)
-        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
-        try cluster.createTopic("aura.audit", partitions: audit)
-        try cluster.createTopic("aura.gateway", partitions: max(4, audit / 4))
-        let port = try SoakDaemon.freePort()
-        try Self.configurationYAML(bootstrap: cluster.bootstrapServers, out: out, port: port, settings: settings)
-            .write(toFile: out + "/config.yaml", atomically: true, encoding: .utf8)
-        let daemon = try SoakDaemon(
-            executable: settings.executable, config: out + "/config.yaml", log: out + "/daemon.log", port: port)
-        defer {
-            daemon.stop()
-            withExtendedLifetime(cluster) {}  // the broker serves until the daemon has stopped
+        let bed = try SoakBed(
+            out: out, auditPartitions: max(8, settings.events / 10_000), executable: settings.executable,
+            lingerMs: 20, logger: logger
+        ) { [settings] bootstrap, port in
+            Self.configurationYAML(bootstrap: bootstrap, out: out, port: port, settings: settings)
         }
-        try daemon.wait(for: "the daemon's /metrics", seconds: 60) { daemon.metrics() != nil }
-        let producer = try KafkaProducer(
-            properties: [
-                "bootstrap.servers": cluster.bootstrapServers, "compression.codec": "lz4", "linger.ms": "20",
-                "batch.num.messages": "10000",
-            ],
-            logger: logger)
+        defer { bed.stop() }
+        let (daemon, producer) = (bed.daemon, bed.producer)
         print(SoakMonthLine.header)
         fflushStdout()
         var ledger = SoakLedger()
@@ -96,7 +83,7 @@ struct SoakRun {
             buckets = nowBuckets
             previous = (month, generator.expected)
         }
-        let status = daemon.stop()
+        let status = bed.stop()
         if status != 0 { throw DaemonError(.usage, "the daemon exited with status \(status); see \(out)/daemon.log") }
         return (lines, allEqual, SoakMonthLine.flatness(lines, tolerance: settings.tolerance))
     }
@@ -105,8 +92,7 @@ struct SoakRun {
     func publish(_ generator: inout DemoMonthGenerator, _ producer: KafkaProducer) throws -> Int {
         var count = 0
         while let message = generator.next() {
-            try producer.produce(
-                topic: message.topic == .audit ? "aura.audit" : "aura.gateway", key: message.key, value: message.value)
+            try producer.produce(message)
             count += 1
         }
         try producer.flush(timeoutMs: 120_000)
@@ -159,12 +145,6 @@ struct SoakRun {
             expected.auditGroups.filter { $0.period == month }.map(\.ob)
                 + expected.gatewayGroups.filter { $0.period == month }.map(\.ob))
         return obs.sorted().map { "\(out)/invoices/\($0)/\(month)/manifest.json" }
-    }
-
-    func writeAssets() throws {
-        let out = settings.out
-        try DemoAssets.write(into: out)
-        try UUID().uuidString.write(toFile: out + "/admin-token", atomically: true, encoding: .utf8)
     }
 
     /// `YYYY-MM` of month index `index` (`year * 12 + month - 1`).

@@ -38,29 +38,13 @@ struct WritesBench {
 
     func run() throws -> Result {
         let out = settings.out
-        try DemoAssets.write(into: out)
-        try UUID().uuidString.write(toFile: out + "/admin-token", atomically: true, encoding: .utf8)
         // ~15,000 messages of ~300 bytes per partition and wave keep each partition under 5 MiB.
         let partitions = max(8, min(64, settings.keys / 15_000))
-        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
-        try cluster.createTopic("aura.audit", partitions: partitions)
-        try cluster.createTopic("aura.gateway", partitions: max(4, partitions / 4))
-        let port = try SoakDaemon.freePort()
-        try configurationYAML(bootstrap: cluster.bootstrapServers, port: port)
-            .write(toFile: out + "/config.yaml", atomically: true, encoding: .utf8)
-        let daemon = try SoakDaemon(
-            executable: settings.executable, config: out + "/config.yaml", log: out + "/daemon.log", port: port)
-        defer {
-            _ = daemon.stop()
-            withExtendedLifetime(cluster) {}
-        }
-        try daemon.wait(for: "the daemon's /metrics", seconds: 60) { daemon.metrics() != nil }
-        let producer = try KafkaProducer(
-            properties: [
-                "bootstrap.servers": cluster.bootstrapServers, "compression.codec": "lz4", "linger.ms": "5",
-                "batch.num.messages": "10000",
-            ],
-            logger: logger)
+        let bed = try SoakBed(
+            out: out, auditPartitions: partitions, executable: settings.executable, lingerMs: 5, logger: logger,
+            configuration: configurationYAML(bootstrap:port:))
+        defer { bed.stop() }
+        let (cluster, daemon, producer) = (bed.cluster, bed.daemon, bed.producer)
         // Reads the group's committed offsets (never subscribes: no rebalance): the daemon commits
         // only what a durable checkpoint holds.
         let offsets = try KafkaConsumer(
@@ -68,7 +52,7 @@ struct WritesBench {
         )
         let keys =
             (0..<Int32(partitions)).map { PartitionKey(topic: "aura.audit", partition: $0) }
-            + (0..<Int32(max(4, partitions / 4))).map { PartitionKey(topic: "aura.gateway", partition: $0) }
+            + (0..<Int32(bed.gatewayPartitions)).map { PartitionKey(topic: "aura.gateway", partition: $0) }
         let committed = { () -> Int in
             ((try? offsets.committed(keys, timeoutMs: 5_000)) ?? [:]).values.reduce(0) { $0 + Int($1 ?? 0) }
         }
@@ -84,9 +68,7 @@ struct WritesBench {
         while more {
             var inWave = 0
             while inWave < wave, let message = load.next() {
-                try producer.produce(
-                    topic: message.topic == .audit ? "aura.audit" : "aura.gateway", key: message.key,
-                    value: message.value)
+                try producer.produce(message)
                 inWave += 1
             }
             more = inWave == wave
@@ -106,8 +88,7 @@ struct WritesBench {
         var events = 0
         let trickleStart = Date()
         while let message = trickle.next() {
-            try producer.produce(
-                topic: message.topic == .audit ? "aura.audit" : "aura.gateway", key: message.key, value: message.value)
+            try producer.produce(message)
             avroBytes += message.value.count
             events += 1
             // Pacing of a benchmark's producer (not a synchronisation): `rate` messages a second.
