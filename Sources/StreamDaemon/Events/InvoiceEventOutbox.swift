@@ -133,10 +133,15 @@ final class InvoiceEventOutbox: Sendable {
     }
 
     /// `YYYY-MM` of a key `<OB>-<YYYY-MM>-r<N>`; nil for another name.
-    static func period(ofKey key: String) -> String? {
+    static func period(ofKey key: String) -> String? { parse(key: key)?.period }
+
+    /// The OB, `YYYY-MM` and revision of a key `<OB>-<YYYY-MM>-r<N>`; nil for another name.
+    static func parse(key: String) -> (ob: String, period: String, revision: Int)? {
         let parts = key.split(separator: "-")
-        guard parts.count == 4, parts[1].count == 4, parts[2].count == 2, parts[3].hasPrefix("r") else { return nil }
-        return "\(parts[1])-\(parts[2])"
+        guard parts.count == 4, parts[1].count == 4, parts[2].count == 2, parts[3].hasPrefix("r"),
+            let revision = Int(parts[3].dropFirst())
+        else { return nil }
+        return (String(parts[0]), "\(parts[1])-\(parts[2])", revision)
     }
 
     /// The first instant after `period` (`YYYY-MM`), UTC; nil when it is not a month.
@@ -151,8 +156,7 @@ final class InvoiceEventOutbox: Sendable {
 
     /// Sort key of `<OB>-<YYYY-MM>-r<N>`: period, OB, then revision as a number.
     private static func order(_ key: String) -> (String, String, Int) {
-        let parts = key.split(separator: "-")
-        guard parts.count == 4, let revision = Int(parts[3].dropFirst()) else { return (key, "", 0) }
-        return ("\(parts[1])-\(parts[2])", String(parts[0]), revision)
+        guard let parsed = parse(key: key) else { return (key, "", 0) }
+        return (parsed.period, parsed.ob, parsed.revision)
     }
 }

@@ -29,12 +29,7 @@ extension HTTPEndpoints {
                     status: .ok, headers: [.contentType: "application/json"],
                     body: .init(byteBuffer: ByteBuffer(bytes: try explanation.json(pretty: false))))
             } catch let error as DaemonError {
-                switch error.code {
-                case .notFound: return jsonError(.notFound, error)
-                case .usage: return jsonError(.badRequest, error)
-                case .notReady: return jsonError(.serviceUnavailable, error)
-                default: return jsonError(.internalServerError, error)
-                }
+                return jsonError(httpStatus(of: error), error)
             } catch {
                 return jsonError(.internalServerError, DaemonError(.close, "\(error)"))
             }

@@ -25,7 +25,7 @@ extension HTTPEndpoints {
         }
     }
 
-    /// The HTTP status of a preview's error.
+    /// The HTTP status of a preview's or an explanation's error.
     static func httpStatus(of error: DaemonError) -> HTTPResponse.Status {
         switch error.code {
         case .usage: .badRequest
